@@ -1,0 +1,12 @@
+/**
+ * @fsbayes/core — the ground every other package stands on: architecture
+ * specs, seeded randomness, datasets, function tables, Boolean-function tools
+ * and the compute backend.
+ */
+export * from './rng/index.js';
+export * from './arch/index.js';
+export * from './data/index.js';
+export * from './functions/index.js';
+export * from './boolean/index.js';
+export * from './backend/index.js';
+export * from './version.js';

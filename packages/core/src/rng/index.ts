@@ -1,0 +1,1 @@
+export { checkSeed, Rng, type RngState, type Seed, streamKey } from './rng.js';
