@@ -1,0 +1,18 @@
+export { activationFn, forwardReference } from './forward.js';
+export { type ParamLayout, type ParamTensor, paramLayout, paramScales, scaleToPrior } from './params.js';
+export { ARCH_SYNTAX, type ArchOptions, archString, parseArch, validateSpec } from './parse.js';
+export {
+  ACTIVATIONS,
+  type Activation,
+  type ArchSpec,
+  type CnnSpec,
+  type ConvLayer,
+  cnnShapes,
+  convOutSize,
+  convPadBefore,
+  describeArch,
+  type FcnSpec,
+  inputSize,
+  type Padding,
+  type Prior,
+} from './spec.js';

@@ -1,0 +1,1 @@
+export { erf } from './erf.js';
