@@ -1,0 +1,446 @@
+/**
+ * FunctionTable: the empirical distribution of functions on a fixed test set
+ * E (|E| = m), e.g. the functions SGD finds over many runs, with exact counts.
+ */
+import { entropyOfCounts } from '../boolean/entropy.js';
+import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
+import {
+  canonicalJson,
+  experimentIdentity,
+  mergeProvenance,
+  type Provenance,
+  toPlainJson,
+  validateProvenance,
+} from './provenance.js';
+
+/** One distinct function in a table. */
+export interface FunctionEntry {
+  /** The stable hex key (see `keyOf`). */
+  key: string;
+  /** How many times it was seen. */
+  count: number;
+  /** Hamming distance to the true labels on E, or null when the labels are unknown. */
+  errors: number | null;
+  /** T: the number of 1 bits. */
+  ones: number;
+}
+
+/** The JSON form of a table (`FunctionTable.toJSON`). */
+export interface FunctionTableJSON {
+  format: 'fsbayes.function-table';
+  formatVersion: 1;
+  m: number;
+  /** True labels on E as a '0'/'1' string (bit 0 first), or null. */
+  labels: string | null;
+  total: number;
+  distinct: number;
+  provenance: Provenance | null;
+  /** Sorted by count descending, then key ascending. */
+  functions: FunctionEntry[];
+}
+
+/** Options of {@link FunctionTable.merge}. */
+export interface MergeOptions {
+  /**
+   * Allow the two tables to share seeds or shard names. Off by default: a
+   * shared seed or shard usually means the same runs would be counted twice.
+   */
+  allowOverlap?: boolean;
+}
+
+interface Rec {
+  count: number;
+  errors: number | null;
+  ones: number;
+}
+
+export const FUNCTION_TABLE_FORMAT = 'fsbayes.function-table';
+export const FUNCTION_TABLE_FORMAT_VERSION = 1;
+
+/** A table of function counts on a test set of m points. State is real here, hence a class. */
+export class FunctionTable {
+  /** Size of the test set E. */
+  readonly m: number;
+  /** Words per packed function: ceil(m/32). */
+  readonly words: number;
+  private readonly recs = new Map<string, Rec>();
+  private readonly labelBits: Uint8Array | null;
+  /** Packed labels, padding bits 0. */
+  private readonly labelWords: Uint32Array | null;
+  /** Mask of the valid bits of the last word. */
+  private readonly lastMask: number;
+  private totalCount = 0;
+  private prov: Provenance | null = null;
+
+  /**
+   * An empty table for functions on m points. `labels`: the true labels on E
+   * (0/1, length m), or null when unknown; `provenance`: where the functions
+   * come from (see `createProvenance`), or null.
+   */
+  constructor(m: number, labels: Uint8Array | null = null, provenance: Provenance | null = null) {
+    checkM(m, 'FunctionTable');
+    this.m = m;
+    this.words = wordsFor(m);
+    this.lastMask = m % 32 === 0 ? 0xffffffff : 2 ** (m % 32) - 1;
+    if (labels === null || labels === undefined) {
+      this.labelBits = null;
+      this.labelWords = null;
+    } else {
+      if (!(labels instanceof Uint8Array)) throw new Error('FunctionTable: labels must be a Uint8Array or null');
+      if (labels.length !== m) throw new Error(`FunctionTable: labels have length ${labels.length}, expected m = ${m}`);
+      const lw = new Uint32Array(this.words);
+      for (let i = 0; i < m; i++) {
+        const b = labels[i];
+        if (b > 1) throw new Error(`FunctionTable: invalid label ${b} at position ${i} (only 0 and 1 allowed)`);
+        if (b) lw[i >>> 5] |= 1 << (i & 31);
+      }
+      this.labelBits = labels.slice();
+      this.labelWords = lw;
+    }
+    this.provenance = provenance;
+  }
+
+  /** A copy of the true labels on E, or null. */
+  get labels(): Uint8Array | null {
+    return this.labelBits === null ? null : this.labelBits.slice();
+  }
+
+  /** The provenance (validated and copied to plain JSON on assignment; see `toPlainJson`). */
+  get provenance(): Provenance | null {
+    return this.prov;
+  }
+
+  set provenance(p: Provenance | null) {
+    // Stored as a plain-JSON copy, so that later changes to `p` cannot reach it.
+    this.prov = p === null || p === undefined ? null : validateProvenance(toPlainJson(p));
+  }
+
+  /** Total number of functions counted (Σ counts). */
+  get total(): number {
+    return this.totalCount;
+  }
+
+  /** Number of distinct functions. */
+  get distinct(): number {
+    return this.recs.size;
+  }
+
+  /**
+   * Count a function `count` times (a positive integer, default 1). The
+   * function is given packed (`words` words; bits ≥ m are ignored) or by key.
+   * Returns its key.
+   */
+  add(fn: Uint32Array | string, count = 1): string {
+    checkCount(count, 'add: count');
+    let key: string;
+    let words: Uint32Array;
+    if (typeof fn === 'string') {
+      key = normalizeKey(fn, this.m);
+      words = keyToWords(key, this.m);
+    } else {
+      if (!(fn instanceof Uint32Array)) throw new Error('add: expected a Uint32Array or a key string');
+      if (fn.length !== this.words) {
+        throw new Error(`add: a function on m = ${this.m} points has ${this.words} words, got ${fn.length}`);
+      }
+      key = keyOf(fn, this.m);
+      words = fn;
+    }
+    this.bump(key, words, 0, count);
+    return key;
+  }
+
+  /**
+   * Count `nFunctions` packed functions laid out one after another in
+   * `packed` (function j in words [j·words, (j+1)·words)). `packed` may be
+   * longer than nFunctions·words; the rest is ignored. The hot path.
+   */
+  addBatch(packed: Uint32Array, nFunctions: number): void {
+    if (!(packed instanceof Uint32Array)) throw new Error('addBatch: expected a Uint32Array');
+    if (!Number.isSafeInteger(nFunctions) || nFunctions < 0) {
+      throw new Error(`addBatch: nFunctions must be a non-negative integer, got ${nFunctions}`);
+    }
+    const w = this.words;
+    if (nFunctions * w > packed.length) {
+      throw new Error(
+        `addBatch: ${nFunctions} functions of ${w} words need ${nFunctions * w} words, got ${packed.length}`,
+      );
+    }
+    const m = this.m;
+    for (let j = 0, o = 0; j < nFunctions; j++, o += w) this.bump(keyAt(packed, m, o), packed, o, 1);
+  }
+
+  private bump(key: string, words: Uint32Array, offset: number, count: number): void {
+    const rec = this.recs.get(key);
+    if (rec !== undefined) {
+      rec.count += count;
+    } else {
+      // Computed once per distinct function.
+      const w = this.words;
+      const last = w - 1;
+      const lw = this.labelWords;
+      let ones = 0;
+      let errors = 0;
+      for (let j = 0; j < w; j++) {
+        const v = j === last ? words[offset + j] & this.lastMask : words[offset + j];
+        ones += popcount32(v);
+        if (lw !== null) errors += popcount32(v ^ lw[j]);
+      }
+      this.recs.set(key, { count, errors: lw === null ? null : errors, ones });
+    }
+    this.totalCount += count;
+  }
+
+  /** How many times the function (by key or packed) was counted; 0 if never. Invalid keys throw. */
+  count(fn: string | Uint32Array): number {
+    return this.get(fn)?.count ?? 0;
+  }
+
+  /** The entry of a function (by key or packed), or undefined if it was never counted. */
+  get(fn: string | Uint32Array): FunctionEntry | undefined {
+    let key: string;
+    if (typeof fn === 'string') key = this.recs.has(fn) ? fn : normalizeKey(fn, this.m);
+    else {
+      if (fn.length !== this.words) throw new Error(`get: expected ${this.words} words, got ${fn.length}`);
+      key = keyOf(fn, this.m);
+    }
+    const rec = this.recs.get(key);
+    return rec === undefined ? undefined : { key, count: rec.count, errors: rec.errors, ones: rec.ones };
+  }
+
+  /** All distinct functions, sorted by count descending, then key ascending. Fresh objects. */
+  entries(): FunctionEntry[] {
+    const out: FunctionEntry[] = [];
+    for (const [key, r] of this.recs) out.push({ key, count: r.count, errors: r.errors, ones: r.ones });
+    out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  /** Empirical probabilities count/total by key, in {@link entries} order. */
+  probabilities(): Map<string, number> {
+    const out = new Map<string, number>();
+    const t = this.totalCount;
+    for (const e of this.entries()) out.set(e.key, e.count / t);
+    return out;
+  }
+
+  /**
+   * The count-weighted mean test error, Σ count·errors / (total·m): the
+   * expected error on E of a function drawn from the table. Null when the
+   * labels are unknown; throws on an empty table.
+   */
+  meanTestError(): number | null {
+    if (this.labelWords === null) return null;
+    if (this.totalCount === 0) throw new Error('meanTestError: the table is empty');
+    let s = 0;
+    for (const r of this.recs.values()) s += r.count * (r.errors as number);
+    return s / (this.totalCount * this.m);
+  }
+
+  /**
+   * Shannon entropy of the empirical distribution (plug-in estimate, biased
+   * low when many functions are seen once), in nats (natural log) and bits
+   * (log base 2). Throws on an empty table.
+   */
+  entropy(): { nats: number; bits: number } {
+    if (this.totalCount === 0) throw new Error('entropy: the table is empty');
+    const counts: number[] = [];
+    for (const r of this.recs.values()) counts.push(r.count);
+    const nats = entropyOfCounts(counts, 'nats');
+    return { nats, bits: nats / Math.LN2 };
+  }
+
+  /**
+   * Add every count of `other` into this table (exact: counts add). Refuses,
+   * with an error naming the difference, tables whose m, labels or experiment
+   * identity (provenance tool, spec, dataset, experiment: see
+   * `experimentIdentity`) differ, and — unless `allowOverlap` — tables that
+   * share a seed or a shard. An empty table without provenance takes the
+   * other's provenance, so `new FunctionTable(m, labels)` can collect shards.
+   * The merged provenance records every seed and shard (see `mergeProvenance`).
+   * Returns this.
+   */
+  merge(other: FunctionTable, options: MergeOptions = {}): this {
+    if (!(other instanceof FunctionTable)) throw new Error('merge: expected a FunctionTable');
+    if (other.m !== this.m)
+      throw new Error(`merge: cannot merge tables on different test sets (m = ${this.m} vs ${other.m})`);
+    const la = this.labelBits;
+    const lb = other.labelBits;
+    if ((la === null) !== (lb === null)) {
+      throw new Error(`merge: labels differ (${la === null ? 'this table has none' : 'the other table has none'})`);
+    }
+    if (la !== null && lb !== null) {
+      for (let i = 0; i < this.m; i++) {
+        if (la[i] !== lb[i]) throw new Error(`merge: labels differ (first at position ${i}: ${la[i]} vs ${lb[i]})`);
+      }
+    }
+    const pa = this.prov;
+    const pb = other.prov;
+    let merged: Provenance | null;
+    if (pa === null && this.totalCount === 0) {
+      merged = pb === null ? null : toPlainJson(pb);
+    } else {
+      if (experimentIdentity(pa) !== experimentIdentity(pb)) {
+        throw new Error(`merge: experiment identities differ (${identityDiff(pa, pb)})`);
+      }
+      if (pa !== null && pb !== null) {
+        if (!options.allowOverlap) {
+          const seeds = pa.seeds.filter((s) => pb.seeds.includes(s));
+          if (seeds.length > 0) {
+            throw new Error(
+              `merge: both tables used seed(s) ${seeds.map((s) => JSON.stringify(s)).join(', ')}; ` +
+                'merging would count the same runs twice (pass { allowOverlap: true } if the runs differ)',
+            );
+          }
+          const shards = (pa.shards ?? []).filter((s) => (pb.shards ?? []).includes(s));
+          if (shards.length > 0) {
+            throw new Error(
+              `merge: both tables contain shard(s) ${shards.map((s) => JSON.stringify(s)).join(', ')}; ` +
+                'merging would count them twice (pass { allowOverlap: true } to force)',
+            );
+          }
+        }
+        merged = mergeProvenance(pa, pb);
+      } else {
+        merged = null;
+      }
+    }
+    // Snapshot first so that merging a table into itself doubles it exactly.
+    const add = [...other.recs].map(([k, r]) => [k, { ...r }] as const);
+    for (const [key, r] of add) {
+      const mine = this.recs.get(key);
+      if (mine !== undefined) mine.count += r.count;
+      else this.recs.set(key, r);
+      this.totalCount += r.count;
+    }
+    this.prov = merged;
+    return this;
+  }
+
+  /** The JSON form (format 'fsbayes.function-table', version 1). */
+  toJSON(): FunctionTableJSON {
+    return {
+      format: FUNCTION_TABLE_FORMAT,
+      formatVersion: FUNCTION_TABLE_FORMAT_VERSION,
+      m: this.m,
+      labels: this.labelBits === null ? null : Array.from(this.labelBits, (b) => (b ? '1' : '0')).join(''),
+      total: this.totalCount,
+      distinct: this.recs.size,
+      provenance: this.prov,
+      functions: this.entries(),
+    };
+  }
+
+  /**
+   * Rebuild a table from {@link toJSON}'s output, validating everything:
+   * format name and version, m, labels, provenance, each function's key
+   * (hex of the right length, no duplicates), count (a positive integer),
+   * ones and errors (recomputed and compared), and total and distinct.
+   * Errors name the bad field and value.
+   */
+  static fromJSON(obj: unknown): FunctionTable {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw new Error('function table: expected an object');
+    const o = obj as Record<string, unknown>;
+    if (o.format !== FUNCTION_TABLE_FORMAT) {
+      throw new Error(`function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${JSON.stringify(o.format)}`);
+    }
+    if (o.formatVersion !== FUNCTION_TABLE_FORMAT_VERSION) {
+      throw new Error(
+        `function table: formatVersion must be ${FUNCTION_TABLE_FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`,
+      );
+    }
+    const m = o.m;
+    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1) {
+      throw new Error(`function table: m must be a positive integer, got ${JSON.stringify(m)}`);
+    }
+    let labels: Uint8Array | null = null;
+    if (o.labels !== null) {
+      if (typeof o.labels !== 'string') throw new Error('function table: labels must be a bit string or null');
+      if (o.labels.length !== m) {
+        throw new Error(`function table: labels have length ${o.labels.length}, expected m = ${m}`);
+      }
+      labels = new Uint8Array(m);
+      for (let i = 0; i < m; i++) {
+        const ch = o.labels[i];
+        if (ch === '1') labels[i] = 1;
+        else if (ch !== '0') {
+          throw new Error(`function table: labels: invalid character ${JSON.stringify(ch)} at position ${i}`);
+        }
+      }
+    }
+    const prov = o.provenance === null ? null : validateProvenance(o.provenance, 'function table: provenance');
+    if (!Array.isArray(o.functions)) throw new Error('function table: functions must be an array');
+    const table = new FunctionTable(m, labels, prov);
+    o.functions.forEach((f: unknown, j: number) => {
+      const where = `function table: functions[${j}]`;
+      if (typeof f !== 'object' || f === null) throw new Error(`${where}: must be an object`);
+      const e = f as Record<string, unknown>;
+      let key: string;
+      try {
+        key = normalizeKey(e.key as string, m);
+      } catch (err) {
+        throw new Error(`${where}.key: ${(err as Error).message}`);
+      }
+      if (table.recs.has(key)) throw new Error(`${where}.key: duplicate key ${JSON.stringify(e.key)}`);
+      const count = e.count;
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
+        throw new Error(`${where}.count: must be a positive integer, got ${JSON.stringify(count)}`);
+      }
+      table.add(key, count);
+      const rec = table.recs.get(key)!;
+      if (e.ones !== rec.ones) {
+        throw new Error(`${where}.ones: key ${key} has ${rec.ones} one bits, file says ${JSON.stringify(e.ones)}`);
+      }
+      if (e.errors !== rec.errors) {
+        throw new Error(
+          rec.errors === null
+            ? `${where}.errors: must be null when labels are unknown, got ${JSON.stringify(e.errors)}`
+            : `${where}.errors: key ${key} is at Hamming distance ${rec.errors} from the labels, file says ${JSON.stringify(e.errors)}`,
+        );
+      }
+    });
+    if (o.total !== table.totalCount) {
+      throw new Error(`function table: total is ${JSON.stringify(o.total)}, but the counts sum to ${table.totalCount}`);
+    }
+    if (o.distinct !== table.recs.size) {
+      throw new Error(
+        `function table: distinct is ${JSON.stringify(o.distinct)}, but there are ${table.recs.size} functions`,
+      );
+    }
+    return table;
+  }
+
+  /**
+   * CSV with header `key,bits,count,probability,errors,ones`, one row per
+   * distinct function in {@link entries} order; `bits` is the '0'/'1' string
+   * (bit 0 first), `errors` is empty when the labels are unknown. Ends with a newline.
+   */
+  toCSV(): string {
+    const lines = ['key,bits,count,probability,errors,ones'];
+    const t = this.totalCount;
+    for (const e of this.entries()) {
+      const words = keyToWords(e.key, this.m);
+      let bits = '';
+      for (let i = 0; i < this.m; i++) bits += (words[i >>> 5] >>> (i & 31)) & 1 ? '1' : '0';
+      lines.push(`${e.key},${bits},${e.count},${e.count / t},${e.errors ?? ''},${e.ones}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+function checkCount(c: number, where: string): void {
+  if (!Number.isSafeInteger(c) || c < 1) throw new Error(`${where} must be a positive integer, got ${c}`);
+}
+
+function identityDiff(a: Provenance | null, b: Provenance | null): string {
+  if (a === null || b === null)
+    return a === null ? 'this table has no provenance' : 'the other table has no provenance';
+  const fields = (['tool', 'spec', 'dataset', 'experiment'] as const).filter(
+    (f) => canonicalJson(a[f]) !== canonicalJson(b[f]),
+  );
+  return fields.map((f) => `${f}: ${short(canonicalJson(a[f]))} vs ${short(canonicalJson(b[f]))}`).join('; ');
+}
+
+function short(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,1 @@
+export { PRIOR_CHUNK, type PriorTableOptions, samplePriorTable } from './sample.js';
