@@ -3,10 +3,13 @@
  * specs, seeded randomness, datasets, function tables, Boolean-function tools
  * and the compute backend.
  */
-export * from './rng/index.js';
+
 export * from './arch/index.js';
+export * from './backend/index.js';
+export * from './boolean/index.js';
 export * from './data/index.js';
 export * from './functions/index.js';
-export * from './boolean/index.js';
-export * from './backend/index.js';
+export * from './math/index.js';
+export * from './prior/index.js';
+export * from './rng/index.js';
 export * from './version.js';

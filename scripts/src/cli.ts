@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * The fsbayes command line. Every command has --help, --json (exactly one
+ * JSON object on stdout) and --out FILE; progress and logs go to stderr.
+ */
+import { VERSION } from '@fsbayes/core';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { dataCommand } from './commands/data.js';
+import { demoCommand } from './commands/demo.js';
+import { functionsCommand } from './commands/functions.js';
+import { lzCommand } from './commands/lz.js';
+
+await yargs(hideBin(process.argv))
+  .scriptName('fsbayes')
+  .usage(
+    '$0 <command> [options]\n\nFunction-space Bayesian research on neural networks: does SGD pick functions the way the Bayesian posterior with the network’s own prior does?',
+  )
+  .command(demoCommand)
+  .command(functionsCommand)
+  .command(dataCommand)
+  .command(lzCommand)
+  .demandCommand(1, 'name a command (see the list above)')
+  .strict()
+  .recommendCommands()
+  .version(VERSION)
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(110, process.stdout.columns || 110))
+  .fail((msg, err, y) => {
+    if (err) throw err;
+    process.stderr.write(`${y.help() ? '' : ''}fsbayes: ${msg}\nRun with --help for usage.\n`);
+    process.exit(2);
+  })
+  .parseAsync();

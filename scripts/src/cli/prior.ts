@@ -1,0 +1,94 @@
+/**
+ * Shared by `functions` and `demo`: draw nets from the prior of the spec
+ * named by the flags and count their functions on E.
+ */
+import {
+  type ArchSpec,
+  autoBackendFor,
+  type BackendName,
+  createProvenance,
+  type FunctionTable,
+  getBackend,
+  parseArch,
+  type Split,
+  samplePriorTable,
+} from '@fsbayes/core';
+import { type DataArgs, describeSplit, loadSplit } from './dataset.js';
+import { Progress } from './progress.js';
+
+export interface ArchArgs {
+  arch: string;
+  activation: string;
+  'sigma-w': number;
+  'sigma-b': number;
+}
+
+export interface ComputeArgs {
+  backend: string;
+  threads?: number;
+  precision?: string;
+}
+
+export interface PriorRun {
+  table: FunctionTable;
+  spec: ArchSpec;
+  split: Split;
+  backend: { name: string; precision: string; threads: number; detail: string };
+  seconds: number;
+}
+
+/** The spec named by the flags, for inputs of the given shape. */
+export function specFromArgs(a: ArchArgs, inputShape: readonly number[]): ArchSpec {
+  return parseArch(a.arch, {
+    inputShape,
+    activation: a.activation as ArchSpec['activation'],
+    sigmaW: a['sigma-w'],
+    sigmaB: a['sigma-b'],
+  });
+}
+
+/** Draw `samples` prior nets (from net `first` of the seed's stream) and tabulate their functions on E. */
+export async function runPriorTable(
+  a: DataArgs & ArchArgs & ComputeArgs & { samples: number; first: number; quiet: boolean },
+  command: string,
+): Promise<PriorRun> {
+  if (!Number.isSafeInteger(a.samples) || a.samples < 1)
+    throw new Error(`--samples must be a positive integer, got ${a.samples}`);
+  if (!Number.isSafeInteger(a.first) || a.first < 0)
+    throw new Error(`--first must be a non-negative integer, got ${a.first}`);
+  const split = loadSplit(a);
+  const E = split.test;
+  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  const spec = specFromArgs(a, E.shape);
+  const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
+  const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
+  try {
+    const info = { ...backend.info };
+    const provenance = createProvenance({
+      command,
+      spec,
+      dataset: describeSplit(split),
+      experiment: { kind: 'prior' },
+      seeds: [a.seed],
+      backend: info,
+      extra: { samples: a.samples, first: a.first },
+    });
+    const progress = new Progress('prior', a.samples, 'nets', a.quiet);
+    const table = await samplePriorTable({
+      backend,
+      spec,
+      inputs: E.inputs,
+      m: E.m,
+      labels: E.labels,
+      seed: a.seed,
+      samples: a.samples,
+      first: a.first,
+      provenance,
+      onProgress: (done, t) => progress.update(done, `${t.distinct} distinct`),
+    });
+    progress.done(`${table.distinct} distinct`);
+    return { table, spec, split, backend: info, seconds: progress.elapsedSeconds() };
+  } finally {
+    await backend.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * A progress bar on stderr: redrawn in place at most 10×/s on a terminal,
+ * one plain line every few seconds otherwise (e.g. in a Slurm log), silent
+ * with --quiet. Shows rate and ETA.
+ */
+export class Progress {
+  private readonly start = Date.now();
+  private last = 0;
+  private shown = -1;
+  private readonly tty = Boolean(process.stderr.isTTY);
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly unit = 'nets',
+    private readonly quiet = false,
+  ) {}
+
+  /** Report `done` of `total`; `extra` is appended (e.g. distinct functions). */
+  update(done: number, extra = ''): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    const interval = this.tty ? 100 : 5000;
+    if (now - this.last < interval && done < this.total) return;
+    this.last = now;
+    this.shown = done;
+    const secs = (now - this.start) / 1000;
+    const rate = done / Math.max(secs, 1e-9);
+    const frac = this.total > 0 ? Math.min(done / this.total, 1) : 1;
+    const eta = rate > 0 ? (this.total - done) / rate : Number.POSITIVE_INFINITY;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+    const line = `${this.label} ${bar} ${(100 * frac).toFixed(1)}% ${fmtCount(done)}/${fmtCount(this.total)} ${this.unit} · ${fmtCount(rate)} ${this.unit}/s · ETA ${fmtTime(eta)}${extra ? ` · ${extra}` : ''}`;
+    if (this.tty) process.stderr.write(`\r${line}\x1b[K`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  /** Final line with the elapsed time. */
+  done(extra = ''): void {
+    if (this.quiet) return;
+    this.last = 0;
+    if (this.shown !== this.total || this.tty) this.update(this.total, extra);
+    if (this.tty) process.stderr.write('\n');
+  }
+
+  elapsedSeconds(): number {
+    return (Date.now() - this.start) / 1000;
+  }
+}
+
+export function fmtCount(x: number): string {
+  if (!Number.isFinite(x)) return '?';
+  if (x >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
+  return `${Math.round(x)}`;
+}
+
+export function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
