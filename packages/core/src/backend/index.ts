@@ -1,0 +1,123 @@
+/**
+ * Compute backends: where prior functions and batched forward passes run.
+ *
+ * - `js`: the float64 plain-TypeScript reference, one thread, every spec (CNNs too).
+ * - `wasm`: AssemblyScript SIMD kernels (FMA when available) on a worker pool,
+ *   f32 by default or f64; fully connected nets only.
+ * - `gpu`: gpu.js, in `./gpu.js` (loaded on demand).
+ *
+ * Every backend draws net i of a seed from the same canonical Gaussian stream
+ * (`netNormals` / `priorParams`), so they agree on which nets they evaluate.
+ *
+ * `autoBackendFor(spec)`: wasm for fully connected nets (when the kernels are
+ * built and load), js otherwise (CNNs, or no wasm). `getBackend('auto')`
+ * likewise prefers wasm and falls back to js.
+ */
+import { existsSync } from 'node:fs';
+import type { ArchSpec } from '../arch/spec.js';
+import { JsBackend } from './js.js';
+import { kernelModule, MAX_HIDDEN } from './kernels.js';
+import { workerFile } from './pool.js';
+import type { Backend, BackendName } from './types.js';
+import { WasmBackend } from './wasm.js';
+
+export { JsBackend } from './js.js';
+export { type KernelVariant, NET_BLOCK } from './kernels.js';
+export { netNormals, priorParams } from './prior.js';
+export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
+export { WasmBackend, type WasmBackendOptions } from './wasm.js';
+
+export interface BackendOptions {
+  /** Worker threads (wasm; default `os.availableParallelism()`), passed on to gpu. */
+  threads?: number;
+  /** Forward-pass precision (wasm default f32; js is always f64). */
+  precision?: 'f32' | 'f64';
+}
+
+/** Whether a backend can run here, and if not, why. */
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  detail: string;
+}
+
+/** Loaded by specifier so the build does not depend on the gpu module being present. */
+const GPU_MODULE = './gpu.js';
+
+async function createGpu(opts: BackendOptions): Promise<Backend> {
+  let mod: { createGpuBackend?: (o: BackendOptions) => Promise<Backend> };
+  try {
+    mod = await import(GPU_MODULE);
+  } catch (e) {
+    throw new Error(`gpu backend unavailable: cannot load ${GPU_MODULE}: ${(e as Error).message}`);
+  }
+  if (typeof mod.createGpuBackend !== 'function') {
+    throw new Error(`gpu backend unavailable: ${GPU_MODULE} does not export createGpuBackend`);
+  }
+  try {
+    return await mod.createGpuBackend(opts);
+  } catch (e) {
+    throw new Error(`gpu backend unavailable: ${(e as Error).message}`);
+  }
+}
+
+let wasmStatus: { ok: boolean; detail: string } | undefined;
+
+/** Whether the wasm kernels and the worker script are built and the kernels compile here (cached). */
+function wasmUsable(): { ok: boolean; detail: string } {
+  if (wasmStatus) return wasmStatus;
+  try {
+    const { variant } = kernelModule('auto');
+    const file = workerFile();
+    if (!existsSync(file)) throw new Error(`wasm worker script not built (${file}); run \`pnpm build\``);
+    wasmStatus = {
+      ok: true,
+      detail: variant === 'fma' ? 'wasm simd+fma (relaxed SIMD)' : 'wasm simd (no relaxed SIMD)',
+    };
+  } catch (e) {
+    wasmStatus = { ok: false, detail: (e as Error).message };
+  }
+  return wasmStatus;
+}
+
+/** The backend `auto` picks for a spec: wasm for fully connected nets if usable, else js. */
+export function autoBackendFor(spec: ArchSpec): BackendName {
+  return spec.kind === 'fcn' && spec.hidden.length <= MAX_HIDDEN && wasmUsable().ok ? 'wasm' : 'js';
+}
+
+/**
+ * A backend by name. `auto` gives wasm when usable, else js (check
+ * `supports(spec)` before use: wasm runs fully connected nets only; or pick
+ * by spec with `autoBackendFor`). Call `close()` when done.
+ */
+export async function getBackend(name: 'auto' | BackendName, opts: BackendOptions = {}): Promise<Backend> {
+  switch (name) {
+    case 'js':
+      return new JsBackend();
+    case 'wasm':
+      return WasmBackend.create(opts);
+    case 'gpu':
+      return createGpu(opts);
+    case 'auto':
+      return wasmUsable().ok ? WasmBackend.create(opts) : new JsBackend();
+    default:
+      throw new Error(`unknown backend "${name as string}" (js, wasm, gpu or auto)`);
+  }
+}
+
+/** Which backends are available here and why not. Probes the gpu by creating (and closing) one. */
+export async function listBackends(): Promise<BackendStatus[]> {
+  const out: BackendStatus[] = [
+    { name: 'js', available: true, detail: 'plain TypeScript float64 reference, 1 thread, every architecture' },
+  ];
+  const w = wasmUsable();
+  out.push({ name: 'wasm', available: w.ok, detail: w.ok ? `${w.detail}, fully connected nets` : w.detail });
+  try {
+    const gpu = await createGpu({ threads: 1 });
+    out.push({ name: 'gpu', available: true, detail: gpu.info.detail });
+    await gpu.close();
+  } catch (e) {
+    out.push({ name: 'gpu', available: false, detail: (e as Error).message });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * The reference backend: parameters from `priorParams` (the canonical
+ * Gaussian stream), forward pass by `forwardReference` (plain TypeScript,
+ * float64), one thread. Runs every spec, CNNs included; slow.
+ */
+import { forwardReference } from '../arch/forward.js';
+import type { ArchSpec } from '../arch/spec.js';
+import { checkForward, checkPriorJob, packSigns, wordsPer } from './checks.js';
+import { blockSegments } from './kernels.js';
+import { priorParams } from './prior.js';
+import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
+
+export class JsBackend implements Backend {
+  readonly info: BackendInfo = {
+    name: 'js',
+    precision: 'f64',
+    threads: 1,
+    detail: 'plain TypeScript float64 reference, 1 thread',
+  };
+
+  supports(_spec: ArchSpec): boolean {
+    return true;
+  }
+
+  async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
+    checkPriorJob(job);
+    const { spec, inputs, m, seed, first, count } = job;
+    const out = new Uint32Array(count * wordsPer(m));
+    for (const s of blockSegments(first, count)) {
+      const theta = priorParams(spec, seed, first + s.at, s.n);
+      packSigns(forwardReference(spec, theta, s.n, inputs, m), s.n, m, out, s.at);
+    }
+    return out;
+  }
+
+  async forward(
+    spec: ArchSpec,
+    params: Float64Array,
+    nets: number,
+    inputs: Float64Array,
+    m: number,
+  ): Promise<Float64Array> {
+    checkForward(spec, params, nets, inputs, m);
+    return forwardReference(spec, params, nets, inputs, m);
+  }
+
+  async close(): Promise<void> {}
+}

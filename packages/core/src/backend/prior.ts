@@ -1,0 +1,64 @@
+/**
+ * The canonical Gaussian stream: one source of truth for every net's
+ * parameters (prior sampling, rejection sampling, SGD initialisation).
+ *
+ * Net i of seed s belongs to block b = floor(i / NET_BLOCK). The block's
+ * uniforms are `new Rng(s, 'nets', b)` (xor4096), its standard normals are
+ * drawn in order by the wasm ziggurat (`wasm/gaussian.ts`, float64), and net
+ * i takes the P normals at positions [(i mod NET_BLOCK)·P, (i mod NET_BLOCK + 1)·P)
+ * of its block. θ = scale ⊙ z with `paramScales` (σ_w/√fan_in, σ_b).
+ */
+import { paramLayout, paramScales } from '../arch/params.js';
+import type { ArchSpec } from '../arch/spec.js';
+import { checkSeed, type Seed } from '../rng/rng.js';
+import { blockSegments, Kernels, kernelModule } from './kernels.js';
+
+let local: Kernels | undefined;
+
+/** The calling thread's kernel instance (compiled and instantiated synchronously, cached). */
+export function localKernels(): Kernels {
+  if (!local) {
+    // Normals use no FMA, so both builds give the same bits; the plain one needs no V8 flag.
+    const { module, variant } = kernelModule('simd');
+    local = new Kernels(module, variant);
+    // Tier the sampler up from V8's baseline compiler with short calls (every use reseeds).
+    const tmp = new Float64Array(64);
+    local.seedBlock('warmup', 0, 0, 1);
+    for (let r = 0; r < 64; r++) local.normalsInto(tmp, 0, 64);
+  }
+  return local;
+}
+
+function checkRange(first: number, count: number, P: number): void {
+  if (!Number.isSafeInteger(first) || first < 0)
+    throw new Error(`first net must be a non-negative integer, got ${first}`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new Error(`net count must be a non-negative integer, got ${count}`);
+  if (!Number.isSafeInteger(P) || P < 1) throw new Error(`parameters per net must be a positive integer, got ${P}`);
+}
+
+/** Standard normals z of nets [first, first+count) of stream `seed`, P per net: [count × P]. */
+export function netNormals(seed: Seed, first: number, count: number, P: number): Float64Array {
+  checkSeed(seed);
+  checkRange(first, count, P);
+  const k = localKernels();
+  const out = new Float64Array(count * P);
+  for (const s of blockSegments(first, count)) {
+    k.seedBlock(seed, s.block, s.offset, P);
+    k.normalsInto(out, s.at * P, s.n * P);
+  }
+  return out;
+}
+
+/** Prior parameters θ = scale ⊙ z of nets [first, first+count): [count × P] in `paramLayout` order. */
+export function priorParams(spec: ArchSpec, seed: Seed, first: number, count: number): Float64Array {
+  const layout = paramLayout(spec);
+  const P = layout.size;
+  const z = netNormals(seed, first, count, P);
+  const scales = paramScales(layout);
+  for (let n = 0; n < count; n++) {
+    const base = n * P;
+    for (let j = 0; j < P; j++) z[base + j] *= scales[j];
+  }
+  return z;
+}

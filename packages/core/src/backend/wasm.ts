@@ -1,0 +1,136 @@
+/**
+ * The fast backend for fully connected nets: wasm SIMD kernels (f32 by
+ * default, or f64) on a worker pool. Each job draws its nets' parameters
+ * inside the kernel from the canonical Gaussian stream (so they equal
+ * `priorParams` exactly), evaluates them and returns packed sign bits.
+ * Work is split along NET_BLOCK boundaries (and, for small jobs, inside a
+ * block by skipping ahead in its stream), so results do not depend on the
+ * number of threads. CNNs are not supported (`supports` is false).
+ */
+import os from 'node:os';
+import type { ArchSpec, FcnSpec } from '../arch/spec.js';
+import { checkForward, checkPriorJob, wordsPer } from './checks.js';
+import { blockSegments, type KernelVariant, kernelModule, MAX_HIDDEN } from './kernels.js';
+import { type PoolContext, WasmPool } from './pool.js';
+import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
+
+export interface WasmBackendOptions {
+  /** Worker threads (default `os.availableParallelism()`). */
+  threads?: number;
+  /** Forward-pass arithmetic (default f32; parameters are always drawn in f64). */
+  precision?: 'f32' | 'f64';
+  /** Kernel build (default `auto`: FMA when this V8 accepts relaxed SIMD). */
+  variant?: KernelVariant | 'auto';
+}
+
+/** Smallest piece a block is cut into when a job has fewer blocks than threads. */
+const MIN_PIECE = 8;
+
+export class WasmBackend implements Backend {
+  readonly info: BackendInfo;
+  readonly variant: KernelVariant;
+  private readonly pool: WasmPool;
+
+  private constructor(pool: WasmPool, precision: 'f32' | 'f64', variant: KernelVariant) {
+    this.pool = pool;
+    this.variant = variant;
+    const t = pool.threads;
+    this.info = {
+      name: 'wasm',
+      precision,
+      threads: t,
+      detail: `wasm ${variant === 'fma' ? 'simd+fma' : 'simd'} ${precision}, ${t} thread${t === 1 ? '' : 's'}`,
+    };
+  }
+
+  static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const threads = opts.threads ?? os.availableParallelism();
+    if (!Number.isSafeInteger(threads) || threads < 1)
+      throw new Error(`threads must be a positive integer, got ${threads}`);
+    const precision = opts.precision ?? 'f32';
+    if (precision !== 'f32' && precision !== 'f64') throw new Error(`precision must be f32 or f64, got ${precision}`);
+    const { module, variant } = kernelModule(opts.variant ?? 'auto');
+    const pool = await WasmPool.create(threads, module, variant);
+    return new WasmBackend(pool, precision, variant);
+  }
+
+  supports(spec: ArchSpec): boolean {
+    return spec.kind === 'fcn' && spec.hidden.length <= MAX_HIDDEN;
+  }
+
+  private fcn(spec: ArchSpec): FcnSpec {
+    if (spec.kind !== 'fcn' || !this.supports(spec)) {
+      throw new Error(
+        `wasm backend runs fully connected nets (≤ ${MAX_HIDDEN} hidden layers) only; use the js backend`,
+      );
+    }
+    return spec;
+  }
+
+  async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
+    checkPriorJob(job);
+    const spec = this.fcn(job.spec);
+    const { m, seed, first, count } = job;
+    const words = wordsPer(m);
+    const out = new Uint32Array(count * words);
+    if (count === 0) return out;
+    const ctx: PoolContext = { spec, m, precision: this.info.precision, inputs: job.inputs };
+    await Promise.all(
+      planChunks(first, count, this.pool.threads).map(async (c) => {
+        const bits = await this.pool.run(ctx, { type: 'prior', seed, first: first + c.at, count: c.n });
+        out.set(bits as Uint32Array, c.at * words);
+      }),
+    );
+    return out;
+  }
+
+  async forward(
+    spec: ArchSpec,
+    params: Float64Array,
+    nets: number,
+    inputs: Float64Array,
+    m: number,
+  ): Promise<Float64Array> {
+    const P = checkForward(spec, params, nets, inputs, m);
+    const fcn = this.fcn(spec);
+    const out = new Float64Array(nets * m);
+    if (nets === 0) return out;
+    const ctx: PoolContext = { spec: fcn, m, precision: this.info.precision, inputs };
+    const per = Math.ceil(nets / (4 * this.pool.threads));
+    const jobs: Promise<void>[] = [];
+    for (let j = 0; j < nets; j += per) {
+      const n = Math.min(per, nets - j);
+      const slice = params.slice(j * P, (j + n) * P);
+      jobs.push(
+        this.pool.run(ctx, { type: 'forward', params: slice, nets: n }).then((r) => out.set(r as Float64Array, j * m)),
+      );
+    }
+    await Promise.all(jobs);
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * Pieces of nets [first, first+count) for the workers: one per NET_BLOCK
+ * segment; when there are fewer segments than threads, segments are cut
+ * further (a piece inside a block skips ahead in that block's stream).
+ */
+export function planChunks(first: number, count: number, threads: number): { at: number; n: number }[] {
+  const segs = blockSegments(first, count);
+  if (segs.length >= threads) return segs.map(({ at, n }) => ({ at, n }));
+  const cuts = Math.ceil(threads / segs.length);
+  const out: { at: number; n: number }[] = [];
+  for (const s of segs) {
+    const pieces = Math.max(1, Math.min(cuts, Math.floor(s.n / MIN_PIECE)));
+    for (let p = 0; p < pieces; p++) {
+      const a = Math.floor((s.n * p) / pieces);
+      const b = Math.floor((s.n * (p + 1)) / pieces);
+      out.push({ at: s.at + a, n: b - a });
+    }
+  }
+  return out;
+}

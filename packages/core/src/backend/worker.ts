@@ -1,0 +1,75 @@
+/**
+ * Pool worker: one wasm kernel instance, driven by messages from `pool.ts`.
+ * Runs from dist/ (compiled), also when the pool itself is imported from src/.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FcnSpec } from '../arch/spec.js';
+import type { Seed } from '../rng/rng.js';
+import { Kernels, type KernelVariant, type WasmModule } from './kernels.js';
+
+export type WorkerRequest =
+  | { type: 'init'; module: WasmModule; variant: KernelVariant }
+  | { type: 'ctx'; spec: FcnSpec; m: number; precision: 'f32' | 'f64'; inputs: Float64Array }
+  | { type: 'prior'; id: number; seed: Seed; first: number; count: number }
+  | { type: 'forward'; id: number; params: Float64Array; nets: number };
+
+export type WorkerReply =
+  | { type: 'ready'; warmupMs: number }
+  | { type: 'done'; id: number; result: Uint32Array | Float64Array }
+  | { type: 'error'; id: number; message: string };
+
+/**
+ * Run every kernel a few times on a tiny net so V8 tiers them up from the
+ * Liftoff baseline before real work (a running call cannot tier up).
+ */
+export function warmUp(k: Kernels): void {
+  const inputs = new Float64Array(16 * 3).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
+  for (const activation of ['relu', 'erf', 'tanh', 'step'] as const) {
+    const spec: FcnSpec = { kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true };
+    for (const precision of ['f32', 'f64'] as const) {
+      k.configure(spec, 16, precision);
+      k.setInputs(inputs);
+      for (let r = 0; r < 8; r++) k.priorBits('warmup', 0, 16);
+      const theta = k.priorThetas('warmup', 0, 4);
+      for (let r = 0; r < 8; r++) k.forward(theta, 4);
+    }
+  }
+}
+
+const port = parentPort;
+if (port) {
+  let kernels: Kernels | undefined;
+  /** Why the current context could not be set up; reported by its jobs. */
+  let ctxError: string | undefined;
+  port.on('message', (msg: WorkerRequest) => {
+    if (msg.type === 'init') {
+      const t0 = performance.now();
+      kernels = new Kernels(msg.module, msg.variant);
+      warmUp(kernels);
+      port.postMessage({ type: 'ready', warmupMs: performance.now() - t0 } satisfies WorkerReply);
+      return;
+    }
+    if (msg.type === 'ctx') {
+      try {
+        if (!kernels) throw new Error('worker not initialised');
+        kernels.configure(msg.spec, msg.m, msg.precision);
+        kernels.setInputs(msg.inputs);
+        ctxError = undefined;
+      } catch (e) {
+        ctxError = (e as Error).message;
+      }
+      return;
+    }
+    try {
+      if (!kernels) throw new Error('worker not initialised');
+      if (ctxError) throw new Error(ctxError);
+      const result =
+        msg.type === 'prior'
+          ? kernels.priorBits(msg.seed, msg.first, msg.count)
+          : kernels.forward(msg.params, msg.nets);
+      port.postMessage({ type: 'done', id: msg.id, result } satisfies WorkerReply, [result.buffer as ArrayBuffer]);
+    } catch (e) {
+      port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message } satisfies WorkerReply);
+    }
+  });
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * Compile the AssemblyScript kernels (packages/core/wasm/*.ts) into
+ * packages/core/wasm/build/: `fsbayes-simd.wasm` (SIMD128) and
+ * `fsbayes-fma.wasm` (SIMD128 + relaxed SIMD, whose relaxed_madd fuses into
+ * FMA). The backend picks one at load time (`backend/kernels.ts`).
+ *
+ * Offline: uses the assemblyscript devDependency's JS API. Skips a target
+ * whose output is newer than every source (and this script); `--force`
+ * rebuilds, `--wat` also writes the text format next to each binary.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const srcDir = path.join(root, 'packages/core/wasm');
+const outDir = path.join(srcDir, 'build');
+const entry = path.join(srcDir, 'index.ts');
+const force = process.argv.includes('--force');
+const wat = process.argv.includes('--wat');
+
+const common = ['-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '2'];
+const targets = [
+  { file: 'fsbayes-simd.wasm', flags: ['--enable', 'simd'] },
+  { file: 'fsbayes-fma.wasm', flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
+];
+
+function mtime(file) {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+const sources = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => path.join(srcDir, f));
+const newest = Math.max(mtime(fileURLToPath(import.meta.url)), ...sources.map(mtime));
+const todo = targets.filter((t) => force || mtime(path.join(outDir, t.file)) <= newest);
+
+if (todo.length === 0) {
+  console.log('build-wasm: up to date');
+} else {
+  mkdirSync(outDir, { recursive: true });
+  const { default: asc } = await import('assemblyscript/asc');
+  for (const t of todo) {
+    const out = path.join(outDir, t.file);
+    const args = [path.relative(root, entry), '-o', path.relative(root, out), ...common, ...t.flags];
+    if (wat) args.push('-t', path.relative(root, out.replace(/\.wasm$/, '.wat')));
+    const started = Date.now();
+    const prev = process.cwd();
+    process.chdir(root);
+    let result;
+    try {
+      result = await asc.main(args, {});
+    } finally {
+      process.chdir(prev);
+    }
+    if (result.error) {
+      console.error(result.stderr.toString());
+      console.error(`build-wasm: ${t.file} failed: ${result.error.message}`);
+      process.exit(1);
+    }
+    console.log(`build-wasm: ${t.file} (${statSync(out).size} bytes, ${Date.now() - started} ms)`);
+  }
+}
