@@ -22,7 +22,7 @@ import type { Backend, BackendName } from './types.js';
 import { WasmBackend } from './wasm.js';
 
 export { JsBackend } from './js.js';
-export { type KernelVariant, NET_BLOCK } from './kernels.js';
+export { fmaSupport, type KernelVariant, NET_BLOCK } from './kernels.js';
 export { netNormals, priorParams } from './prior.js';
 export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm.js';
