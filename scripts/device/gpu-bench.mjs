@@ -456,6 +456,33 @@ const NA = quick ? 4096 : 100_000;
   );
 }
 
+// Multi-batch correctness: many small batches (not multiples of 256) against the
+// float64 wasm backend on the same canonical nets, for bits and for forward.
+await step('multi-batch correctness: 7→40→40→1 relu, 6000 nets in batches of ≤ 1000 vs wasm f64', () =>
+  withBackend({ maxBatch: 1000 }, async (g) => {
+    const spec = fcn(7, [40, 40], 'relu');
+    const x = cube(7);
+    const job = { spec, inputs: x, m: 128, seed: 11, first: 300, count: 6000 };
+    const wasm = await backendIndex.getBackend('wasm', { precision: 'f64' });
+    try {
+      const gb = await g.priorFunctions(job);
+      const wb = await wasm.priorFunctions(job);
+      const params = backendIndex.priorParams(spec, 11, 300, 3000);
+      const gf = await g.forward(spec, params, 3000, x, 128);
+      const wf = await wasm.forward(spec, params, 3000, x, 128);
+      let maxErr = 0;
+      // float32 against float64: relative error floored at 1e-3 so near-zero outputs do not dominate
+      for (let i = 0; i < gf.length; i++) maxErr = Math.max(maxErr, Math.abs(gf[i] - wf[i]) / (1e-3 + Math.abs(wf[i])));
+      const differ = bitsDiffer(gb, wb);
+      line(`multi-batch: bits differing ${differ} of ${6000 * 128}; forward max rel err ${maxErr.toExponential(2)} (${g.stats ? g.stats.batches : '?'} batches)`);
+      if (differ > 10 || maxErr > 1e-3) throw new Error(`multi-batch results wrong: ${differ} bits differ, max rel err ${maxErr}`);
+      return { bitsDiffering: differ, bits: 6000 * 128, forwardMaxRelErr: maxErr };
+    } finally {
+      await wasm.close();
+    }
+  }),
+);
+
 // B: 784→128→128→1 relu on 1000 random inputs
 const specB = fcn(784, [128, 128], 'relu');
 const mB = quick ? 100 : 1000;

@@ -742,9 +742,12 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       const wArg = upload('params', host);
       hostMs += performance.now() - h;
       const { result, handles } = await launch(plan, kind, xtArg, wArg);
-      // Keep one batch in flight: the next batch's host work overlaps this one's GPU work.
-      await finish();
+      // Finish each batch before the next upload. Overlapping them (one batch in
+      // flight) gave wrong bits on an H200: gpu.js reuses the parameter and
+      // activation buffers, and the next batch's writes landed before the
+      // pending batch had read them.
       pending = { b0, count, result, handles };
+      await finish();
       batches++;
     }
     await finish();
