@@ -474,8 +474,11 @@ await step('multi-batch correctness: 7→40→40→1 relu, 6000 nets in batches 
       // float32 against float64: relative error floored at 1e-3 so near-zero outputs do not dominate
       for (let i = 0; i < gf.length; i++) maxErr = Math.max(maxErr, Math.abs(gf[i] - wf[i]) / (1e-3 + Math.abs(wf[i])));
       const differ = bitsDiffer(gb, wb);
-      line(`multi-batch: bits differing ${differ} of ${6000 * 128}; forward max rel err ${maxErr.toExponential(2)} (${g.stats ? g.stats.batches : '?'} batches)`);
-      if (differ > 10 || maxErr > 1e-3) throw new Error(`multi-batch results wrong: ${differ} bits differ, max rel err ${maxErr}`);
+      line(
+        `multi-batch: bits differing ${differ} of ${6000 * 128}; forward max rel err ${maxErr.toExponential(2)} (${g.stats ? g.stats.batches : '?'} batches)`,
+      );
+      if (differ > 10 || maxErr > 1e-3)
+        throw new Error(`multi-batch results wrong: ${differ} bits differ, max rel err ${maxErr}`);
       return { bitsDiffering: differ, bits: 6000 * 128, forwardMaxRelErr: maxErr };
     } finally {
       await wasm.close();
