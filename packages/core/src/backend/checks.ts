@@ -1,16 +1,12 @@
 import { paramLayout } from '../arch/params.js';
 import { type ArchSpec, inputSize } from '../arch/spec.js';
+import { wordsFor } from '../functions/bits.js';
 import { checkSeed } from '../rng/rng.js';
 import type { PriorFunctionsJob } from './types.js';
 
-/** Packed words per function of m bits. */
-export function wordsPer(m: number): number {
-  return Math.ceil(m / 32);
-}
-
 /** Sign bits of pre-activations [nets × m] into out (bit = value > 0), starting at net `at`. */
 export function packSigns(pre: Float64Array, nets: number, m: number, out: Uint32Array, at = 0): void {
-  const words = wordsPer(m);
+  const words = wordsFor(m);
   for (let j = 0; j < nets; j++) {
     const base = (at + j) * words;
     for (let w = 0; w < words; w++) out[base + w] = 0;

@@ -5,7 +5,8 @@
  */
 import { forwardReference } from '../arch/forward.js';
 import type { ArchSpec } from '../arch/spec.js';
-import { checkForward, checkPriorJob, packSigns, wordsPer } from './checks.js';
+import { wordsFor } from '../functions/bits.js';
+import { checkForward, checkPriorJob, packSigns } from './checks.js';
 import { blockSegments } from './kernels.js';
 import { priorParams } from './prior.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -25,7 +26,7 @@ export class JsBackend implements Backend {
   async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
     checkPriorJob(job);
     const { spec, inputs, m, seed, first, count } = job;
-    const out = new Uint32Array(count * wordsPer(m));
+    const out = new Uint32Array(count * wordsFor(m));
     for (const s of blockSegments(first, count)) {
       const theta = priorParams(spec, seed, first + s.at, s.n);
       packSigns(forwardReference(spec, theta, s.n, inputs, m), s.n, m, out, s.at);

@@ -9,7 +9,8 @@
  */
 import os from 'node:os';
 import type { ArchSpec, FcnSpec } from '../arch/spec.js';
-import { checkForward, checkPriorJob, wordsPer } from './checks.js';
+import { wordsFor } from '../functions/bits.js';
+import { checkForward, checkPriorJob } from './checks.js';
 import { blockSegments, type KernelVariant, kernelModule, MAX_HIDDEN } from './kernels.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -71,7 +72,7 @@ export class WasmBackend implements Backend {
     checkPriorJob(job);
     const spec = this.fcn(job.spec);
     const { m, seed, first, count } = job;
-    const words = wordsPer(m);
+    const words = wordsFor(m);
     const out = new Uint32Array(count * words);
     if (count === 0) return out;
     const ctx: PoolContext = { spec, m, precision: this.info.precision, inputs: job.inputs };
