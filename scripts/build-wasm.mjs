@@ -5,6 +5,11 @@
  * `fsbayes-fma.wasm` (SIMD128 + relaxed SIMD, whose relaxed_madd fuses into
  * FMA). The backend picks one at load time (`backend/kernels.ts`).
  *
+ * The linear-algebra module (packages/core/wasm/linalg/*.ts) is a second
+ * program, `fsbayes-linalg-{simd,fma}.wasm`, compiled with an imported shared
+ * memory and atomics so a thread pool works on one matrix in place
+ * (`src/linalg/engine.ts`).
+ *
  * Offline: uses the assemblyscript devDependency's JS API. Skips a target
  * whose output is newer than every source (and this script); `--force`
  * rebuilds, `--wat` also writes the text format next to each binary.
@@ -21,9 +26,19 @@ const force = process.argv.includes('--force');
 const wat = process.argv.includes('--wat');
 
 const common = ['-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '2'];
+const linalgDir = path.join(srcDir, 'linalg');
+const linalgEntry = path.join(linalgDir, 'index.ts');
+// Shared memory of at most 4 GiB (65536 pages), imported: the JS glue creates it.
+const linalgFlags = ['--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
 const targets = [
   { file: 'fsbayes-simd.wasm', flags: ['--enable', 'simd'] },
   { file: 'fsbayes-fma.wasm', flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
+  { file: 'fsbayes-linalg-simd.wasm', entry: linalgEntry, flags: ['--enable', 'simd', ...linalgFlags] },
+  {
+    file: 'fsbayes-linalg-fma.wasm',
+    entry: linalgEntry,
+    flags: ['--enable', 'simd', '--enable', 'relaxed-simd', ...linalgFlags],
+  },
 ];
 
 function mtime(file) {
@@ -34,11 +49,17 @@ function mtime(file) {
   }
 }
 
-const sources = readdirSync(srcDir)
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => path.join(srcDir, f));
-const newest = Math.max(mtime(fileURLToPath(import.meta.url)), ...sources.map(mtime));
-const todo = targets.filter((t) => force || mtime(path.join(outDir, t.file)) <= newest);
+function newestIn(dir) {
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
+  return Math.max(mtime(fileURLToPath(import.meta.url)), ...sources.map(mtime));
+}
+const newest = newestIn(srcDir);
+const newestLinalg = newestIn(linalgDir);
+const todo = targets.filter(
+  (t) => force || mtime(path.join(outDir, t.file)) <= (t.entry === linalgEntry ? newestLinalg : newest),
+);
 
 if (todo.length === 0) {
   console.log('build-wasm: up to date');
@@ -47,7 +68,7 @@ if (todo.length === 0) {
   const { default: asc } = await import('assemblyscript/asc');
   for (const t of todo) {
     const out = path.join(outDir, t.file);
-    const args = [path.relative(root, entry), '-o', path.relative(root, out), ...common, ...t.flags];
+    const args = [path.relative(root, t.entry ?? entry), '-o', path.relative(root, out), ...common, ...t.flags];
     if (wat) args.push('-t', path.relative(root, out.replace(/\.wasm$/, '.wat')));
     const started = Date.now();
     const prev = process.cwd();

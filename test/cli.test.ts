@@ -92,7 +92,7 @@ describe('fsbayes CLI', () => {
       [['functions', '--samples', '-5', '--out', out], /--samples must be a positive integer, got -5/],
       [['functions', '--n', '3', '--target', '0101', '--out', out], /target has 4 bits/],
       [['data', 'boolean', '--n', '3', '--train-mask', '0101'], /4 bits/],
-      [['data', 'idx', '--images', join(dir, 'missing'), '--labels', join(dir, 'missing')], /missing/],
+      [['data', 'idx', '--images', join(dir, 'missing'), '--image-labels', join(dir, 'missing')], /missing/],
       [['functions', '--backend', 'tpu'], /tpu/],
       [['nonsense'], /nonsense|Unknown/],
     ];

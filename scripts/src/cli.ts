@@ -6,10 +6,14 @@
 import { VERSION } from '@fsbayes/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { boundCommand } from './commands/bound.js';
 import { dataCommand } from './commands/data.js';
 import { demoCommand } from './commands/demo.js';
 import { functionsCommand } from './commands/functions.js';
+import { kernelCommand } from './commands/kernel.js';
 import { lzCommand } from './commands/lz.js';
+import { marginalCommand } from './commands/marginal.js';
+import { pbCommand } from './commands/pb.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('fsbayes')
@@ -18,6 +22,10 @@ await yargs(hideBin(process.argv))
   )
   .command(demoCommand)
   .command(functionsCommand)
+  .command(kernelCommand)
+  .command(marginalCommand)
+  .command(pbCommand)
+  .command(boundCommand)
   .command(dataCommand)
   .command(lzCommand)
   .demandCommand(1, 'name a command (see the list above)')
@@ -27,9 +35,9 @@ await yargs(hideBin(process.argv))
   .help()
   .alias('h', 'help')
   .wrap(Math.min(110, process.stdout.columns || 110))
-  .fail((msg, err, y) => {
+  .fail((msg, err) => {
     if (err) throw err;
-    process.stderr.write(`${y.help() ? '' : ''}fsbayes: ${msg}\nRun with --help for usage.\n`);
+    process.stderr.write(`fsbayes: ${msg}\nRun with --help for usage.\n`);
     process.exit(2);
   })
   .parseAsync();

@@ -9,6 +9,7 @@ export * from './backend/index.js';
 export * from './boolean/index.js';
 export * from './data/index.js';
 export * from './functions/index.js';
+export * from './linalg/index.js';
 export * from './math/index.js';
 export * from './prior/index.js';
 export * from './rng/index.js';

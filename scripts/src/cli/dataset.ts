@@ -29,7 +29,7 @@ export interface DataArgs {
   binarize: string;
   normalize: string;
   images?: string;
-  labels?: string;
+  'image-labels'?: string;
   csv?: string;
   'label-column'?: string;
   seed: number;
@@ -45,8 +45,8 @@ export function loadDataset(a: DataArgs): Dataset {
     case 'mnist':
       return mnistFull({ binarize, normalize });
     case 'idx':
-      if (!a.images || !a.labels) throw new Error('--dataset idx needs --images FILE and --labels FILE');
-      return loadIdx(a.images, a.labels, { binarize, normalize });
+      if (!a.images || !a['image-labels']) throw new Error('--dataset idx needs --images FILE and --image-labels FILE');
+      return loadIdx(a.images, a['image-labels'], { binarize, normalize });
     case 'csv': {
       if (!a.csv) throw new Error('--dataset csv needs --csv FILE');
       const col = a['label-column'];

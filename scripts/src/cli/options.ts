@@ -60,7 +60,7 @@ export const DATA_OPTIONS = {
     describe: 'pixel normalisation',
   },
   images: { type: 'string', describe: 'IDX images file (with --dataset idx), .gz allowed' },
-  labels: { type: 'string', describe: 'IDX labels file (with --dataset idx), .gz allowed' },
+  'image-labels': { type: 'string', describe: 'IDX labels file (with --dataset idx), .gz allowed' },
   csv: { type: 'string', describe: 'CSV file (with --dataset csv); numeric features and a 0/1 label column' },
   'label-column': { type: 'string', describe: 'CSV label column, by name or 0-based index (default: last)' },
 } as const satisfies Record<string, Options>;

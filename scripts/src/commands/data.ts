@@ -18,7 +18,7 @@ export const dataCommand = {
       .example('$0 data boolean --n 7 --train-size 32 --json', 'the Boolean system with a seeded |S| = 32')
       .example('$0 data mnist --train-size 1000 --test-size 20', 'binarised MNIST (≥5 vs <5), seeded S and E')
       .example(
-        '$0 data idx --images train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz',
+        '$0 data idx --images train-images-idx3-ubyte.gz --image-labels train-labels-idx1-ubyte.gz',
         'your own IDX files',
       ),
   handler: run('data', (a: DataArgs & OutputArgs) => {

@@ -1,0 +1,424 @@
+/**
+ * JS glue of the threaded linalg wasm module (`wasm/linalg/`): one shared
+ * `WebAssembly.Memory` (grown on demand, up to 4 GiB), an instance on the
+ * calling thread and one per pool worker, a small allocator, and job
+ * submission.
+ *
+ * Threads. Every job is described in a control block in the shared memory;
+ * each participating thread calls the module's `work(ctl, tid)`, which
+ * synchronises with an in-wasm barrier (spin, then `memory.atomic.wait32`).
+ * - Synchronous calls (`runSync`): the calling thread is tid 0 and blocks in
+ *   the barrier while workers 1..T−1 run theirs. Node allows blocking the
+ *   main thread (browsers do not, so there this path would need the pool's
+ *   async mode). Workers are started on first use, synchronously: the main
+ *   thread waits (`Atomics.wait`) until they have instantiated the module.
+ * - Asynchronous calls (`runAsync`): T workers run the job; worker 0 posts a
+ *   message when it is done, so the main thread stays free.
+ * One pool job runs at a time; a synchronous call arriving while an async
+ * job holds the pool runs single-threaded on the calling thread instead.
+ * Every kernel's arithmetic is independent of how work is split, so all
+ * of these give bitwise-identical results.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { CTL, type LinalgWorkerData, OP_EXIT, syncImports } from './worker.js';
+
+export type LinalgVariant = 'simd' | 'fma';
+
+export const OP = { matmul: 1, kernel: 2, chol: 3, trsm: 4 } as const;
+
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface LinalgExports {
+  work(ctl: number, tid: number): void;
+  GEMM_SCRATCH: { value: number };
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+const ALIGN = 64;
+/** Control blocks: the pool's and the calling thread's own (for single-thread jobs). */
+const CTL_POOL = 1024;
+const CTL_LOCAL = 2048;
+const HEAP_BASE = 4096;
+
+/** The compiled linalg module of a variant (resolves from src/linalg and dist/linalg). */
+export function linalgWasmFile(variant: LinalgVariant): string {
+  return fileURLToPath(new URL(`../../wasm/build/fsbayes-linalg-${variant}.wasm`, import.meta.url));
+}
+
+/** The compiled worker script (packages/core/dist/linalg/worker.js), from src/ and dist/. */
+export function linalgWorkerFile(): string {
+  return fileURLToPath(new URL('../../dist/linalg/worker.js', import.meta.url));
+}
+
+/** First-fit allocator over [HEAP_BASE, top) of the linear memory; grows the memory at the top. */
+class Heap {
+  private free: { at: number; size: number }[] = [];
+  private top = HEAP_BASE;
+  constructor(private readonly memory: WasmMemory) {}
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.free.length; i++) {
+      const f = this.free[i];
+      if (f.size >= size) {
+        const at = f.at;
+        if (f.size === size) this.free.splice(i, 1);
+        else {
+          f.at += size;
+          f.size -= size;
+        }
+        return at;
+      }
+    }
+    const at = this.top;
+    const end = at + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES)
+        throw new Error(`linalg: needs ${(end / 2 ** 30).toFixed(2)} GiB of wasm memory, more than the 4 GiB limit`);
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return at;
+  }
+
+  release(at: number, bytes: number): void {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let i = 0;
+    while (i < this.free.length && this.free[i].at < at) i++;
+    this.free.splice(i, 0, { at, size });
+    // coalesce with neighbours
+    if (i + 1 < this.free.length && this.free[i].at + this.free[i].size === this.free[i + 1].at) {
+      this.free[i].size += this.free[i + 1].size;
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1].at + this.free[i - 1].size === this.free[i].at) {
+      this.free[i - 1].size += this.free[i].size;
+      this.free.splice(i, 1);
+      i--;
+    }
+    const last = this.free[this.free.length - 1];
+    if (last && last.at + last.size === this.top) {
+      this.top = last.at;
+      this.free.pop();
+    }
+  }
+}
+
+/** A job: op code, i32 arguments (pointers are byte addresses), f64 arguments. */
+export interface Job {
+  op: number;
+  args: number[];
+  fargs?: number[];
+}
+
+let relaxedStatus: boolean | undefined;
+
+function readModule(variant: LinalgVariant): Uint8Array {
+  const file = linalgWasmFile(variant);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`linalg wasm not built (${file}: ${(e as Error).message}); run \`pnpm build\``);
+  }
+}
+
+/** Whether this V8 runs the relaxed-SIMD (FMA) build; sets Node 20's flag if needed (process-wide). */
+function fmaOk(bytes: Uint8Array): boolean {
+  if (relaxedStatus !== undefined) return relaxedStatus;
+  if (WA.validate(bytes)) relaxedStatus = true;
+  else {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedStatus = WA.validate(bytes);
+  }
+  return relaxedStatus;
+}
+
+export class LinalgEngine {
+  readonly memory: WasmMemory;
+  readonly variant: LinalgVariant;
+  private readonly module: object;
+  private readonly exports: LinalgExports;
+  private readonly heap: Heap;
+  private readonly scratchBytes: number;
+  private readonly localScratch: number;
+  private poolScratch = 0;
+  private workers: Worker[] = [];
+  private poolBusy = false;
+  private poolTail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Why the pool could not start (then everything runs on the calling thread). */
+  poolError: string | undefined;
+  /**
+   * Barrier spins before a thread sleeps (Atomics.wait): long enough to
+   * bridge the usual imbalance without a system call, short enough not to
+   * steal the CPU from a descheduled thread on a busy machine.
+   */
+  spins = 20000;
+  /** What synchronous calls may still spend blocked waiting for workers to start. */
+  private syncStartBudgetMs = 1000;
+  /** Milliseconds the warm-up took. */
+  warmupMs = 0;
+
+  constructor(variant: LinalgVariant | 'auto' = 'auto') {
+    const fmaBytes = variant === 'simd' ? undefined : readModule('fma');
+    const useFma = fmaBytes !== undefined && fmaOk(fmaBytes);
+    if (variant === 'fma' && !useFma) throw new Error('linalg: relaxed SIMD (FMA build) not supported by this V8');
+    this.variant = useFma ? 'fma' : 'simd';
+    this.module = new WA.Module(useFma && fmaBytes ? fmaBytes : readModule('simd'));
+    this.memory = new WA.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    this.exports = new WA.Instance(this.module, { env: { memory: this.memory }, sync: syncImports(this.memory) })
+      .exports as LinalgExports;
+    this.heap = new Heap(this.memory);
+    this.scratchBytes = Math.ceil(this.exports.GEMM_SCRATCH.value / ALIGN) * ALIGN;
+    this.localScratch = this.heap.alloc(this.scratchBytes);
+  }
+
+  /** Workers in the pool (0 until first threaded use). */
+  get poolSize(): number {
+    return this.workers.length;
+  }
+
+  alloc(bytes: number): number {
+    return this.heap.alloc(bytes);
+  }
+
+  release(at: number, bytes: number): void {
+    this.heap.release(at, bytes);
+  }
+
+  /** A Float64Array view of `len` doubles at byte address `at` (re-take after any allocation: memory may grow). */
+  f64(at: number, len: number): Float64Array {
+    return new Float64Array(this.memory.buffer, at, len);
+  }
+
+  /** Allocate and fill with a copy of `src`. */
+  put(src: Float64Array, len = src.length): number {
+    const at = this.alloc(len * 8);
+    this.f64(at, len).set(len === src.length ? src : src.subarray(0, len));
+    return at;
+  }
+
+  private i32(ctl: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ctl, CTL.BYTES >> 2);
+  }
+
+  private writeJob(ctl: number, job: Job, nthreads: number, main: number, scratch: number): void {
+    const w = this.i32(ctl);
+    w[0] = 0; // barrier count (the generation word, w[1], is never reset)
+    for (let c = 8; c < 16; c++) w[c] = 0; // work counters
+    w[CTL.OP] = job.op;
+    w[CTL.NTHREADS] = nthreads;
+    w[CTL.MAIN] = main;
+    w[CTL.FAIL] = -1;
+    w[CTL.SCRATCH] = scratch;
+    w[CTL.SCRATCH_BYTES] = this.scratchBytes;
+    w[CTL.SPINS] = this.spins;
+    for (let k = 0; k < job.args.length; k++) w[CTL.ARG + k] = job.args[k] | 0;
+    const f = new Float64Array(this.memory.buffer, ctl + CTL.F_ARG, 16);
+    f.fill(0);
+    if (job.fargs) for (let k = 0; k < job.fargs.length; k++) f[k] = job.fargs[k];
+  }
+
+  /** Failing pivot of the last Cholesky job on `ctl` (−1 if none) and its value. */
+  private result(ctl: number): { fail: number; value: number } {
+    return {
+      fail: Atomics.load(this.i32(ctl), CTL.FAIL),
+      value: new Float64Array(this.memory.buffer, ctl + CTL.F_ARG, 16)[1],
+    };
+  }
+
+  /**
+   * Start workers until the pool has `n` (without waiting for them); false
+   * if they cannot be started at all.
+   */
+  startPool(n: number): boolean {
+    if (this.poolError || this.closed) return false;
+    if (this.workers.length >= n) return true;
+    const file = linalgWorkerFile();
+    if (!existsSync(file)) {
+      this.poolError = `linalg worker script not built (${file}); run \`pnpm build\``;
+      return false;
+    }
+    // scratch for tids 0..n (sync jobs: the calling thread + n workers; async: n workers)
+    const at = this.alloc((n + 1) * this.scratchBytes);
+    if (this.poolScratch !== 0) this.release(this.poolScratch, (this.workers.length + 1) * this.scratchBytes);
+    this.poolScratch = at;
+    for (let i = this.workers.length; i < n; i++) {
+      const data: LinalgWorkerData = { module: this.module, memory: this.memory, ctl: CTL_POOL, index: i };
+      const worker = new Worker(file, { workerData: data });
+      worker.unref();
+      worker.on('error', (e) => {
+        this.poolError = `linalg worker failed: ${(e as Error).message}`;
+      });
+      this.workers.push(worker);
+    }
+    return true;
+  }
+
+  /** Whether the first `n` workers are up (they count themselves in the control block). */
+  private poolReady(n: number): boolean {
+    return this.workers.length >= n && Atomics.load(this.i32(CTL_POOL), CTL.READY) >= n;
+  }
+
+  /**
+   * Workers for a synchronous job: start them if needed and wait for them,
+   * blocking, at most `syncStartBudgetMs` over the engine's life (Node can
+   * start a worker while the main thread blocks, except in some setups, e.g.
+   * \`node -e\`; then the job runs on the calling thread and the workers come
+   * up once it yields to the event loop).
+   */
+  private workersForSync(n: number): boolean {
+    if (!this.startPool(n)) return false;
+    const w = this.i32(CTL_POOL);
+    while (!this.poolReady(n)) {
+      if (this.syncStartBudgetMs <= 0 || this.poolError) return false;
+      const t0 = Date.now();
+      Atomics.wait(w, CTL.READY, Atomics.load(w, CTL.READY), Math.min(20, this.syncStartBudgetMs));
+      this.syncStartBudgetMs -= Math.max(1, Date.now() - t0);
+    }
+    return true;
+  }
+
+  /** Workers for an async job: start them if needed and wait (without blocking) up to 30 s. */
+  private async workersForAsync(n: number): Promise<boolean> {
+    if (!this.startPool(n)) return false;
+    const deadline = Date.now() + 30000;
+    while (!this.poolReady(n)) {
+      if (this.poolError || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return true;
+  }
+
+  /** Run a job now, on `threads` threads (the calling thread included); returns the Cholesky status. */
+  runSync(job: Job, threads: number): { fail: number; value: number } {
+    if (this.closed) throw new Error('linalg engine is closed');
+    if (threads > 1 && !this.poolBusy && this.workersForSync(threads - 1)) {
+      this.poolBusy = true;
+      try {
+        this.writeJob(CTL_POOL, job, threads, 1, this.poolScratch);
+        const w = this.i32(CTL_POOL);
+        Atomics.add(w, CTL.SEQ, 1);
+        Atomics.notify(w, CTL.SEQ);
+        this.exports.work(CTL_POOL, 0);
+      } finally {
+        this.poolBusy = false;
+      }
+      return this.result(CTL_POOL);
+    }
+    this.writeJob(CTL_LOCAL, job, 1, 1, this.localScratch);
+    this.exports.work(CTL_LOCAL, 0);
+    return this.result(CTL_LOCAL);
+  }
+
+  /**
+   * Run a job on `threads` pool workers without blocking; `prepare` runs
+   * (synchronously) right before the job starts and `finish` right after it
+   * ends, both with the pool held, so they can allocate, copy in and copy out.
+   */
+  runAsync<R>(threads: number, prepare: () => Job, finish: (status: { fail: number; value: number }) => R): Promise<R> {
+    const run = async (): Promise<R> => {
+      if (this.closed) throw new Error('linalg engine is closed');
+      if (this.poolBusy || !(await this.workersForAsync(threads))) {
+        // no pool: run on the calling thread
+        const job = prepare();
+        return finish(this.runSync(job, 1));
+      }
+      this.poolBusy = true;
+      const w0 = this.workers[0];
+      w0.ref(); // keep the process alive while the job runs
+      try {
+        const job = prepare();
+        this.writeJob(CTL_POOL, job, threads, 0, this.poolScratch);
+        const w = this.i32(CTL_POOL);
+        const seq = (Atomics.add(w, CTL.SEQ, 1) + 1) | 0;
+        await new Promise<void>((resolve, reject) => {
+          const onMsg = (m: unknown) => {
+            if (m === seq) {
+              w0.off('message', onMsg);
+              w0.off('error', onErr);
+              resolve();
+            }
+          };
+          const onErr = (e: unknown) => {
+            w0.off('message', onMsg);
+            reject(e instanceof Error ? e : new Error(String(e)));
+          };
+          w0.on('message', onMsg);
+          w0.once('error', onErr);
+          Atomics.notify(w, CTL.SEQ);
+        });
+        return finish(this.result(CTL_POOL));
+      } finally {
+        w0.unref();
+        this.poolBusy = false;
+      }
+    };
+    const p = this.poolTail.then(run, run);
+    this.poolTail = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Stop the workers (idempotent). The engine is unusable afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.poolTail;
+    if (this.workers.length > 0) {
+      const w = this.i32(CTL_POOL);
+      Atomics.store(w, CTL.OP, OP_EXIT);
+      Atomics.add(w, CTL.SEQ, 1);
+      Atomics.notify(w, CTL.SEQ);
+      await Promise.all(this.workers.map((x) => x.terminate()));
+      this.workers = [];
+    }
+  }
+}
+
+let engine: LinalgEngine | undefined;
+let engineError: string | undefined;
+
+/** The process-wide engine (created on first use), or undefined if the wasm module is unavailable. */
+export function linalgEngine(): LinalgEngine | undefined {
+  if (engine || engineError) return engine;
+  try {
+    engine = new LinalgEngine('auto');
+  } catch (e) {
+    engineError = (e as Error).message;
+  }
+  return engine;
+}
+
+/** Why the wasm engine is unavailable (undefined when it is available or not yet tried). */
+export function linalgEngineError(): string | undefined {
+  return engineError;
+}
+
+/** Close the process-wide engine's workers; a later call creates a fresh engine. */
+export async function closeLinalgEngine(): Promise<void> {
+  const e = engine;
+  engine = undefined;
+  if (e) await e.close();
+}
+
+/** Default thread count: all cores. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}

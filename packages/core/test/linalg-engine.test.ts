@@ -1,0 +1,59 @@
+/**
+ * The linalg engine in a fresh Node process: the first threaded job of a
+ * new engine, before V8 has tiered anything up, must be exact. With wasm's
+ * own `memory.atomic.wait32`/`notify` in the barrier, Node 20 / V8 11.3 came
+ * back from them with a live f64 (the kernel's scale factor) missing its low
+ * 32 bits, and this job was wrong by ~1e-6; the barrier now sleeps and wakes
+ * through imported `Atomics.wait`/`Atomics.notify`. (Inside vitest's process
+ * the module's code may already be optimised, hence a child process on the
+ * built files.)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const dist = (f: string) => fileURLToPath(new URL(`../dist/linalg/${f}`, import.meta.url));
+
+const script = `
+import { LinalgEngine } from ${JSON.stringify(dist('engine.js'))};
+import { fcnKernelRef } from ${JSON.stringify(dist('fcn.js'))};
+import { fcnPlan, runPlan } from ${JSON.stringify(dist('ops.js'))};
+let x = 203;
+const [n, d] = [203, 77];
+const X = new Float64Array(n * d).map(() => { x = (x * 16807) % 2147483647; return x / 2147483647 - 0.5; });
+const e = new LinalgEngine('auto');
+e.spins = 0; // every barrier sleeps: the path that was broken
+const errs = [];
+for (const activation of ['relu', 'erf']) {
+  const p = { hidden: 3, activation, sigmaW: 1.4, sigmaB: 0.2, bias: true, ntk: true };
+  const ref = fcnKernelRef(X, n, d, p);
+  const got = runPlan(e, fcnPlan(e, X, n, d, p, undefined, n), 2);
+  let m = 0, s = 0;
+  for (let i = 0; i < n * n; i++) { m = Math.max(m, Math.abs(got.nngp[i] - ref.nngp[i]), Math.abs(got.ntk[i] - ref.ntk[i])); s = Math.max(s, Math.abs(ref.ntk[i])); }
+  errs.push(m / s);
+}
+const pool = e.poolSize;
+await e.close();
+console.log(JSON.stringify({ errs, pool }));
+`;
+
+describe('linalg engine', () => {
+  it('computes the first threaded job of a fresh engine exactly (fresh process)', () => {
+    // A script file, not \`node -e\`: there Node cannot start a worker while the main thread blocks.
+    const dir = mkdtempSync(path.join(tmpdir(), 'fsbayes-linalg-'));
+    try {
+      const file = path.join(dir, 'first-job.mjs');
+      writeFileSync(file, script);
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { errs: number[]; pool: number };
+      expect(out.pool).toBe(1);
+      for (const e of out.errs) expect(e).toBeLessThan(1e-13);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

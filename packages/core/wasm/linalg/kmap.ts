@@ -1,0 +1,312 @@
+/**
+ * Gram matrices and the FCN NNGP/NTK layer maps (see `src/linalg/fcn.ts`
+ * for the recursion), vectorised two entries at a time.
+ *
+ * θ-functions use a SIMD atan2 for y ≥ 0 built on fdlibm's atan (s_atan.c:
+ * reduction to |x| < 7/16 around 0, 1/2 and 1, then its degree-11 odd
+ * polynomial), accurate to about 1 ulp of π; π − θ is computed directly as
+ * atan2(y, −x), which keeps it accurate when θ → π. asin(r) = atan2(|r|,
+ * √((1−|r|)(1+|r|))) with the sign of r.
+ */
+import { CHUNK, KC, packPanels, panelGemm, V } from './gemm';
+import { barrier, Ctl, grab, splitEven, splitLower } from './sync';
+
+const PIO2_HI: f64 = 1.5707963267948966;
+const PIO2_LO: f64 = 6.123233995736766e-17;
+const PI_HI: f64 = Math.PI;
+const PI_LO: f64 = 1.2246467991473532e-16;
+const ATANHI0: f64 = 0.4636476090008061;
+const ATANHI1: f64 = 0.7853981633974483;
+const ATANLO0: f64 = 2.2698777452961687e-17;
+const ATANLO1: f64 = 3.061616997868383e-17;
+const INV_2PI: f64 = 0.15915494309189535;
+const TWO_OVER_PI: f64 = 0.6366197723675814;
+const FOUR_OVER_PI: f64 = 1.2732395447351628;
+
+const ACT_RELU = 0;
+const ACT_STEP = 1;
+
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
+class M {
+  @inline static s(x: f64): v128 {
+    return f64x2.splat(x);
+  }
+  @inline static sel(mask: v128, a: v128, b: v128): v128 {
+    return v128.bitselect(a, b, mask);
+  }
+  /**
+   * atan(lo/hi) for 0 ≤ lo ≤ hi, hi > 0 (fdlibm's reduction, with the
+   * reduced argument formed from lo and hi in one division: lo/hi,
+   * (2lo − hi)/(2hi + lo) or (lo − hi)/(lo + hi)).
+   */
+  @inline static atanRatio(lo: v128, hi: v128): v128 {
+    const m1 = f64x2.ge(lo, f64x2.mul(hi, M.s(0.4375)));
+    const m2 = f64x2.ge(lo, f64x2.mul(hi, M.s(0.6875)));
+    const num = M.sel(m2, f64x2.sub(lo, hi), M.sel(m1, f64x2.sub(f64x2.add(lo, lo), hi), lo));
+    const den = M.sel(m2, f64x2.add(lo, hi), M.sel(m1, f64x2.add(f64x2.add(hi, hi), lo), hi));
+    const x = f64x2.div(num, den);
+    const z = f64x2.mul(x, x);
+    const w = f64x2.mul(z, z);
+    let s1 = M.s(0.016285820115365782);
+    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.049768779946159324));
+    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.06661073137387531));
+    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.09090887133436507));
+    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.14285714272503466));
+    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.3333333333333293));
+    s1 = f64x2.mul(s1, z);
+    let s2 = M.s(-0.036531572744216916);
+    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.058335701337905735));
+    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.0769187620504483));
+    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.11111110405462356));
+    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.19999999999876483));
+    s2 = f64x2.mul(s2, w);
+    const hiC = M.sel(m2, M.s(ATANHI1), M.sel(m1, M.s(ATANHI0), M.s(0.0)));
+    const loC = M.sel(m2, M.s(ATANLO1), M.sel(m1, M.s(ATANLO0), M.s(0.0)));
+    return f64x2.sub(hiC, f64x2.sub(f64x2.sub(f64x2.mul(x, f64x2.add(s1, s2)), loC), x));
+  }
+  /** atan2(y, x) for y ≥ 0, in [0, π]. atan2(0, 0) = 0. */
+  @inline static atan2pos(y: v128, x: v128): v128 {
+    const ax = f64x2.abs(x);
+    const hi = f64x2.max(y, ax);
+    const lo = f64x2.min(y, ax);
+    // hi = 0 (both zero): 0/0 → use lo/1 = 0
+    const safe = f64x2.gt(hi, M.s(0.0));
+    let t = M.atanRatio(lo, M.sel(safe, hi, M.s(1.0)));
+    t = M.sel(f64x2.gt(y, ax), f64x2.sub(M.s(PIO2_HI), f64x2.sub(t, M.s(PIO2_LO))), t);
+    return M.sel(f64x2.lt(x, M.s(0.0)), f64x2.sub(M.s(PI_HI), f64x2.sub(t, M.s(PI_LO))), t);
+  }
+  /** asin(r) for r ∈ [−1, 1]. */
+  @inline static asin(r: v128): v128 {
+    const ar = f64x2.abs(r);
+    const one = M.s(1.0);
+    const c = f64x2.sqrt(f64x2.mul(f64x2.sub(one, ar), f64x2.add(one, ar)));
+    return v128.or(M.atan2pos(ar, c), v128.and(r, i64x2.splat(0x8000000000000000)));
+  }
+}
+
+/**
+ * Map `len` entries of one row in place (K from the Gram values g: K¹ =
+ * sb2 + c1·g, then `hidden` layers). a-chain of the row point at q1 (stride
+ * n1 per layer), b-chain of the column points at q2 (stride n2). T (NTK row,
+ * or 0) gets Θ.
+ */
+function mapRow(
+  k: usize,
+  t: usize,
+  len: i32,
+  q1: usize,
+  n1: i32,
+  q2: usize,
+  n2: i32,
+  hidden: i32,
+  act: i32,
+  sw2: f64,
+  sb2: f64,
+  c1: f64,
+): void {
+  const vsw2 = M.s(sw2);
+  const vsb2 = M.s(sb2);
+  const vc1 = M.s(c1);
+  const zero = M.s(0.0);
+  const s1 = (<usize>n1) << 3;
+  const s2 = (<usize>n2) << 3;
+  const ntk = t !== 0;
+  for (let j = 0; j < len; j += 2) {
+    const pair = j + 1 < len;
+    const o = (<usize>j) << 3;
+    let c = f64x2.add(vsb2, f64x2.mul(vc1, pair ? v128.load(k + o) : v128.load64_splat(k + o)));
+    let th = c;
+    for (let l = 0; l < hidden; l++) {
+      const a = v128.load64_splat(q1 + <usize>l * s1);
+      const bp = q2 + <usize>l * s2 + o;
+      const b = pair ? v128.load(bp) : v128.load64_splat(bp);
+      let e: v128;
+      let kd: v128;
+      if (act <= ACT_STEP) {
+        const s2v = f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, c));
+        const sn = f64x2.sqrt(f64x2.max(s2v, zero));
+        const pmt = M.atan2pos(sn, f64x2.neg(c));
+        if (act === ACT_RELU) {
+          e = f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI));
+          kd = f64x2.mul(pmt, M.s(INV_2PI));
+        } else {
+          e = f64x2.mul(pmt, M.s(INV_2PI));
+          kd = zero;
+        }
+      } else {
+        const one = M.s(1.0);
+        const two = M.s(2.0);
+        const prod = f64x2.mul(f64x2.add(one, f64x2.mul(two, a)), f64x2.add(one, f64x2.mul(two, b)));
+        let r = f64x2.div(f64x2.mul(two, c), f64x2.sqrt(prod));
+        r = f64x2.min(f64x2.max(r, M.s(-1.0)), one);
+        e = f64x2.mul(M.s(TWO_OVER_PI), M.asin(r));
+        if (ntk) {
+          const det = f64x2.sub(prod, f64x2.mul(M.s(4.0), f64x2.mul(c, c)));
+          kd = f64x2.div(M.s(FOUR_OVER_PI), f64x2.sqrt(f64x2.max(det, zero)));
+        } else kd = zero;
+      }
+      const cn = f64x2.add(vsb2, f64x2.mul(vsw2, e));
+      if (ntk) th = f64x2.add(cn, f64x2.mul(f64x2.mul(vsw2, kd), th));
+      c = cn;
+    }
+    if (pair) {
+      v128.store(k + o, c);
+      if (t !== 0) v128.store(t + o, th);
+    } else {
+      store<f64>(k + o, f64x2.extract_lane(c, 0));
+      if (t !== 0) store<f64>(t + o, f64x2.extract_lane(th, 0));
+    }
+  }
+}
+
+/** Variance chain of points [i0, i1): q[0][i] given; q[l+1] = sb2 + sw2·E_diag(q[l]); td = final NTK diagonal. */
+function chain(q: usize, n: i32, i0: i32, i1: i32, td: usize, hidden: i32, act: i32, sw2: f64, sb2: f64): void {
+  const s = (<usize>n) << 3;
+  for (let i = i0; i < i1; i++) {
+    const p = q + ((<usize>i) << 3);
+    let a = load<f64>(p);
+    let t = a;
+    for (let l = 0; l < hidden; l++) {
+      let e: f64;
+      let kd: f64;
+      if (act === ACT_RELU) {
+        e = 0.5 * a;
+        kd = 0.5;
+      } else if (act === ACT_STEP) {
+        e = 0.5;
+        kd = 0.0;
+      } else {
+        e = TWO_OVER_PI * Math.asin((2.0 * a) / (1.0 + 2.0 * a));
+        kd = FOUR_OVER_PI / Math.sqrt(1.0 + 4.0 * a);
+      }
+      const an = sb2 + sw2 * e;
+      t = an + sw2 * kd * t;
+      a = an;
+      store<f64>(p + <usize>(l + 1) * s, a);
+    }
+    if (td !== 0) store<f64>(td + ((<usize>i) << 3), t);
+  }
+}
+
+/**
+ * Σ_k x_ik² for rows [i0, i1) into out[i], with the GEMM tile's arithmetic
+ * (per K block of KC a fused/unfused multiply-add chain, then block sums in
+ * order), so a point's norm equals its Gram entry with an identical point.
+ */
+function rowNorms(X: usize, d: i32, i0: i32, i1: i32, out: usize): void {
+  for (let i = i0; i < i1; i++) {
+    const x = X + ((<usize>i * <usize>d) << 3);
+    let s = 0.0;
+    for (let b = 0; b < d; b += KC) {
+      const e = min<i32>(d - b, KC);
+      let acc = V.zero();
+      for (let k = b; k < b + e; k++) {
+        const v = v128.load64_splat(x + ((<usize>k) << 3));
+        acc = V.madd(v, v, acc);
+      }
+      s = b === 0 ? f64x2.extract_lane(acc, 0) : s + f64x2.extract_lane(acc, 0);
+    }
+    store<f64>(out + ((<usize>i) << 3), s);
+  }
+}
+
+/** Copy the strict lower triangle of the n×n matrix at K onto the upper, destination rows [r0, r1). */
+function mirror(K: usize, n: i32, r0: i32, r1: i32): void {
+  const ld = <usize>n;
+  for (let i0 = r0; i0 < r1; i0 += 8) {
+    const ie = i0 + 8 < r1 ? i0 + 8 : r1;
+    for (let j = i0 + 1; j < n; j++) {
+      const src = K + ((<usize>j * ld) << 3);
+      const iEnd = min<i32>(ie, j);
+      for (let i = i0; i < iEnd; i++)
+        store<f64>(K + ((<usize>i * ld + <usize>j) << 3), load<f64>(src + ((<usize>i) << 3)));
+    }
+  }
+}
+
+/** Mirror split: destination rows by equal areas of the upper triangle. */
+function mirrorSplit(n: i32, nt: i32, t: i32): i32 {
+  return n - splitLower(n, nt, nt - t);
+}
+
+/**
+ * Gram / FCN kernel job. Args: X, n, d, X2 (0: symmetric X Xᵀ), m (columns),
+ * K (n×m out), T (NTK out or 0), Q1 ((hidden+1)×n), Q2 ((hidden+1)×m; = Q1
+ * when symmetric), TD (n, NTK diagonal), hidden, act, map (0: plain Gram),
+ * PA (packed X), PB (packed X2, = PA when symmetric). f64: sw2, sb2, c1 = sw2/d.
+ * Counters: 0 Gram row chunks, 1 map row chunks.
+ */
+export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
+  const X = Ctl.ptr(ctl, 0);
+  const n = Ctl.arg(ctl, 1);
+  const d = Ctl.arg(ctl, 2);
+  const X2 = Ctl.ptr(ctl, 3);
+  const m = Ctl.arg(ctl, 4);
+  const K = Ctl.ptr(ctl, 5);
+  const T = Ctl.ptr(ctl, 6);
+  const Q1 = Ctl.ptr(ctl, 7);
+  const Q2 = Ctl.ptr(ctl, 8);
+  const TD = Ctl.ptr(ctl, 9);
+  const hidden = Ctl.arg(ctl, 10);
+  const act = Ctl.arg(ctl, 11);
+  const map = Ctl.arg(ctl, 12);
+  const PA = Ctl.ptr(ctl, 13);
+  const PB = Ctl.ptr(ctl, 14);
+  const sw2 = Ctl.f(ctl, 0);
+  const sb2 = Ctl.f(ctl, 1);
+  const c1 = Ctl.f(ctl, 2);
+  const sym = X2 === 0;
+  const ldk = <usize>m;
+  // 1. pack, then the Gram matrix (symmetric: lower triangle only)
+  const pn = (n + 3) >> 2;
+  packPanels(PA, X, d, 1, n, d, splitEven(pn, nt, tid), splitEven(pn, nt, tid + 1));
+  if (!sym) {
+    const pm = (m + 3) >> 2;
+    packPanels(PB, X2, d, 1, m, d, splitEven(pm, nt, tid), splitEven(pm, nt, tid + 1));
+  }
+  barrier(ctl, nt);
+  panelGemm(ctl, 0, PA, n, sym ? PA : PB, m, d, K, m, sym, 0);
+  if (map !== 0) {
+    // 2. variance chains
+    const p0 = splitEven(n, nt, tid);
+    const p1 = splitEven(n, nt, tid + 1);
+    if (sym) {
+      barrier(ctl, nt);
+      for (let i = p0; i < p1; i++)
+        store<f64>(Q1 + ((<usize>i) << 3), sb2 + c1 * load<f64>(K + ((<usize>i * ldk + <usize>i) << 3)));
+    } else {
+      rowNorms(X, d, p0, p1, Q1);
+      for (let i = p0; i < p1; i++) store<f64>(Q1 + ((<usize>i) << 3), sb2 + c1 * load<f64>(Q1 + ((<usize>i) << 3)));
+      const b0 = splitEven(m, nt, tid);
+      const b1 = splitEven(m, nt, tid + 1);
+      rowNorms(X2, d, b0, b1, Q2);
+      for (let j = b0; j < b1; j++) store<f64>(Q2 + ((<usize>j) << 3), sb2 + c1 * load<f64>(Q2 + ((<usize>j) << 3)));
+      chain(Q2, m, b0, b1, 0, hidden, act, sw2, sb2);
+    }
+    chain(Q1, n, p0, p1, TD, hidden, act, sw2, sb2);
+    barrier(ctl, nt);
+    // 3. the layer maps, row chunks from the counter (longest rows first when symmetric)
+    const chunks = (n + CHUNK - 1) / CHUNK;
+    for (;;) {
+      const g = grab(ctl, 1);
+      if (g >= chunks) break;
+      const c = sym ? chunks - 1 - g : g;
+      const i1 = min<i32>(c * CHUNK + CHUNK, n);
+      for (let i = c * CHUNK; i < i1; i++) {
+        const len = sym ? i + 1 : m;
+        const off = (<usize>i * ldk) << 3;
+        mapRow(K + off, T !== 0 ? T + off : 0, len, Q1 + ((<usize>i) << 3), n, Q2, m, hidden, act, sw2, sb2, c1);
+        if (sym) {
+          const di = (<usize>i * ldk + <usize>i) << 3;
+          store<f64>(K + di, load<f64>(Q1 + ((<usize>(hidden * n + i)) << 3)));
+          if (T !== 0) store<f64>(T + di, load<f64>(TD + ((<usize>i) << 3)));
+        }
+      }
+    }
+  }
+  if (sym) {
+    barrier(ctl, nt);
+    mirror(K, n, mirrorSplit(n, nt, tid), mirrorSplit(n, nt, tid + 1));
+    if (map !== 0 && T !== 0) mirror(T, n, mirrorSplit(n, nt, tid), mirrorSplit(n, nt, tid + 1));
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * ───────── FAST-PATH DISPATCH POINT (the only one) ─────────
+ *
+ * Large FCN blocks go to `fcnKernel` of `@fsbayes/core`
+ * (`packages/core/src/linalg/`, float64; meant to become the wasm kernel on
+ * both cores — when this was written it still ran its own plain TypeScript
+ * loop). Our own loop (`reference.ts`) stays the reference; the test "fast
+ * FCN kernel agrees with the reference" holds the two to 1e-12.
+ *
+ * The fast kernel is synchronous here. If it ever becomes asynchronous only
+ * (a worker pool), `kernelMatrix` needs an async sibling calling
+ * `fcnKernelAsync`; this hook is the place to decide. To turn the fast path
+ * off, make {@link fastFcnKernelAvailable} return false.
+ */
+import { type FcnSpec, fcnKernel } from '@fsbayes/core';
+import type { KernelKind } from './types.js';
+
+/** Blocks with more entries than this (n1·n2) go to the fast kernel. */
+export const FAST_MIN_ENTRIES = 10_000;
+
+/** Whether a fast FCN kernel is wired in. */
+export function fastFcnKernelAvailable(): boolean {
+  return true;
+}
+
+/** The fast FCN kernel's n1×n2 block (X1 with itself when X2 is undefined), or null when there is none. */
+export function fastFcnKernel(
+  spec: FcnSpec,
+  X1: Float64Array,
+  n1: number,
+  X2: Float64Array | undefined,
+  n2: number,
+  kind: KernelKind,
+): Float64Array | null {
+  if (!fastFcnKernelAvailable()) return null;
+  if (spec.activation !== 'relu' && spec.activation !== 'step' && spec.activation !== 'erf') return null;
+  const p = {
+    hidden: spec.hidden.length,
+    activation: spec.activation,
+    sigmaW: spec.sigmaW,
+    sigmaB: spec.sigmaB,
+    bias: spec.bias,
+    ntk: kind === 'ntk',
+  };
+  const r = X2 === undefined ? fcnKernel(X1, n1, spec.inputDim, p) : fcnKernel(X1, n1, spec.inputDim, p, X2, n2);
+  if (kind === 'ntk') return r.ntk ?? null;
+  return r.nngp;
+}

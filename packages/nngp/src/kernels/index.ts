@@ -1,0 +1,131 @@
+/**
+ * Infinite-width kernels of an architecture spec — the same spec, and so the
+ * same nets, as the prior sampler and SGD read.
+ *
+ * `kernelMatrix(spec, X1, n1, X2?, n2?, { kind })` is the covariance of the
+ * readout pre-activation f(x) of the spec's nets (W ~ N(0, σ_w²/fan_in),
+ * b ~ N(0, σ_b²)) as every hidden width / channel count → ∞ (`nngp`), or their
+ * neural tangent kernel (`ntk`):
+ *
+ * - FCN, relu / step / erf, any depth: K⁰ = σ_b² + σ_w²·x·x'/d, then per hidden
+ *   layer K ← σ_b² + σ_w²·E[φ(u)φ(v)] (arc-cosine degree 1 / degree 0,
+ *   Williams' arcsin for erf; `dual.ts`), σ_b² terms only when the spec has
+ *   biases. Angles by atan2(√max(K₁₁K₂₂ − K₁₂², 0), K₁₂), so rounding never
+ *   gives NaN; the diagonal by its exact update (relu: K ← σ_b² + σ_w²K/2), and
+ *   the pair formula gives the same bits there, so a repeated input gives an
+ *   exactly repeated row (a singular, finite kernel).
+ * - CNN (Novak et al. 2019; Garriga-Alonso et al. 2019), NHWC, SAME/VALID
+ *   with TensorFlow padding, any strides: channel-mean covariances through
+ *   each conv (mean over the kh·kw window, padding counting as zeros, from
+ *   fan_in = kh·kw·C_in); with `flatten` only same-position covariances
+ *   (cost O(Σ_l P_l·kh·kw) per pair of inputs), with `gap` the full
+ *   position×position covariance (O(Σ_l P_l²·kh·kw) time and O(P²) memory
+ *   per pair: fine for small images, e.g. 8×8; a 28×28 image with gap is
+ *   ~15M operations per pair and layer — use flatten or the Monte-Carlo
+ *   kernel there); dense layers after flatten/gap by the FCN recursion.
+ * - tanh has no closed form: `kernelMatrix` throws and points to
+ *   {@link monteCarloKernel} (as neural-tangents answers for Tanh and MaxPool).
+ *
+ * **NTK convention: the NTK parameterisation (Jacot et al. 2018; Lee et al.
+ * 2019; neural-tangents' `parameterization='ntk'`).** The nets here are
+ * written in the standard parameterisation θ ~ N(0, s²), s = σ_w/√fan_in for
+ * weights and σ_b for biases. Their standard-parameterisation tangent kernel
+ * Σ_θ ∂f/∂θ(x)·∂f/∂θ(x') grows linearly with the width (the readout alone
+ * contributes Σ_j φ_j(x)φ_j(x'), n terms of order 1; measured in the tests),
+ * so it has no infinite-width limit. We therefore write the same nets as
+ * θ = s ⊙ z with z ~ N(0, 1) — identical functions, identical prior — and
+ * differentiate with respect to z:
+ *
+ *   Θ(x, x') = Σ_k s_k² · ∂f/∂θ_k(x) · ∂f/∂θ_k(x')
+ *
+ * which converges as width → ∞ to the recursion Θ⁰ = K⁰,
+ * Θ ← K_next + σ_w²·E[φ'(u)φ'(v)]·Θ per dense layer (and per conv layer with
+ * the same window mean as the NNGP), Ė_relu = (π − θ)/(2π),
+ * Ė_erf = (4/π)/√((1+2K₁₁)(1+2K₂₂) − 4K₁₂²). It is the kernel of gradient
+ * descent on z, i.e. on θ with per-parameter learning rates η·s_k². For step
+ * the derivative is 0 almost everywhere, so only the readout layer moves and
+ * Θ = the readout layer's K term (neural-tangents' Sign does the same). The
+ * tests compare it with Σ_k s_k² ∂f/∂θ_k ∂f/∂θ_k computed by hand-written
+ * backprop on finite nets of width 1024 from the canonical prior streams.
+ *
+ * **Precision and where it runs.** Everything is float64 on the CPU: our
+ * plain TypeScript loop (the reference, `reference.ts`) and, for FCN blocks
+ * with more than {@link FAST_MIN_ENTRIES} entries, `fcnKernel` of
+ * `@fsbayes/core` — the fast path, float64 wasm on both cores as it lands
+ * there — through the single dispatch point in `fast.ts` (tested to agree
+ * with the reference to 1e-12). We do not run kernels on the GPU: gpu.js
+ * computes in float32 only, which costs ~1e-7 relative error per entry; for
+ * expectation propagation on ill-conditioned kernels (the usual case: nearby
+ * inputs give nearly equal rows) that is unacceptable, and the kernel is
+ * cheap next to EP anyway.
+ */
+import { type ArchSpec, inputSize, validateSpec } from '@fsbayes/core';
+import { checkBlock } from './check.js';
+import { closedForm } from './dual.js';
+import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
+import { cnnReference, fcnReference } from './reference.js';
+import type { KernelKind } from './types.js';
+
+export { type ClosedFormActivation, closedForm, type DualOut, dual, dualDiag, noClosedForm } from './dual.js';
+export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
+export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
+export type { KernelKind } from './types.js';
+
+/** Options of {@link kernelMatrix}. */
+export interface KernelOptions {
+  /** `nngp` (default) or `ntk` (NTK parameterisation, see the module docs). */
+  kind?: KernelKind;
+  /**
+   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) go to
+   * the fast kernel when one is wired in; `reference`: always the plain loop.
+   */
+  impl?: 'auto' | 'reference';
+}
+
+/** Largest block returned (entries), 2^28 = 2 GiB of float64. */
+const MAX_ENTRIES = 2 ** 28;
+
+/**
+ * The n1×n2 kernel (row-major, float64) between the rows of X1 ([n1 × d]) and
+ * X2 ([n2 × d]), d = inputSize(spec) (NHWC for images); X1 with itself
+ * (exactly symmetric) when X2 is omitted. See the module docs for the
+ * formulas and the NTK convention. Throws for activations without a closed
+ * form (tanh): use {@link monteCarloKernel}.
+ */
+export function kernelMatrix(
+  spec: ArchSpec,
+  X1: Float64Array,
+  n1: number,
+  X2?: Float64Array,
+  n2?: number,
+  opts: KernelOptions = {},
+): Float64Array {
+  validateSpec(spec);
+  const kind = opts.kind ?? 'nngp';
+  if (kind !== 'nngp' && kind !== 'ntk') throw new Error(`kernel kind must be nngp or ntk, got ${String(kind)}`);
+  const impl = opts.impl ?? 'auto';
+  if (impl !== 'auto' && impl !== 'reference') throw new Error(`impl must be auto or reference, got ${String(impl)}`);
+  const act = closedForm(spec.activation);
+  const d = inputSize(spec);
+  checkBlock(X1, n1, d, 'X1');
+  if (X2 === undefined) {
+    if (n2 !== undefined) throw new Error('n2 given without X2');
+  } else {
+    if (n2 === undefined) throw new Error('X2 given without n2');
+    checkBlock(X2, n2, d, 'X2');
+  }
+  const m2 = X2 === undefined ? n1 : (n2 as number);
+  if (n1 * m2 > MAX_ENTRIES) {
+    throw new Error(`a ${n1}×${m2} kernel has more than 2^28 entries (2 GiB); compute it in blocks`);
+  }
+  if (impl === 'auto' && spec.kind === 'fcn' && n1 * m2 > FAST_MIN_ENTRIES) {
+    const fast = fastFcnKernel(spec, X1, n1, X2, m2, kind);
+    if (fast) return fast;
+  }
+  const r = { act, sw2: spec.sigmaW * spec.sigmaW, sb2: spec.bias ? spec.sigmaB * spec.sigmaB : 0 };
+  const A = { X: X1, n: n1 };
+  const B = X2 === undefined ? null : { X: X2, n: m2 };
+  const ntk = kind === 'ntk';
+  const block = spec.kind === 'fcn' ? fcnReference(spec, r, A, B, ntk) : cnnReference(spec, r, A, B, ntk);
+  return ntk ? (block.ntk as Float64Array) : block.nngp;
+}

@@ -1,0 +1,4 @@
+export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './bound.js';
+export { type GpRegressionOptions, type GpRegressionResult, gpRegressionLogProb } from './gpmse.js';
+export { bitsToLabels, logPosteriorProbabilities, type PbOptions, type PbResult } from './posterior.js';
+export { type EpSampleOptions, type EpSampleResult, sampleEpPosterior } from './sample.js';

@@ -1,0 +1,72 @@
+import { parseArch } from '@fsbayes/core';
+import { kernelMatrix } from '@fsbayes/nngp';
+import type { Argv } from 'yargs';
+import type { DataArgs } from '../cli/dataset.js';
+import { loadSplit } from '../cli/dataset.js';
+import { readInputsJson, stackSplit, toRows } from '../cli/kernel.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { emit, type OutputArgs, run } from '../cli/output.js';
+import type { ArchArgs } from '../cli/prior.js';
+
+type Args = DataArgs & ArchArgs & OutputArgs & { inputs?: string; kind: string };
+
+export const kernelCommand = {
+  command: 'kernel',
+  describe: 'the infinite-width kernel (NNGP or NTK) of the nets of --arch, in float64',
+  builder: (y: Argv) =>
+    y
+      .options({
+        inputs: {
+          type: 'string',
+          describe: 'JSON file: an array of input vectors (else the points S then E of --dataset)',
+        },
+        kind: { type: 'string', choices: ['nngp', 'ntk'], default: 'nngp', describe: 'which kernel' },
+        ...ARCH_OPTIONS,
+        ...DATA_OPTIONS,
+        ...SEED_OPTIONS,
+        ...OUTPUT_OPTIONS,
+      })
+      .example('$0 kernel --arch fcn:40,40 --inputs x.json --json', '{"kernel": [[…], …]}')
+      .example('$0 kernel --arch fcn:40,40 --n 3 --json', 'the kernel on the 8 points of {0,1}^3')
+      .epilogue(
+        'The same spec string as the nets: K⁰ = σ_b² + σ_w² x·x′/d, then the layer map of the activation (arc-cosine for relu, computed with atan2 so rounding never gives NaN, the diagonal exactly), CNN-GP for cnn: specs. tanh has no closed form (use the Monte-Carlo kernel in the library).',
+      ),
+  handler: run('kernel', (a: Args) => {
+    let X: Float64Array;
+    let n: number;
+    let shape: number[];
+    if (a.inputs) {
+      const r = readInputsJson(a.inputs);
+      X = r.X;
+      n = r.n;
+      shape = [r.d];
+    } else {
+      const split = loadSplit(a);
+      const s = stackSplit(split);
+      X = s.X;
+      n = s.nS + s.nE;
+      shape = split.train.shape;
+    }
+    const spec = parseArch(a.arch, {
+      inputShape: shape,
+      activation: a.activation as never,
+      sigmaW: a['sigma-w'],
+      sigmaB: a['sigma-b'],
+    });
+    const K = kernelMatrix(spec, X, n, undefined, undefined, { kind: a.kind as 'nngp' | 'ntk' });
+    const rows = toRows(K, n);
+    emit(
+      a,
+      { kernel: rows, n, kind: a.kind, spec },
+      rows
+        .slice(0, 12)
+        .map((r) =>
+          r
+            .slice(0, 8)
+            .map((v) => v.toPrecision(6).padStart(12))
+            .join(' '),
+        )
+        .join('\n') + (n > 8 ? `\n… (${n}×${n}; use --json or --out for all of it)` : ''),
+    );
+  }),
+};

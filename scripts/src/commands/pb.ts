@@ -1,0 +1,115 @@
+import { createProvenance, keyToBits, readTableSync, writeFileAtomicSync } from '@fsbayes/core';
+import { logPosteriorProbabilities } from '@fsbayes/nngp';
+import type { Argv } from 'yargs';
+import { type DataArgs, describeSplit } from '../cli/dataset.js';
+import { splitKernel } from '../cli/kernel.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import type { ArchArgs } from '../cli/prior.js';
+
+type Args = DataArgs & ArchArgs & OutputArgs & { functions: string; 'csv-out'?: string };
+
+export const pbCommand = {
+  command: 'pb',
+  describe: 'log P_B(f|S) = log P(S ∪ E_f) − log P(S) by EP for every function of a table on E',
+  builder: (y: Argv) =>
+    y
+      .options({
+        functions: { type: 'string', demandOption: true, describe: 'a FunctionTable JSON whose functions live on E' },
+        'csv-out': { type: 'string', describe: 'also write key,count,logPB as CSV' },
+        ...ARCH_OPTIONS,
+        ...DATA_OPTIONS,
+        ...SEED_OPTIONS,
+        ...OUTPUT_OPTIONS,
+      })
+      .example(
+        '$0 pb --arch fcn:40,40 --n 7 --train-size 32 --seed 1 --functions sgd.json --out pb.json',
+        'P_B of every function SGD found on the Boolean system',
+      )
+      .epilogue(
+        'The data flags must give the same S and E as the table (checked: |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
+      ),
+  handler: run('pb', (a: Args) => {
+    const table = readTableSync(a.functions);
+    const t0 = performance.now();
+    const { spec, split, K, nS, nE, y } = splitKernel(a);
+    if (nS === 0) throw new Error('S is empty: give --train-size or --train-mask (the same as the table’s)');
+    if (table.m !== nE) {
+      throw new Error(`${a.functions} has functions on ${table.m} points but E here has ${nE}: use the table's split`);
+    }
+    const labels = table.labels;
+    if (labels) {
+      for (let i = 0; i < nE; i++) {
+        if (labels[i] !== split.test.labels[i]) {
+          throw new Error(
+            `${a.functions}: its labels on E differ from this split's at point ${i}: use the table's split`,
+          );
+        }
+      }
+    }
+    const entries = table.entries();
+    log(a, `EP on S (${nS} points) and on S ∪ E_f for ${entries.length} functions on ${nE} points`);
+    const r = logPosteriorProbabilities(
+      K,
+      nS,
+      y.subarray(0, nS),
+      entries.map((e) => keyToBits(e.key, nE)),
+    );
+    const rows = entries.map((e, j) => ({ key: e.key, count: e.count, errors: e.errors, logPB: r.logPB[j] }));
+    let mass = 0;
+    for (const v of r.logPB) mass += Math.exp(v);
+    const { trainMask, testMask, ...dataset } = describeSplit(split);
+    const out = {
+      format: 'fsbayes.pb',
+      formatVersion: 1,
+      logPS: r.logPS,
+      method: 'ep',
+      nS,
+      nE,
+      massCovered: mass,
+      seconds: (performance.now() - t0) / 1000,
+      functions: rows,
+      provenance: createProvenance({
+        command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+        spec,
+        dataset: { ...dataset, trainMask, testMask },
+        experiment: { kind: 'pb', method: 'ep', functions: a.functions },
+        seeds: [a.seed],
+        backend: 'js+wasm f64',
+      }),
+    };
+    if (a.out) writeFileAtomicSync(ensureDirFor(a.out), `${JSON.stringify(out)}\n`);
+    if (a['csv-out']) {
+      writeFileAtomicSync(
+        ensureDirFor(a['csv-out']),
+        `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB}`).join('\n')}\n`,
+      );
+    }
+    const top = [...rows].sort((p, q) => q.logPB - p.logPB).slice(0, 10);
+    const summary = {
+      logPS: r.logPS,
+      nS,
+      nE,
+      functions: rows.length,
+      massCovered: mass,
+      seconds: out.seconds,
+      out: a.out ?? null,
+      top,
+    };
+    emit(
+      a,
+      summary,
+      [
+        `log P(S) = ${r.logPS.toFixed(4)} (EP, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}`,
+        `Σ P_B over these functions = ${mass.toPrecision(4)}`,
+        `${'rank'.padStart(4)}  ${'log P_B'.padStart(10)}  ${'P_B'.padStart(9)}  ${'count'.padStart(7)}  ${'err'.padStart(4)}  key`,
+        ...top.map(
+          (x, i) =>
+            `${String(i + 1).padStart(4)}  ${x.logPB.toFixed(4).padStart(10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}`,
+        ),
+        a.out ? `written to ${a.out}` : '',
+      ].join('\n'),
+      false,
+    );
+  }),
+};
