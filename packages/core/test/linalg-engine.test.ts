@@ -57,3 +57,55 @@ describe('linalg engine', () => {
     }
   });
 });
+
+describe('linalg process lifetime', () => {
+  it('lets a script that used the threaded API exit without closing it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fsbayes-linalg-'));
+    try {
+      const file = path.join(dir, 'exit.mjs');
+      writeFileSync(
+        file,
+        `import { gram, gramAsync, linalgInfo } from ${JSON.stringify(dist('index.js'))};
+const X = new Float64Array(300 * 300).map((_, i) => Math.sin(i));
+const G = gram(X, 300, 300);
+const H = await gramAsync(X, 300, 300);
+console.log(JSON.stringify({ same: G.every((v, i) => v === H[i]), info: linalgInfo().detail }));
+`,
+      );
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.signal, 'the process did not exit by itself').toBe(null);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim()).same).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('linalg engine failures', () => {
+  it('abandons a job whose threads trap instead of hanging, and stays usable', async () => {
+    const { LinalgEngine, OP } = await import('../src/linalg/engine.js');
+    const { gramPlan, runPlan } = await import('../src/linalg/ops.js');
+    const e = new LinalgEngine('auto');
+    try {
+      e.startPool(2);
+      const bad = 0xfffff000; // beyond the memory: every thread's packing traps
+      const job = { op: OP.kernel, args: [bad, 64, 64, 0, 64, bad, 0, 0, 0, 0, 0, 0, 0, bad, bad] };
+      expect(() => e.runSync(job, 3)).toThrow();
+      await expect(
+        e.runAsync(
+          3,
+          () => job,
+          () => 0,
+        ),
+      ).rejects.toThrow(/worker thread failed/);
+      const X = new Float64Array(200 * 30).map((_, i) => Math.sin(i));
+      const G = runPlan(e, gramPlan(e, X, 200, undefined, 200, 30), 3);
+      let s = 0;
+      for (let k = 0; k < 30; k++) s += X[5 * 30 + k] * X[7 * 30 + k];
+      expect(G[5 * 200 + 7]).toBeCloseTo(s, 12);
+    } finally {
+      await e.close();
+    }
+  });
+});

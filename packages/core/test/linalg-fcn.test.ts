@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { forwardReference } from '../src/arch/forward.js';
 import type { FcnSpec } from '../src/arch/spec.js';
 import { priorParams } from '../src/backend/prior.js';
+import { fcnKernelRef } from '../src/linalg/fcn.js';
 import {
   closeLinalg,
   configureLinalg,
@@ -124,6 +125,10 @@ describe('fcnKernel', () => {
           expect(relErr(cross.nngp, refc.K), tag).toBeLessThan(1e-9);
           expect(relErr(cross.ntk as Float64Array, refc.T), tag).toBeLessThan(1e-9);
           if (activation === 'step') expect(relErr(self.ntk as Float64Array, self.nngp)).toBe(0);
+          // the SIMD atan2/asin against Math.atan2/Math.asin (the plain-TS path), to rounding
+          const ts = fcnKernelRef(X, n, d, p);
+          expect(relErr(self.nngp, ts.nngp), tag).toBeLessThan(1e-14);
+          expect(relErr(self.ntk as Float64Array, ts.ntk as Float64Array), tag).toBeLessThan(1e-14);
         }
       }
     }

@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { CTL, type LinalgWorkerData, OP_EXIT, syncImports } from './worker.js';
+import { CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
 
 export type LinalgVariant = 'simd' | 'fma';
 
@@ -53,7 +53,9 @@ const ALIGN = 64;
 /** Control blocks: the pool's and the calling thread's own (for single-thread jobs). */
 const CTL_POOL = 1024;
 const CTL_LOCAL = 2048;
-const HEAP_BASE = 4096;
+/** Per-worker words: ready flags, then go words (MAX_WORKERS each). */
+const FLAGS = 3072;
+const HEAP_BASE = FLAGS + 8 * MAX_WORKERS;
 
 /** The compiled linalg module of a variant (resolves from src/linalg and dist/linalg). */
 export function linalgWasmFile(variant: LinalgVariant): string {
@@ -165,6 +167,8 @@ export class LinalgEngine {
   private closed = false;
   /** Why the pool could not start (then everything runs on the calling thread). */
   poolError: string | undefined;
+  /** The last error a worker reported (a job it was part of was abandoned). */
+  lastWorkerError: string | undefined;
   /**
    * Barrier spins before a thread sleeps (Atomics.wait): long enough to
    * bridge the usual imbalance without a system call, short enough not to
@@ -230,14 +234,19 @@ export class LinalgEngine {
     w[CTL.SCRATCH] = scratch;
     w[CTL.SCRATCH_BYTES] = this.scratchBytes;
     w[CTL.SPINS] = this.spins;
+    w[CTL.ABORT] = 0;
     for (let k = 0; k < job.args.length; k++) w[CTL.ARG + k] = job.args[k] | 0;
     const f = new Float64Array(this.memory.buffer, ctl + CTL.F_ARG, 16);
     f.fill(0);
     if (job.fargs) for (let k = 0; k < job.fargs.length; k++) f[k] = job.fargs[k];
   }
 
-  /** Failing pivot of the last Cholesky job on `ctl` (−1 if none) and its value. */
+  /** Failing pivot of the last Cholesky job on `ctl` (−1 if none) and its value; throws if the job was abandoned. */
   private result(ctl: number): { fail: number; value: number } {
+    if (Atomics.load(this.i32(ctl), CTL.ABORT) !== 0)
+      throw new Error(
+        `linalg: a worker thread failed during the job${this.lastWorkerError ? ` (${this.lastWorkerError})` : ''}`,
+      );
     return {
       fail: Atomics.load(this.i32(ctl), CTL.FAIL),
       value: new Float64Array(this.memory.buffer, ctl + CTL.F_ARG, 16)[1],
@@ -251,6 +260,7 @@ export class LinalgEngine {
   startPool(n: number): boolean {
     if (this.poolError || this.closed) return false;
     if (this.workers.length >= n) return true;
+    if (n > MAX_WORKERS) return this.startPool(MAX_WORKERS);
     const file = linalgWorkerFile();
     if (!existsSync(file)) {
       this.poolError = `linalg worker script not built (${file}); run \`pnpm build\``;
@@ -261,20 +271,53 @@ export class LinalgEngine {
     if (this.poolScratch !== 0) this.release(this.poolScratch, (this.workers.length + 1) * this.scratchBytes);
     this.poolScratch = at;
     for (let i = this.workers.length; i < n; i++) {
-      const data: LinalgWorkerData = { module: this.module, memory: this.memory, ctl: CTL_POOL, index: i };
+      const data: LinalgWorkerData = {
+        module: this.module,
+        memory: this.memory,
+        ctl: CTL_POOL,
+        flags: FLAGS,
+        index: i,
+      };
       const worker = new Worker(file, { workerData: data });
-      worker.unref();
       worker.on('error', (e) => {
         this.poolError = `linalg worker failed: ${(e as Error).message}`;
       });
+      worker.on('message', (m: unknown) => {
+        if (m && typeof m === 'object' && 'error' in m) this.lastWorkerError = String((m as { error: unknown }).error);
+      });
+      worker.unref(); // after the listeners: adding a message listener refs the port again
       this.workers.push(worker);
     }
     return true;
   }
 
-  /** Whether the first `n` workers are up (they count themselves in the control block). */
+  private flagWords(): { ready: Int32Array; go: Int32Array } {
+    const buf = this.memory.buffer;
+    return {
+      ready: new Int32Array(buf, FLAGS, MAX_WORKERS),
+      go: new Int32Array(buf, FLAGS + 4 * MAX_WORKERS, MAX_WORKERS),
+    };
+  }
+
+  /** Whether workers 0..n−1 are all up (each raises its own ready flag). */
   private poolReady(n: number): boolean {
-    return this.workers.length >= n && Atomics.load(this.i32(CTL_POOL), CTL.READY) >= n;
+    if (this.workers.length < n) return false;
+    const { ready } = this.flagWords();
+    for (let i = 0; i < n; i++) if (Atomics.load(ready, i) !== 1) return false;
+    return true;
+  }
+
+  private seq = 0;
+
+  /** Wake workers 0..count−1 for a new job; returns its sequence number. */
+  private go(count: number): number {
+    this.seq = this.seq >= 0x3fffffff ? 1 : this.seq + 1;
+    const { go } = this.flagWords();
+    for (let i = 0; i < count; i++) {
+      Atomics.store(go, i, this.seq);
+      Atomics.notify(go, i);
+    }
+    return this.seq;
   }
 
   /**
@@ -286,11 +329,13 @@ export class LinalgEngine {
    */
   private workersForSync(n: number): boolean {
     if (!this.startPool(n)) return false;
-    const w = this.i32(CTL_POOL);
+    const { ready } = this.flagWords();
     while (!this.poolReady(n)) {
       if (this.syncStartBudgetMs <= 0 || this.poolError) return false;
+      let i = 0;
+      while (Atomics.load(ready, i) === 1) i++;
       const t0 = Date.now();
-      Atomics.wait(w, CTL.READY, Atomics.load(w, CTL.READY), Math.min(20, this.syncStartBudgetMs));
+      Atomics.wait(ready, i, 0, Math.min(20, this.syncStartBudgetMs));
       this.syncStartBudgetMs -= Math.max(1, Date.now() - t0);
     }
     return true;
@@ -310,14 +355,21 @@ export class LinalgEngine {
   /** Run a job now, on `threads` threads (the calling thread included); returns the Cholesky status. */
   runSync(job: Job, threads: number): { fail: number; value: number } {
     if (this.closed) throw new Error('linalg engine is closed');
+    threads = Math.min(threads, MAX_WORKERS + 1);
     if (threads > 1 && !this.poolBusy && this.workersForSync(threads - 1)) {
       this.poolBusy = true;
       try {
         this.writeJob(CTL_POOL, job, threads, 1, this.poolScratch);
-        const w = this.i32(CTL_POOL);
-        Atomics.add(w, CTL.SEQ, 1);
-        Atomics.notify(w, CTL.SEQ);
-        this.exports.work(CTL_POOL, 0);
+        this.go(threads - 1);
+        try {
+          this.exports.work(CTL_POOL, 0);
+        } catch (e) {
+          // release the workers from the job's barriers before reporting
+          const w = this.i32(CTL_POOL);
+          Atomics.store(w, CTL.ABORT, 1);
+          Atomics.notify(w, 1);
+          throw e;
+        }
       } finally {
         this.poolBusy = false;
       }
@@ -333,13 +385,26 @@ export class LinalgEngine {
    * (synchronously) right before the job starts and `finish` right after it
    * ends, both with the pool held, so they can allocate, copy in and copy out.
    */
-  runAsync<R>(threads: number, prepare: () => Job, finish: (status: { fail: number; value: number }) => R): Promise<R> {
+  runAsync<R>(
+    threads: number,
+    prepare: () => Job,
+    finish: (status: { fail: number; value: number }) => R,
+    dispose: () => void = () => {},
+  ): Promise<R> {
+    threads = Math.min(threads, MAX_WORKERS);
     const run = async (): Promise<R> => {
       if (this.closed) throw new Error('linalg engine is closed');
       if (this.poolBusy || !(await this.workersForAsync(threads))) {
         // no pool: run on the calling thread
         const job = prepare();
-        return finish(this.runSync(job, 1));
+        let status: { fail: number; value: number };
+        try {
+          status = this.runSync(job, 1);
+        } catch (e) {
+          dispose();
+          throw e;
+        }
+        return finish(status);
       }
       this.poolBusy = true;
       const w0 = this.workers[0];
@@ -347,9 +412,8 @@ export class LinalgEngine {
       try {
         const job = prepare();
         this.writeJob(CTL_POOL, job, threads, 0, this.poolScratch);
-        const w = this.i32(CTL_POOL);
-        const seq = (Atomics.add(w, CTL.SEQ, 1) + 1) | 0;
         await new Promise<void>((resolve, reject) => {
+          let seq = -2;
           const onMsg = (m: unknown) => {
             if (m === seq) {
               w0.off('message', onMsg);
@@ -363,9 +427,16 @@ export class LinalgEngine {
           };
           w0.on('message', onMsg);
           w0.once('error', onErr);
-          Atomics.notify(w, CTL.SEQ);
+          seq = this.go(threads);
         });
-        return finish(this.result(CTL_POOL));
+        let status: { fail: number; value: number };
+        try {
+          status = this.result(CTL_POOL);
+        } catch (e) {
+          dispose();
+          throw e;
+        }
+        return finish(status);
       } finally {
         w0.unref();
         this.poolBusy = false;
@@ -382,10 +453,11 @@ export class LinalgEngine {
     this.closed = true;
     await this.poolTail;
     if (this.workers.length > 0) {
-      const w = this.i32(CTL_POOL);
-      Atomics.store(w, CTL.OP, OP_EXIT);
-      Atomics.add(w, CTL.SEQ, 1);
-      Atomics.notify(w, CTL.SEQ);
+      const { go } = this.flagWords();
+      for (let i = 0; i < this.workers.length; i++) {
+        Atomics.store(go, i, GO_EXIT);
+        Atomics.notify(go, i);
+      }
       await Promise.all(this.workers.map((x) => x.terminate()));
       this.workers = [];
     }

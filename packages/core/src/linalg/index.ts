@@ -2,22 +2,35 @@
  * Dense float64 linear algebra for GP work: Cholesky with jitter, triangular
  * solves, Gram matrices, matrix products and the FCN NNGP/NTK kernel.
  * All matrices are row-major Float64Arrays; inputs are never modified and
- * results are fresh arrays.
+ * results are fresh (ordinary, non-shared) arrays.
  *
- * Sync and async. Every function is synchronous and, above a size
- * threshold, runs the threaded wasm module (`wasm/linalg/`) with the calling
- * thread taking part and blocking until the job is done (allowed in Node;
- * workers start on first use). Below the threshold it runs plain TypeScript
- * (`reference.ts`, `fcn.ts`) or single-threaded wasm, which is faster there
- * than copying and waking workers. The `…Async` twins take the same
- * arguments, run large jobs on the workers only and leave the event loop
- * free; they return exactly the same numbers as the sync versions (the
- * kernels' arithmetic does not depend on how work is split, so results are
- * also bitwise independent of the thread count). Whether a problem goes to
- * TypeScript or wasm depends only on its size, never on threads.
+ * Paths, by problem size only (never by thread count):
+ * - small: plain TypeScript (`reference.ts`, `fcn.ts`), no copies;
+ *   triangular solves with ≤ 4 right-hand sides always (memory-bound, and
+ *   copying L into wasm would cost more than the solve);
+ * - larger: the wasm module `wasm/linalg/` (SIMD, FMA through relaxed SIMD
+ *   when V8 allows it), single-threaded up to ~160³ multiply-adds, above
+ *   that on all cores (`configureLinalg({ threads })`, or `threads` options).
+ * The wasm kernels' arithmetic does not depend on how work is split, so
+ * results are bitwise independent of the thread count, and sync equals async.
+ *
+ * Sync and async. Every function is synchronous; threaded, the calling
+ * thread takes part and blocks in the job's barrier (Node allows this; a
+ * browser main thread does not, so there only the async versions could
+ * thread). The `…Async` twins take the same arguments and run large jobs on
+ * the workers alone, leaving the event loop free. Workers start in the
+ * background on first use; a synchronous call waits for them at most 1 s
+ * over the process's life and otherwise runs on the calling thread (e.g.
+ * under `node -e`, where Node cannot start a worker while the main thread
+ * blocks). Workers are unref'd: they never keep the process alive.
+ *
+ * Memory. Each wasm call copies its inputs into one shared
+ * WebAssembly.Memory (grown on demand, at most 4 GiB: about N = 16000 for a
+ * Cholesky) and its result out: ~10 ms in and ~70 ms out for a 4000×4000
+ * matrix on the 2-core VM (the output's fresh pages dominate).
  *
  * Without a built wasm module (or worker script) everything still works, in
- * plain TypeScript (and single-threaded).
+ * plain TypeScript, single-threaded.
  */
 import { closeLinalgEngine, defaultThreads, type LinalgEngine, linalgEngine } from './engine.js';
 import { checkFcnParams, type FcnKernelParams, type FcnKernelResult, fcnKernelRef } from './fcn.js';
@@ -170,7 +183,7 @@ function meanDiag(A: Float64Array, n: number): number {
  * The jitter schedule of `cholesky`: run `attempt(jitter)` (which returns -1
  * on success or the failing pivot) for each jitter in turn.
  */
-export function choleskyWithJitter(
+function choleskyWithJitter(
   A: Float64Array,
   n: number,
   jitterOpt: 'auto' | number,

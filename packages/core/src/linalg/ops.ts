@@ -14,8 +14,12 @@ export interface Status {
 }
 
 export interface Plan<R> {
+  /** Allocate, copy the inputs in, describe the job. */
   prepare(): Job;
+  /** Copy the result out and free. */
   finish(status: Status): R;
+  /** Free without a result (the job failed). */
+  dispose(): void;
 }
 
 /** Block size of the blocked Cholesky (at most 256, the GEMM's K block). */
@@ -48,7 +52,14 @@ class Allocs {
 
 export function runPlan<R>(e: LinalgEngine, plan: Plan<R>, threads: number): R {
   const job = plan.prepare();
-  return plan.finish(e.runSync(job, threads));
+  let status: Status;
+  try {
+    status = e.runSync(job, threads);
+  } catch (err) {
+    plan.dispose();
+    throw err;
+  }
+  return plan.finish(status);
 }
 
 export function runPlanAsync<R>(e: LinalgEngine, plan: Plan<R>, threads: number): Promise<R> {
@@ -56,6 +67,7 @@ export function runPlanAsync<R>(e: LinalgEngine, plan: Plan<R>, threads: number)
     threads,
     () => plan.prepare(),
     (s) => plan.finish(s),
+    () => plan.dispose(),
   );
 }
 
@@ -94,6 +106,9 @@ export function cholPlan(
         m.free();
       }
     },
+    dispose() {
+      m.free();
+    },
   };
 }
 
@@ -119,6 +134,9 @@ export function trsmPlan(
       } finally {
         m.free();
       }
+    },
+    dispose() {
+      m.free();
     },
   };
 }
@@ -149,6 +167,9 @@ export function matmulPlan(
         m.free();
       }
     },
+    dispose() {
+      m.free();
+    },
   };
 }
 
@@ -178,6 +199,9 @@ export function gramPlan(
       } finally {
         m.free();
       }
+    },
+    dispose() {
+      m.free();
     },
   };
 }
@@ -221,6 +245,9 @@ export function fcnPlan(
       } finally {
         m.free();
       }
+    },
+    dispose() {
+      m.free();
     },
   };
 }

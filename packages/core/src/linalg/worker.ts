@@ -1,9 +1,11 @@
 /**
  * Linalg pool worker: one instance of the linalg wasm module on the shared
- * memory, driven through the control block: it sleeps on the job sequence
- * word (`Atomics.wait`), runs its share of each job it takes part in, and,
- * as tid 0 of a job the main thread does not join, posts the job's sequence
- * number back when it is done. Runs from dist/ (compiled).
+ * memory, driven through the control block: it raises its ready flag, then
+ * sleeps on its own "go" word (`Atomics.wait`); the engine writes a job's
+ * sequence number there only for workers that take part, so a worker never
+ * looks at a descriptor that is not meant for it (or is being rewritten).
+ * As tid 0 of a job the main thread does not join, it posts the job's
+ * sequence number back when it is done. Runs from dist/ (compiled).
  *
  * (`Atomics.waitAsync` would keep the worker's event loop free, but on
  * Node 20 / V8 11.3 a notify racing with it was seen to be lost, hanging the
@@ -18,14 +20,14 @@ export interface LinalgWorkerData {
   memory: object;
   /** Byte address of the pool's control block. */
   ctl: number;
+  /** Byte address of the per-worker words: ready flags [MAX_WORKERS], then go words [MAX_WORKERS]. */
+  flags: number;
   /** This worker's index w: tid w + 1 when the main thread joins a job (as tid 0), else tid w. */
   index: number;
 }
 
 /** i32 word indices of the control block (`wasm/linalg/sync.ts`). */
 export const CTL = {
-  SEQ: 16,
-  DONE: 17,
   OP: 18,
   NTHREADS: 19,
   MAIN: 20,
@@ -35,10 +37,10 @@ export const CTL = {
   ARG: 32,
   /** Byte offset of the f64 arguments. */
   F_ARG: 256,
-  /** Workers that have started (counted on the main thread's wait). */
-  READY: 24,
   /** Barrier spins before sleeping. */
   SPINS: 25,
+  /** Nonzero: a thread's share of the job threw; everyone returns (garbage results). */
+  ABORT: 26,
   BYTES: 512,
 } as const;
 
@@ -60,8 +62,10 @@ export function syncImports(memory: object): { wait32(ptr: number, v: number): v
   };
 }
 
-/** op code that makes workers leave their loop. */
-export const OP_EXIT = 99;
+/** Most workers one engine runs (size of the ready / go word arrays). */
+export const MAX_WORKERS = 128;
+/** Go-word value that makes a worker leave its loop. */
+export const GO_EXIT = -1;
 
 function main(d: LinalgWorkerData): void {
   const WA = (
@@ -71,24 +75,28 @@ function main(d: LinalgWorkerData): void {
   const work = (inst.exports as { work(ctl: number, tid: number): void }).work;
   const buf = (d.memory as { buffer: SharedArrayBuffer }).buffer;
   const w = new Int32Array(buf, d.ctl, CTL.BYTES >> 2);
-  let seen = Atomics.load(w, CTL.SEQ);
-  Atomics.add(w, CTL.READY, 1);
-  Atomics.notify(w, CTL.READY);
+  const ready = new Int32Array(buf, d.flags, MAX_WORKERS);
+  const go = new Int32Array(buf, d.flags + 4 * MAX_WORKERS, MAX_WORKERS);
+  let seen = Atomics.load(go, d.index);
+  Atomics.store(ready, d.index, 1);
+  Atomics.notify(ready, d.index);
   for (;;) {
-    Atomics.wait(w, CTL.SEQ, seen, 60000);
-    const seq = Atomics.load(w, CTL.SEQ);
+    Atomics.wait(go, d.index, seen, 60000);
+    const seq = Atomics.load(go, d.index);
     if (seq === seen) continue;
     seen = seq;
-    const op = Atomics.load(w, CTL.OP);
-    if (op === OP_EXIT) return;
+    if (seq === GO_EXIT) return;
     const joined = Atomics.load(w, CTL.MAIN);
     const tid = d.index + joined;
-    if (tid >= Atomics.load(w, CTL.NTHREADS)) continue;
-    work(d.ctl, tid);
-    if (joined === 0 && tid === 0) {
-      Atomics.store(w, CTL.DONE, seq);
-      parentPort?.postMessage(seq);
+    try {
+      work(d.ctl, tid);
+    } catch (e) {
+      // Abandon the job rather than leave the other threads in a barrier forever.
+      Atomics.store(w, CTL.ABORT, 1);
+      Atomics.notify(w, 1); // the barrier's generation word
+      parentPort?.postMessage({ error: `linalg worker ${d.index}: ${(e as Error).message}` });
     }
+    if (joined === 0 && tid === 0) parentPort?.postMessage(seq);
   }
 }
 

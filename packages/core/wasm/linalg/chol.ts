@@ -21,6 +21,8 @@ import { barrier, Ctl, F_ARG, grab, resetCounter, splitEven, W_FAIL } from './sy
 
 /** Inner block of the diagonal-block factorisation. */
 const SB = 32;
+/** Rows per dynamically scheduled chunk of the trailing update. */
+const SYRK_CHUNK = 16;
 
 /**
  * Factor the kb×kb block at `a` (row stride n) in place. Returns −1 or the
@@ -254,7 +256,7 @@ export function cholJob(ctl: usize, tid: i32, nt: i32, scratchPtr: usize): void 
       trsmGroup(p0, n, kb, kbp, U, inv, P, m2, dummy, r);
     }
     barrier(ctl, nt);
-    panelGemm(ctl, 1, P, m2, P, m2, kb, p0 + ((<usize>kb) << 3), n, true, 2);
+    panelGemm(ctl, 1, P, m2, P, m2, kb, p0 + ((<usize>kb) << 3), n, true, 2, SYRK_CHUNK);
     barrier(ctl, nt);
   }
   // zero the strict upper triangle

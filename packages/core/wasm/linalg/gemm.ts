@@ -237,15 +237,16 @@ export function gemm(
 
 /**
  * Pack panels [p0, p1) of a rows×k matrix M (M(i, p) at M + (i·rs + p·cs)·8)
- * into the shared panel layout used by `panelGemm`: K cut into blocks of KC;
- * block b (width kb) starts at b·KC·rowsP·8 (rowsP = rows rounded up to 4),
+ * into the shared panel layout used by `panelGemm`: K cut into equal blocks
+ * of at most KC (`kBlock`); the block at column b (width kb) starts at b·rowsP·8 (rowsP = rows rounded up to 4),
  * panel I of it at + I·kb·32, element (4I + r, b·KC + p) at + (4p + r)·8;
  * rows past `rows` are zero.
  */
 export function packPanels(dst: usize, M: usize, rs: i32, cs: i32, rows: i32, k: i32, p0: i32, p1: i32): void {
   const rowsP = <usize>((rows + 3) & ~3);
-  for (let b = 0; b < k; b += KC) {
-    const kb = min<i32>(k - b, KC);
+  const kcE = kBlock(k);
+  for (let b = 0; b < k; b += kcE) {
+    const kb = min<i32>(k - b, kcE);
     const base = dst + ((<usize>b * rowsP) << 3);
     for (let I = p0; I < p1; I++) {
       const r0 = I << 2;
@@ -259,12 +260,18 @@ export function packPanels(dst: usize, M: usize, rs: i32, cs: i32, rows: i32, k:
   }
 }
 
-/** Rows of C per dynamically scheduled chunk of `panelGemm` (2 micro-panels). */
-export const CHUNK = 8;
+/** Rows of C per dynamically scheduled chunk of `panelGemm` by default (16 micro-panels: A in L2, B panels reused 16×). */
+export const CHUNK = 64;
+
+/** The K block of packed panels: K split into ⌈k/KC⌉ equal blocks (784 → 4 × 196, not 3 × 256 + 16). */
+export function kBlock(k: i32): i32 {
+  const blocks = (k + KC - 1) / KC;
+  return blocks > 0 ? (k + blocks - 1) / blocks : KC;
+}
 
 /**
  * C (m×n, stride ldc) op0= A·Bᵀ from packed panels (A: m rows, B: n rows,
- * both k wide, see `packPanels`); op0 0 sets C, 2 subtracts. Row chunks of CHUNK rows are handed out by work
+ * both k wide, see `packPanels`); op0 0 sets C, 2 subtracts. Row chunks of `chunk` rows (a multiple of 4) are handed out by work
  * counter `cnt` (largest first when `sym`, which computes only the tiles
  * holding some j ≤ i: the lower triangle). Each element's sum runs over K in
  * block order, so the result does not depend on the scheduling.
@@ -281,8 +288,10 @@ export function panelGemm(
   ldc: i32,
   sym: bool,
   op0: i32,
+  chunk: i32,
 ): void {
-  const chunks = (m + CHUNK - 1) / CHUNK;
+  const chunks = (m + chunk - 1) / chunk;
+  const kcE = kBlock(k);
   const mP = <usize>((m + 3) & ~3);
   const nP = <usize>((n + 3) & ~3);
   const ld = <usize>ldc;
@@ -290,11 +299,11 @@ export function panelGemm(
     const g = grab(ctl, cnt);
     if (g >= chunks) return;
     const c = sym ? chunks - 1 - g : g;
-    const i0 = c * CHUNK;
-    const i1 = min<i32>(i0 + CHUNK, m);
+    const i0 = c * chunk;
+    const i1 = min<i32>(i0 + chunk, m);
     const jEnd = sym ? i1 : n;
-    for (let b = 0; b < k; b += KC) {
-      const kb = min<i32>(k - b, KC);
+    for (let b = 0; b < k; b += kcE) {
+      const kb = min<i32>(k - b, kcE);
       const op = b === 0 ? op0 : op0 === 0 ? 1 : op0;
       const pa = PA + ((<usize>b * mP) << 3);
       const pb = PB + ((<usize>b * nP) << 3);

@@ -12,7 +12,7 @@
  * final barrier, i.e. when the whole job is done.
  */
 import { cholJob } from './chol';
-import { packPanels, panelGemm, scratch, setThread } from './gemm';
+import { CHUNK, packPanels, panelGemm, scratch, setThread } from './gemm';
 import { kernelJob } from './kmap';
 import { trsmJob } from './solve';
 import { barrier, Ctl, splitEven, W_NTHREADS, W_OP } from './sync';
@@ -42,7 +42,7 @@ function matmulJob(ctl: usize, tid: i32, nt: i32): void {
   packPanels(PA, A, k, 1, m, k, splitEven(pm, nt, tid), splitEven(pm, nt, tid + 1));
   packPanels(PB, B, 1, n, n, k, splitEven(pn, nt, tid), splitEven(pn, nt, tid + 1));
   barrier(ctl, nt);
-  panelGemm(ctl, 0, PA, m, PB, n, k, C, n, false, 0);
+  panelGemm(ctl, 0, PA, m, PB, n, k, C, n, false, 0, CHUNK);
 }
 
 /** Run thread `tid`'s share of the job described at `ctl`; returns when every thread is done. */

@@ -3,21 +3,20 @@
  * for the recursion), vectorised two entries at a time.
  *
  * θ-functions use a SIMD atan2 for y ≥ 0 built on fdlibm's atan (s_atan.c:
- * reduction to |x| < 7/16 around 0, 1/2 and 1, then its degree-11 odd
- * polynomial), accurate to about 1 ulp of π; π − θ is computed directly as
+ * its odd polynomial, valid for |x| < 7/16, after reducing the ratio to
+ * [0, tan(π/8)] by atan u = π/4 + atan((u−1)/(u+1))), accurate to about
+ * 1 ulp of π; π − θ is computed directly as
  * atan2(y, −x), which keeps it accurate when θ → π. asin(r) = atan2(|r|,
  * √((1−|r|)(1+|r|))) with the sign of r.
  */
-import { CHUNK, KC, packPanels, panelGemm, V } from './gemm';
+import { CHUNK, kBlock, packPanels, panelGemm, V } from './gemm';
 import { barrier, Ctl, grab, splitEven, splitLower } from './sync';
 
 const PIO2_HI: f64 = 1.5707963267948966;
 const PIO2_LO: f64 = 6.123233995736766e-17;
 const PI_HI: f64 = Math.PI;
 const PI_LO: f64 = 1.2246467991473532e-16;
-const ATANHI0: f64 = 0.4636476090008061;
 const ATANHI1: f64 = 0.7853981633974483;
-const ATANLO0: f64 = 2.2698777452961687e-17;
 const ATANLO1: f64 = 3.061616997868383e-17;
 const INV_2PI: f64 = 0.15915494309189535;
 const TWO_OVER_PI: f64 = 0.6366197723675814;
@@ -35,15 +34,14 @@ class M {
     return v128.bitselect(a, b, mask);
   }
   /**
-   * atan(lo/hi) for 0 ≤ lo ≤ hi, hi > 0 (fdlibm's reduction, with the
-   * reduced argument formed from lo and hi in one division: lo/hi,
-   * (2lo − hi)/(2hi + lo) or (lo − hi)/(lo + hi)).
+   * atan(lo/hi) for 0 ≤ lo ≤ hi, hi > 0: below tan(π/8) fdlibm's odd
+   * polynomial directly (it is accurate to |x| < 7/16), above it
+   * π/4 + atan((lo − hi)/(lo + hi)), one division either way.
    */
   @inline static atanRatio(lo: v128, hi: v128): v128 {
-    const m1 = f64x2.ge(lo, f64x2.mul(hi, M.s(0.4375)));
-    const m2 = f64x2.ge(lo, f64x2.mul(hi, M.s(0.6875)));
-    const num = M.sel(m2, f64x2.sub(lo, hi), M.sel(m1, f64x2.sub(f64x2.add(lo, lo), hi), lo));
-    const den = M.sel(m2, f64x2.add(lo, hi), M.sel(m1, f64x2.add(f64x2.add(hi, hi), lo), hi));
+    const m = f64x2.gt(lo, f64x2.mul(hi, M.s(0.41421356237309503)));
+    const num = M.sel(m, f64x2.sub(lo, hi), lo);
+    const den = M.sel(m, f64x2.add(lo, hi), hi);
     const x = f64x2.div(num, den);
     const z = f64x2.mul(x, x);
     const w = f64x2.mul(z, z);
@@ -60,8 +58,8 @@ class M {
     s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.11111110405462356));
     s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.19999999999876483));
     s2 = f64x2.mul(s2, w);
-    const hiC = M.sel(m2, M.s(ATANHI1), M.sel(m1, M.s(ATANHI0), M.s(0.0)));
-    const loC = M.sel(m2, M.s(ATANLO1), M.sel(m1, M.s(ATANLO0), M.s(0.0)));
+    const hiC = v128.and(M.s(ATANHI1), m);
+    const loC = v128.and(M.s(ATANLO1), m);
     return f64x2.sub(hiC, f64x2.sub(f64x2.sub(f64x2.mul(x, f64x2.add(s1, s2)), loC), x));
   }
   /** atan2(y, x) for y ≥ 0, in [0, π]. atan2(0, 0) = 0. */
@@ -85,10 +83,68 @@ class M {
 }
 
 /**
- * Map `len` entries of one row in place (K from the Gram values g: K¹ =
- * sb2 + c1·g, then `hidden` layers). a-chain of the row point at q1 (stride
- * n1 per layer), b-chain of the column points at q2 (stride n2). T (NTK row,
- * or 0) gets Θ.
+ * One layer on entries (c, θ) = (K, Θ) given the variances a (row point) and
+ * b (column points): returns the new K and writes the new Θ to `tp` when
+ * `ntk`. Inlined into `mapRow`'s two call sites (pairs and the odd tail).
+ */
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
+class L {
+  @inline static step(
+    act: i32,
+    ntk: bool,
+    a: v128,
+    b: v128,
+    c: v128,
+    th: v128,
+    vsw2: v128,
+    vsb2: v128,
+    tp: usize,
+    pair: bool,
+  ): v128 {
+    const zero = M.s(0.0);
+    let e: v128;
+    let kd: v128;
+    if (act <= ACT_STEP) {
+      const s2v = f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, c));
+      const sn = f64x2.sqrt(f64x2.max(s2v, zero));
+      const pmt = M.atan2pos(sn, f64x2.neg(c));
+      if (act === ACT_RELU) {
+        e = f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI));
+        kd = f64x2.mul(pmt, M.s(INV_2PI));
+      } else {
+        e = f64x2.mul(pmt, M.s(INV_2PI));
+        kd = zero;
+      }
+    } else {
+      const one = M.s(1.0);
+      const two = M.s(2.0);
+      const prod = f64x2.mul(f64x2.add(one, f64x2.mul(two, a)), f64x2.add(one, f64x2.mul(two, b)));
+      let r = f64x2.div(f64x2.mul(two, c), f64x2.sqrt(prod));
+      r = f64x2.min(f64x2.max(r, M.s(-1.0)), one);
+      e = f64x2.mul(M.s(TWO_OVER_PI), M.asin(r));
+      if (ntk) {
+        const det = f64x2.sub(prod, f64x2.mul(M.s(4.0), f64x2.mul(c, c)));
+        kd = f64x2.div(M.s(FOUR_OVER_PI), f64x2.sqrt(f64x2.max(det, zero)));
+      } else kd = zero;
+    }
+    const cn = f64x2.add(vsb2, f64x2.mul(vsw2, e));
+    if (ntk) {
+      const tn = f64x2.add(cn, f64x2.mul(f64x2.mul(vsw2, kd), th));
+      if (pair) v128.store(tp, tn);
+      else store<f64>(tp, f64x2.extract_lane(tn, 0));
+    }
+    return cn;
+  }
+}
+
+/**
+ * Map `len` entries of one row in place: K¹ = sb2 + c1·g from the Gram
+ * values g, then `hidden` layers, each a pass over the row (the entries of
+ * a pass are independent, so the CPU overlaps their long dependency chains;
+ * the row stays in L1/L2 between passes). a-chain of the row point at q1
+ * (stride n1 per layer), b-chain of the column points at q2 (stride n2).
+ * T (NTK row, or 0) gets Θ. Pairs of entries per f64x2; an odd last entry
+ * takes the same arithmetic in lane 0.
  */
 function mapRow(
   k: usize,
@@ -107,54 +163,46 @@ function mapRow(
   const vsw2 = M.s(sw2);
   const vsb2 = M.s(sb2);
   const vc1 = M.s(c1);
-  const zero = M.s(0.0);
   const s1 = (<usize>n1) << 3;
   const s2 = (<usize>n2) << 3;
   const ntk = t !== 0;
-  for (let j = 0; j < len; j += 2) {
-    const pair = j + 1 < len;
+  const even = len & ~1;
+  const tail = (<usize>even) << 3;
+  for (let j = 0; j < even; j += 2) {
     const o = (<usize>j) << 3;
-    let c = f64x2.add(vsb2, f64x2.mul(vc1, pair ? v128.load(k + o) : v128.load64_splat(k + o)));
-    let th = c;
-    for (let l = 0; l < hidden; l++) {
-      const a = v128.load64_splat(q1 + <usize>l * s1);
-      const bp = q2 + <usize>l * s2 + o;
-      const b = pair ? v128.load(bp) : v128.load64_splat(bp);
-      let e: v128;
-      let kd: v128;
-      if (act <= ACT_STEP) {
-        const s2v = f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, c));
-        const sn = f64x2.sqrt(f64x2.max(s2v, zero));
-        const pmt = M.atan2pos(sn, f64x2.neg(c));
-        if (act === ACT_RELU) {
-          e = f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI));
-          kd = f64x2.mul(pmt, M.s(INV_2PI));
-        } else {
-          e = f64x2.mul(pmt, M.s(INV_2PI));
-          kd = zero;
-        }
-      } else {
-        const one = M.s(1.0);
-        const two = M.s(2.0);
-        const prod = f64x2.mul(f64x2.add(one, f64x2.mul(two, a)), f64x2.add(one, f64x2.mul(two, b)));
-        let r = f64x2.div(f64x2.mul(two, c), f64x2.sqrt(prod));
-        r = f64x2.min(f64x2.max(r, M.s(-1.0)), one);
-        e = f64x2.mul(M.s(TWO_OVER_PI), M.asin(r));
-        if (ntk) {
-          const det = f64x2.sub(prod, f64x2.mul(M.s(4.0), f64x2.mul(c, c)));
-          kd = f64x2.div(M.s(FOUR_OVER_PI), f64x2.sqrt(f64x2.max(det, zero)));
-        } else kd = zero;
-      }
-      const cn = f64x2.add(vsb2, f64x2.mul(vsw2, e));
-      if (ntk) th = f64x2.add(cn, f64x2.mul(f64x2.mul(vsw2, kd), th));
-      c = cn;
+    const c = f64x2.add(vsb2, f64x2.mul(vc1, v128.load(k + o)));
+    v128.store(k + o, c);
+    if (ntk) v128.store(t + o, c);
+  }
+  if (even < len) {
+    const c = load<f64>(k + tail);
+    const v = sb2 + c1 * c;
+    store<f64>(k + tail, v);
+    if (ntk) store<f64>(t + tail, v);
+  }
+  for (let l = 0; l < hidden; l++) {
+    const a = v128.load64_splat(q1 + <usize>l * s1);
+    const bq = q2 + <usize>l * s2;
+    for (let j = 0; j < even; j += 2) {
+      const o = (<usize>j) << 3;
+      const th = ntk ? v128.load(t + o) : a;
+      v128.store(k + o, L.step(act, ntk, a, v128.load(bq + o), v128.load(k + o), th, vsw2, vsb2, t + o, true));
     }
-    if (pair) {
-      v128.store(k + o, c);
-      if (t !== 0) v128.store(t + o, th);
-    } else {
-      store<f64>(k + o, f64x2.extract_lane(c, 0));
-      if (t !== 0) store<f64>(t + o, f64x2.extract_lane(th, 0));
+    if (even < len) {
+      const th = ntk ? v128.load64_splat(t + tail) : a;
+      const cn = L.step(
+        act,
+        ntk,
+        a,
+        v128.load64_splat(bq + tail),
+        v128.load64_splat(k + tail),
+        th,
+        vsw2,
+        vsb2,
+        t + tail,
+        false,
+      );
+      store<f64>(k + tail, f64x2.extract_lane(cn, 0));
     }
   }
 }
@@ -190,15 +238,16 @@ function chain(q: usize, n: i32, i0: i32, i1: i32, td: usize, hidden: i32, act: 
 
 /**
  * Σ_k x_ik² for rows [i0, i1) into out[i], with the GEMM tile's arithmetic
- * (per K block of KC a fused/unfused multiply-add chain, then block sums in
+ * (per K block (`kBlock`) a fused/unfused multiply-add chain, then block sums in
  * order), so a point's norm equals its Gram entry with an identical point.
  */
 function rowNorms(X: usize, d: i32, i0: i32, i1: i32, out: usize): void {
   for (let i = i0; i < i1; i++) {
     const x = X + ((<usize>i * <usize>d) << 3);
     let s = 0.0;
-    for (let b = 0; b < d; b += KC) {
-      const e = min<i32>(d - b, KC);
+    const kcE = kBlock(d);
+    for (let b = 0; b < d; b += kcE) {
+      const e = min<i32>(d - b, kcE);
       let acc = V.zero();
       for (let k = b; k < b + e; k++) {
         const v = v128.load64_splat(x + ((<usize>k) << 3));
@@ -265,7 +314,7 @@ export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
     packPanels(PB, X2, d, 1, m, d, splitEven(pm, nt, tid), splitEven(pm, nt, tid + 1));
   }
   barrier(ctl, nt);
-  panelGemm(ctl, 0, PA, n, sym ? PA : PB, m, d, K, m, sym, 0);
+  panelGemm(ctl, 0, PA, n, sym ? PA : PB, m, d, K, m, sym, 0, CHUNK);
   if (map !== 0) {
     // 2. variance chains
     const p0 = splitEven(n, nt, tid);
@@ -286,13 +335,14 @@ export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
     chain(Q1, n, p0, p1, TD, hidden, act, sw2, sb2);
     barrier(ctl, nt);
     // 3. the layer maps, row chunks from the counter (longest rows first when symmetric)
-    const chunks = (n + CHUNK - 1) / CHUNK;
+    const MAPCHUNK = 8;
+    const chunks = (n + MAPCHUNK - 1) / MAPCHUNK;
     for (;;) {
       const g = grab(ctl, 1);
       if (g >= chunks) break;
       const c = sym ? chunks - 1 - g : g;
-      const i1 = min<i32>(c * CHUNK + CHUNK, n);
-      for (let i = c * CHUNK; i < i1; i++) {
+      const i1 = min<i32>(c * MAPCHUNK + MAPCHUNK, n);
+      for (let i = c * MAPCHUNK; i < i1; i++) {
         const len = sym ? i + 1 : m;
         const off = (<usize>i * ldk) << 3;
         mapRow(K + off, T !== 0 ? T + off : 0, len, Q1 + ((<usize>i) << 3), n, Q2, m, hidden, act, sw2, sb2, c1);

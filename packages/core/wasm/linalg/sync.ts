@@ -10,10 +10,6 @@ export const W_BAR_COUNT = 0;
 export const W_BAR_GEN = 1;
 /** Eight work counters for dynamic scheduling (words 8..15), zeroed by the JS glue per job. */
 export const W_CNT = 8;
-/** Job sequence number: workers wait on it (JS `Atomics.wait`). */
-export const W_SEQ = 16;
-/** Set to the job's SEQ by worker tid 0 when an async job (main not participating) is done. */
-export const W_DONE = 17;
 export const W_OP = 18;
 export const W_NTHREADS = 19;
 /** 1 when the calling (main) thread takes tid 0, so worker w runs as tid w + 1. */
@@ -25,6 +21,11 @@ export const W_SCRATCH = 22;
 export const W_SCRATCH_BYTES = 23;
 /** Spins in a barrier before a thread sleeps (set per job by the JS glue). */
 export const W_SPINS = 25;
+/**
+ * Set (by a worker's JS when its share of a job throws) to abandon the job:
+ * barriers stop waiting and work counters run dry, so every thread returns.
+ */
+export const W_ABORT = 26;
 /** Op-specific i32 arguments (pointers are byte addresses, read as u32). */
 export const W_ARG = 32;
 /** Op-specific f64 arguments from this byte offset. */
@@ -52,6 +53,7 @@ export class Ctl {
 
 /** Take the next work item of counter c (0..7): 0, 1, 2, … across all threads. */
 export function grab(ctl: usize, c: i32): i32 {
+  if (atomic.load<i32>(ctl + ((<usize>W_ABORT) << 2)) !== 0) return 0x3fffffff;
   return atomic.add<i32>(ctl + ((<usize>(W_CNT + c)) << 2), 1);
 }
 
@@ -87,8 +89,10 @@ export function barrier(ctl: usize, nthreads: i32): void {
     return;
   }
   const limit = load<i32>(ctl + ((<usize>W_SPINS) << 2));
+  const abortPtr = ctl + ((<usize>W_ABORT) << 2);
   let spins = 0;
   while (atomic.load<i32>(genPtr) === gen) {
+    if (atomic.load<i32>(abortPtr) !== 0) return;
     if (++spins > limit) wait32(genPtr, gen);
   }
 }
