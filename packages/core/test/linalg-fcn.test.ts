@@ -186,6 +186,21 @@ describe('fcnKernel', () => {
         expect(relErr(r[i].ntk as Float64Array, runs[0][i].ntk as Float64Array)).toBe(0);
       }
     }
+    // a few rows against many columns (work split by column blocks too)
+    const Z = rnd(9 * d, 10);
+    const W = rnd(2100 * d, 11);
+    const wide = [1, 2, 3].map((threads) => {
+      configureLinalg({ threads });
+      return fcnKernel(Z, 9, d, p, W, 2100);
+    });
+    configureLinalg({ threads: undefined });
+    for (const r of wide.slice(1)) {
+      expect(relErr(r.nngp, wide[0].nngp)).toBe(0);
+      expect(relErr(r.ntk as Float64Array, wide[0].ntk as Float64Array)).toBe(0);
+    }
+    const wideRef = fcnKernelRef(Z, 9, d, p, W, 2100);
+    expect(relErr(wide[0].nngp, wideRef.nngp)).toBeLessThan(1e-14);
+    expect(relErr(wide[0].ntk as Float64Array, wideRef.ntk as Float64Array)).toBeLessThan(1e-14);
     // the cross kernel K(Y, X) is the transpose of K(X, Y)
     const [kxy, kyx] = [runs[0][1].nngp, runs[0][2].nngp];
     let err = 0;

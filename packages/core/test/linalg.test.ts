@@ -220,6 +220,7 @@ describe('gram, gramCross, matmul', () => {
       [67, 33, 45],
       [130, 301, 77],
       [257, 260, 130],
+      [5, 300, 3001],
     ];
     for (const [m, k, n] of shapes) {
       const A = rnd(m * k, m + k);

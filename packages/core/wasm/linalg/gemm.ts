@@ -263,6 +263,9 @@ export function packPanels(dst: usize, M: usize, rs: i32, cs: i32, rows: i32, k:
 /** Rows of C per dynamically scheduled chunk of `panelGemm` by default (16 micro-panels: A in L2, B panels reused 16×). */
 export const CHUNK = 64;
 
+/** Smallest column block of `panelGemm` when it splits columns (a multiple of 4). */
+const COL_BLOCK = 256;
+
 /** The K block of packed panels: K split into ⌈k/KC⌉ equal blocks (784 → 4 × 196, not 3 × 256 + 16). */
 export function kBlock(k: i32): i32 {
   const blocks = (k + KC - 1) / KC;
@@ -273,7 +276,8 @@ export function kBlock(k: i32): i32 {
  * C (m×n, stride ldc) op0= A·Bᵀ from packed panels (A: m rows, B: n rows,
  * both k wide, see `packPanels`); op0 0 sets C, 2 subtracts. Row chunks of `chunk` rows (a multiple of 4) are handed out by work
  * counter `cnt` (largest first when `sym`, which computes only the tiles
- * holding some j ≤ i: the lower triangle). Each element's sum runs over K in
+ * holding some j ≤ i: the lower triangle); with few row chunks, (rows ×
+ * column block) items instead. Each element's sum runs over K in
  * block order, so the result does not depend on the scheduling.
  */
 export function panelGemm(
@@ -291,24 +295,29 @@ export function panelGemm(
   chunk: i32,
 ): void {
   const chunks = (m + chunk - 1) / chunk;
+  // columns in blocks too when the rows alone give too few work items (a few rows × many columns)
+  const cb = !sym && chunks < 16 ? max<i32>(COL_BLOCK, ((n + 15) / 16 + 3) & ~3) : n;
+  const colBlocks = (n + cb - 1) / cb;
+  const items = chunks * colBlocks;
   const kcE = kBlock(k);
   const mP = <usize>((m + 3) & ~3);
   const nP = <usize>((n + 3) & ~3);
   const ld = <usize>ldc;
   for (;;) {
     const g = grab(ctl, cnt);
-    if (g >= chunks) return;
-    const c = sym ? chunks - 1 - g : g;
+    if (g >= items) return;
+    const c = sym ? chunks - 1 - g : g / colBlocks;
     const i0 = c * chunk;
     const i1 = min<i32>(i0 + chunk, m);
-    const jEnd = sym ? i1 : n;
+    const j0 = sym ? 0 : (g % colBlocks) * cb;
+    const jEnd = sym ? i1 : min<i32>(j0 + cb, n);
     for (let b = 0; b < k; b += kcE) {
       const kb = min<i32>(k - b, kcE);
       const op = b === 0 ? op0 : op0 === 0 ? 1 : op0;
       const pa = PA + ((<usize>b * mP) << 3);
       const pb = PB + ((<usize>b * nP) << 3);
       const step = (<usize>kb) << 5;
-      for (let j = 0; j < jEnd; j += 4) {
+      for (let j = j0; j < jEnd; j += 4) {
         const nr = min<i32>(n - j, 4);
         const bj = pb + <usize>(j >> 2) * step;
         for (let i = i0; i < i1; i += 4) {

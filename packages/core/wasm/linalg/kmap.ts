@@ -334,18 +334,23 @@ export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
     }
     chain(Q1, n, p0, p1, TD, hidden, act, sw2, sb2);
     barrier(ctl, nt);
-    // 3. the layer maps, row chunks from the counter (longest rows first when symmetric)
+    // 3. the layer maps: row chunks from the counter (longest rows first when symmetric);
+    // a cross kernel with few rows also splits columns
     const MAPCHUNK = 8;
     const chunks = (n + MAPCHUNK - 1) / MAPCHUNK;
+    const cb = !sym && chunks < 16 * nt ? max<i32>(256, (m + 16 * nt - 1) / (16 * nt)) : m;
+    const colBlocks = (m + cb - 1) / cb;
     for (;;) {
       const g = grab(ctl, 1);
-      if (g >= chunks) break;
-      const c = sym ? chunks - 1 - g : g;
+      if (g >= chunks * colBlocks) break;
+      const c = sym ? chunks - 1 - g : g / colBlocks;
+      const j0 = sym ? 0 : (g % colBlocks) * cb;
       const i1 = min<i32>(c * MAPCHUNK + MAPCHUNK, n);
       for (let i = c * MAPCHUNK; i < i1; i++) {
-        const len = sym ? i + 1 : m;
-        const off = (<usize>i * ldk) << 3;
-        mapRow(K + off, T !== 0 ? T + off : 0, len, Q1 + ((<usize>i) << 3), n, Q2, m, hidden, act, sw2, sb2, c1);
+        const len = sym ? i + 1 : min<i32>(cb, m - j0);
+        const off = (<usize>i * ldk + <usize>j0) << 3;
+        const q2 = Q2 + ((<usize>j0) << 3);
+        mapRow(K + off, T !== 0 ? T + off : 0, len, Q1 + ((<usize>i) << 3), n, q2, m, hidden, act, sw2, sb2, c1);
         if (sym) {
           const di = (<usize>i * ldk + <usize>i) << 3;
           store<f64>(K + di, load<f64>(Q1 + ((<usize>(hidden * n + i)) << 3)));
