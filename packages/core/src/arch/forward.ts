@@ -1,6 +1,14 @@
 import { erf } from '../math/erf.js';
-import { paramLayout } from './params.js';
-import { type Activation, type ArchSpec, type CnnSpec, cnnShapes, convPadBefore, inputSize } from './spec.js';
+import { type ParamTensor, paramLayout } from './params.js';
+import {
+  type Activation,
+  type ArchSpec,
+  type CnnSpec,
+  type ConvLayer,
+  cnnShapes,
+  convPadBefore,
+  inputSize,
+} from './spec.js';
 
 /** The pointwise nonlinearity φ of a hidden layer. */
 export function activationFn(a: Activation): (x: number) => number {
@@ -92,33 +100,9 @@ function convStack(
   let src = a;
   let dst = b;
   spec.convs.forEach((c, l) => {
-    const [H, W, C] = shapes[l];
-    const [OH, OW, OC] = shapes[l + 1];
-    const [kh, kw] = c.kernel;
-    const [sh, sw] = c.stride;
-    const ph = convPadBefore(H, kh, sh, c.padding);
-    const pw = convPadBefore(W, kw, sw, c.padding);
     const Wt = tensors[t++];
     const Bt = spec.bias ? tensors[t++] : null;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        for (let oc = 0; oc < OC; oc++) {
-          let s = Bt ? params[base + Bt.offset + oc] : 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const y = oy * sh - ph + ky;
-            if (y < 0 || y >= H) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const x = ox * sw - pw + kx;
-              if (x < 0 || x >= W) continue;
-              const wRow = base + Wt.offset + ((oc * kh + ky) * kw + kx) * C;
-              const iRow = (y * W + x) * C;
-              for (let ic = 0; ic < C; ic++) s += params[wRow + ic] * src[iRow + ic];
-            }
-          }
-          dst[(oy * OW + ox) * OC + oc] = phi(s);
-        }
-      }
-    }
+    convLayer(c, shapes[l], shapes[l + 1], params, base, Wt, Bt, src, 0, dst, 0, phi);
     [src, dst] = [dst, src];
   });
   const [h, w, ch] = shapes[shapes.length - 1];
@@ -134,4 +118,50 @@ function convStack(
   }
   if (src !== a) a.set(src.subarray(0, width));
   return width;
+}
+
+/**
+ * One convolution + nonlinearity on one NHWC image: reads `src` from
+ * `srcAt`, writes φ(W * x + b) to `dst` from `dstAt` (TensorFlow SAME/VALID
+ * padding). The single implementation behind every float64 conv forward pass.
+ */
+export function convLayer(
+  c: ConvLayer,
+  inShape: readonly number[],
+  outShape: readonly number[],
+  params: Float64Array | Float32Array,
+  base: number,
+  Wt: ParamTensor,
+  Bt: ParamTensor | null,
+  src: Float64Array,
+  srcAt: number,
+  dst: Float64Array,
+  dstAt: number,
+  phi: (x: number) => number,
+): void {
+  const [H, W, C] = inShape;
+  const [OH, OW, OC] = outShape;
+  const [kh, kw] = c.kernel;
+  const [sh, sw] = c.stride;
+  const ph = convPadBefore(H, kh, sh, c.padding);
+  const pw = convPadBefore(W, kw, sw, c.padding);
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let oc = 0; oc < OC; oc++) {
+        let s = Bt ? params[base + Bt.offset + oc] : 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const y = oy * sh - ph + ky;
+          if (y < 0 || y >= H) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const x = ox * sw - pw + kx;
+            if (x < 0 || x >= W) continue;
+            const wRow = base + Wt.offset + ((oc * kh + ky) * kw + kx) * C;
+            const iRow = srcAt + (y * W + x) * C;
+            for (let ic = 0; ic < C; ic++) s += params[wRow + ic] * src[iRow + ic];
+          }
+        }
+        dst[dstAt + (oy * OW + ox) * OC + oc] = phi(s);
+      }
+    }
+  }
 }

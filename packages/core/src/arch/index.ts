@@ -1,4 +1,4 @@
-export { activationFn, forwardReference } from './forward.js';
+export { activationFn, convLayer, forwardReference } from './forward.js';
 export { type ParamLayout, type ParamTensor, paramLayout, paramScales, scaleToPrior } from './params.js';
 export { ARCH_SYNTAX, type ArchOptions, archString, parseArch, validateSpec } from './parse.js';
 export {

@@ -9,7 +9,7 @@ import {
   autoBackendFor,
   type Backend,
   cnnShapes,
-  convPadBefore,
+  convLayer,
   getBackend,
   inputSize,
   type ParamTensor,
@@ -336,35 +336,12 @@ export class Features {
     spec.convs.forEach((c, l) => {
       const [H, W, C] = shapes[l];
       const [OH, OW, OC] = shapes[l + 1];
-      const [kh, kw] = c.kernel;
-      const [sh, sw] = c.stride;
-      const ph = convPadBefore(H, kh, sh, c.padding);
-      const pw = convPadBefore(W, kw, sw, c.padding);
       const Wt = this.tensors[t++];
       const Bt = spec.bias ? this.tensors[t++] : null;
       const din = H * W * C;
       const dout = OH * OW * OC;
       for (let i = 0; i < m; i++) {
-        const xi = i * din;
-        for (let oy = 0; oy < OH; oy++) {
-          for (let ox = 0; ox < OW; ox++) {
-            for (let oc = 0; oc < OC; oc++) {
-              let s = Bt ? params[base + Bt.offset + oc] : 0;
-              for (let ky = 0; ky < kh; ky++) {
-                const y = oy * sh - ph + ky;
-                if (y < 0 || y >= H) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const x = ox * sw - pw + kx;
-                  if (x < 0 || x >= W) continue;
-                  const wRow = base + Wt.offset + ((oc * kh + ky) * kw + kx) * C;
-                  const iRow = xi + (y * W + x) * C;
-                  for (let ic = 0; ic < C; ic++) s += params[wRow + ic] * src[iRow + ic];
-                }
-              }
-              dst[i * dout + (oy * OW + ox) * OC + oc] = phi(s);
-            }
-          }
-        }
+        convLayer(c, shapes[l], shapes[l + 1], params, base, Wt, Bt, src, i * din, dst, i * dout, phi);
       }
       [src, dst] = [dst, src];
     });
