@@ -7,13 +7,17 @@ import { VERSION } from '@fsbayes/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { boundCommand } from './commands/bound.js';
+import { compareCommand } from './commands/compare.js';
 import { dataCommand } from './commands/data.js';
 import { demoCommand } from './commands/demo.js';
 import { functionsCommand } from './commands/functions.js';
 import { kernelCommand } from './commands/kernel.js';
 import { lzCommand } from './commands/lz.js';
 import { marginalCommand } from './commands/marginal.js';
+import { mergeCommand } from './commands/merge.js';
 import { pbCommand } from './commands/pb.js';
+import { sampleCommand } from './commands/sample.js';
+import { sgdCommand } from './commands/sgd.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('fsbayes')
@@ -22,6 +26,10 @@ await yargs(hideBin(process.argv))
   )
   .command(demoCommand)
   .command(functionsCommand)
+  .command(sampleCommand)
+  .command(sgdCommand)
+  .command(compareCommand)
+  .command(mergeCommand)
   .command(kernelCommand)
   .command(marginalCommand)
   .command(pbCommand)

@@ -13,4 +13,5 @@ export * from './linalg/index.js';
 export * from './math/index.js';
 export * from './prior/index.js';
 export * from './rng/index.js';
+export * from './run/index.js';
 export * from './version.js';

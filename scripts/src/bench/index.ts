@@ -1,16 +1,18 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep, --json FILE.
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,sampler,sgd, --json FILE.
  */
 import { writeFileSync } from 'node:fs';
 import { benchEp } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchPrior } from './prior.js';
+import { benchSampler } from './sampler.js';
+import { benchSgd } from './sgd.js';
 
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep'];
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'sampler', 'sgd'];
 const out: Record<string, unknown> = {};
 
 if (only.includes('prior')) {
@@ -27,6 +29,16 @@ if (only.includes('ep')) {
   const md = await benchEp({ quick });
   console.log(`## EP log P(S)\n\n${md}\n`);
   out.ep = md;
+}
+if (only.includes('sampler')) {
+  const md = await benchSampler({ quick });
+  console.log(`## Rejection sampler\n\n${md}\n`);
+  out.sampler = md;
+}
+if (only.includes('sgd')) {
+  const md = await benchSgd({ quick });
+  console.log(`## SGD ensemble training\n\n${md}\n`);
+  out.sgd = md;
 }
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(out, null, 2));

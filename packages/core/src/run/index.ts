@@ -1,0 +1,2 @@
+export * from './checkpoint.js';
+export * from './shard.js';
