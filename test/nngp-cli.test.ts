@@ -22,6 +22,23 @@ function json(args: string[]) {
 }
 
 describe('nngp commands', () => {
+  it('--device gpu either computes the kernel or says why there is no GPU (exit 1), never falls back silently', () => {
+    const r = spawnSync(process.execPath, [CLI, 'kernel', '--n', '3', '--device', 'gpu', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (r.status === 0) {
+      const cpu = json(['kernel', '--n', '3']);
+      const gpu = JSON.parse(r.stdout);
+      for (let i = 0; i < 8; i++)
+        for (let j = 0; j < 8; j++) expect(Math.abs(gpu.kernel[i][j] - cpu.kernel[i][j])).toBeLessThan(1e-5);
+    } else {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/fsbayes kernel: error: gpu backend unavailable/);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('bound reproduces the worked example (m = 10^4, −ln P(S) = 1000, δ = 2^-10 → ε ≈ 0.0975)', () => {
     const r = json(['bound', '--log-ps', '-1000', '--m', '10000']);
     // B = (1000 + 2 ln 1e4 + 1 + 10 ln 2)/1e4 = 0.102644…, ε = 1 − e^−B

@@ -550,6 +550,37 @@ const NB = quick ? 64 : 4096;
   );
 }
 
+// --- NNGP kernel on the GPU (float32 entries, exact float64 diagonal) vs float64 wasm on the CPU
+await step(
+  `NNGP kernel fcn:128,128 relu: N = ${quick ? 500 : 4000} inputs of dimension 784, gpu vs CPU float64`,
+  async () => {
+    const linalg = await imp('dist/linalg/index.js');
+    const N = quick ? 500 : 4000;
+    const d = 784;
+    const X = uniformInputs(N, d, 7);
+    const p = { hidden: 2, activation: 'relu', sigmaW: 1.41, sigmaB: 0.1, bias: true };
+    await be.fcnKernel(X.subarray(0, 64 * d), 64, d, p); // compile
+    let t = performance.now();
+    const g = await be.fcnKernel(X, N, d, p);
+    const gpuMs = performance.now() - t;
+    t = performance.now();
+    const c = linalg.fcnKernel(X, N, d, p);
+    const cpuMs = performance.now() - t;
+    let worst = 0;
+    for (let i = 0; i < N; i++)
+      for (let j = 0; j < N; j++) {
+        const scale = Math.sqrt(c.nngp[i * N + i] * c.nngp[j * N + j]);
+        worst = Math.max(worst, Math.abs(g.nngp[i * N + j] - c.nngp[i * N + j]) / scale);
+      }
+    if (!(worst < 1e-4)) throw new Error(`gpu kernel differs from float64 by ${worst}`);
+    results.summary.push(
+      `NNGP kernel N=${N} d=784: gpu ${gpuMs.toFixed(0)} ms, CPU float64 (${linalg.linalgInfo?.().threads ?? '?'} threads) ${cpuMs.toFixed(0)} ms, max rel err ${worst.toExponential(2)}`,
+    );
+    return { N, gpuMs, cpuMs, maxRelErr: worst };
+  },
+  { timing: true },
+);
+
 await step('close', async () => {
   await be.close();
 });

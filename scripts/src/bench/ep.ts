@@ -12,8 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { closeLinalg, Rng } from '@fsbayes/core';
-import { epClassify } from '@fsbayes/nngp';
+import { closeLinalg, fcnKernel, fcnKernelF32Model, mnistDataset, Rng } from '@fsbayes/core';
+import { epClassify, logMarginalLikelihood } from '@fsbayes/nngp';
 
 /** The benchmark kernel (see the module comment), n×n row-major, and its labels. */
 export function benchKernel(n: number, d = 20, seed = 1): { K: Float64Array; y: Float64Array } {
@@ -116,5 +116,35 @@ export async function benchEp(opts: { quick: boolean }): Promise<string> {
     }
   }
   if (skipped) rows.push('', `numpy baseline skipped: ${skipped}`);
+  return rows.join('\n');
+}
+
+/**
+ * What float32 kernels (the GPU path) cost EP: log P(S) of binarised MNIST
+ * subsets (fcn:128,128, σ_w = 1.41, σ_b = 0.1) on the float64 kernel and on
+ * the float32 model of the GPU kernel (`fcnKernelF32Model`).
+ */
+export function benchKernelPrecision(opts: { quick: boolean }): string {
+  const sizes = opts.quick ? [200] : [200, 1000];
+  const p = { hidden: 2, activation: 'relu' as const, sigmaW: 1.41, sigmaB: 0.1, bias: true };
+  const rows = [
+    '| |S| | max rel. entry error | log P(S), float64 kernel | log P(S), float32 kernel | difference (nats) |',
+    '|---:|---:|---:|---:|---:|',
+  ];
+  for (const n of sizes) {
+    const split = mnistDataset({ trainSize: n, testSize: 20, seed: 1 });
+    const X = split.train.inputs;
+    const d = split.train.d;
+    const y = Int8Array.from(split.train.labels, (l) => (l ? 1 : -1));
+    const k64 = fcnKernel(X, n, d, p).nngp;
+    const k32 = fcnKernelF32Model(X, n, d, p).nngp;
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++)
+        worst = Math.max(worst, Math.abs(k32[i * n + j] - k64[i * n + j]) / Math.sqrt(k64[i * n + i] * k64[j * n + j]));
+    const a = logMarginalLikelihood(k64, n, y).logPS;
+    const b = logMarginalLikelihood(k32, n, y).logPS;
+    rows.push(`| ${n} | ${worst.toExponential(1)} | ${a.toFixed(5)} | ${b.toFixed(5)} | ${(b - a).toExponential(1)} |`);
+  }
   return rows.join('\n');
 }

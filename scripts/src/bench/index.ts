@@ -4,7 +4,7 @@
  * Options: --quick (fewer repetitions), --only prior,linalg,ep,sampler,sgd, --json FILE.
  */
 import { writeFileSync } from 'node:fs';
-import { benchEp } from './ep.js';
+import { benchEp, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchPrior } from './prior.js';
 import { benchSampler } from './sampler.js';
@@ -29,6 +29,9 @@ if (only.includes('ep')) {
   const md = await benchEp({ quick });
   console.log(`## EP log P(S)\n\n${md}\n`);
   out.ep = md;
+  const prec = benchKernelPrecision({ quick });
+  console.log(`## What float32 (GPU) kernels cost EP\n\n${prec}\n`);
+  out.kernelPrecision = prec;
 }
 if (only.includes('sampler')) {
   const md = await benchSampler({ quick });

@@ -3,8 +3,8 @@
  * file of inputs, or S then E of a dataset split) and the kernel itself.
  */
 import { readFileSync } from 'node:fs';
-import type { ArchSpec, Split } from '@fsbayes/core';
-import { kernelMatrix } from '@fsbayes/nngp';
+import { type ArchSpec, getBackend, type Split } from '@fsbayes/core';
+import { type KernelKind, kernelDeviceOf, kernelMatrix, kernelMatrixAsync } from '@fsbayes/nngp';
 import { type DataArgs, loadSplit } from './dataset.js';
 import { type ArchArgs, specFromArgs } from './prior.js';
 
@@ -82,19 +82,47 @@ export function stackSplit(split: Split): { X: Float64Array; nS: number; nE: num
   return { X, nS: split.train.m, nE: split.test.m, d, y };
 }
 
+/** Where kernels run (`--device`). */
+export interface DeviceArgs {
+  device?: string;
+}
+
+/**
+ * The kernel of X (n points) on the device of `--device`: the float64 CPU
+ * path, or the GPU backend (float32), which is opened and closed here.
+ */
+export async function kernelOn(
+  a: DeviceArgs,
+  spec: ArchSpec,
+  X: Float64Array,
+  n: number,
+  kind: KernelKind = 'nngp',
+): Promise<Float64Array> {
+  if ((a.device ?? 'cpu') === 'cpu') return kernelMatrix(spec, X, n, undefined, undefined, { kind });
+  if (a.device !== 'gpu') throw new Error(`--device must be cpu or gpu, got '${a.device}'`);
+  const backend = await getBackend('gpu');
+  try {
+    const device = kernelDeviceOf(backend);
+    if (!device) throw new Error('the gpu backend cannot compute kernels');
+    return await kernelMatrixAsync(spec, X, n, undefined, undefined, { kind, device });
+  } finally {
+    await backend.close();
+  }
+}
+
 /** The NNGP kernel on S ∪ E (S first) of the split named by the flags. */
-export function splitKernel(a: DataArgs & ArchArgs): {
+export async function splitKernel(a: DataArgs & ArchArgs & DeviceArgs): Promise<{
   spec: ArchSpec;
   split: Split;
   K: Float64Array;
   nS: number;
   nE: number;
   y: Int8Array;
-} {
+}> {
   const split = loadSplit(a);
   const spec = specFromArgs(a, split.train.shape);
   const s = stackSplit(split);
-  const K = kernelMatrix(spec, s.X, s.nS + s.nE);
+  const K = await kernelOn(a, spec, s.X, s.nS + s.nE);
   return { spec, split, K, nS: s.nS, nE: s.nE, y: s.y };
 }
 

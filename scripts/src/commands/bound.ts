@@ -40,7 +40,7 @@ export const boundCommand = {
         'log P(S) by EP, then the bound',
       )
       .epilogue('ε ≤ 1 − exp(−[ln(1/P(S)) + 2 ln m + 1 + ln(1/δ)]/m).'),
-  handler: run('bound', (a: Args) => {
+  handler: run('bound', async (a: Args) => {
     let logPS: number;
     let m: number;
     if (a['log-ps'] !== undefined) {
@@ -48,7 +48,7 @@ export const boundCommand = {
       logPS = a['log-ps'];
       m = a.m;
     } else {
-      const r = marginal(a);
+      const r = await marginal(a);
       logPS = r.logPS;
       m = r.m;
     }

@@ -1,18 +1,18 @@
 import { parseArch } from '@fsbayes/core';
-import { kernelMatrix } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { loadSplit } from '../cli/dataset.js';
-import { readInputsJson, stackSplit, toRows } from '../cli/kernel.js';
-import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { type DeviceArgs, kernelOn, readInputsJson, stackSplit, toRows } from '../cli/kernel.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
 
-type Args = DataArgs & ArchArgs & OutputArgs & { inputs?: string; kind: string };
+type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { inputs?: string; kind: string };
 
 export const kernelCommand = {
   command: 'kernel',
-  describe: 'the infinite-width kernel (NNGP or NTK) of the nets of --arch, in float64',
+  describe:
+    'the infinite-width kernel (NNGP or NTK) of the nets of --arch, in float64 (or float32 on the GPU with --device gpu)',
   builder: (y: Argv) =>
     y
       .options({
@@ -24,6 +24,7 @@ export const kernelCommand = {
         ...ARCH_OPTIONS,
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
+        ...KERNEL_DEVICE_OPTIONS,
         ...OUTPUT_OPTIONS,
       })
       .example('$0 kernel --arch fcn:40,40 --inputs x.json --json', '{"kernel": [[…], …]}')
@@ -31,7 +32,7 @@ export const kernelCommand = {
       .epilogue(
         'The same spec string as the nets: K⁰ = σ_b² + σ_w² x·x′/d, then the layer map of the activation (arc-cosine for relu, computed with atan2 so rounding never gives NaN, the diagonal exactly), CNN-GP for cnn: specs. tanh has no closed form (use the Monte-Carlo kernel in the library).',
       ),
-  handler: run('kernel', (a: Args) => {
+  handler: run('kernel', async (a: Args) => {
     let X: Float64Array;
     let n: number;
     let shape: number[];
@@ -53,7 +54,7 @@ export const kernelCommand = {
       sigmaW: a['sigma-w'],
       sigmaB: a['sigma-b'],
     });
-    const K = kernelMatrix(spec, X, n, undefined, undefined, { kind: a.kind as 'nngp' | 'ntk' });
+    const K = await kernelOn(a, spec, X, n, a.kind as 'nngp' | 'ntk');
     const rows = toRows(K, n);
     emit(
       a,

@@ -1,12 +1,15 @@
-import { kernelMatrix, logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
+import { logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
-import { readKernelJson, readLabelsJson, stackSplit } from '../cli/kernel.js';
-import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { type DeviceArgs, kernelOn, readKernelJson, readLabelsJson, stackSplit } from '../cli/kernel.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
 
-type Args = DataArgs & ArchArgs & OutputArgs & { method: string; kernel?: string; labels?: string; samples: number };
+type Args = DataArgs &
+  ArchArgs &
+  DeviceArgs &
+  OutputArgs & { method: string; kernel?: string; labels?: string; samples: number };
 
 export const MARGINAL_OPTIONS = {
   method: {
@@ -21,7 +24,7 @@ export const MARGINAL_OPTIONS = {
 } as const;
 
 /** log P(S) of the split named by the flags (or of --kernel/--labels), by the chosen method. */
-export function marginal(a: Args) {
+export async function marginal(a: Args) {
   const t0 = performance.now();
   let K: Float64Array;
   let y: Int8Array;
@@ -40,7 +43,7 @@ export function marginal(a: Args) {
     const spec = specFromArgs(a, split.train.shape);
     const s = stackSplit(split);
     n = s.nS;
-    K = kernelMatrix(spec, s.X.subarray(0, n * s.d), n);
+    K = await kernelOn(a, spec, s.X.subarray(0, n * s.d), n);
     y = s.y.subarray(0, n);
     const { trainMask, testMask: _e, ...dataset } = describeSplit(split);
     about = { spec, dataset: { ...dataset, trainMask } };
@@ -70,6 +73,7 @@ export const marginalCommand = {
         ...ARCH_OPTIONS,
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
+        ...KERNEL_DEVICE_OPTIONS,
         ...OUTPUT_OPTIONS,
       })
       .example(
@@ -81,8 +85,8 @@ export const marginalCommand = {
         'binarised MNIST, Botev’s estimator',
       )
       .example('$0 marginal --kernel K.json --labels y.json --method genz', 'a given covariance'),
-  handler: run('marginal', (a: Args) => {
-    const r = marginal(a);
+  handler: run('marginal', async (a: Args) => {
+    const r = await marginal(a);
     const err = typeof r.stderr === 'number' ? ` ± ${r.stderr.toPrecision(3)}` : '';
     emit(a, r, `log P(S) = ${r.logPS.toFixed(4)}${err} nats  (${r.method}, m = ${r.m}, ${r.seconds.toFixed(2)} s)`);
   }),

@@ -2,12 +2,12 @@ import { createProvenance, keyToBits, readTableSync, writeFileAtomicSync } from 
 import { logPosteriorProbabilities } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit } from '../cli/dataset.js';
-import { splitKernel } from '../cli/kernel.js';
-import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
 
-type Args = DataArgs & ArchArgs & OutputArgs & { functions: string; 'csv-out'?: string };
+type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { functions: string; 'csv-out'?: string };
 
 export const pbCommand = {
   command: 'pb',
@@ -20,6 +20,7 @@ export const pbCommand = {
         ...ARCH_OPTIONS,
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
+        ...KERNEL_DEVICE_OPTIONS,
         ...OUTPUT_OPTIONS,
       })
       .example(
@@ -29,10 +30,10 @@ export const pbCommand = {
       .epilogue(
         'The data flags must give the same S and E as the table (checked: |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
       ),
-  handler: run('pb', (a: Args) => {
+  handler: run('pb', async (a: Args) => {
     const table = readTableSync(a.functions);
     const t0 = performance.now();
-    const { spec, split, K, nS, nE, y } = splitKernel(a);
+    const { spec, split, K, nS, nE, y } = await splitKernel(a);
     if (nS === 0) throw new Error('S is empty: give --train-size or --train-mask (the same as the table’s)');
     if (table.m !== nE) {
       throw new Error(`${a.functions} has functions on ${table.m} points but E here has ${nE}: use the table's split`);

@@ -43,7 +43,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { paramLayout } from '../arch/params.js';
 import { ACTIVATIONS, type Activation, type ArchSpec, type FcnSpec } from '../arch/spec.js';
+import { checkFcnParams, type FcnKernelParams, type FcnKernelResult } from '../linalg/fcn.js';
 import type { Seed } from '../rng/rng.js';
+import { type EntryKernelRunner, gpuFcnKernel } from './gpu-kernel.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 
 /** Options of {@link createGpuBackend}. */
@@ -109,6 +111,19 @@ export interface GpuBackend extends Backend {
   ): Promise<{ ms: number; batchNets: number; netsPerSec: number }>;
   /** Timings of the last call. */
   readonly stats: GpuStats | null;
+  /**
+   * The infinite-width FCN kernel (NNGP, and NTK when `p.ntk`) of X (n×d)
+   * with itself or with X2 (n2×d), float32 on the GPU with an exact float64
+   * diagonal (see `gpu-kernel.ts` for what float32 costs).
+   */
+  fcnKernel(
+    X: Float64Array,
+    n: number,
+    d: number,
+    p: FcnKernelParams,
+    X2?: Float64Array,
+    n2?: number,
+  ): Promise<FcnKernelResult>;
 }
 
 // ---------------------------------------------------------------------------
@@ -785,6 +800,27 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     };
   };
 
+  // Kernel-matrix entry kernels, by source (sizes are baked in); a few are kept.
+  const entryKernels = new Map<string, GpuJsKernel>();
+  const entryRunner: EntryKernelRunner = {
+    maxFloats: Math.floor(bufferCap() / 4),
+    async run(source, n2, rows, args) {
+      let k = entryKernels.get(source);
+      if (!k) {
+        if (entryKernels.size >= 4) {
+          const [oldKey, old] = entryKernels.entries().next().value as [string, GpuJsKernel];
+          old.destroy();
+          entryKernels.delete(oldKey);
+        }
+        k = gpu.createKernel(source, { output: [n2, rows], tactic: 'precision' });
+        entryKernels.set(source, k);
+      }
+      const out = new Float32Array(n2 * rows);
+      flattenInto(await Promise.resolve(k(...args)), out);
+      return out;
+    },
+  };
+
   const backend: GpuBackend = {
     info,
     get stats() {
@@ -883,7 +919,18 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       return words;
     },
 
+    async fcnKernel(X, n, d, p, X2, n2) {
+      checkFcnParams(p);
+      if (!Number.isSafeInteger(n) || n < 1 || X.length < n * d)
+        throw new Error(`gpu fcnKernel: X must hold n×d = ${n}×${d} values, got ${X.length}`);
+      if (X2 !== undefined && (n2 === undefined || !Number.isSafeInteger(n2) || n2 < 1 || X2.length < n2 * d))
+        throw new Error(`gpu fcnKernel: X2 must hold n2×d = ${n2}×${d} values, got ${X2.length}`);
+      return gpuFcnKernel(entryRunner, X, n, d, p, X2, n2);
+    },
+
     async close() {
+      for (const k of entryKernels.values()) k.destroy();
+      entryKernels.clear();
       for (const p of plans.values()) destroyPlan(p);
       plans.clear();
       for (const o of owned.values()) o.handle.delete();

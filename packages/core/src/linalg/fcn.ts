@@ -48,27 +48,31 @@ export function checkFcnParams(p: FcnKernelParams): void {
     throw new Error(`fcnKernel: sigmaW and sigmaB must be finite, got ${p.sigmaW}, ${p.sigmaB}`);
 }
 
+const exact = (x: number): number => x;
+
 /**
  * One layer of the map for one entry: given K₁₂ = c and the variances a = K₁₁,
  * b = K₂₂ of the previous layer, returns E[φ(u)φ(v)] and writes K̇ into out[0].
+ * `r` rounds every intermediate result: the identity for float64, `Math.fround`
+ * for the float32 model of the GPU's arithmetic ({@link fcnKernelF32Model}).
  */
-export function layerMap(act: number, a: number, b: number, c: number, out: Float64Array): number {
+export function layerMap(act: number, a: number, b: number, c: number, out: Float64Array, r = exact): number {
   if (act === 2) {
-    const prod = (1 + 2 * a) * (1 + 2 * b);
-    let r = (2 * c) / Math.sqrt(prod);
-    r = r > 1 ? 1 : Math.max(r, -1);
-    const det = prod - 4 * c * c;
-    out[0] = FOUR_OVER_PI / Math.sqrt(Math.max(det, 0));
-    return TWO_OVER_PI * Math.asin(r);
+    const prod = r(r(1 + r(2 * a)) * r(1 + r(2 * b)));
+    let t = r(r(2 * c) / r(Math.sqrt(prod)));
+    t = t > 1 ? 1 : Math.max(t, -1);
+    const det = r(prod - r(4 * r(c * c)));
+    out[0] = r(r(FOUR_OVER_PI) / r(Math.sqrt(Math.max(det, 0))));
+    return r(r(TWO_OVER_PI) * r(Math.asin(t)));
   }
-  const ab = a * b;
-  const s2 = ab - c * c;
-  const sn = Math.sqrt(Math.max(s2, 0));
-  const theta = Math.atan2(sn, c);
-  const kd = (Math.PI - theta) * INV_2PI;
+  const ab = r(a * b);
+  const s2 = r(ab - r(c * c));
+  const sn = r(Math.sqrt(Math.max(s2, 0)));
+  const theta = r(Math.atan2(sn, c));
+  const kd = r(r(r(Math.PI) - theta) * r(INV_2PI));
   if (act === 0) {
     out[0] = kd;
-    return (sn + (Math.PI - theta) * c) * INV_2PI;
+    return r(r(sn + r(r(r(Math.PI) - theta) * c)) * r(INV_2PI));
   }
   out[0] = 0;
   return kd;
@@ -88,8 +92,8 @@ export function layerMapDiag(act: number, a: number, out: Float64Array): number 
   return TWO_OVER_PI * Math.asin((2 * a) / (1 + 2 * a));
 }
 
-/** Per-point variance chain q[l][i] = K^{l+1}(x_i, x_i), l = 0..hidden−1 (the inputs of each map). */
-function varianceChain(X: Float64Array, n: number, d: number, p: FcnKernelParams, act: number): Float64Array[] {
+/** Per-point variance chain q[l][i] = K^{l+1}(x_i, x_i), l = 0..hidden−1 (the inputs of each map), float64. */
+export function varianceChain(X: Float64Array, n: number, d: number, p: FcnKernelParams, act: number): Float64Array[] {
   const sw2 = p.sigmaW * p.sigmaW;
   const sb2 = p.bias ? p.sigmaB * p.sigmaB : 0;
   const out = new Float64Array(1);
@@ -173,4 +177,73 @@ export function fcnKernelRef(
   const T = p.ntk ? K.slice() : undefined;
   applyLayers(K, T, n, m, q1, q2, p, sym);
   return T ? { nngp: K, ntk: T } : { nngp: K };
+}
+
+/**
+ * A CPU model of the float32 GPU kernel (`fcnKernel` of the gpu backend):
+ * inputs rounded to float32, each dot product accumulated in float32 in input
+ * order, every operation of the layer maps rounded to float32 (transcendental
+ * functions as correctly rounded float64 results rounded once, so a real GPU's
+ * few-ulp atan2/asin/sqrt can be slightly worse), the per-point variances
+ * computed in float64 and handed over as float32, and — as the GPU path does —
+ * the diagonal of a symmetric kernel taken exactly from the float64 chain.
+ * Used to measure what float32 kernels cost downstream (EP's log P(S)) on
+ * machines without a GPU, and as an independent check of the GPU kernel.
+ */
+export function fcnKernelF32Model(
+  X: Float64Array,
+  n: number,
+  d: number,
+  p: FcnKernelParams,
+  X2?: Float64Array,
+  n2?: number,
+): FcnKernelResult {
+  checkFcnParams(p);
+  const f = Math.fround;
+  const act = ACTIVATION_CODE[p.activation];
+  const sym = X2 === undefined;
+  const Y = X2 ?? X;
+  const m = sym ? n : (n2 ?? 0);
+  const sw2 = f(p.sigmaW * p.sigmaW);
+  const sb2 = f(p.bias ? p.sigmaB * p.sigmaB : 0);
+  const Xf = Float32Array.from(X);
+  const Yf = sym ? Xf : Float32Array.from(Y);
+  const q1 = varianceChain(X, n, d, p, act);
+  const q2 = sym ? q1 : varianceChain(Y, m, d, p, act);
+  const K = new Float64Array(n * m);
+  const T = p.ntk ? new Float64Array(n * m) : undefined;
+  const out = new Float64Array(1);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s = f(s + f(Xf[i * d + k] * Yf[j * d + k]));
+      let kk = f(sb2 + f(f(sw2 * s) / d));
+      let tt = kk;
+      for (let l = 0; l < p.hidden; l++) {
+        const e = layerMap(act, f(q1[l][i]), f(q2[l][j]), kk, out, f);
+        kk = f(sb2 + f(sw2 * e));
+        tt = f(kk + f(f(sw2 * out[0]) * tt));
+      }
+      K[i * m + j] = kk;
+      if (T) T[i * m + j] = tt;
+    }
+  }
+  if (sym) patchExactDiagonal(K, T, X, n, d, p);
+  return T ? { nngp: K, ntk: T } : { nngp: K };
+}
+
+/** Overwrite the diagonal of a symmetric n×n kernel (and NTK) with its exact float64 values. */
+export function patchExactDiagonal(
+  K: Float64Array | Float32Array,
+  T: Float64Array | Float32Array | undefined,
+  X: Float64Array,
+  n: number,
+  d: number,
+  p: FcnKernelParams,
+): void {
+  for (let i = 0; i < n; i++) {
+    const one = fcnKernelRef(X.subarray(i * d, (i + 1) * d), 1, d, p);
+    K[i * n + i] = one.nngp[0];
+    if (T && one.ntk) T[i * n + i] = one.ntk[0];
+  }
 }

@@ -38,6 +38,7 @@ import { cholPlan, fcnPlan, gramPlan, matmulPlan, type Plan, runPlan, runPlanAsy
 import { choleskyInPlace, gramRef, matmulRef, NotPositiveDefiniteError, solveTriangularInPlace } from './reference.js';
 
 export type { FcnKernelParams, FcnKernelResult } from './fcn.js';
+export { fcnKernelF32Model, patchExactDiagonal, varianceChain } from './fcn.js';
 export { NotPositiveDefiniteError } from './reference.js';
 
 let threadsDefault = 0;
