@@ -2,11 +2,11 @@
  * @fsbayes/sgd — train many nets of one spec at once, each from its own
  * prior draw (the same net streams the sampler uses), to 100% training
  * accuracy, and count their functions on E: P_SGD(f|S).
- *
- * Issue #5 fills this in.
  */
-export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'agd';
-export type LossName = 'ce' | 'mse';
+export * from './config.js';
+export { FcnNet, lossThreshold } from './net.js';
+export { agdEta, createOptimizer, type Optimizer, type WeightBlock } from './optimizers.js';
+export { agdInit, type LabelledPoints, orderRng, type RunResult, RunTrainer } from './train.js';
 
 /** What `fsbayes sgd --json` reports. */
 export interface SgdSummary {
@@ -18,3 +18,13 @@ export interface SgdSummary {
   meanTestError: number;
   out: string | null;
 }
+export type { BatchResult, TrainContext } from './batch.js';
+export { createExecutor, type Executor, LocalExecutor, WorkerExecutor } from './pool.js';
+export {
+  emptyState,
+  type SgdState,
+  type SgdTableOptions,
+  type SgdTableResult,
+  stateMeans,
+  trainSgdTable,
+} from './run.js';

@@ -1,12 +1,282 @@
+import {
+  createProvenance,
+  type FcnSpec,
+  type FunctionTable,
+  parseShard,
+  readCheckpoint,
+  removeCheckpoint,
+  shardRange,
+  writeCheckpoint,
+  writeFileAtomicSync,
+  writeTableSync,
+} from '@fsbayes/core';
+import {
+  type LossName,
+  OPTIMIZERS,
+  type OptimizerName,
+  resolveConfig,
+  type SgdState,
+  stateMeans,
+  trainSgdTable,
+} from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
-import { run } from '../cli/output.js';
+import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
+import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { type ArchArgs, specFromArgs } from '../cli/prior.js';
+import { Progress } from '../cli/progress.js';
 
-/** Placeholder until its issue lands: registered so helpers never edit cli.ts concurrently. */
+export const SGD_OPTIONS = {
+  optimizer: {
+    type: 'string',
+    choices: OPTIMIZERS as unknown as string[],
+    default: 'sgd',
+    describe:
+      'sgd (η 0.01, Keras/the authors), adam (η 0.001, β 0.9/0.999, ε 1e-8), adagrad (η 0.01, ε 1e-10), rmsprop (η 0.001, ρ 0.9, ε 1e-7), adadelta (η 1, ρ 0.95, ε 1e-6), agd (Bernstein et al. 2023: orthogonal init, no biases, needs --sigma-b 0)',
+  },
+  lr: {
+    type: 'number',
+    describe: 'learning rate (default: the optimiser’s, above; for agd a gain on its automatic step)',
+  },
+  momentum: { type: 'number', describe: 'sgd: momentum μ (default 0)' },
+  nesterov: { type: 'boolean', describe: 'sgd: Nesterov momentum (default false)' },
+  'weight-decay': { type: 'number', describe: 'sgd: L2 weight decay λ, g ← g + λθ (default 0)' },
+  'lr-decay': { type: 'number', describe: 'sgd: η_t = η/(1 + decay·t) after t steps (Keras `decay`, default 0)' },
+  beta1: { type: 'number', describe: 'adam: β₁ (default 0.9)' },
+  beta2: { type: 'number', describe: 'adam: β₂ (default 0.999)' },
+  rho: { type: 'number', describe: 'rmsprop/adadelta: ρ (default 0.9 / 0.95)' },
+  eps: { type: 'number', describe: 'adam/adagrad/rmsprop/adadelta: ε (defaults above)' },
+  'initial-accumulator': { type: 'number', describe: 'adagrad: initial accumulator (default 0)' },
+  loss: {
+    type: 'string',
+    choices: ['ce', 'mse'],
+    default: 'ce',
+    describe: 'ce: binary cross-entropy on one logit; mse: squared error',
+  },
+  'mse-targets': {
+    type: 'string',
+    choices: ['01', 'pm1'],
+    default: '01',
+    describe: 'mse targets 0/1 (predict 1 when output > 0.5) or ±1 (threshold 0)',
+  },
+  batch: {
+    type: 'number',
+    default: 8,
+    describe: 'minibatch size (reshuffled every epoch; the last batch may be short)',
+  },
+  runs: { type: 'number', default: 10_000, describe: 'training runs (run r starts from net r of the seed’s stream)' },
+  'check-every': {
+    type: 'number',
+    default: 0,
+    describe: 'check for 100% training accuracy every k steps (0: at the end of every epoch)',
+  },
+  'epochs-after-fit': { type: 'number', default: 0, describe: 'extra epochs after a net first fits S' },
+  'max-epochs': {
+    type: 'number',
+    default: 10_000,
+    describe: 'epoch cap; nets that have not fitted by then are counted as not fitted',
+  },
+  shard: { type: 'string', describe: 'i/N: train only this shard’s share of the runs (merge the tables afterwards)' },
+  threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+  checkpoint: {
+    type: 'string',
+    describe: 'checkpoint file, rewritten atomically every --checkpoint-every seconds (default: OUT.ckpt with --out)',
+  },
+  'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
+  resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (settings must match)' },
+  'csv-out': { type: 'string', describe: 'also write the table as CSV to this file' },
+  'stop-after': {
+    type: 'number',
+    hidden: true,
+    describe: 'testing: write the checkpoint and stop after this many runs, as if killed',
+  },
+} as const;
+
+type Args = DataArgs &
+  ArchArgs &
+  OutputArgs & {
+    optimizer: string;
+    lr?: number;
+    momentum?: number;
+    nesterov?: boolean;
+    'weight-decay'?: number;
+    'lr-decay'?: number;
+    beta1?: number;
+    beta2?: number;
+    rho?: number;
+    eps?: number;
+    'initial-accumulator'?: number;
+    loss: string;
+    'mse-targets': string;
+    batch: number;
+    runs: number;
+    'check-every': number;
+    'epochs-after-fit': number;
+    'max-epochs': number;
+    shard?: string;
+    threads?: number;
+    checkpoint?: string;
+    'checkpoint-every': number;
+    resume: boolean;
+    'csv-out'?: string;
+    'stop-after'?: number;
+  };
+
+/** Epoch histogram with keys in ascending numeric order (stable bytes whatever the insertion order). */
+function sortedHistogram(h: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(h).sort((a, b) => Number(a) - Number(b))) out[k] = h[k];
+  return out;
+}
+
 export const sgdCommand = {
   command: 'sgd',
-  describe: '(sgd: not built yet)',
-  builder: (y: Argv) => y,
-  handler: run('sgd', async () => {
-    throw new Error('not built yet');
+  describe: 'P_SGD: train many nets (each from its prior draw) to 100% training accuracy, count their functions on E',
+  builder: (y: Argv) =>
+    y
+      .options({ ...ARCH_OPTIONS, ...DATA_OPTIONS, ...SEED_OPTIONS, ...SGD_OPTIONS, ...OUTPUT_OPTIONS })
+      .example(
+        '$0 sgd --arch fcn:40,40 --train-size 32 --optimizer sgd --batch 8 --loss ce --runs 10000 --seed 1 --out sgd.json --json',
+        'P_SGD on the Boolean system (n = 7, |S| = 32)',
+      )
+      .example(
+        '$0 sgd --dataset mnist --train-size 1000 --test-size 100 --arch fcn:128,128 --sigma-w 1.41 --sigma-b 0.1 --batch 32 --runs 1000',
+        'an MNIST subset',
+      )
+      .epilogue(
+        'Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), float64, until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
+          'agd orthogonalises the same draw (scaled by √(d_out/d_in)) and needs a bias-free net (--sigma-b 0), so its P_SGD is relative to that init. ' +
+          'Runs that never fit within --max-epochs are counted (notFitted), never recorded as functions. ' +
+          '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
+          'Shards (--shard i/N) own disjoint run ranges of one seed; merge their tables. Same seed, same bytes.',
+      ),
+  handler: run('sgd', async (a: Args) => {
+    if (!Number.isSafeInteger(a.runs) || a.runs < 1)
+      throw new Error(`--runs must be a positive integer, got ${a.runs}`);
+    if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
+      throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+    const config = resolveConfig({
+      optimizer: a.optimizer as OptimizerName,
+      loss: a.loss as LossName,
+      mseTargets: a['mse-targets'] as '01' | 'pm1',
+      batch: a.batch,
+      params: {
+        lr: a.lr,
+        momentum: a.momentum,
+        nesterov: a.nesterov,
+        weightDecay: a['weight-decay'],
+        lrDecay: a['lr-decay'],
+        beta1: a.beta1,
+        beta2: a.beta2,
+        rho: a.rho,
+        eps: a.eps,
+        initialAccumulator: a['initial-accumulator'],
+      },
+      stop: { checkEvery: a['check-every'], epochsAfterFit: a['epochs-after-fit'], maxEpochs: a['max-epochs'] },
+    });
+    const split = loadSplit(a);
+    if (split.train.m === 0) throw new Error('S is empty: give --train-size or --train-mask');
+    if (split.test.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+    const spec = specFromArgs(a, split.train.shape);
+    if (spec.kind !== 'fcn') throw new Error(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
+    if (config.optimizer === 'agd' && spec.bias)
+      throw new Error('--optimizer agd trains bias-free nets: add --sigma-b 0');
+    const shard = a.shard === undefined ? null : parseShard(a.shard);
+    const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
+    const experiment = {
+      kind: 'sgd',
+      init: config.optimizer === 'agd' ? 'orthogonal (agd)' : 'prior',
+      optimizer: config.optimizer,
+      ...config.params,
+      loss: config.loss,
+      ...(config.loss === 'mse' ? { mseTargets: config.mseTargets } : {}),
+      batch: config.batch,
+      stop: config.stop,
+      precision: 'f64',
+    };
+    const dataset = describeSplit(split);
+    const identity = { spec, dataset, experiment, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
+    const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : undefined);
+    if (a.resume && !ckptPath) throw new Error('--resume needs --checkpoint FILE (or --out)');
+    let resume: { state: SgdState; table: FunctionTable } | null = null;
+    if (a.resume && ckptPath) {
+      const cp = readCheckpoint<SgdState>(ckptPath, identity);
+      if (cp) {
+        resume = { state: cp.state, table: cp.table };
+        log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
+      } else log(a, `no checkpoint at ${ckptPath}; starting afresh`);
+    }
+    const progress = new Progress('sgd', range.count, 'runs', a.quiet);
+    const mE = split.test.m;
+    const r = await trainSgdTable({
+      spec: spec as FcnSpec,
+      config,
+      train: split.train,
+      test: split.test,
+      seed: a.seed,
+      first: range.first,
+      runs: range.count,
+      threads: a.threads,
+      resume,
+      onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
+      onCheckpoint: ckptPath
+        ? (s, t) => writeCheckpoint(ensureDirFor(ckptPath), { identity, state: s, table: t })
+        : undefined,
+      checkpointSeconds: a['checkpoint-every'],
+      stopAfter: a['stop-after'],
+    });
+    const { state, table } = r;
+    if (state.done < range.count) {
+      // Only with the hidden --stop-after: leave the checkpoint as a killed run would.
+      if (!ckptPath) throw new Error('--stop-after needs --checkpoint FILE (or --out)');
+      writeCheckpoint(ensureDirFor(ckptPath), { identity, state, table });
+      log(a, `stopped after ${state.done} runs; checkpoint at ${ckptPath}`);
+      return;
+    }
+    progress.done(`${state.fitted} fitted · ${table.distinct} distinct`);
+    const means = stateMeans(state, mE);
+    table.provenance = createProvenance({
+      command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+      spec,
+      dataset,
+      experiment,
+      seeds: [a.seed],
+      ...(shard ? { shards: [`${shard.index}/${shard.count}`] } : {}),
+      backend: { name: 'js', precision: 'f64', threads: r.threads },
+      extra: {
+        runs: state.done,
+        firstRun: range.first,
+        fitted: state.fitted,
+        notFitted: state.notFitted,
+        meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
+        epochsHistogram: sortedHistogram(state.epochsHistogram),
+        testErrorHistogram: state.testErrorHistogram,
+      },
+    });
+    if (a.out) writeTableSync(ensureDirFor(a.out), table);
+    if (a['csv-out']) writeFileAtomicSync(ensureDirFor(a['csv-out']), table.toCSV());
+    if (ckptPath) removeCheckpoint(ckptPath);
+    const result = {
+      runs: state.done,
+      fitted: state.fitted,
+      notFitted: state.notFitted,
+      distinct: table.distinct,
+      meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
+      meanTestError: state.fitted > 0 ? table.meanTestError() : null,
+      out: a.out ?? null,
+      seconds: r.seconds,
+      runsPerSecond: state.done / r.seconds,
+      threads: r.threads,
+      shard: a.shard ?? null,
+    };
+    emit(
+      a,
+      result,
+      `${state.done} runs: ${state.fitted} fitted, ${state.notFitted} not fitted within ${config.stop.maxEpochs} epochs; ` +
+        `${table.distinct} distinct functions on ${mE} points; mean epochs ${result.meanEpochs?.toFixed(1) ?? '–'}, ` +
+        `mean test error ${result.meanTestError?.toFixed(4) ?? '–'} (${r.seconds.toFixed(1)} s, ${r.threads} threads)` +
+        `${a.out ? `\ntable written to ${a.out}` : ''}`,
+      false,
+    );
   }),
 };

@@ -1,0 +1,191 @@
+/**
+ * A fully connected net's forward pass, loss and hand-written backward pass
+ * on a minibatch, float64, over one net's flat parameter vector in core's
+ * `paramLayout` order (per layer W [out × in] row-major, then b). Buffers are
+ * allocated once; every call reuses them.
+ */
+import { type Activation, activationFn, type FcnSpec, paramLayout } from '@fsbayes/core';
+import type { LossName } from './config.js';
+import type { WeightBlock } from './optimizers.js';
+
+/** φ'(z) of a hidden nonlinearity (the step has no useful gradient and is refused). */
+function derivative(a: Activation): (z: number) => number {
+  switch (a) {
+    case 'relu':
+      return (z) => (z > 0 ? 1 : 0);
+    case 'tanh':
+      return (z) => {
+        const t = Math.tanh(z);
+        return 1 - t * t;
+      };
+    case 'erf':
+      return (z) => (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z);
+    case 'step':
+      throw new Error('the step activation has zero gradient almost everywhere; SGD cannot train it');
+  }
+}
+
+/** The decision threshold on the readout: the point is predicted 1 when z > threshold. */
+export function lossThreshold(loss: LossName, mseTargets: '01' | 'pm1'): number {
+  return loss === 'mse' && mseTargets === '01' ? 0.5 : 0;
+}
+
+export class FcnNet {
+  /** Layer widths [d, h1, …, 1]. */
+  readonly dims: number[];
+  readonly layers: number;
+  /** Parameters per net. */
+  readonly P: number;
+  readonly wOff: number[];
+  readonly bOff: number[];
+  /** Points one forward call can take. */
+  readonly capacity: number;
+  /** A[l]: input of layer l, [capacity × dims[l]] (A[0] holds the gathered inputs). */
+  private readonly A: Float64Array[];
+  /** Z[l]: pre-activation of layer l, [capacity × dims[l+1]]. */
+  private readonly Z: Float64Array[];
+  /** D[l]: ∂loss/∂Z[l]. */
+  private readonly D: Float64Array[];
+  private readonly phi: (x: number) => number;
+  private readonly dphi: (x: number) => number;
+  private n = 0;
+
+  constructor(
+    readonly spec: FcnSpec,
+    capacity: number,
+  ) {
+    if (spec.kind !== 'fcn')
+      throw new Error('sgd trains fully connected nets (fcn:…) only; CNNs are not supported yet');
+    this.dims = [spec.inputDim, ...spec.hidden, 1];
+    this.layers = this.dims.length - 1;
+    const layout = paramLayout(spec);
+    this.P = layout.size;
+    this.wOff = [];
+    this.bOff = [];
+    for (const t of layout.tensors) (t.role === 'weight' ? this.wOff : this.bOff).push(t.offset);
+    this.capacity = capacity;
+    this.A = this.dims.slice(0, -1).map((w) => new Float64Array(capacity * w));
+    this.Z = this.dims.slice(1).map((w) => new Float64Array(capacity * w));
+    this.D = this.dims.slice(1).map((w) => new Float64Array(capacity * w));
+    this.phi = activationFn(spec.activation);
+    this.dphi = spec.activation === 'step' ? () => 0 : derivative(spec.activation);
+  }
+
+  /** The weight matrices, for AGD. */
+  weightBlocks(): WeightBlock[] {
+    return this.wOff.map((offset, l) => ({ offset, out: this.dims[l + 1], in: this.dims[l] }));
+  }
+
+  /**
+   * Forward pass of rows idx[from..from+n) of X ([· × d] row-major), or rows
+   * from..from+n when idx is null. Returns the readouts (a view, valid until the next call).
+   */
+  forward(theta: Float64Array, X: Float64Array, idx: Int32Array | null, from: number, n: number): Float64Array {
+    if (n > this.capacity) throw new Error(`forward: ${n} points exceed capacity ${this.capacity}`);
+    const d = this.dims[0];
+    const a0 = this.A[0];
+    for (let s = 0; s < n; s++) {
+      const row = (idx === null ? from + s : idx[from + s]) * d;
+      for (let k = 0; k < d; k++) a0[s * d + k] = X[row + k];
+    }
+    const bias = this.spec.bias;
+    for (let l = 0; l < this.layers; l++) {
+      const inW = this.dims[l];
+      const outW = this.dims[l + 1];
+      const a = this.A[l];
+      const z = this.Z[l];
+      const wo = this.wOff[l];
+      const bo = bias ? this.bOff[l] : -1;
+      const last = l === this.layers - 1;
+      const next = last ? null : this.A[l + 1];
+      for (let s = 0; s < n; s++) {
+        const ab = s * inW;
+        for (let o = 0; o < outW; o++) {
+          let acc = bo >= 0 ? theta[bo + o] : 0;
+          const wr = wo + o * inW;
+          for (let k = 0; k < inW; k++) acc += theta[wr + k] * a[ab + k];
+          z[s * outW + o] = acc;
+          if (next !== null) next[s * outW + o] = this.phi(acc);
+        }
+      }
+    }
+    this.n = n;
+    return this.Z[this.layers - 1];
+  }
+
+  /**
+   * Mean loss over the last forward batch against 0/1 labels y (of the same
+   * rows), writing ∂(mean loss)/∂z into the readout delta.
+   * - ce: binary cross-entropy on the logit, ℓ = softplus(z) − y z;
+   * - mse: ℓ = (z − t)² with t = y (`01`) or 2y − 1 (`pm1`).
+   */
+  lossGrad(labels: Uint8Array, idx: Int32Array | null, from: number, loss: LossName, mseTargets: '01' | 'pm1'): number {
+    const n = this.n;
+    const z = this.Z[this.layers - 1];
+    const dz = this.D[this.layers - 1];
+    let total = 0;
+    for (let s = 0; s < n; s++) {
+      const y = labels[idx === null ? from + s : idx[from + s]];
+      const zs = z[s];
+      if (loss === 'ce') {
+        // softplus(z) − yz, computed without overflow
+        total += (zs > 0 ? zs + Math.log1p(Math.exp(-zs)) : Math.log1p(Math.exp(zs))) - y * zs;
+        const sig = zs >= 0 ? 1 / (1 + Math.exp(-zs)) : Math.exp(zs) / (1 + Math.exp(zs));
+        dz[s] = (sig - y) / n;
+      } else {
+        const t = mseTargets === '01' ? y : 2 * y - 1;
+        total += (zs - t) * (zs - t);
+        dz[s] = (2 * (zs - t)) / n;
+      }
+    }
+    return total / n;
+  }
+
+  /** Backward pass of the last forward batch: g ← ∂(mean loss)/∂θ (overwritten). */
+  backward(theta: Float64Array, g: Float64Array): void {
+    g.fill(0);
+    const n = this.n;
+    const bias = this.spec.bias;
+    for (let l = this.layers - 1; l >= 0; l--) {
+      const inW = this.dims[l];
+      const outW = this.dims[l + 1];
+      const a = this.A[l];
+      const d = this.D[l];
+      const wo = this.wOff[l];
+      const bo = bias ? this.bOff[l] : -1;
+      for (let s = 0; s < n; s++) {
+        const ab = s * inW;
+        for (let o = 0; o < outW; o++) {
+          const dv = d[s * outW + o];
+          if (dv === 0) continue;
+          if (bo >= 0) g[bo + o] += dv;
+          const wr = wo + o * inW;
+          for (let k = 0; k < inW; k++) g[wr + k] += dv * a[ab + k];
+        }
+      }
+      if (l === 0) break;
+      const dPrev = this.D[l - 1];
+      const zPrev = this.Z[l - 1];
+      for (let s = 0; s < n; s++) {
+        const pb = s * inW;
+        for (let k = 0; k < inW; k++) dPrev[pb + k] = 0;
+        for (let o = 0; o < outW; o++) {
+          const dv = d[s * outW + o];
+          if (dv === 0) continue;
+          const wr = wo + o * inW;
+          for (let k = 0; k < inW; k++) dPrev[pb + k] += dv * theta[wr + k];
+        }
+        for (let k = 0; k < inW; k++) dPrev[pb + k] *= this.dphi(zPrev[pb + k]);
+      }
+    }
+  }
+
+  /** Readouts on all m rows of X, in chunks of the capacity, into out (length ≥ m). */
+  outputs(theta: Float64Array, X: Float64Array, m: number, out: Float64Array): Float64Array {
+    for (let from = 0; from < m; from += this.capacity) {
+      const n = Math.min(this.capacity, m - from);
+      out.set(this.forward(theta, X, null, from, n).subarray(0, n), from);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Where batches of runs execute: in this thread, or spread over a
+ * worker_threads pool (one trainer per worker). Core's `WasmPool` is bound to
+ * its prior/forward kernels, so training has this small pool of its own.
+ * Every run is computed by the same code from its own inputs, so results
+ * never depend on the thread count.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Seed } from '@fsbayes/core';
+import {
+  type BatchResult,
+  type SgdWorkerReply,
+  type SgdWorkerRequest,
+  type TrainContext,
+  trainBatch,
+} from './batch.js';
+import { RunTrainer } from './train.js';
+
+export interface Executor {
+  readonly threads: number;
+  run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult>;
+  close(): Promise<void>;
+}
+
+/** The compiled worker: packages/sgd/dist/worker.js, from both src/ and dist/. */
+export function sgdWorkerFile(): string {
+  return fileURLToPath(new URL('../dist/worker.js', import.meta.url));
+}
+
+/** Runs batches synchronously on the calling thread. */
+export class LocalExecutor implements Executor {
+  readonly threads = 1;
+  private readonly trainer: RunTrainer;
+  constructor(ctx: TrainContext) {
+    this.trainer = new RunTrainer(ctx.spec, ctx.config, ctx.train, ctx.test);
+  }
+  async run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
+    return trainBatch(this.trainer, seed, first, count, theta);
+  }
+  async close(): Promise<void> {}
+}
+
+interface Pending {
+  msg: Extract<SgdWorkerRequest, { type: 'job' }>;
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** A pool of training workers, all on one training context. */
+export class WorkerExecutor implements Executor {
+  private readonly idle: Worker[];
+  private readonly queue: Pending[] = [];
+  private readonly running = new Map<number, { w: Worker; job: Pending }>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(private readonly workers: Worker[]) {
+    this.idle = [...workers];
+    for (const w of workers) {
+      w.on('message', (m: SgdWorkerReply) => this.onMessage(w, m));
+      w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`sgd worker exited with code ${code}`));
+      });
+    }
+  }
+
+  static async create(threads: number, ctx: TrainContext): Promise<WorkerExecutor> {
+    const file = sgdWorkerFile();
+    if (!existsSync(file)) throw new Error(`sgd worker not built (${file}); run \`pnpm build\``);
+    const workers: Worker[] = [];
+    try {
+      for (let t = 0; t < threads; t++) workers.push(new Worker(file));
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const on = (m: SgdWorkerReply) => {
+                if (m.type === 'ready') {
+                  w.off('message', on);
+                  w.off('error', reject);
+                  resolve();
+                }
+              };
+              w.on('message', on);
+              w.once('error', reject);
+              w.postMessage({ type: 'init', ...ctx } satisfies SgdWorkerRequest);
+            }),
+        ),
+      );
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new WorkerExecutor(workers);
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
+    if (this.closed) return Promise.reject(new Error('sgd pool is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg: { type: 'job', id: this.nextId++, seed, first, count, theta }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const w = this.idle.pop() as Worker;
+      const job = this.queue.shift() as Pending;
+      this.running.set(job.msg.id, { w, job });
+      w.postMessage(job.msg, [job.msg.theta.buffer as ArrayBuffer]);
+    }
+  }
+
+  private onMessage(w: Worker, m: SgdWorkerReply): void {
+    if (m.type === 'ready') return;
+    const r = this.running.get(m.id);
+    if (!r) return;
+    this.running.delete(m.id);
+    this.idle.push(w);
+    if (m.type === 'done') r.job.resolve(m.result);
+    else r.job.reject(new Error(`sgd worker: ${m.message}`));
+    this.pump();
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const { job } of this.running.values()) job.reject(e);
+    this.running.clear();
+    for (const job of this.queue.splice(0)) job.reject(e);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** A worker pool of `threads` threads, or the calling thread when threads = 1. */
+export async function createExecutor(threads: number, ctx: TrainContext): Promise<Executor> {
+  if (!Number.isSafeInteger(threads) || threads < 1)
+    throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (threads === 1) return new LocalExecutor(ctx);
+  return WorkerExecutor.create(threads, ctx);
+}

@@ -1,0 +1,36 @@
+/**
+ * Training worker: one {@link RunTrainer} per thread, driven by `pool.ts`.
+ * Runs from dist/ (compiled), also when the pool is imported from src/.
+ */
+import { parentPort } from 'node:worker_threads';
+import { type SgdWorkerReply, type SgdWorkerRequest, trainBatch } from './batch.js';
+import { RunTrainer } from './train.js';
+
+const port = parentPort;
+if (port) {
+  let trainer: RunTrainer | undefined;
+  let initError: string | undefined;
+  port.on('message', (msg: SgdWorkerRequest) => {
+    if (msg.type === 'init') {
+      try {
+        trainer = new RunTrainer(msg.spec, msg.config, msg.train, msg.test);
+      } catch (e) {
+        initError = (e as Error).message;
+      }
+      port.postMessage({ type: 'ready' } satisfies SgdWorkerReply);
+      return;
+    }
+    try {
+      if (!trainer) throw new Error(initError ?? 'worker not initialised');
+      const result = trainBatch(trainer, msg.seed, msg.first, msg.count, msg.theta);
+      port.postMessage({ type: 'done', id: msg.id, result } satisfies SgdWorkerReply, [
+        result.fitted.buffer as ArrayBuffer,
+        result.epochs.buffer as ArrayBuffer,
+        result.errors.buffer as ArrayBuffer,
+        result.bits.buffer as ArrayBuffer,
+      ]);
+    } catch (e) {
+      port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message } satisfies SgdWorkerReply);
+    }
+  });
+}
