@@ -1,11 +1,12 @@
-import { createProvenance, keyToBits, readTableSync, writeFileAtomicSync } from '@fsbayes/core';
-import { logPosteriorProbabilities } from '@fsbayes/nngp';
+import { readTableSync, writeFileAtomicSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
-import { type DataArgs, describeSplit } from '../cli/dataset.js';
+import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { pbOfTable } from '../cli/pb.js';
 import type { ArchArgs } from '../cli/prior.js';
+import { Progress } from '../cli/progress.js';
 
 type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { functions: string; 'csv-out'?: string };
 
@@ -34,51 +35,19 @@ export const pbCommand = {
     const table = readTableSync(a.functions);
     const t0 = performance.now();
     const { spec, split, K, nS, nE, y } = await splitKernel(a);
-    if (nS === 0) throw new Error('S is empty: give --train-size or --train-mask (the same as the table’s)');
-    if (table.m !== nE) {
-      throw new Error(`${a.functions} has functions on ${table.m} points but E here has ${nE}: use the table's split`);
-    }
-    const labels = table.labels;
-    if (labels) {
-      for (let i = 0; i < nE; i++) {
-        if (labels[i] !== split.test.labels[i]) {
-          throw new Error(
-            `${a.functions}: its labels on E differ from this split's at point ${i}: use the table's split`,
-          );
-        }
-      }
-    }
-    const entries = table.entries();
-    log(a, `EP on S (${nS} points) and on S ∪ E_f for ${entries.length} functions on ${nE} points`);
-    const r = logPosteriorProbabilities(
-      K,
-      nS,
-      y.subarray(0, nS),
-      entries.map((e) => keyToBits(e.key, nE)),
-    );
-    const rows = entries.map((e, j) => ({ key: e.key, count: e.count, errors: e.errors, logPB: r.logPB[j] }));
-    let mass = 0;
-    for (const v of r.logPB) mass += Math.exp(v);
-    const { trainMask, testMask, ...dataset } = describeSplit(split);
-    const out = {
-      format: 'fsbayes.pb',
-      formatVersion: 1,
-      logPS: r.logPS,
-      method: 'ep',
-      nS,
-      nE,
-      massCovered: mass,
-      seconds: (performance.now() - t0) / 1000,
-      functions: rows,
-      provenance: createProvenance({
-        command: `fsbayes ${process.argv.slice(2).join(' ')}`,
-        spec,
-        dataset: { ...dataset, trainMask, testMask },
-        experiment: { kind: 'pb', method: 'ep', functions: a.functions },
-        seeds: [a.seed],
-        backend: 'js+wasm f64',
-      }),
-    };
+    log(a, `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`);
+    const bar = new Progress('pb', table.distinct, 'functions', a.quiet);
+    const out = pbOfTable({ spec, split, K, nS, nE, y }, table, {
+      onProgress: (done) => bar.update(done),
+      source: a.functions,
+      command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+      seed: a.seed,
+    });
+    bar.done();
+    out.seconds = (performance.now() - t0) / 1000;
+    const rows = out.functions;
+    const mass = out.massCovered;
+    const r = { logPS: out.logPS };
     if (a.out) writeFileAtomicSync(ensureDirFor(a.out), `${JSON.stringify(out)}\n`);
     if (a['csv-out']) {
       writeFileAtomicSync(
