@@ -1,25 +1,62 @@
 /**
  * @fsbayes/compare — how close are two distributions over functions?
- * Metrics, plots and reports over function tables (it knows tables, not how
- * they were made).
- *
- * Issue #6 fills this in.
+ * Metrics, plots and reports over function tables and P_B files (it knows
+ * tables and P_B values, not how they were made).
  */
-import type { FunctionTable } from '@fsbayes/core';
 
-/** Statistics of one pair of distributions over the same S and E. */
-export interface PairMetrics {
-  a: string;
-  b: string;
-  pearsonLog: number;
-  spearman: number;
-  kl: number;
-  js: number;
-  tv: number;
-  hellinger: number;
-  topMassOverlap: number;
-  n: number;
-}
+export { type JointRow, jointCSV, jointTable } from './joint.js';
+export {
+  AliasTable,
+  type Interval,
+  percentileInterval,
+  quantile,
+  resampleCounts,
+} from './metrics/bootstrap.js';
+export {
+  type CompareOptions,
+  type Comparison,
+  compareSources,
+  expectedTestError,
+  PAIR_STAT_KEYS,
+  type PairResult,
+  type PairStatKey,
+  type SourceSummary,
+} from './metrics/compare.js';
+export { averageRanks, pearson, spearman } from './metrics/correlation.js';
+export {
+  hellingerDistance,
+  jsDivergence,
+  klDivergence,
+  klDivergenceLog,
+  totalVariation,
+} from './metrics/divergence.js';
+export {
+  type Hist2dNormalize,
+  type Hist2dOptions,
+  type Histogram2d,
+  histogram2d,
+} from './metrics/hist2d.js';
+export {
+  type AlignedPair,
+  alignPair,
+  DEFAULT_PAIR_OPTIONS,
+  type PairMetrics,
+  type PairOptions,
+  type PairStats,
+  pairStats,
+  type UnseenPolicy,
+} from './metrics/pair.js';
+export { type TopOverlap, topIndices, topMassOverlap } from './metrics/topk.js';
+export {
+  checkCompatible,
+  type PbFileJSON,
+  pbSource,
+  readPbSource,
+  type Source,
+  tableSource,
+} from './sources.js';
+
+import type { FunctionTable } from '@fsbayes/core';
 
 /** A named table to compare. */
 export interface NamedTable {
