@@ -1,4 +1,5 @@
 export { erf } from './erf.js';
+export { chiSquareSurvival, gammaQ, logGamma } from './gamma.js';
 export {
   erfc,
   erfcx,
