@@ -1,12 +1,398 @@
+/**
+ * `fsbayes sample`: the rejection sampler of P_B(f|S) (`--mode posterior`),
+ * unconditioned prior tables through the same engine (`--mode prior`), and
+ * the frozen-feature sampler (`--mode frozen`). Long runs checkpoint to
+ * `<out>.ckpt` and continue with `--resume`; `--shard i/N` runs one of N
+ * disjoint net ranges of the seed, and `fsbayes merge` joins them exactly.
+ */
+import { existsSync } from 'node:fs';
+import {
+  autoBackendFor,
+  type BackendName,
+  createProvenance,
+  type FunctionTable,
+  getBackend,
+  parseShard,
+  readCheckpoint,
+  removeCheckpoint,
+  shardRange,
+  writeCheckpoint,
+  writeTableSync,
+} from '@fsbayes/core';
+import { frozenSample, type RejectionState, rangeShard, rateEstimate, rejectionSample } from '@fsbayes/sampler';
 import type { Argv } from 'yargs';
-import { run } from '../cli/output.js';
+import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
+import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
+import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
+import { fmtCount, fmtTime, Progress } from '../cli/progress.js';
 
-/** Placeholder until its issue lands: registered so helpers never edit cli.ts concurrently. */
+export const SAMPLE_OPTIONS = {
+  mode: {
+    type: 'string',
+    choices: ['posterior', 'prior', 'frozen'],
+    default: 'posterior',
+    describe:
+      'posterior: keep nets that fit S (rejection); prior: count every net (P(f)); frozen: random hidden layers, readout sampled given S',
+  },
+  accept: {
+    type: 'number',
+    describe: 'stop at the net that makes this many acceptances (frozen mode: readout samples; default 1000 there)',
+  },
+  'max-samples': { type: 'number', default: 1_000_000, describe: 'draw at most this many nets (the range to shard)' },
+  'time-limit': { type: 'number', describe: 'stop after this many seconds (checkpointed; continue with --resume)' },
+  first: { type: 'number', default: 0, describe: 'index of the first net of the seed’s stream' },
+  shard: { type: 'string', describe: 'i/N: draw only the i-th of N disjoint parts of the net range' },
+  'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
+  checkpoint: { type: 'string', describe: 'checkpoint file (default: <out>.ckpt)' },
+  resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (start fresh if there is none)' },
+  confidence: { type: 'number', default: 0.95, describe: 'confidence of the P(S) interval (Wilson)' },
+  features: { type: 'number', default: 1, describe: 'frozen mode: independent hidden-layer draws K' },
+  probe: {
+    type: 'number',
+    default: 100_000,
+    describe: 'frozen mode: rejection proposals per hidden-layer draw (estimate P(S|Φ)); HMC takes over when few fit',
+  },
+} as const;
+
+type Args = DataArgs &
+  ArchArgs &
+  ComputeArgs &
+  OutputArgs & {
+    mode: string;
+    accept?: number;
+    'max-samples': number;
+    'time-limit'?: number;
+    first: number;
+    shard?: string;
+    'checkpoint-every': number;
+    checkpoint?: string;
+    resume: boolean;
+    confidence: number;
+    features: number;
+    probe: number;
+  };
+
+/** Flags that only steer the run, not its result: left out of the recorded command so a resumed run writes the same bytes. */
+const RUN_CONTROL = new Set(['--resume', '--quiet', '--json', '--time-limit', '--checkpoint-every', '--checkpoint']);
+
+export function recordedCommand(argv: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    if (RUN_CONTROL.has(flag)) {
+      const takesValue = flag === '--time-limit' || flag === '--checkpoint-every' || flag === '--checkpoint';
+      if (takesValue && inline === undefined) i++;
+      continue;
+    }
+    out.push(argv[i]);
+  }
+  return `fsbayes ${out.join(' ')}`;
+}
+
+function positiveInt(v: number | undefined, flag: string): void {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
+    throw new Error(`${flag} must be a positive integer, got ${v}`);
+}
+
 export const sampleCommand = {
   command: 'sample',
-  describe: '(sample: not built yet)',
-  builder: (y: Argv) => y,
-  handler: run('sample', async () => {
-    throw new Error('not built yet');
+  describe: 'rejection sampling of P_B(f|S) with P(S), prior tables P(f), or the frozen-feature sampler',
+  builder: (y: Argv) =>
+    y
+      .options({
+        ...SAMPLE_OPTIONS,
+        ...ARCH_OPTIONS,
+        ...DATA_OPTIONS,
+        ...SEED_OPTIONS,
+        ...COMPUTE_OPTIONS,
+        ...OUTPUT_OPTIONS,
+      })
+      .example(
+        '$0 sample --arch fcn:40,40 --n 7 --train-size 32 --seed 1 --accept 10000 --max-samples 1e8 --out rs.json --json',
+        'P_B(f|S) and P(S) of the Boolean system by rejection',
+      )
+      .example('$0 sample --mode prior --arch fcn:40,40 --n 7 --max-samples 1e6 --out prior.json', 'P(f) on all inputs')
+      .example(
+        '$0 sample --max-samples 1e9 --shard $SLURM_ARRAY_TASK_ID/100 --out rs-$SLURM_ARRAY_TASK_ID.json --resume',
+        'one of 100 shards of a job array (then: fsbayes merge rs-*.json --out all.json)',
+      )
+      .epilogue(
+        'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge).',
+      ),
+  handler: run('sample', async (a: Args) => {
+    if (a.mode === 'frozen') return sampleFrozen(a);
+    return sampleRejection(a);
   }),
 };
+
+async function sampleRejection(a: Args): Promise<void> {
+  const mode = a.mode as 'prior' | 'posterior';
+  positiveInt(a.accept, '--accept');
+  const maxSamples = a['max-samples'];
+  if (!Number.isSafeInteger(maxSamples) || maxSamples < 1)
+    throw new Error(`--max-samples must be a positive integer, got ${maxSamples}`);
+  if (!Number.isSafeInteger(a.first) || a.first < 0)
+    throw new Error(`--first must be a non-negative integer, got ${a.first}`);
+  if (a['time-limit'] !== undefined && !(a['time-limit'] > 0))
+    throw new Error(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
+  if (!(a['checkpoint-every'] >= 0)) throw new Error(`--checkpoint-every must be ≥ 0, got ${a['checkpoint-every']}`);
+  if (!(a.confidence > 0 && a.confidence < 1)) throw new Error(`--confidence must be in (0, 1), got ${a.confidence}`);
+  const range = a.shard ? shardRange(maxSamples, parseShard(a.shard)) : { first: 0, count: maxSamples };
+  const first = a.first + range.first;
+
+  const split = loadSplit(a);
+  const S = split.train;
+  const E = split.test;
+  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  if (mode === 'posterior' && S.m === 0)
+    throw new Error('S is empty: give --train-size or --train-mask (or use --mode prior)');
+  const spec = specFromArgs(a, E.shape);
+  const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
+  const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
+  if (a.resume && !ckptPath) throw new Error('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
+
+  const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
+  const onSignal = () => {
+    stopRequested = true;
+  };
+  let stopRequested = false;
+  try {
+    const info = { ...backend.info };
+    const dataset = describeSplit(split);
+    const experiment = mode === 'prior' ? { kind: 'prior' } : { kind: 'posterior', method: 'rejection' };
+    // Everything that fixes which nets are counted: a checkpoint of other settings is refused.
+    const identity = {
+      command: 'sample',
+      mode,
+      spec,
+      dataset,
+      seed: a.seed,
+      first,
+      count: range.count,
+      accept: a.accept ?? null,
+      backend: { name: info.name, precision: info.precision },
+    };
+    let resume: { state: RejectionState; table: FunctionTable } | undefined;
+    if (ckptPath && existsSync(ckptPath)) {
+      if (!a.resume) throw new Error(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
+      const cp = readCheckpoint<RejectionState>(ckptPath, identity);
+      if (cp) {
+        resume = cp;
+        log(a, `resuming at net ${cp.state.next}: ${cp.state.drawn} drawn, ${cp.state.accepted} accepted`);
+      }
+    } else if (a.resume) {
+      log(a, `no checkpoint at ${ckptPath}: starting fresh`);
+    }
+    const provenance = (state: RejectionState, stopped: string | null) => {
+      const est = rateEstimate(state.accepted, state.drawn, a.confidence);
+      return createProvenance({
+        command: recordedCommand(process.argv.slice(2)),
+        spec,
+        dataset,
+        experiment,
+        seeds: [a.seed],
+        shards: [rangeShard(a.seed, first, state.next)],
+        backend: info,
+        extra: {
+          mode,
+          first,
+          next: state.next,
+          drawn: state.drawn,
+          accepted: state.accepted,
+          stopped,
+          stopRule: { accept: a.accept ?? null, maxSamples: range.count, ...(a.shard ? { shard: a.shard } : {}) },
+          ...(mode === 'posterior'
+            ? {
+                pS: est.rate,
+                pSInterval: est.interval,
+                logPS: est.log,
+                logPSInterval: est.logInterval,
+                confidence: a.confidence,
+                recheckDisagreements: state.recheckDisagreements,
+              }
+            : {}),
+        },
+      });
+    };
+    const checkpoint = (state: RejectionState, table: FunctionTable) => {
+      if (!ckptPath) return;
+      table.provenance = provenance(state, null);
+      writeCheckpoint(ensureDirFor(ckptPath), { identity, state, table });
+    };
+    const startDrawn = resume?.state.drawn ?? 0;
+    const progress = new Progress(mode, range.count - startDrawn, 'nets', a.quiet);
+    const t0 = performance.now();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const r = await rejectionSample({
+      backend,
+      spec,
+      mode,
+      train: mode === 'posterior' ? { inputs: S.inputs, m: S.m, labels: S.labels } : null,
+      test: { inputs: E.inputs, m: E.m, labels: E.labels },
+      seed: a.seed,
+      first,
+      count: range.count,
+      accept: a.accept,
+      timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
+      resume,
+      provenance: provenance(resume?.state ?? { next: first, drawn: 0, accepted: 0, recheckDisagreements: 0 }, null),
+      checkpointEveryMs: a['checkpoint-every'] * 1000,
+      onCheckpoint: checkpoint,
+      shouldStop: () => stopRequested,
+      onProgress: (st) => progress.update(st.drawn - startDrawn, progressNote(mode, st, a.accept, t0, startDrawn)),
+    });
+    const st = r.state;
+    progress.done(progressNote(mode, st, a.accept, t0, startDrawn));
+    r.table.provenance = provenance(st, r.stopped);
+    const finished = r.stopped === 'accept' || r.stopped === 'samples';
+    if (r.stopped !== 'signal' && a.out) writeTableSync(ensureDirFor(a.out), r.table);
+    if (finished) {
+      if (ckptPath) removeCheckpoint(ckptPath);
+    } else if (ckptPath) {
+      checkpoint(st, r.table);
+      log(a, `stopped (${r.stopped === 'time' ? 'time limit' : 'signal'}) at net ${st.next}; continue with --resume`);
+    } else {
+      log(a, `stopped (${r.stopped}) at net ${st.next}; no --out/--checkpoint, so this run cannot be resumed`);
+    }
+    const est = mode === 'posterior' ? rateEstimate(st.accepted, st.drawn, a.confidence) : null;
+    const result = {
+      mode,
+      accepted: st.accepted,
+      total: st.drawn,
+      logPS: est ? est.log : 0,
+      logPSInterval: est ? est.logInterval : [0, 0],
+      pS: est ? est.rate : 1,
+      pSInterval: est ? est.interval : [1, 1],
+      confidence: a.confidence,
+      distinct: r.table.distinct,
+      m: r.table.m,
+      trainSize: S.m,
+      first,
+      next: st.next,
+      stopped: r.stopped,
+      recheckDisagreements: st.recheckDisagreements,
+      seconds: r.seconds,
+      netsPerSecond: (st.drawn - startDrawn) / Math.max(r.seconds, 1e-9),
+      backend: info,
+      out: r.stopped !== 'signal' && a.out ? a.out : null,
+      checkpoint: !finished && ckptPath ? ckptPath : null,
+    };
+    const interval = est
+      ? ` · log P(S) = ${est.log.toFixed(3)} [${est.logInterval[0].toFixed(3)}, ${est.logInterval[1].toFixed(3)}] (${Math.round(100 * a.confidence)}% Wilson)`
+      : '';
+    emit(
+      a,
+      result,
+      `${st.accepted} of ${st.drawn} nets accepted${interval}\n${r.table.distinct} distinct functions on ${r.table.m} points (${info.detail}, ${r.seconds.toFixed(1)} s, stopped: ${r.stopped})${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
+      false,
+    );
+    if (r.stopped === 'signal') process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.close();
+  }
+}
+
+function progressNote(
+  mode: string,
+  st: RejectionState,
+  accept: number | undefined,
+  t0: number,
+  startDrawn: number,
+): string {
+  if (mode === 'prior') return '';
+  const secs = (performance.now() - t0) / 1000;
+  const rate = st.drawn > 0 ? st.accepted / st.drawn : 0;
+  let eta = '';
+  if (accept !== undefined && st.accepted > 0 && st.drawn > startDrawn) {
+    const netsPerSec = (st.drawn - startDrawn) / Math.max(secs, 1e-9);
+    eta = ` · ETA(accept) ${fmtTime((accept - st.accepted) / rate / netsPerSec)}`;
+  }
+  return `accepted ${fmtCount(st.accepted)}${accept !== undefined ? `/${fmtCount(accept)}` : ''} (${rate.toExponential(2)})${eta}`;
+}
+
+async function sampleFrozen(a: Args): Promise<void> {
+  for (const flag of ['shard', 'resume', 'time-limit'] as const) {
+    if (a[flag]) throw new Error(`--${flag} is not supported with --mode frozen`);
+  }
+  positiveInt(a.accept, '--accept');
+  positiveInt(a.features, '--features');
+  if (!(Number.isSafeInteger(a.probe) && a.probe >= 0))
+    throw new Error(`--probe must be a non-negative integer, got ${a.probe}`);
+  const samples = a.accept ?? 1000;
+  const split = loadSplit(a);
+  const S = split.train;
+  const E = split.test;
+  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  if (S.m === 0)
+    throw new Error('S is empty: the frozen-feature sampler conditions on S (give --train-size or --train-mask)');
+  const spec = specFromArgs(a, E.shape);
+  if (spec.kind !== 'fcn') throw new Error('--mode frozen runs fully connected nets only');
+  const dataset = describeSplit(split);
+  const progress = new Progress('frozen', samples, 'samples', a.quiet);
+  const t0 = performance.now();
+  const r = await frozenSample({
+    spec,
+    train: { inputs: S.inputs, m: S.m, labels: S.labels },
+    test: { inputs: E.inputs, m: E.m, labels: E.labels },
+    seed: a.seed,
+    features: a.features,
+    samples,
+    probe: a.probe,
+    onProgress: (done) => progress.update(done),
+  });
+  progress.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const est = rateEstimate(r.accepted, r.proposals, a.confidence);
+  const summary = {
+    pS: est.rate,
+    pSInterval: est.interval,
+    logPS: est.log,
+    logPSInterval: est.logInterval,
+    confidence: a.confidence,
+    methods: countBy(r.draws.map((d) => d.method)),
+    hmcSamples: r.draws.reduce((s, d) => s + d.hmcSamples, 0),
+  };
+  r.table.provenance = createProvenance({
+    command: recordedCommand(process.argv.slice(2)),
+    spec,
+    dataset,
+    experiment: { kind: 'frozen-feature', features: a.features },
+    seeds: [a.seed],
+    backend: { name: 'js', precision: 'f64', threads: 1 },
+    extra: { mode: 'frozen', samples, probe: a.probe, ...summary, draws: r.draws },
+  });
+  if (a.out) writeTableSync(ensureDirFor(a.out), r.table);
+  const result = {
+    mode: 'frozen',
+    accepted: r.table.total,
+    total: r.proposals,
+    ...summary,
+    distinct: r.table.distinct,
+    m: r.table.m,
+    trainSize: S.m,
+    features: a.features,
+    seconds,
+    draws: r.draws,
+    out: a.out ?? null,
+  };
+  emit(
+    a,
+    result,
+    `${r.table.total} readout samples over ${a.features} hidden-layer draw(s) (${Object.entries(summary.methods)
+      .map(([k, v]) => `${v}× ${k}`)
+      .join(
+        ', ',
+      )}); pooled P(S|Φ) ≈ ${est.rate.toExponential(3)}, log ${est.log.toFixed(3)}\n${r.table.distinct} distinct functions on ${r.table.m} points (${seconds.toFixed(1)} s)${a.out ? `\ntable written to ${a.out}` : ''}`,
+    false,
+  );
+}
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,224 @@
+/**
+ * The frozen-feature sampler: hidden layers drawn once (or K times,
+ * independently) from the prior, then only the readout layer sampled from
+ * its prior conditioned on fitting S.
+ *
+ * For fixed features Φ (the last hidden layer), the readout pre-activation
+ * on input i is Φ_i·w + b with w ~ N(0, σ_w²/W I), b ~ N(0, σ_b²). Whitened,
+ * (w, b) = A u with u ~ N(0, I_{W+1}) and a_i = [Φ_i σ_w/√W, σ_b], and
+ * fitting S is the cone {u : s_i a_i·u > 0, i ∈ S} (s_i = ±1 the labels): a
+ * truncated Gaussian. It is sampled exactly: by rejection (a probe of
+ * `probe` proposals, which also estimates P(S|Φ)), continued while the
+ * acceptance rate is at least `minRejectionRate`, else by exact HMC
+ * (Pakman & Paninski 2014), started from a rejection-accepted point
+ * (already a draw of the target, so no burn-in) or from a perceptron point
+ * (then `burnIn` trajectories are discarded).
+ *
+ * Feature draw k is net k of the seed's canonical stream (its hidden
+ * layers); the readout draws of draw k come from `new Rng(seed, 'frozen', k)`.
+ * The samples are split evenly over the K draws, so the table is the
+ * *uniform* average over random hidden layers of P(f | S, Φ). Sampling the
+ * whole net instead weights draw Φ by P(S|Φ); the per-draw P(S|Φ) estimates
+ * are reported so the two can be compared or reweighted.
+ */
+import { type ArchSpec, FunctionTable, type Provenance, priorParams, Rng, type Seed, wordsFor } from '@fsbayes/core';
+import { featureWidth, hiddenFeatures } from './features.js';
+import { rateEstimate } from './interval.js';
+import type { PointSet } from './points.js';
+import { coneInteriorPoint, ExactHmc, effectiveSampleSize, firstViolation, type TruncatedGaussian } from './tmvn.js';
+
+export interface FrozenOptions {
+  spec: ArchSpec;
+  train: PointSet;
+  test: PointSet;
+  seed: Seed;
+  /** Independent hidden-layer draws K (default 1). */
+  features?: number;
+  /** Readout samples in all (split evenly over the K draws). */
+  samples: number;
+  /** Rejection proposals per draw before deciding rejection vs HMC (default 100,000). */
+  probe?: number;
+  /** Keep rejecting while the probe's acceptance rate is at least this (default 0.01). */
+  minRejectionRate?: number;
+  /** HMC trajectories discarded when starting from a perceptron point (default 50). */
+  burnIn?: number;
+  provenance?: Provenance | null;
+  onProgress?: (samplesDone: number) => void;
+}
+
+/** What happened for one hidden-layer draw. */
+export interface FeatureDiagnostics {
+  /** Feature draw index (net index of the stream). */
+  draw: number;
+  samples: number;
+  /** P(S | Φ) by the rejection probe, with its Wilson interval. */
+  probe: number;
+  probeAccepted: number;
+  pS: number;
+  pSInterval: [number, number];
+  method: 'rejection' | 'hmc' | 'rejection+hmc' | 'infeasible';
+  rejectionSamples: number;
+  hmcSamples: number;
+  /** Wall reflections per HMC trajectory. */
+  bouncesPerSample: number;
+  /** Lag-1 autocorrelation and effective sample size of the first readout coordinate along the HMC chain. */
+  lag1: number;
+  ess: number;
+}
+
+export interface FrozenResult {
+  table: FunctionTable;
+  draws: FeatureDiagnostics[];
+  /** Pooled probe acceptance over the draws (equal probes per draw): the frozen-feature estimate of P(S). */
+  accepted: number;
+  proposals: number;
+}
+
+export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
+  const K = o.features ?? 1;
+  if (!Number.isSafeInteger(K) || K < 1) throw new Error(`features must be a positive integer, got ${K}`);
+  if (!Number.isSafeInteger(o.samples) || o.samples < 0)
+    throw new Error(`samples must be a non-negative integer, got ${o.samples}`);
+  if (!o.train.labels || o.train.m === 0) throw new Error('the frozen-feature sampler needs a non-empty S with labels');
+  const probe = o.probe ?? 100_000;
+  const minRate = o.minRejectionRate ?? 0.01;
+  const table = new FunctionTable(o.test.m, o.test.labels, o.provenance ?? null);
+  const draws: FeatureDiagnostics[] = [];
+  let accepted = 0;
+  let proposals = 0;
+  let done = 0;
+  for (let k = 0; k < K; k++) {
+    const want = Math.floor(o.samples / K) + (k < o.samples % K ? 1 : 0);
+    const d = sampleDraw(o, k, want, probe, minRate, o.burnIn ?? 50, table);
+    draws.push(d);
+    accepted += d.probeAccepted;
+    proposals += d.probe;
+    done += want;
+    o.onProgress?.(done);
+    await new Promise((r) => setImmediate(r)); // let a progress bar draw
+  }
+  return { table, draws, accepted, proposals };
+}
+
+/** The readout problem of one feature draw: whitened rows for S (signed) and E. */
+function readoutProblem(spec: ArchSpec, seed: Seed, k: number, train: PointSet, test: PointSet) {
+  const params = priorParams(spec, seed, k, 1);
+  const W = featureWidth(spec);
+  const bias = spec.bias;
+  const d = W + (bias ? 1 : 0);
+  const ws = spec.sigmaW / Math.sqrt(W);
+  const rows = (ps: PointSet, signed: boolean) => {
+    const phi = hiddenFeatures(spec, params, ps.inputs, ps.m);
+    const A = new Float64Array(ps.m * d);
+    for (let i = 0; i < ps.m; i++) {
+      const s = signed ? ((ps.labels as Uint8Array)[i] ? 1 : -1) : 1;
+      for (let j = 0; j < W; j++) A[i * d + j] = s * ws * phi[i * W + j];
+      if (bias) A[i * d + W] = s * spec.sigmaB;
+    }
+    return A;
+  };
+  const tg: TruncatedGaussian = { d, F: rows(train, true), g: new Float64Array(train.m) };
+  return { tg, AE: rows(test, false), d };
+}
+
+function sampleDraw(
+  o: FrozenOptions,
+  k: number,
+  want: number,
+  probe: number,
+  minRate: number,
+  burnIn: number,
+  table: FunctionTable,
+): FeatureDiagnostics {
+  const { tg, AE, d } = readoutProblem(o.spec, o.seed, k, o.train, o.test);
+  const rng = new Rng(o.seed, 'frozen', k);
+  const mE = o.test.m;
+  const fn = new Uint32Array(wordsFor(mE));
+  const count = (u: Float64Array) => {
+    fn.fill(0);
+    for (let i = 0; i < mE; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += AE[i * d + j] * u[j];
+      if (s > 0) fn[i >>> 5] |= 1 << (i & 31);
+    }
+    table.add(fn);
+  };
+  const u = new Float64Array(d);
+  let got = 0;
+  let firstAccepted: Float64Array | null = null;
+  // Rejection probe: estimates P(S|Φ); its accepted draws are exact samples.
+  let probeAccepted = 0;
+  for (let t = 0; t < probe; t++) {
+    rng.fillNormal(u);
+    if (firstViolation(tg, u) < 0) {
+      probeAccepted++;
+      firstAccepted ??= u.slice();
+      if (got < want) {
+        count(u);
+        got++;
+      }
+    }
+  }
+  const est = rateEstimate(probeAccepted, probe);
+  let rejectionSamples = got;
+  if (got < want && est.rate >= minRate) {
+    while (got < want) {
+      rng.fillNormal(u);
+      if (firstViolation(tg, u) < 0) {
+        count(u);
+        got++;
+      }
+    }
+    rejectionSamples = got;
+  }
+  let hmcSamples = 0;
+  let bounces = 0;
+  let chainStats = { ess: Number.NaN, lag1: Number.NaN };
+  let infeasible = false;
+  if (got < want) {
+    let start = firstAccepted;
+    let burn = 0;
+    if (!start) {
+      start = coneInteriorPoint(tg.F, tg.g.length, d);
+      burn = burnIn;
+    }
+    if (!start) {
+      infeasible = true;
+    } else {
+      const hmc = new ExactHmc(tg, start, rng);
+      for (let b = 0; b < burn; b++) hmc.step();
+      const trace: number[] = [];
+      const b0 = hmc.bounces;
+      while (got < want) {
+        const x = hmc.step();
+        trace.push(x[0]);
+        count(x);
+        got++;
+        hmcSamples++;
+      }
+      bounces = (hmc.bounces - b0) / Math.max(1, hmcSamples);
+      chainStats = effectiveSampleSize(trace);
+    }
+  }
+  const method: FeatureDiagnostics['method'] = infeasible
+    ? 'infeasible'
+    : hmcSamples === 0
+      ? 'rejection'
+      : rejectionSamples === 0
+        ? 'hmc'
+        : 'rejection+hmc';
+  return {
+    draw: k,
+    samples: got,
+    probe,
+    probeAccepted,
+    pS: est.rate,
+    pSInterval: est.interval,
+    method,
+    rejectionSamples,
+    hmcSamples,
+    bouncesPerSample: bounces,
+    lag1: chainStats.lag1,
+    ess: chainStats.ess,
+  };
+}
