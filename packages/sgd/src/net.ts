@@ -68,7 +68,7 @@ export class FcnNet {
     this.Z = this.dims.slice(1).map((w) => new Float64Array(capacity * w));
     this.D = this.dims.slice(1).map((w) => new Float64Array(capacity * w));
     this.phi = activationFn(spec.activation);
-    this.dphi = spec.activation === 'step' ? () => 0 : derivative(spec.activation);
+    this.dphi = derivative(spec.activation);
   }
 
   /** The weight matrices, for AGD. */

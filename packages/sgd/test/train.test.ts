@@ -1,0 +1,140 @@
+/**
+ * Whole runs: recorded functions come from nets that really fit S (checked
+ * with core's independent float64 forward pass), runs start from the
+ * sampler's prior draw, AGD trains a depth-4 net untuned, and tables repeat
+ * exactly (same seed, any thread count, resumed, or sharded and merged).
+ */
+import {
+  booleanDataset,
+  type FcnSpec,
+  FunctionTable,
+  forwardReference,
+  parseArch,
+  priorParams,
+  shardRange,
+  splitBySize,
+} from '@fsbayes/core';
+import { describe, expect, it } from 'vitest';
+import {
+  agdInit,
+  createExecutor,
+  FcnNet,
+  orderRng,
+  RunTrainer,
+  resolveConfig,
+  type SgdConfigInput,
+  trainSgdTable,
+} from '../src/index.js';
+
+const ds = booleanDataset({ n: 5 });
+const split = splitBySize(ds, 16, 1);
+const spec = parseArch('fcn:12,12', { inputShape: ds.shape, sigmaW: 1, sigmaB: 1 }) as FcnSpec;
+const base = { spec, train: split.train, test: split.test, seed: 1 };
+
+function table(cfg: SgdConfigInput, extra: Partial<Parameters<typeof trainSgdTable>[0]> = {}) {
+  return trainSgdTable({ ...base, config: resolveConfig(cfg), runs: 24, threads: 1, ...extra });
+}
+
+describe('runs', () => {
+  it('records only functions of nets that fit S, read off on E', () => {
+    const tr = new RunTrainer(spec, resolveConfig({ params: { lr: 0.05 } }), split.train, split.test);
+    for (let r = 0; r < 6; r++) {
+      const res = tr.run(priorParams(spec, 1, r, 1), orderRng(1, r));
+      expect(res.fitted).toBe(true);
+      const theta = tr.lastTheta();
+      const zS = forwardReference(spec, theta, 1, split.train.inputs, split.train.m);
+      zS.forEach((z, i) => {
+        expect(z > 0 ? 1 : 0).toBe(split.train.labels[i]);
+      });
+      const zE = forwardReference(spec, theta, 1, split.test.inputs, split.test.m);
+      let errors = 0;
+      zE.forEach((z, i) => {
+        const bit = z > 0 ? 1 : 0;
+        expect((res.bits[i >>> 5] >>> (i & 31)) & 1).toBe(bit);
+        if (bit !== split.test.labels[i]) errors++;
+      });
+      expect(res.errors).toBe(errors);
+    }
+  });
+
+  it('run r starts from net r of the seed’s stream, also across a 256-net block boundary', async () => {
+    const config = resolveConfig({ stop: { maxEpochs: 3 }, params: { lr: 0.05 } });
+    const r = await trainSgdTable({ ...base, config, first: 250, runs: 10, threads: 1 });
+    const tr = new RunTrainer(spec, config, split.train, split.test);
+    const expected = new FunctionTable(split.test.m, split.test.labels);
+    let notFitted = 0;
+    for (let k = 250; k < 260; k++) {
+      const res = tr.run(priorParams(spec, 1, k, 1), orderRng(1, k));
+      if (res.fitted) expected.add(res.bits);
+      else notFitted++;
+    }
+    expect(r.table.toJSON()).toEqual(expected.toJSON());
+    expect(r.state.notFitted).toBe(notFitted);
+    expect(r.state.fitted + r.state.notFitted).toBe(10);
+    expect(notFitted).toBeGreaterThan(0); // 3 epochs are too few for some: they are counted, not recorded
+    expect(r.table.total).toBe(r.state.fitted);
+  });
+
+  it('same seed, same table; the thread count does not matter', async () => {
+    const a = await table({ optimizer: 'adam' });
+    const b = await table({ optimizer: 'adam' });
+    expect(JSON.stringify(a.table.toJSON())).toBe(JSON.stringify(b.table.toJSON()));
+    const ex = await createExecutor(2, { spec, config: resolveConfig({ optimizer: 'adam' }), ...split });
+    try {
+      const c = await table({ optimizer: 'adam' }, { executor: ex, jobSize: 3 });
+      expect(JSON.stringify(c.table.toJSON())).toBe(JSON.stringify(a.table.toJSON()));
+      expect(c.state).toEqual(a.state);
+    } finally {
+      await ex.close();
+    }
+    const other = await trainSgdTable({
+      ...base,
+      seed: 2,
+      config: resolveConfig({ optimizer: 'adam' }),
+      runs: 24,
+      threads: 1,
+    });
+    expect(JSON.stringify(other.table.toJSON())).not.toBe(JSON.stringify(a.table.toJSON()));
+  });
+
+  it('resumed equals uninterrupted; shards merged equal the whole', async () => {
+    const cfg = { optimizer: 'rmsprop', params: { lr: 0.01 } } as SgdConfigInput;
+    const whole = await table(cfg);
+    const part = await table(cfg, { stopAfter: 10, jobSize: 4 });
+    expect(part.state.done).toBe(10);
+    // through JSON, as a checkpoint file holds them
+    const resume = {
+      state: JSON.parse(JSON.stringify(part.state)),
+      table: FunctionTable.fromJSON(JSON.parse(JSON.stringify(part.table.toJSON()))),
+    };
+    const resumed = await table(cfg, { resume, jobSize: 5 });
+    expect(JSON.stringify(resumed.table.toJSON())).toBe(JSON.stringify(whole.table.toJSON()));
+    expect(resumed.state).toEqual(whole.state);
+    const merged = new FunctionTable(split.test.m, split.test.labels);
+    for (const i of [1, 2, 3]) {
+      const { first, count } = shardRange(24, { index: i, count: 3 });
+      merged.merge((await table(cfg, { first, runs: count })).table);
+    }
+    expect(JSON.stringify(merged.toJSON())).toBe(JSON.stringify(whole.table.toJSON()));
+  });
+
+  it('AGD lowers the loss of a depth-4 net with no tuning', () => {
+    const d7 = booleanDataset({ n: 7 });
+    const s7 = splitBySize(d7, 64, 2);
+    const deep = parseArch('fcn:32,32,32', { inputShape: d7.shape, sigmaW: 1, sigmaB: 0 }) as FcnSpec;
+    const config = resolveConfig({ optimizer: 'agd', batch: 8, stop: { maxEpochs: 30 } });
+    const tr = new RunTrainer(deep, config, s7.train, s7.test);
+    const loss = (theta: Float64Array) => {
+      const net = new FcnNet(deep, 64);
+      net.forward(theta, s7.train.inputs, null, 0, 64);
+      return net.lossGrad(s7.train.labels, null, 0, 'ce', '01');
+    };
+    const theta0 = priorParams(deep, 1, 0, 1);
+    const init = theta0.slice();
+    // the loss at AGD's own (orthogonal) initialisation
+    agdInit(init, tr.net.weightBlocks());
+    expect(tr.run(theta0, orderRng(1, 0)).fitted).toBe(true);
+    const after = loss(tr.lastTheta());
+    expect(after).toBeLessThan(0.5 * loss(init));
+  });
+});

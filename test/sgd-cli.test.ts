@@ -1,0 +1,111 @@
+/**
+ * End-to-end tests of `fsbayes sgd` (the built CLI; run `pnpm build` first).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FunctionTable } from '@fsbayes/core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'fsbayes-sgd-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(args: string[]) {
+  const r = cli([...args, '--json', '--quiet']);
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]);
+}
+
+// A small Boolean system keeps these fast: n = 5, |S| = 16, 5→12→12→1.
+const small = ['sgd', '--n', '5', '--train-size', '16', '--arch', 'fcn:12,12', '--seed', '3'];
+
+describe('fsbayes sgd', () => {
+  it('--json reports runs, fitted, notFitted, distinct, meanEpochs, meanTestError, out; the table matches', () => {
+    const out = join(dir, 'a.json');
+    const r = json([...small, '--lr', '0.05', '--runs', '40', '--out', out, '--threads', '2']);
+    expect(r).toMatchObject({ runs: 40, out });
+    expect(r.fitted + r.notFitted).toBe(40);
+    for (const k of ['distinct', 'meanEpochs', 'meanTestError']) expect(typeof r[k]).toBe('number');
+    const t = FunctionTable.fromJSON(JSON.parse(readFileSync(out, 'utf8')));
+    expect(t.total).toBe(r.fitted);
+    expect(t.distinct).toBe(r.distinct);
+    expect(t.m).toBe(16);
+    expect(t.meanTestError()).toBeCloseTo(r.meanTestError, 12);
+    const p = t.provenance!;
+    expect(p.experiment).toMatchObject({ kind: 'sgd', optimizer: 'sgd', lr: 0.05, batch: 8, loss: 'ce' });
+    expect(p.extra).toMatchObject({ runs: 40, fitted: r.fitted, notFitted: r.notFitted });
+    expect(existsSync(`${out}.ckpt`)).toBe(false);
+  });
+
+  it('same seed, same bytes; a stopped run resumed from its checkpoint gives the same bytes', () => {
+    const a = join(dir, 'same.json');
+    const b = join(dir, 'resumed.json');
+    const ck = join(dir, 'run.ckpt');
+    const args = [...small, '--runs', '48', '--optimizer', 'adam', '--lr', '0.01', '--checkpoint', ck];
+    json([...args, '--out', a]);
+    const stopped = cli([...args, '--out', b, '--stop-after', '20', '--quiet']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(existsSync(ck)).toBe(true);
+    expect(existsSync(b)).toBe(false);
+    // resuming with other settings is refused, naming the difference
+    const wrong = cli([
+      ...small,
+      '--runs',
+      '48',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.02',
+      '--checkpoint',
+      ck,
+      '--out',
+      b,
+      '--resume',
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/checkpoint belongs to another run.*lr/);
+    json([...args, '--out', b, '--resume']);
+    const strip = (f: string) => {
+      const o = JSON.parse(readFileSync(f, 'utf8'));
+      delete o.provenance.command; // the command lines differ by --out and --resume
+      return JSON.stringify(o);
+    };
+    expect(strip(b)).toBe(strip(a));
+  });
+
+  it('shards merge into the whole', () => {
+    const whole = json([...small, '--runs', '30', '--out', join(dir, 'whole.json')]);
+    const shards = ['1/2', '2/2'].map((s, i) => {
+      const f = join(dir, `shard${i}.json`);
+      const r = json([...small, '--runs', '30', '--shard', s, '--out', f]);
+      return { r, t: FunctionTable.fromJSON(JSON.parse(readFileSync(f, 'utf8'))) };
+    });
+    const fitted = shards[0].r.fitted + shards[1].r.fitted;
+    // one seed, disjoint run ranges (shards 1/2 and 2/2): core's merge wants allowOverlap for the shared seed
+    const merged = shards[0].t.merge(shards[1].t, { allowOverlap: true });
+    const w = FunctionTable.fromJSON(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')));
+    expect(fitted).toBe(whole.fitted);
+    expect(merged.entries()).toEqual(w.entries());
+  });
+
+  it('bad values exit 1 with a line naming them', () => {
+    let r = cli([...small, '--batch', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/batch must be a positive integer, got 0/);
+    r = cli([...small, '--optimizer', 'agd']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--sigma-b 0/);
+    r = cli(['sgd', '--n', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/S is empty/);
+  });
+});
