@@ -16,6 +16,7 @@ import { lzCommand } from './commands/lz.js';
 import { marginalCommand } from './commands/marginal.js';
 import { mergeCommand } from './commands/merge.js';
 import { pbCommand } from './commands/pb.js';
+import { reproCommand } from './commands/repro.js';
 import { sampleCommand } from './commands/sample.js';
 import { sgdCommand } from './commands/sgd.js';
 
@@ -25,6 +26,7 @@ await yargs(hideBin(process.argv))
     '$0 <command> [options]\n\nFunction-space Bayesian research on neural networks: does SGD pick functions the way the Bayesian posterior with the network’s own prior does?',
   )
   .command(demoCommand)
+  .command(reproCommand)
   .command(functionsCommand)
   .command(sampleCommand)
   .command(sgdCommand)

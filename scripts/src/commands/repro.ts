@@ -1,0 +1,79 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { emit, type OutputArgs, run } from '../cli/output.js';
+import type { Scale } from '../experiments/context.js';
+import { EXPERIMENTS } from '../experiments/index.js';
+import { closeBackends } from '../experiments/prior.js';
+import { renderExperiment } from '../experiments/render.js';
+
+type Args = OutputArgs & { name?: string; scale: string; seed: number; threads?: number };
+
+export const reproCommand = {
+  command: 'repro <name>',
+  describe: 'run a paper experiment end to end (tables, plots, report): boolean, entropy, simplicity, mnist, …',
+  builder: (y: Argv) =>
+    y
+      .positional('name', {
+        type: 'string',
+        choices: EXPERIMENTS.map((e) => e.name),
+        describe: EXPERIMENTS.map((e) => `${e.name}: ${e.describe}`).join('; '),
+      })
+      .options({
+        scale: {
+          type: 'string',
+          choices: ['small', 'full'],
+          default: 'small',
+          describe: 'small: minutes on 2 cores (what the README and tests run); full: the paper’s scale (hours)',
+        },
+        seed: { type: 'number', default: 1, describe: 'seed of every random choice (same seed, same numbers)' },
+        threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+        out: { type: 'string', describe: 'output folder (default out/repro-<name>-<scale>)' },
+        json: { type: 'boolean', default: false, describe: 'print the summary as one JSON object on stdout' },
+        quiet: { type: 'boolean', default: false, describe: 'no progress or log lines on stderr' },
+      })
+      .example('$0 repro boolean', 'P_B by EP vs rejection sampling vs SGD on the Boolean system (small scale)')
+      .example('$0 repro mnist --scale full --out runs/mnist', 'the paper-scale MNIST comparison')
+      .epilogue(
+        'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
+      ),
+  handler: run('repro', async (a: Args) => {
+    const exp = EXPERIMENTS.find((e) => e.name === a.name);
+    if (!exp) throw new Error(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+    if (!Number.isSafeInteger(a.seed)) throw new Error(`--seed must be an integer, got ${a.seed}`);
+    const out = a.out ?? `out/repro-${exp.name}-${a.scale}`;
+    // Work in a sibling folder and swap it in at the end: a failed or killed run
+    // leaves the previous results (or nothing), never a half-written folder.
+    const work = `${out}.partial-${process.pid}`;
+    const ctx = {
+      name: exp.name,
+      scale: a.scale as Scale,
+      out: work,
+      seed: a.seed,
+      quiet: a.quiet,
+      threads: a.threads,
+    };
+    const t0 = performance.now();
+    let result: Awaited<ReturnType<typeof exp.run>>;
+    let files: Record<string, string>;
+    try {
+      mkdirSync(work, { recursive: true });
+      result = await exp.run(ctx);
+      files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
+      rmSync(out, { recursive: true, force: true });
+      renameSync(work, out);
+    } catch (e) {
+      rmSync(work, { recursive: true, force: true });
+      throw e;
+    } finally {
+      await closeBackends();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const k of Object.keys(files)) files[k] = join(out, files[k]);
+    emit(
+      { ...a, out: undefined },
+      { experiment: exp.name, scale: a.scale, seed: a.seed, seconds, out, ...result.summary, files },
+      `${result.title}\n${files.report} (${seconds.toFixed(0)} s)`,
+    );
+  }),
+};

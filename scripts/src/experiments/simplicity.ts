@@ -1,0 +1,141 @@
+/**
+ * repro:simplicity — the simplicity bias of Valle-Pérez et al. (2019):
+ * P(f) of random 7→40→40→1 ReLU nets (σ_w = 1; σ_b = 1, and 0 at full
+ * scale) on all 128 inputs of {0,1}^7, against the Lempel–Ziv complexity of
+ * f, and the rank plot of P(f) with its power-law tail.
+ */
+import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
+import { spearman } from '../cli/summary.js';
+import type { ExperimentResult, FigureSpec, Series } from './common.js';
+import { byScale, type ExperimentContext, say, writeText } from './context.js';
+import { booleanPriorTable, booleanSpec } from './prior.js';
+
+const N = 7;
+const M = 2 ** N;
+
+/** Least-squares slope and intercept of y on x. */
+export function fitLine(x: number[], y: number[]): { slope: number; intercept: number } {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+  }
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+interface Analysis {
+  label: string;
+  samples: number;
+  distinct: number;
+  constantMass: number;
+  mostProbableIsConstant: boolean;
+  spearmanCountLz: number | null;
+  zipfSlope: number | null;
+  scatter: Series;
+  rank: Series;
+  top: { bits: string; probability: number; lz: number }[];
+}
+
+/** Simplicity-bias statistics of a prior table over all 128 inputs. */
+export function analyse(label: string, t: FunctionTable, minCount: number): Analysis {
+  const entries = t.entries(); // by count, descending
+  const lz = entries.map((e) => lzComplexity(bitString(e.key, M)));
+  const seen = entries.map((e, i) => ({ e, lz: lz[i] })).filter((x) => x.e.count >= minCount);
+  const rho =
+    seen.length > 2
+      ? spearman(
+          seen.map((x) => x.e.count),
+          seen.map((x) => x.lz),
+        )
+      : null;
+  const constantMass = entries.filter((e) => e.ones === 0 || e.ones === M).reduce((s, e) => s + e.count, 0) / t.total;
+  // Zipf slope of log10 P against log10 rank over the well-counted ranks (count ≥ minCount), past the top 10.
+  const ranks = seen.slice(10).map((_, i) => Math.log10(i + 11));
+  const logp = seen.slice(10).map((x) => Math.log10(x.e.count / t.total));
+  const zipf = ranks.length > 5 ? fitLine(ranks, logp).slope : null;
+  // Points drawn: the 2,000 most probable and every k-th of the rest (the CSV keeps them all).
+  const stride = Math.max(1, Math.ceil((entries.length - 2000) / 4000));
+  const drawn = entries.map((_, i) => i).filter((i) => i < 2000 || (i - 2000) % stride === 0);
+  // Rank plot: log-spaced ranks.
+  const ranksDrawn: number[] = [];
+  for (let r = 1; r <= entries.length; r = Math.max(r + 1, Math.floor(r * 1.01))) ranksDrawn.push(r);
+  return {
+    label,
+    samples: t.total,
+    distinct: t.distinct,
+    constantMass,
+    mostProbableIsConstant: entries[0].ones === 0 || entries[0].ones === M,
+    spearmanCountLz: rho,
+    zipfSlope: zipf,
+    scatter: { name: label, x: drawn.map((i) => lz[i]), y: drawn.map((i) => entries[i].count / t.total) },
+    rank: { name: label, x: ranksDrawn, y: ranksDrawn.map((r) => entries[r - 1].count / t.total) },
+    top: entries.slice(0, 5).map((e, i) => ({ bits: bitString(e.key, M), probability: e.count / t.total, lz: lz[i] })),
+  };
+}
+
+export async function reproSimplicity(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const samples = byScale(ctx, 1_000_000, 100_000_000);
+  const sigmaBs = byScale(ctx, [1], [1, 0]);
+  const minCount = 5;
+  const results: Analysis[] = [];
+  const csv = ['config,key,count,probability,lz,ones'];
+  for (const [k, sb] of sigmaBs.entries()) {
+    const label = `7→40→40→1 ReLU, σ_w = 1, σ_b = ${sb}`;
+    const spec = booleanSpec('fcn:40,40', N, 1, sb);
+    const t = await booleanPriorTable(ctx, label, spec, N, samples, ctx.seed + k);
+    const a = analyse(label, t, minCount);
+    results.push(a);
+    for (const [i, e] of t.entries().entries()) {
+      if (e.count < 2 && i > 50_000) break;
+      csv.push(`"${label}",${e.key},${e.count},${e.count / t.total},${lzComplexity(bitString(e.key, M))},${e.ones}`);
+    }
+    say(
+      ctx,
+      `${label}: ${t.distinct} distinct of ${t.total}; constants ${(100 * a.constantMass).toFixed(1)}%; Spearman(count, LZ) = ${a.spearmanCountLz?.toFixed(3)}; Zipf slope ${a.zipfSlope?.toFixed(2)}`,
+    );
+  }
+  writeText(ctx, 'functions.csv', `${csv.join('\n')}\n`);
+  const lzFig: FigureSpec = {
+    name: 'p-vs-lz',
+    kind: 'scatter',
+    title: 'P(f) against Lempel–Ziv complexity',
+    xLabel: 'K_LZ(f)',
+    yLabel: 'P(f)',
+    logY: true,
+    series: results.map((r) => r.scatter),
+  };
+  const rankFig: FigureSpec = {
+    name: 'rank',
+    kind: 'line',
+    title: 'P(f) against rank',
+    xLabel: 'rank',
+    yLabel: 'P(f)',
+    logX: true,
+    logY: true,
+    series: results.map((r) => r.rank),
+  };
+  return {
+    title: 'Simplicity bias of random 7→40→40→1 nets (Valle-Pérez et al. 2019)',
+    summary: {
+      samples,
+      minCount,
+      results: results.map(({ scatter: _s, rank: _r, ...rest }) => rest),
+    },
+    sections: [
+      {
+        heading: 'P(f) against complexity',
+        text: `${samples.toLocaleString('en')} random nets per setting; functions on all 128 inputs. Simple (low-LZ) functions are exponentially more probable: the upper envelope of P(f) falls with K_LZ, and the constant functions are the most probable. Spearman correlation of count and LZ over functions seen ≥ ${minCount} times, and the Zipf slope of the rank plot past the top 10:`,
+        table: {
+          columns: ['setting', 'distinct', 'P(constant)', 'Spearman(count, LZ)', 'Zipf slope'],
+          rows: results.map((r) => [r.label, r.distinct, r.constantMass, r.spearmanCountLz, r.zipfSlope]),
+        },
+        figures: [lzFig, rankFig],
+      },
+    ],
+  };
+}
