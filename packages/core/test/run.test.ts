@@ -69,7 +69,9 @@ describe('checkpoints', () => {
     writeCheckpoint(path, { identity, state: {}, table: table() });
     const reordered = { spec: { hidden: [40, 40], kind: 'fcn' }, seed: 1, mode: 'posterior' };
     expect(readCheckpoint(path, reordered)).not.toBeNull();
-    expect(() => readCheckpoint(path, { ...identity, seed: 2 })).toThrow(/another run \(seed: this run has 2, the checkpoint 1\)/);
+    expect(() => readCheckpoint(path, { ...identity, seed: 2 })).toThrow(
+      /another run \(seed: this run has 2, the checkpoint 1\)/,
+    );
     expect(() => readCheckpoint(path, { ...identity, spec: { kind: 'fcn', hidden: [40] } })).toThrow(/spec\.hidden/);
   });
 

@@ -73,13 +73,17 @@ describe('exact HMC for truncated Gaussians', () => {
     expect(Math.abs(mean(angles) - Math.PI / 8)).toBeLessThan((5 * Math.PI) / (4 * Math.sqrt(12)) / Math.sqrt(essA));
     expect(Math.abs(mean(r2) - 2)).toBeLessThan((5 * 2) / Math.sqrt(effectiveSampleSize(r2).ess));
     const below = angles.filter((a) => a < Math.PI / 8).length / angles.length;
-    expect(Math.abs(below - 0.5)).toBeLessThan(5 * 0.5 / Math.sqrt(essA));
+    expect(Math.abs(below - 0.5)).toBeLessThan((5 * 0.5) / Math.sqrt(essA));
   });
 
   it('5-D cone of 3 random walls: coordinate means agree with rejection sampling', () => {
     const rng = new Rng(3, 'walls');
     const d = 5;
-    const tg: TruncatedGaussian = { d, F: rng.fillNormal(new Float64Array(3 * d)) as Float64Array, g: new Float64Array(3) };
+    const tg: TruncatedGaussian = {
+      d,
+      F: rng.fillNormal(new Float64Array(3 * d)) as Float64Array,
+      g: new Float64Array(3),
+    };
     const rej: Float64Array[] = [];
     const u = new Float64Array(d);
     while (rej.length < 10_000) {

@@ -8,7 +8,7 @@
  * net ranges of the seed (`seed s nets [a, b)`), which are different nets.
  * `--allow-overlap` forces a merge.
  */
-import { readTableSync, writeTableSync } from '@fsbayes/core';
+import { experimentIdentity, readTableSync, writeTableSync } from '@fsbayes/core';
 import { findRangeOverlap, parseRangeShard, rateEstimate } from '@fsbayes/sampler';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
@@ -42,10 +42,16 @@ export const mergeCommand = {
       }
     });
     const shards = tables.flatMap((t) => t.provenance?.shards ?? []);
-    const ranged = tables.every((t) => {
-      const s = t.provenance?.shards ?? [];
-      return s.length > 0 && s.every((x) => parseRangeShard(x) !== null);
-    });
+    // Range shards only decide overlap within one experiment; across experiments merge() reports the difference.
+    const oneExperiment = tables.every(
+      (t) => experimentIdentity(t.provenance) === experimentIdentity(tables[0].provenance),
+    );
+    const ranged =
+      oneExperiment &&
+      tables.every((t) => {
+        const s = t.provenance?.shards ?? [];
+        return s.length > 0 && s.every((x) => parseRangeShard(x) !== null);
+      });
     let allowOverlap = a['allow-overlap'];
     if (ranged && !allowOverlap) {
       const clash = findRangeOverlap(shards);
