@@ -2,14 +2,16 @@
  * The rejection sampler: nets of the seed's canonical stream, evaluated in
  * large batches, counted by their functions on E.
  *
- * - `posterior`: each chunk of nets is evaluated on S only (`priorFunctions`,
- *   packed sign bits); a net fits iff its S bits equal the labels. Only the
- *   survivors are evaluated on E: their parameters are recomputed with
- *   `priorParams` (the same f64 numbers the kernel drew) and passed to the
- *   same backend's `forward` on S ∪ E, i.e. in the same arithmetic (f32 or
- *   f64) as the first pass. Each input is evaluated independently, so the S
- *   part repeats the first pass exactly; disagreements would be counted in
- *   `recheckDisagreements` (expected 0) and the first pass decides.
+ * - `posterior`: each chunk of nets is evaluated on S only — on its first
+ *   `screen` points when S is large (`priorFunctions`, packed sign bits); a
+ *   net passes iff those bits equal the labels. Only the survivors are
+ *   evaluated further: their parameters are recomputed with `priorParams`
+ *   (the same f64 numbers the kernel drew) and passed to the same backend's
+ *   `forward` on S ∪ E, i.e. in the same arithmetic (f32 or f64) as the first
+ *   pass. The rest of S decides acceptance; E gives the function. Each input
+ *   is evaluated independently, so on the screened points the second pass
+ *   repeats the first exactly; a disagreement would be counted in
+ *   `recheckDisagreements` (expected 0, and the first pass decides).
  * - `prior`: every net is counted on E (the unconditioned P(f)), through the
  *   same loop, checkpoints and stopping rules.
  *
@@ -76,6 +78,14 @@ export interface RejectionOptions {
   onProgress?: (state: RejectionState, table: FunctionTable) => void;
   /** Polled at chunk boundaries; true stops the run (reason `signal`). */
   shouldStop?: () => boolean;
+  /**
+   * Posterior mode: points of S (its first `screen`) on which whole chunks are
+   * evaluated; nets that fit them are evaluated on the rest of S (and on E)
+   * as survivors. Default: all of S when |S| ≤ 64, else 32. Only speed
+   * depends on it: a net is accepted iff it fits all of S. When more than
+   * 1/64 of a chunk passes the screen, the run switches to all of S.
+   */
+  screen?: number;
 }
 
 export interface RejectionResult {
@@ -106,18 +116,18 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
     ? { ...o.resume.state }
     : { next: o.first, drawn: 0, accepted: 0, recheckDisagreements: 0 };
   const survivorsOn = train ? new SurvivorEvaluator(backend, spec, seed, train, test) : null;
-  const evalInputs = train ? train : test;
-  const sWords = train ? labelWords(train.labels as Uint8Array) : null;
-  const words = wordsFor(evalInputs.m);
-  const mask = lastWordMask(evalInputs.m);
+  let screen = train ? screenSize(o.screen, train.m) : 0;
+  let evalInputs = train ? firstPoints(train, screen) : test;
+  let sWords = train ? labelWords(evalInputs.labels as Uint8Array) : null;
 
   let chunk = roundChunk(o.chunk ?? 4 * NET_BLOCK);
   const target = o.targetChunkMs ?? 1000;
   let lastCheckpoint = performance.now();
   const launch = (first: number, count: number) => {
-    const p = backend.priorFunctions({ spec, inputs: evalInputs.inputs, m: evalInputs.m, seed, first, count });
+    const on = evalInputs;
+    const p = backend.priorFunctions({ spec, inputs: on.inputs, m: on.m, seed, first, count });
     p.catch(() => {}); // awaited below; never an unhandled rejection if the run stops first
-    return { first, count, bits: p, started: performance.now() };
+    return { first, count, bits: p, started: performance.now(), on, sWords };
   };
 
   let stopped: StopReason | null = null;
@@ -139,23 +149,40 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
       table.addBatch(bits, n);
       state.accepted += n;
     } else {
-      const fits: number[] = [];
-      const sw = sWords as Uint32Array;
-      for (let j = 0; j < cur.count && state.accepted + fits.length < accept; j++) {
+      // Nets that pass the screen (the first pass decides on its points), in index order.
+      const sw = cur.sWords as Uint32Array;
+      const words = wordsFor(cur.on.m);
+      const mask = lastWordMask(cur.on.m);
+      const passed: number[] = [];
+      for (let j = 0; j < cur.count; j++) {
         const o2 = j * words;
         let ok = true;
         for (let w = 0; w < words && ok; w++) {
           const v = w === words - 1 ? (bits[o2 + w] ^ sw[w]) & mask : bits[o2 + w] ^ sw[w];
           ok = v === 0;
         }
-        if (ok) fits.push(cur.first + j);
+        if (ok) passed.push(cur.first + j);
+        if (cur.on.m === (train as PointSet).m && state.accepted + passed.length >= accept) break;
       }
-      // The k-th acceptance ends the run exactly at that net.
-      if (state.accepted + fits.length >= accept) n = fits[fits.length - 1] - cur.first + 1;
-      if (fits.length > 0) {
-        state.recheckDisagreements += await (survivorsOn as SurvivorEvaluator).count(fits, table);
+      if (passed.length > 0) {
+        const ev = await (survivorsOn as SurvivorEvaluator).evaluate(passed, cur.on.m);
+        state.recheckDisagreements += ev.disagreements;
+        for (let t = 0; t < passed.length; t++) {
+          if (!ev.fits[t]) continue;
+          table.add(ev.functions[t]);
+          // The k-th acceptance ends the run exactly at that net.
+          if (++state.accepted >= accept) {
+            n = passed[t] - cur.first + 1;
+            break;
+          }
+        }
       }
-      state.accepted += fits.length;
+      // A screen that lets many nets through costs more than it saves: use all of S from now on.
+      if (cur.on.m < (train as PointSet).m && passed.length * 64 > cur.count && screen !== (train as PointSet).m) {
+        screen = (train as PointSet).m;
+        evalInputs = train as PointSet;
+        sWords = labelWords(evalInputs.labels as Uint8Array);
+      }
     }
     state.next = cur.first + n;
     state.drawn += n;
@@ -173,6 +200,20 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
   if (pending) await pending.bits.catch(() => {}); // let the workers finish before the caller closes them
   if (!stopped) stopped = state.accepted >= accept ? 'accept' : 'samples';
   return { table, state, stopped, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Points of S screened in the first pass (see `RejectionOptions.screen`). */
+function screenSize(screen: number | undefined, mS: number): number {
+  if (screen === undefined) return mS <= 64 ? mS : 32;
+  if (!Number.isSafeInteger(screen) || screen < 1) throw new Error(`screen must be a positive integer, got ${screen}`);
+  return Math.min(screen, mS);
+}
+
+/** The first k points of a point set (rows are contiguous, so these are views). */
+function firstPoints(p: PointSet, k: number): PointSet {
+  if (k === p.m) return p;
+  const d = p.inputs.length / p.m;
+  return { inputs: p.inputs.subarray(0, k * d), m: k, labels: p.labels ? p.labels.subarray(0, k) : null };
 }
 
 function roundChunk(n: number): number {
@@ -206,7 +247,7 @@ function checkOptions(o: RejectionOptions): void {
 }
 
 /**
- * Evaluates nets that fit S on S ∪ E: recomputes their parameters from the
+ * Evaluates nets that passed the screen on S ∪ E: recomputes their parameters from the
  * stream (grouped per stream block, so a block is regenerated at most once)
  * and runs the backend's forward pass.
  */
@@ -233,26 +274,38 @@ class SurvivorEvaluator {
     this.words = wordsFor(test.m);
   }
 
-  /** Count the E functions of nets `idx` (ascending) in the table; returns S-recheck disagreements. */
-  async count(idx: number[], table: FunctionTable): Promise<number> {
+  /**
+   * Evaluate nets `idx` (ascending) on S ∪ E. The first `screened` points of
+   * S were decided by the first pass: a different sign there is counted as a
+   * disagreement (the first pass decides); the rest of S decides `fits`.
+   */
+  async evaluate(
+    idx: number[],
+    screened: number,
+  ): Promise<{ fits: boolean[]; functions: Uint32Array[]; disagreements: number }> {
     const params = this.params(idx);
     const m = this.mS + this.mE;
     const pre = await this.backend.forward(this.spec, params, idx.length, this.both, m);
-    let disagree = 0;
-    const fn = new Uint32Array(this.words);
+    let disagreements = 0;
+    const fits: boolean[] = [];
+    const functions: Uint32Array[] = [];
     for (let j = 0; j < idx.length; j++) {
       const o = j * m;
+      let ok = true;
+      let disputed = false;
       for (let i = 0; i < this.mS; i++) {
         if (pre[o + i] > 0 !== (this.sLabels[i] === 1)) {
-          disagree++;
-          break;
+          if (i < screened) disputed = true;
+          else ok = false;
         }
       }
-      fn.fill(0);
+      if (disputed) disagreements++;
+      const fn = new Uint32Array(this.words);
       for (let i = 0; i < this.mE; i++) if (pre[o + this.mS + i] > 0) fn[i >>> 5] |= 1 << (i & 31);
-      table.add(fn);
+      fits.push(ok);
+      functions.push(fn);
     }
-    return disagree;
+    return { fits, functions, disagreements };
   }
 
   /** Parameters [idx.length × P] of the given nets. */

@@ -21,13 +21,16 @@ import { rateEstimate, rejectionSample } from '../src/index.js';
 import { booleanSplit, linearKernel, points } from './helpers.js';
 
 let wasm: Backend;
+let wasm64: Backend;
 let js: Backend;
 beforeAll(async () => {
   wasm = await getBackend('wasm', { threads: 2 });
+  wasm64 = await getBackend('wasm', { threads: 2, precision: 'f64' });
   js = new JsBackend();
 });
 afterAll(async () => {
   await wasm.close();
+  await wasm64.close();
   await js.close();
 });
 
@@ -114,10 +117,9 @@ describe('the engine counts exactly the nets that fit S', () => {
   it('equals a brute-force loop, stopping at the exact net of the k-th acceptance', async () => {
     const want = bruteForce(150, 100_000);
     expect(want.accepted).toBe(150);
-    const r = await rejectionSample({
-      backend: js,
+    const opts = {
       spec,
-      mode: 'posterior',
+      mode: 'posterior' as const,
       train: S,
       test: E,
       seed: 5,
@@ -125,13 +127,21 @@ describe('the engine counts exactly the nets that fit S', () => {
       count: 100_000,
       accept: 150,
       chunk: 512,
-    });
+    };
+    const r = await rejectionSample({ ...opts, backend: js });
     expect(r.stopped).toBe('accept');
     expect(r.state.accepted).toBe(150);
     expect(r.state.drawn).toBe(want.drawn);
     expect(r.state.next).toBe(want.drawn);
     const got = new Map(r.table.entries().map((e) => [e.key, e.count]));
     expect(got).toEqual(want.counts);
+    // Screening on one point of S first (then the rest for survivors; here the screen passes so many
+    // nets that the run switches to all of S after the first chunk) changes nothing.
+    const screened = await rejectionSample({ ...opts, backend: wasm64, screen: 1 });
+    const unscreened = await rejectionSample({ ...opts, backend: wasm64 });
+    expect(screened.state).toEqual(unscreened.state);
+    expect(screened.table.toJSON()).toEqual(unscreened.table.toJSON());
+    expect(unscreened.state.drawn).toBe(want.drawn);
   });
 
   it('does not depend on threads or chunk sizes; a resumed run equals an uninterrupted one', async () => {
@@ -164,6 +174,22 @@ describe('the engine counts exactly the nets that fit S', () => {
     } finally {
       await one.close();
     }
+  });
+
+  it('screening on part of S gives the same table as evaluating all of S', async () => {
+    const big = booleanSplit(5, [1, 2, 4, 7, 8, 11, 13, 16, 19, 22, 26, 31]);
+    const spec5 = parseArch('fcn:8', { inputShape: [5], sigmaW: 1, sigmaB: 1 });
+    const base = { backend: wasm, spec: spec5, mode: 'posterior' as const, test: points(big.test), seed: 3, first: 0 };
+    const train = points(big.train);
+    // fewer than 1/64 of the nets fit the first 6 points, so the screen stays on for the whole run
+    const six = { inputs: train.inputs.subarray(0, 6 * 5), m: 6, labels: (train.labels as Uint8Array).subarray(0, 6) };
+    const pass = await rejectionSample({ ...base, train: six, count: 20_000 });
+    expect(pass.state.accepted / 20_000).toBeLessThan(1 / 64);
+    const screened = await rejectionSample({ ...base, train, count: 200_000, screen: 6 });
+    const full = await rejectionSample({ ...base, train, count: 200_000, screen: 12 });
+    expect(full.state.accepted).toBeGreaterThan(50);
+    expect(screened.state).toEqual(full.state);
+    expect(screened.table.toJSON()).toEqual(full.table.toJSON());
   });
 
   it('disjoint ranges merge into the whole range', async () => {

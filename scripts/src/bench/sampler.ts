@@ -1,4 +1,169 @@
-/** Placeholder until its issue lands (owned by the sampler work). */
-export async function benchSampler(_o: { quick: boolean }): Promise<string> {
-  return '(not built yet)';
+/**
+ * Rejection-sampler throughput (nets/s) through the real engine
+ * (`rejectionSample`: draw, evaluate on S in batches, compare with the
+ * labels, recompute survivors), per backend, beside a numpy-batched
+ * evaluation of the same nets (`scripts/bench/numpy_sampler.py`, run when
+ * python3 with numpy is present, skipped otherwise).
+ *
+ * Workloads as in the issue: 7→40→40→1 with S = the 128 Boolean inputs,
+ * and 784→128→128→1 with S = 1,000 MNIST digits (every net is evaluated on
+ * all of S; almost none fit, so the rate is the evaluation speed); plus the
+ * real Boolean system (|S| = 32 of 128), whose rate `fsbayes sample` shows.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  type Backend,
+  booleanDataset,
+  type FcnSpec,
+  JsBackend,
+  mnistDataset,
+  splitBySize,
+  WasmBackend,
+} from '@fsbayes/core';
+import { type PointSet, rejectionSample } from '@fsbayes/sampler';
+
+interface Workload {
+  id: 'boolean7' | 'mnist1000' | 'boolean7-S32';
+  name: string;
+  spec: FcnSpec;
+  train: PointSet;
+  test: PointSet;
+  /** Nets per timed run. */
+  nets: number;
+}
+
+interface Row {
+  workload: string;
+  config: string;
+  precision: string;
+  netsPerSecond: number;
+}
+
+const relu = { kind: 'fcn', activation: 'relu', sigmaW: 1, sigmaB: 1, bias: true } as const;
+
+async function time(b: Backend, w: Workload, nets: number, reps: number): Promise<number> {
+  const run = (first: number, count: number) =>
+    rejectionSample({
+      backend: b,
+      spec: w.spec,
+      mode: 'posterior',
+      train: w.train,
+      test: w.test,
+      seed: 1,
+      first,
+      count,
+      chunk: count,
+    });
+  await run(0, Math.min(nets, 256)); // warm-up
+  const rates: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await run((r + 1) * nets, nets);
+    rates.push((nets / (performance.now() - t0)) * 1000);
+  }
+  rates.sort((a, z) => a - z);
+  return rates[rates.length >> 1];
+}
+
+function numpyBaseline(quick: boolean): Row[] {
+  const script = fileURLToPath(new URL('../../bench/numpy_sampler.py', import.meta.url));
+  const r = spawnSync('python3', [script, quick ? '1.5' : '3'], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) {
+    console.error(
+      `numpy baseline skipped: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'python3 missing'}`,
+    );
+    return [];
+  }
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((o) => ({
+      workload: o.workload,
+      config: `numpy ${o.numpy} batched matmul`,
+      precision: o.precision,
+      netsPerSecond: o.netsPerSecond,
+    }));
+}
+
+/** The sampler benchmark as markdown tables. */
+export async function benchSampler(o: { quick: boolean }): Promise<string> {
+  const reps = o.quick ? 3 : 5;
+  const bool = booleanDataset({ n: 7 });
+  const all = (d: { inputs: Float64Array; m: number; labels: Uint8Array }): PointSet => ({
+    inputs: d.inputs,
+    m: d.m,
+    labels: d.labels,
+  });
+  const mn = mnistDataset({ trainSize: 1000, testSize: 8, seed: 1 });
+  const s32 = splitBySize(bool, 32, 1);
+  const workloads: Workload[] = [
+    {
+      id: 'boolean7',
+      name: '7→40→40→1, S = the 128 Boolean inputs',
+      spec: { ...relu, inputDim: 7, hidden: [40, 40] },
+      train: all(bool),
+      test: all(bool),
+      nets: 16_384,
+    },
+    {
+      id: 'mnist1000',
+      name: '784→128→128→1, S = 1,000 MNIST digits',
+      spec: { ...relu, inputDim: 784, hidden: [128, 128] },
+      train: all(mn.train),
+      test: all(mn.test),
+      nets: o.quick ? 256 : 512,
+    },
+    {
+      id: 'boolean7-S32',
+      name: '7→40→40→1, the Boolean system (|S| = 32, E = the other 96)',
+      spec: { ...relu, inputDim: 7, hidden: [40, 40] },
+      train: all(s32.train),
+      test: all(s32.test),
+      nets: 65_536,
+    },
+  ];
+  const configs: { config: string; precision: string; make: () => Promise<Backend>; scale: number }[] = [
+    { config: 'js reference, 1 thread', precision: 'f64', make: async () => new JsBackend(), scale: 1 / 32 },
+  ];
+  for (const precision of ['f32', 'f64'] as const)
+    for (const threads of [1, 2])
+      configs.push({
+        config: `wasm, ${threads} thread${threads > 1 ? 's' : ''}`,
+        precision,
+        make: () => WasmBackend.create({ threads, precision }),
+        scale: 1,
+      });
+
+  const rows: Row[] = [];
+  for (const w of workloads) {
+    for (const c of configs) {
+      if (w.id === 'mnist1000' && c.config.startsWith('js')) continue; // minutes per net batch
+      const b = await c.make();
+      try {
+        const nets = Math.max(256, Math.round((w.nets * c.scale) / 256) * 256);
+        const rate = await time(b, w, nets, reps);
+        rows.push({ workload: w.id, config: b.info.detail || c.config, precision: c.precision, netsPerSecond: rate });
+        console.error(`sampler ${w.id} ${b.info.detail}: ${Math.round(rate)} nets/s`);
+      } finally {
+        await b.close();
+      }
+    }
+  }
+  const numpy = numpyBaseline(o.quick);
+  rows.push(...numpy);
+  const md: string[] = [];
+  for (const w of workloads) {
+    md.push(`\n### ${w.name} — rejection sampler nets/s (median of ${reps})\n`);
+    md.push('| backend | precision | nets/s | vs numpy (same precision) |');
+    md.push('|---|---|---:|---:|');
+    for (const r of rows.filter((x) => x.workload === w.id)) {
+      const base = numpy.find((x) => x.workload === w.id && x.precision === r.precision);
+      md.push(
+        `| ${r.config} | ${r.precision} | ${Math.round(r.netsPerSecond)} | ${base ? `${(r.netsPerSecond / base.netsPerSecond).toFixed(2)}×` : '–'} |`,
+      );
+    }
+  }
+  return md.join('\n');
 }

@@ -46,6 +46,11 @@ export const SAMPLE_OPTIONS = {
   'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
   checkpoint: { type: 'string', describe: 'checkpoint file (default: <out>.ckpt)' },
   resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (start fresh if there is none)' },
+  screen: {
+    type: 'number',
+    describe:
+      'posterior: evaluate batches on the first k points of S, survivors on the rest (default: all of S when |S| ≤ 64, else 32); changes speed only',
+  },
   confidence: { type: 'number', default: 0.95, describe: 'confidence of the P(S) interval (Wilson)' },
   features: { type: 'number', default: 1, describe: 'frozen mode: independent hidden-layer draws K' },
   probe: {
@@ -68,6 +73,7 @@ type Args = DataArgs &
     'checkpoint-every': number;
     checkpoint?: string;
     resume: boolean;
+    screen?: number;
     confidence: number;
     features: number;
     probe: number;
@@ -235,6 +241,7 @@ async function sampleRejection(a: Args): Promise<void> {
       first,
       count: range.count,
       accept: a.accept,
+      screen: a.screen,
       timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
       resume,
       provenance: provenance(resume?.state ?? { next: first, drawn: 0, accepted: 0, recheckDisagreements: 0 }, null),
