@@ -10,6 +10,9 @@
  * memory and atomics so a thread pool works on one matrix in place
  * (`src/linalg/engine.ts`).
  *
+ * The SGD trainer (packages/sgd/wasm/train.ts) is a third program,
+ * `packages/sgd/wasm/build/sgd-{simd,fma}.wasm` (`packages/sgd/src/wasm.ts`).
+ *
  * Offline: uses the assemblyscript devDependency's JS API. Skips a target
  * whose output is newer than every source (and this script); `--force`
  * rebuilds, `--wat` also writes the text format next to each binary.
@@ -30,6 +33,9 @@ const linalgDir = path.join(srcDir, 'linalg');
 const linalgEntry = path.join(linalgDir, 'index.ts');
 // Shared memory of at most 4 GiB (65536 pages), imported: the JS glue creates it.
 const linalgFlags = ['--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+const sgdDir = path.join(root, 'packages/sgd/wasm');
+const sgdEntry = path.join(sgdDir, 'train.ts');
+const sgdOut = path.join(sgdDir, 'build');
 const targets = [
   { file: 'fsbayes-simd.wasm', flags: ['--enable', 'simd'] },
   { file: 'fsbayes-fma.wasm', flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
@@ -39,6 +45,8 @@ const targets = [
     entry: linalgEntry,
     flags: ['--enable', 'simd', '--enable', 'relaxed-simd', ...linalgFlags],
   },
+  { file: 'sgd-simd.wasm', entry: sgdEntry, dir: sgdOut, flags: ['--enable', 'simd'] },
+  { file: 'sgd-fma.wasm', entry: sgdEntry, dir: sgdOut, flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
 ];
 
 function mtime(file) {
@@ -57,17 +65,17 @@ function newestIn(dir) {
 }
 const newest = newestIn(srcDir);
 const newestLinalg = newestIn(linalgDir);
-const todo = targets.filter(
-  (t) => force || mtime(path.join(outDir, t.file)) <= (t.entry === linalgEntry ? newestLinalg : newest),
-);
+const newestSgd = newestIn(sgdDir);
+const sourcesOf = (t) => (t.entry === linalgEntry ? newestLinalg : t.entry === sgdEntry ? newestSgd : newest);
+const todo = targets.filter((t) => force || mtime(path.join(t.dir ?? outDir, t.file)) <= sourcesOf(t));
 
 if (todo.length === 0) {
   console.log('build-wasm: up to date');
 } else {
-  mkdirSync(outDir, { recursive: true });
   const { default: asc } = await import('assemblyscript/asc');
   for (const t of todo) {
-    const out = path.join(outDir, t.file);
+    mkdirSync(t.dir ?? outDir, { recursive: true });
+    const out = path.join(t.dir ?? outDir, t.file);
     const args = [path.relative(root, t.entry ?? entry), '-o', path.relative(root, out), ...common, ...t.flags];
     if (wat) args.push('-t', path.relative(root, out.replace(/\.wasm$/, '.wat')));
     const started = Date.now();

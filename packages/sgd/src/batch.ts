@@ -4,7 +4,8 @@
  */
 import type { FcnSpec, Seed } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
-import { type LabelledPoints, orderRng, type RunTrainer } from './train.js';
+import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
+import { type SgdKernelVariant, WasmLaneTrainer } from './wasm.js';
 
 /** The results of runs [first, first+count), in run order. */
 export interface BatchResult {
@@ -15,11 +16,34 @@ export interface BatchResult {
   bits: Uint32Array;
 }
 
+/**
+ * Which trainer runs the batches: `js` is the float64 reference
+ * (`RunTrainer`); `wasm` the float32 SIMD lockstep trainer (`WasmLaneTrainer`)
+ * with `groups` groups of 4 lanes per thread.
+ */
+export type Engine = { kind: 'js' } | { kind: 'wasm'; variant: SgdKernelVariant; groups: number };
+
 export interface TrainContext {
   spec: FcnSpec;
   config: SgdConfig;
   train: LabelledPoints;
   test: LabelledPoints;
+  /** Default: js. */
+  engine?: Engine;
+}
+
+/** Something that trains a batch of runs on this thread. */
+export interface BatchTrainer {
+  trainBatch(seed: Seed, first: number, count: number, theta: Float64Array): BatchResult;
+}
+
+/** The batch trainer of a context's engine. */
+export function batchTrainer(ctx: TrainContext): BatchTrainer {
+  const e = ctx.engine ?? { kind: 'js' };
+  if (e.kind === 'wasm')
+    return new WasmLaneTrainer(ctx.spec, ctx.config, ctx.train, ctx.test, { variant: e.variant, groups: e.groups });
+  const rt = new RunTrainer(ctx.spec, ctx.config, ctx.train, ctx.test);
+  return { trainBatch: (seed, first, count, theta) => trainBatch(rt, seed, first, count, theta) };
 }
 
 export type SgdWorkerRequest =

@@ -18,7 +18,7 @@ export interface SgdSummary {
   meanTestError: number;
   out: string | null;
 }
-export type { BatchResult, TrainContext } from './batch.js';
+export { type BatchResult, type BatchTrainer, batchTrainer, type Engine, type TrainContext } from './batch.js';
 export { createExecutor, type Executor, LocalExecutor, WorkerExecutor } from './pool.js';
 export {
   emptyState,
@@ -28,3 +28,4 @@ export {
   stateMeans,
   trainSgdTable,
 } from './run.js';
+export { resolveVariant, type SgdKernelVariant, sgdFmaSupport, WasmLaneTrainer, wasmUnsupported } from './wasm.js';

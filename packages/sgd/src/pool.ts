@@ -11,12 +11,12 @@ import { Worker } from 'node:worker_threads';
 import type { Seed } from '@fsbayes/core';
 import {
   type BatchResult,
+  type BatchTrainer,
+  batchTrainer,
   type SgdWorkerReply,
   type SgdWorkerRequest,
   type TrainContext,
-  trainBatch,
 } from './batch.js';
-import { RunTrainer } from './train.js';
 
 export interface Executor {
   readonly threads: number;
@@ -32,12 +32,12 @@ export function sgdWorkerFile(): string {
 /** Runs batches synchronously on the calling thread. */
 export class LocalExecutor implements Executor {
   readonly threads = 1;
-  private readonly trainer: RunTrainer;
+  private readonly trainer: BatchTrainer;
   constructor(ctx: TrainContext) {
-    this.trainer = new RunTrainer(ctx.spec, ctx.config, ctx.train, ctx.test);
+    this.trainer = batchTrainer(ctx);
   }
   async run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
-    return trainBatch(this.trainer, seed, first, count, theta);
+    return this.trainer.trainBatch(seed, first, count, theta);
   }
   async close(): Promise<void> {}
 }

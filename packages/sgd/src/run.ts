@@ -20,7 +20,7 @@ import {
   priorParams,
   type Seed,
 } from '@fsbayes/core';
-import type { BatchResult } from './batch.js';
+import type { BatchResult, Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
 import { createExecutor, type Executor } from './pool.js';
 import type { LabelledPoints } from './train.js';
@@ -85,6 +85,8 @@ export interface SgdTableOptions {
   checkpointSeconds?: number;
   /** Stop (as if killed) once this many runs are consumed; for tests of resume. */
   stopAfter?: number;
+  /** Trainer engine (default js, the float64 reference). */
+  engine?: Engine;
   /** Use this executor instead of creating one (it is not closed). */
   executor?: Executor;
 }
@@ -130,13 +132,16 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   const first = o.first ?? 0;
   if (!Number.isSafeInteger(first) || first < 0)
     throw new Error(`first run must be a non-negative integer, got ${first}`);
-  const jobSize = o.jobSize ?? 16;
+  const threads = o.executor?.threads ?? o.threads ?? availableParallelism();
+  // The wasm trainer keeps 32 lanes busy per thread: give it bigger jobs, but enough of them for every thread.
+  const jobSize =
+    o.jobSize ?? (o.engine?.kind === 'wasm' ? Math.max(32, Math.min(256, Math.ceil(o.runs / (2 * threads)))) : 16);
   const mE = o.test.m;
   const table = o.resume?.table ?? new FunctionTable(mE, o.test.labels, o.provenance ?? null);
   const state: SgdState = o.resume ? structuredClone(o.resume.state) : emptyState(mE);
   if (state.testErrorHistogram.length !== mE + 1) throw new Error('resume: the state is for another test set');
-  const ctx = { spec: o.spec, config: o.config, train: o.train, test: o.test };
-  const executor = o.executor ?? (await createExecutor(o.threads ?? availableParallelism(), ctx));
+  const ctx = { spec: o.spec, config: o.config, train: o.train, test: o.test, engine: o.engine };
+  const executor = o.executor ?? (await createExecutor(threads, ctx));
   const P = paramLayout(o.spec).size;
   const params = new ParamSource(o.spec, o.seed, P);
   const end = Math.min(o.runs, o.stopAfter ?? o.runs);

@@ -1,19 +1,18 @@
 /**
- * Training worker: one {@link RunTrainer} per thread, driven by `pool.ts`.
+ * Training worker: one batch trainer per thread, driven by `pool.ts`.
  * Runs from dist/ (compiled), also when the pool is imported from src/.
  */
 import { parentPort } from 'node:worker_threads';
-import { type SgdWorkerReply, type SgdWorkerRequest, trainBatch } from './batch.js';
-import { RunTrainer } from './train.js';
+import { type BatchTrainer, batchTrainer, type SgdWorkerReply, type SgdWorkerRequest } from './batch.js';
 
 const port = parentPort;
 if (port) {
-  let trainer: RunTrainer | undefined;
+  let trainer: BatchTrainer | undefined;
   let initError: string | undefined;
   port.on('message', (msg: SgdWorkerRequest) => {
     if (msg.type === 'init') {
       try {
-        trainer = new RunTrainer(msg.spec, msg.config, msg.train, msg.test);
+        trainer = batchTrainer(msg);
       } catch (e) {
         initError = (e as Error).message;
       }
@@ -22,7 +21,7 @@ if (port) {
     }
     try {
       if (!trainer) throw new Error(initError ?? 'worker not initialised');
-      const result = trainBatch(trainer, msg.seed, msg.first, msg.count, msg.theta);
+      const result = trainer.trainBatch(msg.seed, msg.first, msg.count, msg.theta);
       port.postMessage({ type: 'done', id: msg.id, result } satisfies SgdWorkerReply, [
         result.fitted.buffer as ArrayBuffer,
         result.epochs.buffer as ArrayBuffer,

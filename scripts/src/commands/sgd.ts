@@ -11,13 +11,16 @@ import {
   writeTableSync,
 } from '@fsbayes/core';
 import {
+  type Engine,
   type LossName,
   OPTIMIZERS,
   type OptimizerName,
   resolveConfig,
+  resolveVariant,
   type SgdState,
   stateMeans,
   trainSgdTable,
+  wasmUnsupported,
 } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
@@ -77,6 +80,13 @@ export const SGD_OPTIONS = {
     describe: 'epoch cap; nets that have not fitted by then are counted as not fitted',
   },
   shard: { type: 'string', describe: 'i/N: train only this shard’s share of the runs (merge the tables afterwards)' },
+  backend: {
+    type: 'string',
+    choices: ['auto', 'js', 'wasm'],
+    default: 'auto',
+    describe:
+      'wasm: float32 SIMD lockstep trainer, 4 nets per vector (relu; sgd/adam/adagrad/rmsprop/adadelta; epoch-end checks); js: the float64 reference; auto: wasm where it applies',
+  },
   threads: { type: 'number', describe: 'worker threads (default: all cores)' },
   checkpoint: {
     type: 'string',
@@ -114,6 +124,7 @@ type Args = DataArgs &
     'epochs-after-fit': number;
     'max-epochs': number;
     shard?: string;
+    backend: string;
     threads?: number;
     checkpoint?: string;
     'checkpoint-every': number;
@@ -144,7 +155,7 @@ export const sgdCommand = {
         'an MNIST subset',
       )
       .epilogue(
-        'Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), float64, until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
+        'Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), in float32 SIMD (wasm) or float64 (js), until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
           'agd orthogonalises the same draw (scaled by √(d_out/d_in)) and needs a bias-free net (--sigma-b 0), so its P_SGD is relative to that init. ' +
           'Runs that never fit within --max-epochs are counted (notFitted), never recorded as functions. ' +
           '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
@@ -192,10 +203,17 @@ export const sgdCommand = {
       ...(config.loss === 'mse' ? { mseTargets: config.mseTargets } : {}),
       batch: config.batch,
       stop: config.stop,
-      precision: 'f64',
     };
+    const why = wasmUnsupported(spec as FcnSpec, config);
+    if (a.backend === 'wasm' && why) throw new Error(`--backend wasm cannot train this: ${why}; use --backend js`);
+    const engine: Engine =
+      a.backend === 'js' || why ? { kind: 'js' } : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
+    const backend =
+      engine.kind === 'js'
+        ? { name: 'js', precision: 'f64' }
+        : { name: engine.variant === 'fma' ? 'wasm simd+fma' : 'wasm simd', precision: 'f32' };
     const dataset = describeSplit(split);
-    const identity = { spec, dataset, experiment, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
+    const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
     const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : undefined);
     if (a.resume && !ckptPath) throw new Error('--resume needs --checkpoint FILE (or --out)');
     let resume: { state: SgdState; table: FunctionTable } | null = null;
@@ -217,6 +235,7 @@ export const sgdCommand = {
       first: range.first,
       runs: range.count,
       threads: a.threads,
+      engine,
       resume,
       onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
       onCheckpoint: ckptPath
@@ -242,7 +261,7 @@ export const sgdCommand = {
       experiment,
       seeds: [a.seed],
       ...(shard ? { shards: [`${shard.index}/${shard.count}`] } : {}),
-      backend: { name: 'js', precision: 'f64', threads: r.threads },
+      backend: { ...backend, threads: r.threads },
       extra: {
         runs: state.done,
         firstRun: range.first,
@@ -267,6 +286,8 @@ export const sgdCommand = {
       seconds: r.seconds,
       runsPerSecond: state.done / r.seconds,
       threads: r.threads,
+      backend: backend.name,
+      precision: backend.precision,
       shard: a.shard ?? null,
     };
     emit(
@@ -274,7 +295,7 @@ export const sgdCommand = {
       result,
       `${state.done} runs: ${state.fitted} fitted, ${state.notFitted} not fitted within ${config.stop.maxEpochs} epochs; ` +
         `${table.distinct} distinct functions on ${mE} points; mean epochs ${result.meanEpochs?.toFixed(1) ?? '–'}, ` +
-        `mean test error ${result.meanTestError?.toFixed(4) ?? '–'} (${r.seconds.toFixed(1)} s, ${r.threads} threads)` +
+        `mean test error ${result.meanTestError?.toFixed(4) ?? '–'} (${r.seconds.toFixed(1)} s, ${backend.name} ${backend.precision}, ${r.threads} threads)` +
         `${a.out ? `\ntable written to ${a.out}` : ''}`,
       false,
     );

@@ -1,0 +1,393 @@
+/**
+ * JS glue of the wasm lockstep trainer (`packages/sgd/wasm/train.ts`): many
+ * ReLU nets at once in f32, four per SIMD vector, in G groups of 4 lanes.
+ *
+ * A lane trains one run at a time. When its net fits S (and has had its extra
+ * epochs) its function on E is read off and the lane takes the next run of
+ * the batch; when runs run out, lanes of the last busy group move into the
+ * holes of earlier groups (compaction), so slow nets never make fast ones
+ * wait and idle lanes cost at most one partly busy group. Each run computes
+ * the same thing in whichever lane it lands, so results do not depend on G,
+ * the batch split or the thread count.
+ *
+ * Semantics are those of the float64 `RunTrainer` (same init, same per-epoch
+ * shuffles from the run's stream, same batches, fit checked at the end of
+ * every epoch), in float32; see the README of this package for the
+ * measured effect of float32.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import type { FcnSpec, Seed } from '@fsbayes/core';
+import type { BatchResult } from './batch.js';
+import type { SgdConfig } from './config.js';
+import { FcnNet, lossThreshold } from './net.js';
+import { type LabelledPoints, orderRng } from './train.js';
+
+export type SgdKernelVariant = 'simd' | 'fma';
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface Exports {
+  memory: WasmMemory;
+  heapBase(): number;
+  setConfig(ptr: number): void;
+  trainEpoch(g: number): number;
+  fitMask(g: number): number;
+  outputsE(g: number, out: number): void;
+  gradientOnly(g: number, n: number): void;
+  stepOnly(g: number): void;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const OPT_CODE = { sgd: 0, adam: 1, adagrad: 2, rmsprop: 3, adadelta: 4 } as const;
+const MAX_LAYERS = 19;
+
+/** Why the wasm trainer cannot run this job (null when it can). */
+export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null {
+  if (spec.activation !== 'relu') return `activation ${spec.activation} (wasm trainer: relu only)`;
+  if (config.optimizer === 'agd') return 'agd (wasm trainer: elementwise optimisers only)';
+  if (config.stop.checkEvery !== 0) return '--check-every (wasm trainer: checks at epoch ends)';
+  if (spec.hidden.length + 1 > MAX_LAYERS) return `more than ${MAX_LAYERS - 1} hidden layers`;
+  return null;
+}
+
+function wasmPath(v: SgdKernelVariant): string {
+  return fileURLToPath(new URL(`../wasm/build/sgd-${v}.wasm`, import.meta.url));
+}
+
+let fmaOk: boolean | undefined;
+/** Whether the relaxed-SIMD (FMA) build validates here (Node 20 needs a V8 flag, set at runtime as core does). */
+export function sgdFmaSupport(): boolean {
+  if (fmaOk !== undefined) return fmaOk;
+  const bytes = readFileSync(wasmPath('fma'));
+  if (!WA.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  fmaOk = WA.validate(bytes);
+  return fmaOk;
+}
+
+const modules = new Map<SgdKernelVariant, object>();
+function moduleOf(v: SgdKernelVariant): object {
+  let m = modules.get(v);
+  if (!m) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(wasmPath(v));
+    } catch (e) {
+      throw new Error(`sgd wasm trainer not built (${(e as Error).message}); run \`pnpm build\``);
+    }
+    if (v === 'fma' && !sgdFmaSupport()) throw new Error('sgd wasm FMA build does not validate on this V8');
+    m = new WA.Module(bytes);
+    modules.set(v, m);
+  }
+  return m;
+}
+
+/** The build `auto` picks: FMA when this V8 runs relaxed SIMD. */
+export function resolveVariant(v: SgdKernelVariant | 'auto'): SgdKernelVariant {
+  return v === 'auto' ? (sgdFmaSupport() ? 'fma' : 'simd') : v;
+}
+
+interface Slot {
+  /** Index of the run within the batch. */
+  j: number;
+  rng: ReturnType<typeof orderRng>;
+  epoch: number;
+  fittedAt: number;
+  afterLeft: number;
+}
+
+const align = (x: number) => Math.ceil(x / 64) * 64;
+
+export class WasmLaneTrainer {
+  readonly variant: SgdKernelVariant;
+  readonly P: number;
+  readonly groups: number;
+  private readonly ex: Exports;
+  private readonly net: FcnNet; // layout only (offsets, dims)
+  private readonly mS: number;
+  private readonly mE: number;
+  private readonly words: number;
+  private readonly ptr: {
+    perm: number;
+    t: number;
+    base: number;
+    stride: number;
+    outE: number;
+  };
+  private readonly order: Int32Array;
+  private readonly thr: number;
+
+  constructor(
+    readonly spec: FcnSpec,
+    readonly config: SgdConfig,
+    readonly train: LabelledPoints,
+    readonly test: LabelledPoints,
+    opts: { groups?: number; variant?: SgdKernelVariant | 'auto' } = {},
+  ) {
+    const why = wasmUnsupported(spec, config);
+    if (why) throw new Error(`wasm trainer: unsupported ${why}`);
+    this.variant = resolveVariant(opts.variant ?? 'auto');
+    const inst = new WA.Instance(moduleOf(this.variant), {
+      env: {
+        abort: () => {
+          throw new Error('sgd wasm abort');
+        },
+      },
+    });
+    this.ex = inst.exports as Exports;
+    this.groups = opts.groups ?? 8;
+    const batch = Math.min(config.batch, train.m);
+    const cap = Math.max(batch, 32);
+    this.net = new FcnNet(spec, 1);
+    const { dims, layers: L } = this.net;
+    this.P = this.net.P;
+    this.mS = train.m;
+    this.mE = test.m;
+    this.words = Math.ceil(test.m / 32);
+    this.order = new Int32Array(train.m);
+    this.thr = lossThreshold(config.loss, config.mseTargets);
+    const d = dims[0];
+    // Memory layout above the module's static data.
+    let p = align(this.ex.heapBase());
+    const take = (bytes: number) => {
+      const at = p;
+      p = align(p + bytes);
+      return at;
+    };
+    const cfg = take(2048);
+    const xs = take(train.m * d * 4);
+    const ys = take(train.m * 4);
+    const xe = take(test.m * d * 4);
+    const yb = take(cap * 16);
+    const A = dims.slice(0, -1).map((w) => take(cap * w * 16));
+    const Z = dims.slice(1).map((w) => take(cap * w * 16));
+    const D = dims.slice(1).map((w) => take(cap * w * 16));
+    const perm = take(this.groups * 4 * train.m * 4);
+    const t = take(this.groups * 16);
+    const outE = take(test.m * 16);
+    const stride = align(4 * this.P * 16);
+    const base = take(this.groups * stride);
+    this.ensure(p);
+    this.ptr = { perm, t, base, stride, outE };
+    const mem = () => this.ex.memory.buffer;
+    new Float32Array(mem(), xs, train.m * d).set(train.inputs);
+    new Float32Array(mem(), ys, train.m).set(train.labels);
+    new Float32Array(mem(), xe, test.m * d).set(test.inputs);
+    const ci = new Int32Array(mem(), cfg, 256);
+    ci[0] = L;
+    ci[1] = spec.bias ? 1 : 0;
+    ci[2] = this.P;
+    ci[3] = cap;
+    ci[4] = train.m;
+    ci[5] = test.m;
+    ci[6] = batch;
+    ci[7] = config.loss === 'ce' ? 0 : 1;
+    ci[8] = OPT_CODE[config.optimizer as keyof typeof OPT_CODE];
+    ci[9] = config.params.nesterov ? 1 : 0;
+    ci[10] = xs;
+    ci[11] = ys;
+    ci[12] = xe;
+    ci[13] = perm;
+    ci[14] = base;
+    ci[15] = stride;
+    ci[16] = t;
+    ci[17] = yb;
+    dims.forEach((w, l) => {
+      ci[20 + l] = w;
+    });
+    for (let l = 0; l < L; l++) {
+      ci[40 + l] = this.net.wOff[l];
+      ci[60 + l] = spec.bias ? this.net.bOff[l] : 0;
+      ci[80 + l] = A[l];
+      ci[100 + l] = Z[l];
+      ci[120 + l] = D[l];
+    }
+    const cf = new Float32Array(mem(), cfg + 1024, 64);
+    const q = config.params;
+    cf.set([
+      q.lr,
+      q.momentum,
+      q.weightDecay,
+      q.lrDecay,
+      q.beta1,
+      q.beta2,
+      q.rho,
+      q.eps,
+      this.thr,
+      config.mseTargets === 'pm1' ? -1 : 0,
+    ]);
+    this.ex.setConfig(cfg);
+    // Valid indices in every lane's order, idle lanes included.
+    const pv = new Int32Array(mem(), perm, this.groups * 4 * train.m);
+    for (let k = 0; k < pv.length; k++) pv[k] = k % train.m;
+  }
+
+  private ensure(end: number): void {
+    const have = this.ex.memory.buffer.byteLength;
+    if (end > have) this.ex.memory.grow(Math.ceil((end - have) / 65536));
+  }
+
+  private f32(at: number, n: number): Float32Array {
+    return new Float32Array(this.ex.memory.buffer, at, n);
+  }
+
+  /** Group g's arrays: θ, grad, s1, s2 ([P × 4] each, lane-interleaved). */
+  private arrays(g: number): Float32Array {
+    return this.f32(this.ptr.base + g * this.ptr.stride, 16 * this.P);
+  }
+
+  /** Put run parameters θ₀ into lane (g, l) with fresh optimiser state. */
+  loadLane(g: number, l: number, theta0: Float64Array): void {
+    const a = this.arrays(g);
+    const P = this.P;
+    const s0 = this.config.optimizer === 'adagrad' ? this.config.params.initialAccumulator : 0;
+    for (let k = 0; k < P; k++) {
+      a[4 * k + l] = theta0[k];
+      a[4 * (2 * P + k) + l] = s0;
+      a[4 * (3 * P + k) + l] = 0;
+    }
+    new Int32Array(this.ex.memory.buffer, this.ptr.t, this.groups * 4)[4 * g + l] = 0;
+  }
+
+  /** Lane (g, l)'s parameters as f64 (for tests). */
+  laneTheta(g: number, l: number): Float64Array {
+    const a = this.arrays(g);
+    return Float64Array.from({ length: this.P }, (_, k) => a[4 * k + l]);
+  }
+
+  /** Lane (g, l)'s last gradient as f64 (for tests). */
+  laneGrad(g: number, l: number): Float64Array {
+    const a = this.arrays(g);
+    return Float64Array.from({ length: this.P }, (_, k) => a[4 * (this.P + k) + l]);
+  }
+
+  private moveLane(g2: number, l2: number, g1: number, l1: number): void {
+    const src = this.arrays(g2);
+    const dst = this.arrays(g1);
+    const n = 4 * this.P;
+    for (let k = 0; k < n; k++) dst[4 * k + l1] = src[4 * k + l2];
+    const t = new Int32Array(this.ex.memory.buffer, this.ptr.t, this.groups * 4);
+    t[4 * g1 + l1] = t[4 * g2 + l2];
+  }
+
+  /** Set lane (g, l)'s minibatch order for the next epoch. */
+  setOrder(g: number, l: number, order: Int32Array): void {
+    new Int32Array(this.ex.memory.buffer, this.ptr.perm + 4 * (g * 4 + l) * this.mS, this.mS).set(order);
+  }
+
+  /** Raw kernels, for tests. */
+  get kernels(): Pick<Exports, 'trainEpoch' | 'fitMask' | 'gradientOnly' | 'stepOnly'> {
+    return this.ex;
+  }
+
+  /** Readouts of group g on E: [mE × 4] (lane-interleaved). */
+  outputsE(g: number): Float32Array {
+    this.ex.outputsE(g, this.ptr.outE);
+    return this.f32(this.ptr.outE, this.mE * 4);
+  }
+
+  /** Train runs [first, first+count) from θ₀ ([count × P], f64) — the worker's job. */
+  trainBatch(seed: Seed, first: number, count: number, theta: Float64Array): BatchResult {
+    const P = this.P;
+    const words = this.words;
+    const out: BatchResult = {
+      fitted: new Uint8Array(count),
+      epochs: new Float64Array(count),
+      errors: new Int32Array(count),
+      bits: new Uint32Array(count * words),
+    };
+    const { maxEpochs, epochsAfterFit } = this.config.stop;
+    const lanes = 4 * this.groups;
+    const slots: (Slot | null)[] = new Array(lanes).fill(null);
+    let next = 0;
+    const fill = (s: number) => {
+      if (next >= count) {
+        slots[s] = null;
+        return;
+      }
+      const j = next++;
+      this.loadLane(s >> 2, s & 3, theta.subarray(j * P, (j + 1) * P));
+      slots[s] = { j, rng: orderRng(seed, first + j), epoch: 0, fittedAt: -1, afterLeft: epochsAfterFit };
+    };
+    for (let s = 0; s < lanes; s++) fill(s);
+    const order = this.order;
+    const labels = this.test.labels;
+    for (;;) {
+      let busyGroups = 0;
+      for (let g = 0; g < this.groups; g++) {
+        const group = slots.slice(4 * g, 4 * g + 4);
+        if (group.every((x) => x === null)) continue;
+        busyGroups++;
+        for (let l = 0; l < 4; l++) {
+          const sl = group[l];
+          if (sl === null) continue;
+          // the reference trainer's epoch: a fresh shuffle of 0..mS−1 from the run's stream
+          for (let i = 0; i < this.mS; i++) order[i] = i;
+          sl.rng.shuffle(order);
+          this.setOrder(g, l, order);
+        }
+        const mask = this.ex.trainEpoch(g);
+        let zE: Float32Array | null = null;
+        for (let l = 0; l < 4; l++) {
+          const sl = group[l];
+          if (sl === null) continue;
+          sl.epoch++;
+          let finished = false;
+          if (sl.fittedAt >= 0) {
+            sl.afterLeft--;
+            finished = sl.afterLeft <= 0;
+          } else if (mask & (1 << l)) {
+            sl.fittedAt = sl.epoch;
+            finished = sl.afterLeft <= 0;
+          } else if (sl.epoch >= maxEpochs) {
+            out.epochs[sl.j] = sl.epoch;
+            fill(4 * g + l);
+            continue;
+          }
+          if (!finished) continue;
+          zE ??= this.outputsE(g);
+          let errors = 0;
+          const base = sl.j * words;
+          for (let i = 0; i < this.mE; i++) {
+            const b = zE[4 * i + l] > this.thr;
+            if (b) out.bits[base + (i >>> 5)] |= 1 << (i & 31);
+            if (b !== (labels[i] === 1)) errors++;
+          }
+          out.fitted[sl.j] = 1;
+          out.epochs[sl.j] = sl.fittedAt;
+          out.errors[sl.j] = errors;
+          fill(4 * g + l);
+        }
+      }
+      if (busyGroups === 0) break;
+      if (next >= count) this.compact(slots);
+    }
+    return out;
+  }
+
+  /**
+   * Compaction, once no runs are left to start: move busy lanes from the
+   * last busy groups into the holes of earlier groups, so idle lanes are
+   * confined to one group and emptied groups are skipped.
+   */
+  private compact(slots: (Slot | null)[]): void {
+    let lo = 0;
+    let hi = slots.length - 1;
+    for (;;) {
+      while (lo < slots.length && slots[lo] !== null) lo++;
+      while (hi >= 0 && slots[hi] === null) hi--;
+      if (lo >= hi || lo >> 2 === hi >> 2) return;
+      this.moveLane(hi >> 2, hi & 3, lo >> 2, lo & 3);
+      slots[lo] = slots[hi];
+      slots[hi] = null;
+    }
+  }
+}
