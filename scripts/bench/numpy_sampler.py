@@ -20,25 +20,41 @@ def labels(kind, m):
     return ((np.arange(m) >> 1) & 1).astype(bool)
 
 
-def run(kind, widths, dtype, batch, seconds, sw=1.0, sb=1.0):
+def run(kind, widths, dtype, batch, seconds, sw=1.0, sb=1.0, screen=None):
     rng = np.random.default_rng(1)
-    X = inputs(kind, rng).astype(dtype)
-    XT = X.T.copy()
+    if kind == "boolean7-S32":  # the Boolean system: 32 of the 128 inputs are S
+        X = inputs("boolean7", rng)[rng.choice(128, 32, replace=False)].astype(dtype)
+    else:
+        X = inputs(kind, rng).astype(dtype)
     y = labels(kind, X.shape[0])
+    # Screening (as the fsbayes engine does for large S): evaluate on the first `screen` points,
+    # and only the nets that fit them on all of S.
+    XT = X.T.copy() if screen is None else X[:screen].T.copy()
+    XT_all = X.T.copy()
+    ys = y if screen is None else y[:screen]
     dims = [X.shape[1], *widths, 1]
     nets = 0
     accepted = 0
     t0 = time.perf_counter()
     while True:
         h = None
+        params = []
         for l in range(len(dims) - 1):
             fan_in, out = dims[l], dims[l + 1]
             W = rng.standard_normal((batch, out, fan_in), dtype=dtype) * dtype(sw / np.sqrt(fan_in))
             b = rng.standard_normal((batch, out, 1), dtype=dtype) * dtype(sb)
+            params.append((W, b))
             h = (W @ XT if h is None else W @ h) + b
             if l < len(dims) - 2:
                 np.maximum(h, 0, out=h)
-        fits = ((h[:, 0, :] > 0) == y).all(axis=1)
+        fits = ((h[:, 0, :] > 0) == ys).all(axis=1)
+        if screen is not None and fits.any():
+            h = XT_all
+            for l, (W, b) in enumerate(params):
+                h = W[fits] @ h + b[fits]
+                if l < len(params) - 1:
+                    np.maximum(h, 0, out=h)
+            fits = ((h[:, 0, :] > 0) == y).all(axis=1)
         accepted += int(fits.sum())
         nets += batch
         if time.perf_counter() - t0 > seconds:
@@ -52,13 +68,16 @@ def main():
     configs = [
         ("boolean7", [40, 40], np.float32, 4096),
         ("boolean7", [40, 40], np.float64, 4096),
+        ("boolean7-S32", [40, 40], np.float32, 4096),
+        ("boolean7-S32", [40, 40], np.float64, 4096),
         ("mnist1000", [128, 128], np.float32, 16),
         ("mnist1000", [128, 128], np.float64, 16),
     ]
     for kind, widths, dtype, batch in configs:
-        rate = run(kind, widths, dtype, batch, seconds)
-        print(json.dumps({"workload": kind, "widths": widths, "precision": "f32" if dtype == np.float32 else "f64",
-                          "netsPerSecond": rate, "numpy": np.__version__}), flush=True)
+        for screen in [None, 32] if kind == "mnist1000" else [None]:
+            rate = run(kind, widths, dtype, batch, seconds, screen=screen)
+            print(json.dumps({"workload": kind, "widths": widths, "precision": "f32" if dtype == np.float32 else "f64",
+                              "screen": screen, "netsPerSecond": rate, "numpy": np.__version__}), flush=True)
 
 
 if __name__ == "__main__":
