@@ -63,3 +63,48 @@ export interface NamedTable {
   name: string;
   table: FunctionTable;
 }
+
+export {
+  type AxisSpec,
+  type LegendItem,
+  linearScale,
+  logScale,
+  PALETTE,
+  type Scale,
+  type Tick,
+} from './plots/axes.js';
+export {
+  binValues,
+  type HeatmapOptions,
+  type HistogramOptions,
+  type HistogramSeries,
+  heatmapPlot,
+  histogramPlot,
+  integerEdges,
+  type LzOptions,
+  type LzSeries,
+  lzPlot,
+  type RankOptions,
+  type RankSeries,
+  rankPlot,
+  type ScatterOptions,
+  type ScatterSeries,
+  scatterPlot,
+  viridis,
+} from './plots/charts.js';
+export { crc32, encodePNG } from './plots/png.js';
+export { renderPNG } from './plots/raster.js';
+export { type Area, type Color, Figure, type Mark, textWidth } from './plots/scene.js';
+export { renderSVG } from './plots/svg.js';
+export { type CompareReportOptions, compareReport, slug, withInterval } from './report/compare-report.js';
+export {
+  formatNumber,
+  type ReportFigure,
+  type ReportSection,
+  type ReportSpec,
+  type ReportTable,
+  renderHtml,
+  renderMarkdown,
+  writeFigure,
+  writeReport,
+} from './report/report.js';

@@ -13,6 +13,13 @@ export interface Interval {
   level: number;
   /** Replicates whose value was finite (the interval uses only these). */
   finite: number;
+  /**
+   * Mean of the finite replicates minus the point estimate (NaN if not given).
+   * Plug-in divergences of sparse tables are biased upwards, and so are their
+   * resamples: a large positive bias means the interval sits above the
+   * estimate and the estimate itself is likely inflated too.
+   */
+  bias: number;
 }
 
 /**
@@ -76,14 +83,21 @@ export function resampleCounts(alias: AliasTable, total: number, rng: Rng, out?:
 
 /**
  * Percentile interval at `level` of the finite values (type-7 linear
- * interpolation between order statistics, as R's default quantile). NaN
- * bounds when no value is finite.
+ * interpolation between order statistics, as R's default quantile), and the
+ * bootstrap bias against `estimate`. NaN bounds when no value is finite.
  */
-export function percentileInterval(values: readonly number[], level = 0.95): Interval {
+export function percentileInterval(values: readonly number[], level = 0.95, estimate = Number.NaN): Interval {
   if (!(level > 0 && level < 1)) throw new Error(`bootstrap level must be in (0, 1), got ${level}`);
   const v = values.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
-  if (v.length === 0) return { lo: Number.NaN, hi: Number.NaN, level, finite: 0 };
-  return { lo: quantile(v, (1 - level) / 2), hi: quantile(v, (1 + level) / 2), level, finite: v.length };
+  if (v.length === 0) return { lo: Number.NaN, hi: Number.NaN, level, finite: 0, bias: Number.NaN };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  return {
+    lo: quantile(v, (1 - level) / 2),
+    hi: quantile(v, (1 + level) / 2),
+    level,
+    finite: v.length,
+    bias: mean - estimate,
+  };
 }
 
 /** Type-7 quantile of sorted values. */

@@ -152,7 +152,7 @@ export function compareSources(sources: readonly Source[], options: CompareOptio
   const pairs: PairResult[] = base.map((st, q) => ({
     ...st,
     ci: doBoot
-      ? (Object.fromEntries(PAIR_STAT_KEYS.map((k) => [k, percentileInterval(pairReps[q][k], level)])) as Record<
+      ? (Object.fromEntries(PAIR_STAT_KEYS.map((k) => [k, percentileInterval(pairReps[q][k], level, st[k])])) as Record<
           PairStatKey,
           Interval
         >)
@@ -165,7 +165,10 @@ export function compareSources(sources: readonly Source[], options: CompareOptio
     distinct: s.keys.length,
     massListed: s.massListed,
     meanTestError: baseErr[k],
-    meanTestErrorCi: doBoot && s.kind === 'table' && baseErr[k] !== null ? percentileInterval(errReps[k], level) : null,
+    meanTestErrorCi:
+      doBoot && s.kind === 'table' && baseErr[k] !== null
+        ? percentileInterval(errReps[k], level, baseErr[k] as number)
+        : null,
   }));
   return { sources: summaries, pairs, options: { ...pairOpts, bootstrap: doBoot ? B : 0, seed, level } };
 }
