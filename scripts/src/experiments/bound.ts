@@ -33,8 +33,8 @@ export function corruptLabels(labels: Uint8Array, c: number, rng: Rng): Uint8Arr
 }
 
 export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const sizes = byScale(ctx, [100, 300, 1000], [100, 300, 1000, 3000, 10000]);
-  const corruptions = byScale(ctx, [0, 0.5], [0, 0.2, 0.5, 1]);
+  const sizes = byScale(ctx, [100, 300, 1000, 2000], [100, 300, 1000, 3000, 10000]);
+  const corruptions = byScale(ctx, [0, 0.2, 0.5], [0, 0.2, 0.5, 1]);
   const testSize = byScale(ctx, 1000, 2000);
   const rows: { m: number; corruption: number; logPS: number; bound: number; gpTestError: number; seconds: number }[] =
     [];

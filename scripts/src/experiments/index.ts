@@ -5,6 +5,7 @@
  * writes its tables, plots and report into one folder.
  */
 
+import { reproBoolean } from './boolean.js';
 import { reproBound } from './bound.js';
 import type { ExperimentResult } from './common.js';
 import type { ExperimentContext } from './context.js';
@@ -18,6 +19,11 @@ export interface Experiment {
 }
 
 export const EXPERIMENTS: Experiment[] = [
+  {
+    name: 'boolean',
+    describe: 'P_B by EP vs rejection sampling vs SGD on the Boolean system, targets of growing LZ complexity (Mingard et al. 2021)',
+    run: (ctx) => reproBoolean(ctx),
+  },
   {
     name: 'entropy',
     describe: 'P(T) for the perceptron without bias (Theorem 4.1), with bias, and with depth (Mingard et al. 2019)',

@@ -1,0 +1,147 @@
+/**
+ * repro:boolean — the Boolean result of Mingard et al. (2021): on n = 7,
+ * 7→40→40→1 ReLU nets (σ_w = σ_b = 1), |S| = 32, |E| = 96, does SGD (batch 8,
+ * cross-entropy, stopped at 100% training accuracy) find functions with the
+ * probabilities of the Bayesian posterior? Three routes to P(f|S) for targets
+ * of growing Lempel–Ziv complexity ('0011'… with k random bits flipped):
+ * P_SGD from many training runs, P_B of the finite nets by rejection
+ * sampling, and P_B of the NNGP by EP for the functions the other two found.
+ */
+import { pbSource, tableSource } from '@fsbayes/compare';
+import { FunctionTable } from '@fsbayes/core';
+import type { ExperimentResult, SectionSpec } from './common.js';
+import { compareStep } from './compare.js';
+import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
+import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
+import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
+
+export interface BooleanSettings {
+  flips: number[];
+  sgdRuns: number;
+  rejectionNets: number;
+  rejectionAccept: number;
+  pbLimit: number;
+  bootstrap: number;
+}
+
+export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
+  return byScale<BooleanSettings>(
+    ctx,
+    { flips: [0, 8], sgdRuns: 2000, rejectionNets: 20_000_000, rejectionAccept: 2000, pbLimit: 300, bootstrap: 100 },
+    {
+      flips: [0, 4, 16, 48],
+      sgdRuns: 100_000,
+      rejectionNets: 2_000_000_000,
+      rejectionAccept: 100_000,
+      pbLimit: 5000,
+      bootstrap: 200,
+    },
+  );
+}
+
+export async function reproBoolean(
+  ctx: ExperimentContext,
+  settings?: Partial<BooleanSettings>,
+): Promise<ExperimentResult> {
+  const st = { ...booleanSettings(ctx), ...settings };
+  const sections: SectionSpec[] = [];
+  const perTarget: Record<string, unknown>[] = [];
+  for (const flips of st.flips) {
+    const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
+    const sys = booleanSystem(target, 7, 32, ctx.seed);
+    const tag = `t${flips}-`;
+    say(ctx, `target with ${flips} flips: ${sys.targetHex} (LZ ${sys.lz.toFixed(1)})`);
+    const sgd = await sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' });
+    writeTableFile(ctx, `${tag}sgd.json`, sgd.table);
+    const rs = await rejectionRoute(ctx, sys, st.rejectionNets, st.rejectionAccept);
+    writeTableFile(ctx, `${tag}rejection.json`, rs.table);
+    // P_B by EP for the functions either route found, most frequent first.
+    const union = new FunctionTable(sys.nE, sys.test.labels);
+    for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
+    const pb = pbWithProgress(ctx, sys, union, st.pbLimit);
+    writeJson(ctx, `${tag}pb.json`, pb);
+    const sources = [tableSource('SGD', sgd.table), pbSource('P_B (EP)', pb)];
+    if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));
+    const pairs: [number, number][] =
+      rs.accepted > 0
+        ? [
+            [1, 0],
+            [2, 0],
+            [1, 2],
+          ]
+        : [[1, 0]];
+    const cmp = compareStep(
+      ctx,
+      tag,
+      `Target ${flips === 0 ? '0011… ' : ''}with ${flips} flipped bits: metrics`,
+      sources,
+      pairs,
+      {
+        bootstrap: st.bootstrap,
+      },
+    );
+    // Where SGD's favourite lands under P_B.
+    const sgdTop = sgd.table.entries()[0];
+    const pbSorted = [...pb.functions].sort((a, b) => b.logPB - a.logPB);
+    const rankOfSgdTop = pbSorted.findIndex((f) => f.key === sgdTop.key) + 1;
+    const pbTop = pbSorted[0];
+    const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === 'P_B (EP)');
+    const summary = {
+      flips,
+      target: sys.targetHex,
+      lz: sys.lz,
+      logPS_EP: pb.logPS,
+      rejection: {
+        drawn: rs.drawn,
+        accepted: rs.accepted,
+        logPS: rs.logPS,
+        logPSInterval: rs.logPSInterval,
+        distinct: rs.table.distinct,
+        meanTestError: rs.table.meanTestError(),
+      },
+      sgd: {
+        runs: sgd.runs,
+        fitted: sgd.fitted,
+        notFitted: sgd.notFitted,
+        distinct: sgd.table.distinct,
+        meanEpochs: sgd.meanEpochs,
+        meanTestError: sgd.meanTestError,
+      },
+      pb: { functions: pb.functions.length, massCovered: pb.massCovered },
+      sgdTopRankUnderPB: rankOfSgdTop,
+      sgdTopP: sgdTop.count / sgd.table.total,
+      pbTopP: Math.exp(pbTop.logPB),
+      pairs: cmp.comparison.pairs.map(({ a, b, n, pearsonLog, spearman, kl, js, tv, hellinger, topMassOverlap }) => ({
+        a,
+        b,
+        n,
+        pearsonLog,
+        spearman,
+        kl,
+        js,
+        tv,
+        hellinger,
+        topMassOverlap,
+      })),
+    };
+    perTarget.push(summary);
+    say(
+      ctx,
+      `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) EP ${pb.logPS.toFixed(2)} vs rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog.toFixed(3)}, SGD's top function is #${rankOfSgdTop} under P_B`,
+    );
+    sections.push({
+      heading: `Target ${sys.targetHex} (${flips} bits flipped from 0011…, LZ ${sys.lz.toFixed(1)})`,
+      text: [
+        `SGD: ${sgd.fitted} of ${sgd.runs} runs fitted S (${sgd.notFitted} never did) in ${sgd.meanEpochs.toFixed(1)} epochs on average, ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}.`,
+        `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against EP's ${pb.logPS.toFixed(3)} for the NNGP.`,
+        `P_B by EP for the ${pb.functions.length} most frequent functions (together Σ P_B = ${pb.massCovered.toFixed(3)}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
+      ].join(' '),
+    });
+    sections.push(cmp.section);
+  }
+  return {
+    title: 'Is SGD a Bayesian sampler? The Boolean system (Mingard et al. 2021)',
+    summary: { settings: st, targets: perTarget },
+    sections,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * A "system" of the experiments: a spec, a split S/E with labels, and the
+ * NNGP kernel on S ∪ E (S first) — everything the three routes to P(f|S)
+ * (EP, rejection sampling, SGD) and the comparison share.
+ */
+import {
+  type ArchSpec,
+  bitsToHex,
+  booleanDataset,
+  type FunctionTable,
+  lzComplexity,
+  parseArch,
+  type Split,
+  splitBySize,
+} from '@fsbayes/core';
+import { kernelMatrix } from '@fsbayes/nngp';
+import type { PointSet } from '@fsbayes/sampler';
+import { stackSplit } from '../cli/kernel.js';
+import { type PbFile, pbOfTable } from '../cli/pb.js';
+import { type ExperimentContext, progress } from './context.js';
+
+export interface System {
+  label: string;
+  spec: ArchSpec;
+  split: Split;
+  /** NNGP kernel on S ∪ E, S first. */
+  K: Float64Array;
+  nS: number;
+  nE: number;
+  /** ±1 labels of S ∪ E. */
+  y: Int8Array;
+  train: PointSet & { labels: Uint8Array };
+  test: PointSet & { labels: Uint8Array };
+}
+
+/** A system from a split: spec of `arch` on its inputs, and the kernel. */
+export function systemOf(label: string, split: Split, arch: string, sigmaW: number, sigmaB: number): System {
+  const spec = parseArch(arch, { inputShape: split.train.shape, activation: 'relu', sigmaW, sigmaB });
+  const s = stackSplit(split);
+  const K = kernelMatrix(spec, s.X, s.nS + s.nE);
+  return {
+    label,
+    spec,
+    split,
+    K,
+    nS: s.nS,
+    nE: s.nE,
+    y: s.y,
+    train: { inputs: split.train.inputs, m: split.train.m, labels: split.train.labels },
+    test: { inputs: split.test.inputs, m: split.test.m, labels: split.test.labels },
+  };
+}
+
+/** '0011' repeated (the authors' target 6) with `flips` seeded bit flips: complexity grows with flips. */
+export function booleanTarget(n: number, flips: number, rngInts: () => number): string {
+  const m = 2 ** n;
+  const bits = Array.from({ length: m }, (_, i) => (i % 4 >= 2 ? 1 : 0));
+  const idx = Array.from({ length: m }, (_, i) => i);
+  for (let i = m - 1; i > 0; i--) {
+    const j = rngInts() % (i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  for (let k = 0; k < flips; k++) bits[idx[k]] ^= 1;
+  return bits.join('');
+}
+
+/** The Boolean system: n-bit inputs, the given target, |S| chosen with the seed. */
+export function booleanSystem(
+  target: string,
+  n: number,
+  trainSize: number,
+  seed: number,
+  arch = 'fcn:40,40',
+  sigmaW = 1,
+  sigmaB = 1,
+): System & { target: string; lz: number; targetHex: string } {
+  const ds = booleanDataset({ n, target });
+  const split = splitBySize(ds, trainSize, seed);
+  const hex = bitsToHex(Uint8Array.from(target, (c) => (c === '1' ? 1 : 0)));
+  const sys = systemOf(`target ${hex}`, split, arch, sigmaW, sigmaB);
+  return { ...sys, target, lz: lzComplexity(target), targetHex: hex };
+}
+
+/** P_B by EP for the most frequent `limit` functions of `table` (on E), with a progress bar. */
+export function pbWithProgress(ctx: ExperimentContext, sys: System, table: FunctionTable, limit: number): PbFile {
+  const n = Math.min(limit, table.distinct);
+  const bar = progress(ctx, `P_B by EP, ${sys.label}`, n, 'functions');
+  const pb = pbOfTable(sys, table, { limit, onProgress: (d) => bar.update(d), seed: ctx.seed });
+  bar.done();
+  return pb;
+}
