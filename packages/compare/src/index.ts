@@ -92,6 +92,7 @@ export {
   scatterPlot,
   viridis,
 } from './plots/charts.js';
+export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
 export { crc32, encodePNG } from './plots/png.js';
 export { renderPNG } from './plots/raster.js';
 export { type Area, type Color, Figure, type Mark, textWidth } from './plots/scene.js';
