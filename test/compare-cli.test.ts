@@ -133,7 +133,7 @@ describe('fsbayes compare', () => {
     );
     r = cli([A, '--pb', join(dir, 'bad-pb.json'), '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('bad-pb.json: functions[0].logPB: must be a number ≤ 0, got "x"');
+    expect(r.stderr).toContain('bad-pb.json: functions[0].logPB: must be a finite number, got "x"');
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -97,7 +97,13 @@ export { crc32, encodePNG } from './plots/png.js';
 export { renderPNG } from './plots/raster.js';
 export { type Area, type Color, Figure, type Mark, textWidth } from './plots/scene.js';
 export { renderSVG } from './plots/svg.js';
-export { type CompareReportOptions, compareReport, slug, withInterval } from './report/compare-report.js';
+export {
+  type CompareReportOptions,
+  compareReport,
+  slug,
+  withInterval,
+  writeCompareReport,
+} from './report/compare-report.js';
 export {
   formatNumber,
   type ReportFigure,

@@ -39,7 +39,7 @@ export interface Source {
   total: number | null;
   /** True for tables (unlisted = probability 0), false for P_B files (unlisted = unknown). */
   complete: boolean;
-  /** Σ P over the listed functions as given: 1 for tables, ≤ 1 for P_B files. */
+  /** Σ P over the listed functions as given: 1 for tables, ≤ 1 for P_B files (up to EP's error). */
   massListed: number;
   /** The file's provenance.dataset, when present: compared across sources to check S and E. */
   dataset: Record<string, unknown> | null;
@@ -121,15 +121,16 @@ export function pbSource(name: string, obj: unknown, where = name): Source {
     if (seen.has(key)) fail(`${at}.key: duplicate key ${JSON.stringify(r.key)}`);
     seen.add(key);
     const lp = r.logPB;
-    if (typeof lp !== 'number' || Number.isNaN(lp) || lp > 1e-9) {
-      fail(`${at}.logPB: must be a number ≤ 0, got ${JSON.stringify(lp)}`);
+    // EP's error can put log P_B slightly above 0 for a near-certain function, so only finiteness is required.
+    if (typeof lp !== 'number' || !Number.isFinite(lp)) {
+      fail(`${at}.logPB: must be a finite number, got ${JSON.stringify(lp)}`);
     }
     const err = r.errors ?? null;
     if (err !== null && (typeof err !== 'number' || !Number.isSafeInteger(err) || err < 0 || err > (m as number))) {
       fail(`${at}.errors: must be null or an integer in [0, ${m}], got ${JSON.stringify(err)}`);
     }
     keys.push(key);
-    logP[j] = Math.min(lp as number, 0);
+    logP[j] = lp as number;
     errors.push(err as number | null);
     ones.push(countOnes(key));
   });

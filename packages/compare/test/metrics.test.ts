@@ -185,8 +185,8 @@ describe('a table against a P_B file', () => {
     expect(() => pbSource('P', { ...pbJson, functions: [{ key: 'zz', logPB: -1 }] }, 'pb.json')).toThrow(
       /functions\[0\]\.key/,
     );
-    expect(() => pbSource('P', { ...pbJson, functions: [{ key: '0', logPB: 2 }] }, 'pb.json')).toThrow(
-      /functions\[0\]\.logPB: must be a number ≤ 0, got 2/,
+    expect(() => pbSource('P', { ...pbJson, functions: [{ key: '0', logPB: null }] }, 'pb.json')).toThrow(
+      /functions\[0\]\.logPB: must be a finite number, got null/,
     );
   });
   it('checkCompatible: a different labelling shows up as disagreeing test errors', () => {

@@ -1,20 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   checkCompatible,
-  compareReport,
   compareSources,
   formatNumber,
   type Hist2dNormalize,
-  jointCSV,
-  jointTable,
   type PairResult,
   readPbSource,
   type Source,
   tableSource,
   type UnseenPolicy,
   withInterval,
-  writeReport,
+  writeCompareReport,
 } from '@fsbayes/compare';
 import { readTableSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
@@ -169,17 +165,10 @@ export const compareCommand = {
       out: a.out ?? null,
     };
     if (a.out) {
-      const rows = jointTable(sources);
-      const spec = compareReport(sources, cmp, {
+      const written = writeCompareReport(a.out, sources, cmp, {
         bins: a.bins,
         normalize: a.normalize as Hist2dNormalize,
-        files: {
-          'metrics.json': `${JSON.stringify({ ...result, seconds: undefined }, null, 2)}\n`,
-          'joint.csv': jointCSV(sources, rows, sources[0].m),
-        },
       });
-      mkdirSync(a.out, { recursive: true });
-      const written = writeReport(a.out, spec);
       log(a, `report: ${written.length} files in ${a.out} (open ${join(a.out, 'report.html')})`);
     }
     const human = [

@@ -143,9 +143,16 @@ function side(src: Source, idx: Int32Array, counts: Float64Array | null): Side {
       inside += c[i];
     }
     const lin = Math.log(inside);
+    const cache = new Float64Array(256).fill(Number.NaN);
     for (let i = 0; i < n; i++) {
-      p[i] = c[i] / inside;
-      logp[i] = c[i] > 0 ? Math.log(c[i]) - lin : Number.NEGATIVE_INFINITY;
+      const v = c[i];
+      p[i] = v / inside;
+      if (v < 256) {
+        // small counts: logs looked up (the bootstrap's inner loop)
+        let l = cache[v];
+        if (Number.isNaN(l)) l = cache[v] = v > 0 ? Math.log(v) - lin : Number.NEGATIVE_INFINITY;
+        logp[i] = l;
+      } else logp[i] = Math.log(v) - lin;
     }
     return { p, logp, c, dropped: total > 0 ? 1 - inside / total : 0 };
   }
@@ -253,8 +260,20 @@ function klPair(A: Side, B: Side, o: Required<PairOptions>): { ab: number; ba: n
 /** Natural-log probabilities after additive smoothing (tables only; P_B sides as they are). */
 function smoothed(s: Side, alpha: number): Float64Array {
   if (!s.c) return s.logp;
+  const c = s.c;
   let n = 0;
-  for (const v of s.c) n += v;
-  const denom = Math.log(n + alpha * s.c.length);
-  return Float64Array.from(s.c, (c) => Math.log(c + alpha) - denom);
+  for (let i = 0; i < c.length; i++) n += c[i];
+  const denom = Math.log(n + alpha * c.length);
+  // Counts are mostly small integers: look their logs up (this is the bootstrap's inner loop).
+  const cache = new Float64Array(256).fill(Number.NaN);
+  const out = new Float64Array(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (v < 256 && Number.isInteger(v)) {
+      let l = cache[v];
+      if (Number.isNaN(l)) l = cache[v] = Math.log(v + alpha) - denom;
+      out[i] = l;
+    } else out[i] = Math.log(v + alpha) - denom;
+  }
+  return out;
 }

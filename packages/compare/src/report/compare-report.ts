@@ -4,6 +4,7 @@
  * histogram, rank plot, test-error and P(T) histograms, P(f) vs K_LZ).
  */
 import { bitString, lzComplexity } from '@fsbayes/core';
+import { jointCSV, jointTable } from '../joint.js';
 import type { Interval } from '../metrics/bootstrap.js';
 import type { Comparison, PairResult } from '../metrics/compare.js';
 import { type Hist2dNormalize, histogram2d } from '../metrics/hist2d.js';
@@ -17,7 +18,7 @@ import {
   scatterPlot,
 } from '../plots/charts.js';
 import type { Source } from '../sources.js';
-import { formatNumber, type ReportFigure, type ReportSection, type ReportSpec } from './report.js';
+import { formatNumber, type ReportFigure, type ReportSection, type ReportSpec, writeReport } from './report.js';
 
 /** Options of {@link compareReport}. */
 export interface CompareReportOptions {
@@ -300,4 +301,28 @@ export function compareReport(
     sections,
     files: options.files,
   };
+}
+
+/**
+ * Write the whole comparison to `dir`: report.md, report.html, the figures,
+ * metrics.json (sources, pairs with intervals, options, plus `extra`) and
+ * joint.csv (every function under every source). Returns the paths written.
+ * What `fsbayes compare --out` does; experiment scripts can call it directly.
+ */
+export function writeCompareReport(
+  dir: string,
+  sources: readonly Source[],
+  cmp: Comparison,
+  options: CompareReportOptions & { extra?: Record<string, unknown> } = {},
+): string[] {
+  const metrics = { sources: cmp.sources, pairs: cmp.pairs, options: cmp.options, m: sources[0].m, ...options.extra };
+  const spec = compareReport(sources, cmp, {
+    ...options,
+    files: {
+      'metrics.json': `${JSON.stringify(metrics, null, 2)}\n`,
+      'joint.csv': jointCSV(sources, jointTable(sources), sources[0].m),
+      ...options.files,
+    },
+  });
+  return writeReport(dir, spec);
 }
