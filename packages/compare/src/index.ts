@@ -100,6 +100,7 @@ export { renderSVG } from './plots/svg.js';
 export {
   type CompareReportOptions,
   compareReport,
+  pairPlots,
   slug,
   withInterval,
   writeCompareReport,

@@ -55,8 +55,17 @@ function probs(s: Source): Map<string, number> {
   return m;
 }
 
-/** The scatter and the 2-D histogram of one pair: x = P under b, y = P under a. */
-function pairFigures(a: Source, b: Source, o: Required<Omit<CompareReportOptions, 'files' | 'title'>>): ReportFigure[] {
+/**
+ * The scatter and the 2-D histogram of one pair, x = P under b, y = P under a
+ * (so `pairPlots(sgd, pb)` is the papers' P_SGD against P_B), named
+ * `scatter-A-vs-B` and `hist2d-A-vs-B`.
+ */
+export function pairPlots(
+  a: Source,
+  b: Source,
+  options: Pick<CompareReportOptions, 'bins' | 'normalize' | 'maxPoints'> = {},
+): ReportFigure[] {
+  const o = { bins: options.bins ?? 20, normalize: options.normalize ?? 'row', maxPoints: options.maxPoints ?? 5000 };
   const pa = probs(a);
   const pb = probs(b);
   // The support as in the metrics: tables are complete, P_B files list only what they know.
@@ -235,7 +244,7 @@ export function compareReport(
   for (const p of cmp.pairs) {
     sections.push({
       title: `${p.a} vs ${p.b}`,
-      figures: pairFigures(byName.get(p.a) as Source, byName.get(p.b) as Source, o),
+      figures: pairPlots(byName.get(p.a) as Source, byName.get(p.b) as Source, o),
     });
   }
 
