@@ -10,6 +10,7 @@ import {
   histogramPlot,
   integerEdges,
   linearScale,
+  linePlot,
   logScale,
   lzPlot,
   rankPlot,
@@ -153,5 +154,22 @@ describe('charts', () => {
     const l = lzPlot({ title: 'lz', series: [{ name: 'A', lz: [7, 14, 21], p: [0.5, 0.1, 0.01] }] });
     expect(l.toSVG()).toContain('Lempel–Ziv complexity K_LZ');
     expect(decodePNG(l.toPNG()).width).toBe(1280);
+  });
+  it('line plot: one polyline per series, dashed when asked, log x ticks', () => {
+    const f = linePlot({
+      title: 'bound',
+      x: { label: '|S|', log: true },
+      y: { label: 'error', domain: [0, 1] },
+      series: [
+        { name: 'bound', x: [10, 100, 1000], y: [0.9, 0.5, 0.2], dash: true },
+        { name: 'error', x: [10, 100, 1000], y: [0.4, 0.2, 0.1] },
+      ],
+    });
+    const svg = f.toSVG();
+    const lines = parseTags(svg).get('polyline') ?? [];
+    expect(lines).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('stroke-dasharray'))).toHaveLength(1);
+    expect(svg).toContain('font-size="75%">3</tspan>');
+    expect(decodePNG(f.toPNG(1)).width).toBe(640);
   });
 });
