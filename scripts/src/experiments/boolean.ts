@@ -7,9 +7,11 @@
  * P_SGD from many training runs, P_B of the finite nets by rejection
  * sampling, and P_B of the NNGP by EP for the functions the other two found.
  */
+
+import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
-import type { ExperimentResult, SectionSpec } from './common.js';
+import type { ExperimentResult } from './common.js';
 import { compareStep } from './compare.js';
 import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
@@ -44,7 +46,7 @@ export async function reproBoolean(
   settings?: Partial<BooleanSettings>,
 ): Promise<ExperimentResult> {
   const st = { ...booleanSettings(ctx), ...settings };
-  const sections: SectionSpec[] = [];
+  const sections: ReportSection[] = [];
   const perTarget: Record<string, unknown>[] = [];
   for (const flips of st.flips) {
     const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
@@ -60,7 +62,7 @@ export async function reproBoolean(
     for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
     const pb = pbWithProgress(ctx, sys, union, st.pbLimit);
     writeJson(ctx, `${tag}pb.json`, pb);
-    const sources = [tableSource('SGD', sgd.table), pbSource('P_B (EP)', pb)];
+    const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));
     const pairs: [number, number][] =
       rs.accepted > 0
@@ -85,7 +87,7 @@ export async function reproBoolean(
     const pbSorted = [...pb.functions].sort((a, b) => b.logPB - a.logPB);
     const rankOfSgdTop = pbSorted.findIndex((f) => f.key === sgdTop.key) + 1;
     const pbTop = pbSorted[0];
-    const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === 'P_B (EP)');
+    const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === 'P_B');
     const summary = {
       flips,
       target: sys.targetHex,
@@ -130,7 +132,7 @@ export async function reproBoolean(
       `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) EP ${pb.logPS.toFixed(2)} vs rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog.toFixed(3)}, SGD's top function is #${rankOfSgdTop} under P_B`,
     );
     sections.push({
-      heading: `Target ${sys.targetHex} (${flips} bits flipped from 0011…, LZ ${sys.lz.toFixed(1)})`,
+      title: `Target ${sys.targetHex} (${flips} bits flipped from 0011…, LZ ${sys.lz.toFixed(1)})`,
       text: [
         `SGD: ${sgd.fitted} of ${sgd.runs} runs fitted S (${sgd.notFitted} never did) in ${sgd.meanEpochs.toFixed(1)} epochs on average, ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}.`,
         `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against EP's ${pb.logPS.toFixed(3)} for the NNGP.`,

@@ -12,9 +12,10 @@
  * bound is about in the infinite-width limit.
  */
 
+import { linePlot } from '@fsbayes/compare';
 import { mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { epPosteriorOnTest, kernelMatrix, pacBayesBound } from '@fsbayes/nngp';
-import type { ExperimentResult, FigureSpec } from './common.js';
+import type { ExperimentResult } from './common.js';
 import { byScale, type ExperimentContext, say, writeText } from './context.js';
 
 const ARCH = 'fcn:128,128';
@@ -82,19 +83,26 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
     'bound.csv',
     `m,corruption,logPS,bound,gpTestError\n${rows.map((r) => `${r.m},${r.corruption},${r.logPS},${r.bound},${r.gpTestError}`).join('\n')}\n`,
   );
-  const fig: FigureSpec = {
+  const fig = {
     name: 'bound-vs-error',
-    kind: 'line',
-    title: 'PAC-Bayes bound and test error, binarised MNIST',
-    xLabel: '|S|',
-    yLabel: 'generalisation error',
-    logX: true,
-    series: corruptions.flatMap((c) => {
-      const rs = rows.filter((r) => r.corruption === c);
-      return [
-        { name: `bound, ${100 * c}% corrupted`, x: rs.map((r) => r.m), y: rs.map((r) => r.bound) },
-        { name: `GP test error, ${100 * c}% corrupted`, x: rs.map((r) => r.m), y: rs.map((r) => r.gpTestError) },
-      ];
+    figure: linePlot({
+      title: 'PAC-Bayes bound and test error, binarised MNIST',
+      x: { label: '|S|', log: true },
+      y: { label: 'generalisation error', domain: [0, 1] },
+      legend: 'top-right',
+      series: corruptions.flatMap((c, k) => {
+        const rs = rows.filter((r) => r.corruption === c);
+        const color = ['#0072b2', '#d55e00', '#009e73', '#cc79a7'][k % 4];
+        return [
+          { name: `bound, ${100 * c}% corrupted`, x: rs.map((r) => r.m), y: rs.map((r) => r.bound), color, dash: true },
+          {
+            name: `GP test error, ${100 * c}% corrupted`,
+            x: rs.map((r) => r.m),
+            y: rs.map((r) => r.gpTestError),
+            color,
+          },
+        ];
+      }),
     }),
   };
   const valid = rows.every((r) => r.bound >= r.gpTestError);
@@ -103,12 +111,14 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
     summary: { arch: ARCH, sigmaW: SIGMA_W, sigmaB: SIGMA_B, testSize, boundAboveError: valid, rows },
     sections: [
       {
-        heading: 'Bound against test error',
+        title: 'Bound against test error',
         text: `${ARCH} ReLU NNGP (σ_w = ${SIGMA_W}, σ_b = ${SIGMA_B}), binarised MNIST (digit ≥ 5), test error on ${testSize} held-out images. The bound holds with probability 1 − δ (δ = 2^-10) over the draw of S; it is non-vacuous and tracks the error as corruption grows.`,
-        table: {
-          columns: ['|S|', 'corruption', 'log P(S)', 'bound', 'GP test error'],
-          rows: rows.map((r) => [r.m, r.corruption, r.logPS, r.bound, r.gpTestError]),
-        },
+        tables: [
+          {
+            columns: ['|S|', 'corruption', 'log P(S)', 'bound', 'GP test error'],
+            rows: rows.map((r) => [r.m, r.corruption, r.logPS, r.bound, r.gpTestError]),
+          },
+        ],
         figures: [fig],
       },
     ],

@@ -11,7 +11,8 @@
  * - Depth: hidden width 64, σ_w = 1, no bias: P(T ∈ {0, 128}) rises with depth
  *   (Theorem 5.5: ⟨H(T)⟩ does not increase with depth).
  */
-import { chiSquareUniform, type ExperimentResult, type Series } from './common.js';
+import { linePlot, type ReportFigure } from '@fsbayes/compare';
+import { chiSquareUniform, type ExperimentResult } from './common.js';
 import { byScale, type ExperimentContext, say, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
 
@@ -70,15 +71,33 @@ export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentRe
     `perceptron without bias: χ² = ${chi.statistic.toFixed(1)} on ${chi.dof} dof (p = ${chi.pValue.toFixed(3)}), T = 128 seen ${t128} times`,
   );
   const pZero = (panel: Config['panel']) =>
-    rows.filter((r) => r.config.panel === panel).map((r) => ({ config: r.config.label, pT0: r.p[0], pT128: r.p[M] }));
+    rows
+      .filter((r) => r.config.panel === panel)
+      .map((r) => {
+        // Without bias the input 0 always maps to 0, so the largest T is 127, not 128.
+        const tMax = r.config.sigmaB === 0 ? M - 1 : M;
+        return { config: r.config.label, pT0: r.p[0], tMax, pTMax: r.p[tMax] };
+      });
   const bias = pZero('bias');
   const depth = pZero('depth');
   const monotone = (xs: { pT0: number }[]) =>
     xs.every((x, i) => i === 0 || x.pT0 >= xs[i - 1].pT0 - 3 / Math.sqrt(samples));
-  const series = (panel: Config['panel']): Series[] =>
-    rows
-      .filter((r) => r.config.panel === panel)
-      .map((r) => ({ name: r.config.label, x: Array.from({ length: M + 1 }, (_, t) => t), y: Array.from(r.p) }));
+  const figure = (panel: Config['panel'], name: string, title: string): ReportFigure => ({
+    name,
+    figure: linePlot({
+      title,
+      x: { label: 'T (number of ones)', domain: [0, M] },
+      y: { label: 'P(T)', log: true },
+      series: rows
+        .filter((r) => r.config.panel === panel)
+        .map((r) => ({
+          name: r.config.label,
+          x: Array.from({ length: M + 1 }, (_, t) => t),
+          y: Array.from(r.p),
+          dots: false,
+        })),
+    }),
+  });
   return {
     title: 'P(T): the low-entropy bias of random nets (Mingard et al. 2019)',
     summary: {
@@ -97,51 +116,21 @@ export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentRe
     },
     sections: [
       {
-        heading: 'Perceptron without bias (Theorem 4.1)',
+        title: 'Perceptron without bias (Theorem 4.1)',
         text: `${samples.toLocaleString('en')} perceptrons with Gaussian weights and no bias on {0,1}^7. Theorem 4.1: every T = 0…127 has probability 1/128 and T = 128 never occurs. χ² against uniform: ${chi.statistic.toFixed(1)} on ${chi.dof} degrees of freedom (p = ${chi.pValue.toFixed(3)}); T = 128 occurred ${t128} times.`,
-        figures: [
-          {
-            name: 'p-of-t-no-bias',
-            kind: 'line',
-            title: 'P(T), perceptron without bias',
-            xLabel: 'T (number of ones)',
-            yLabel: 'P(T)',
-            logY: true,
-            series: series('no-bias'),
-          },
-        ],
+        figures: [figure('no-bias', 'p-of-t-no-bias', 'P(T), perceptron without bias')],
       },
       {
-        heading: 'Perceptron with bias',
+        title: 'Perceptron with bias',
         text: 'b ~ N(0, σ_b²): the constant functions (T = 0, 128) gain probability as σ_b grows, towards ½ each.',
-        table: { columns: ['config', 'P(T = 0)', 'P(T = 128)'], rows: bias.map((b) => [b.config, b.pT0, b.pT128]) },
-        figures: [
-          {
-            name: 'p-of-t-bias',
-            kind: 'line',
-            title: 'P(T), perceptron with bias',
-            xLabel: 'T (number of ones)',
-            yLabel: 'P(T)',
-            logY: true,
-            series: series('bias'),
-          },
-        ],
+        tables: [{ columns: ['config', 'P(T = 0)', 'P(T = 128)'], rows: bias.map((b) => [b.config, b.pT0, b.pTMax]) }],
+        figures: [figure('bias', 'p-of-t-bias', 'P(T), perceptron with bias')],
       },
       {
-        heading: 'Depth',
-        text: 'Hidden layers of 64 ReLU units, σ_w = 1, no bias: P(T) grows more convex with depth — the mass moves to T = 0 and T = 128.',
-        table: { columns: ['config', 'P(T = 0)', 'P(T = 128)'], rows: depth.map((b) => [b.config, b.pT0, b.pT128]) },
-        figures: [
-          {
-            name: 'p-of-t-depth',
-            kind: 'line',
-            title: 'P(T) with depth',
-            xLabel: 'T (number of ones)',
-            yLabel: 'P(T)',
-            logY: true,
-            series: series('depth'),
-          },
-        ],
+        title: 'Depth',
+        text: 'Hidden layers of 64 ReLU units, σ_w = 1, no bias: P(T) grows more convex with depth — the mass moves to T = 0 and T = 127 (without bias the input 0 always maps to 0, so T = 128 is impossible).',
+        tables: [{ columns: ['config', 'P(T = 0)', 'P(T = 127)'], rows: depth.map((b) => [b.config, b.pT0, b.pTMax]) }],
+        figures: [figure('depth', 'p-of-t-depth', 'P(T) with depth, width 64')],
       },
     ],
   };

@@ -21,7 +21,8 @@ export interface Experiment {
 export const EXPERIMENTS: Experiment[] = [
   {
     name: 'boolean',
-    describe: 'P_B by EP vs rejection sampling vs SGD on the Boolean system, targets of growing LZ complexity (Mingard et al. 2021)',
+    describe:
+      'P_B by EP vs rejection sampling vs SGD on the Boolean system, targets of growing LZ complexity (Mingard et al. 2021)',
     run: (ctx) => reproBoolean(ctx),
   },
   {

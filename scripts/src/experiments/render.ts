@@ -1,29 +1,20 @@
 /**
- * Turn an experiment's result into files: summary.json, every figure as SVG
- * and PNG, report.md and a self-contained report.html. Returns the files
- * written, relative to the output folder.
+ * Write an experiment's result into its folder through the compare
+ * package's report writer: summary.json, report.md, a self-contained
+ * report.html and every figure as SVG and PNG. Returns the main files,
+ * relative to the folder.
  */
+import { writeReport } from '@fsbayes/compare';
 import type { ExperimentResult } from './common.js';
-import { type ExperimentContext, writeJson, writeText } from './context.js';
-
-function cell(v: string | number | null): string {
-  if (v === null) return '–';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4);
-  return v;
-}
+import type { ExperimentContext } from './context.js';
 
 export function renderExperiment(ctx: ExperimentContext, r: ExperimentResult, seconds: number): Record<string, string> {
-  writeJson(ctx, 'summary.json', { experiment: ctx.name, scale: ctx.scale, seed: ctx.seed, seconds, ...r.summary });
-  const md: string[] = [`# ${r.title}`, '', `Scale: ${ctx.scale}, seed ${ctx.seed}, ${seconds.toFixed(0)} s.`, ''];
-  for (const s of r.sections) {
-    md.push(`## ${s.heading}`, '');
-    if (s.text) md.push(s.text, '');
-    if (s.table) {
-      md.push(`| ${s.table.columns.join(' | ')} |`, `|${s.table.columns.map(() => '---').join('|')}|`);
-      for (const row of s.table.rows) md.push(`| ${row.map(cell).join(' | ')} |`);
-      md.push('');
-    }
-  }
-  writeText(ctx, 'report.md', `${md.join('\n')}\n`);
-  return { summary: 'summary.json', report: 'report.md' };
+  const summary = { experiment: ctx.name, scale: ctx.scale, seed: ctx.seed, seconds, ...r.summary };
+  writeReport(ctx.out, {
+    title: r.title,
+    intro: `${r.intro ? `${r.intro}\n\n` : ''}Scale \`${ctx.scale}\`, seed ${ctx.seed}, ${seconds.toFixed(0)} s. Made by \`fsbayes repro ${ctx.name} --scale ${ctx.scale} --seed ${ctx.seed}\`; the numbers are in summary.json, the tables behind the plots beside it.`,
+    sections: r.sections,
+    files: { 'summary.json': `${JSON.stringify(summary, null, 2)}\n` },
+  });
+  return { summary: 'summary.json', report: 'report.md', html: 'report.html' };
 }

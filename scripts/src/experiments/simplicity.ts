@@ -4,9 +4,11 @@
  * scale) on all 128 inputs of {0,1}^7, against the Lempel–Ziv complexity of
  * f, and the rank plot of P(f) with its power-law tail.
  */
+
+import { lzPlot, rankPlot } from '@fsbayes/compare';
 import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
 import { spearman } from '../cli/summary.js';
-import type { ExperimentResult, FigureSpec, Series } from './common.js';
+import { type ExperimentResult, num } from './common.js';
 import { byScale, type ExperimentContext, say, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
 
@@ -36,8 +38,9 @@ interface Analysis {
   mostProbableIsConstant: boolean;
   spearmanCountLz: number | null;
   zipfSlope: number | null;
-  scatter: Series;
-  rank: Series;
+  lz: number[];
+  p: number[];
+  pAll: number[];
   top: { bits: string; probability: number; lz: number }[];
 }
 
@@ -61,9 +64,6 @@ export function analyse(label: string, t: FunctionTable, minCount: number): Anal
   // Points drawn: the 2,000 most probable and every k-th of the rest (the CSV keeps them all).
   const stride = Math.max(1, Math.ceil((entries.length - 2000) / 4000));
   const drawn = entries.map((_, i) => i).filter((i) => i < 2000 || (i - 2000) % stride === 0);
-  // Rank plot: log-spaced ranks.
-  const ranksDrawn: number[] = [];
-  for (let r = 1; r <= entries.length; r = Math.max(r + 1, Math.floor(r * 1.01))) ranksDrawn.push(r);
   return {
     label,
     samples: t.total,
@@ -72,8 +72,9 @@ export function analyse(label: string, t: FunctionTable, minCount: number): Anal
     mostProbableIsConstant: entries[0].ones === 0 || entries[0].ones === M,
     spearmanCountLz: rho,
     zipfSlope: zipf,
-    scatter: { name: label, x: drawn.map((i) => lz[i]), y: drawn.map((i) => entries[i].count / t.total) },
-    rank: { name: label, x: ranksDrawn, y: ranksDrawn.map((r) => entries[r - 1].count / t.total) },
+    lz: drawn.map((i) => lz[i]),
+    p: drawn.map((i) => entries[i].count / t.total),
+    pAll: entries.map((e) => e.count / t.total),
     top: entries.slice(0, 5).map((e, i) => ({ bits: bitString(e.key, M), probability: e.count / t.total, lz: lz[i] })),
   };
 }
@@ -100,40 +101,35 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
     );
   }
   writeText(ctx, 'functions.csv', `${csv.join('\n')}\n`);
-  const lzFig: FigureSpec = {
+  const lzFig = {
     name: 'p-vs-lz',
-    kind: 'scatter',
-    title: 'P(f) against Lempel–Ziv complexity',
-    xLabel: 'K_LZ(f)',
-    yLabel: 'P(f)',
-    logY: true,
-    series: results.map((r) => r.scatter),
+    figure: lzPlot({
+      title: 'P(f) against Lempel–Ziv complexity',
+      series: results.map((r) => ({ name: r.label, lz: r.lz, p: r.p })),
+    }),
+    caption: 'The 2,000 most probable functions and an even thinning of the rest (all of them are in functions.csv).',
   };
-  const rankFig: FigureSpec = {
+  const rankFig = {
     name: 'rank',
-    kind: 'line',
-    title: 'P(f) against rank',
-    xLabel: 'rank',
-    yLabel: 'P(f)',
-    logX: true,
-    logY: true,
-    series: results.map((r) => r.rank),
+    figure: rankPlot({ title: 'P(f) against rank', series: results.map((r) => ({ name: r.label, values: r.pAll })) }),
   };
   return {
     title: 'Simplicity bias of random 7→40→40→1 nets (Valle-Pérez et al. 2019)',
     summary: {
       samples,
       minCount,
-      results: results.map(({ scatter: _s, rank: _r, ...rest }) => rest),
+      results: results.map(({ lz: _l, p: _p, pAll: _a, ...rest }) => rest),
     },
     sections: [
       {
-        heading: 'P(f) against complexity',
+        title: 'P(f) against complexity',
         text: `${samples.toLocaleString('en')} random nets per setting; functions on all 128 inputs. Simple (low-LZ) functions are exponentially more probable: the upper envelope of P(f) falls with K_LZ, and the constant functions are the most probable. Spearman correlation of count and LZ over functions seen ≥ ${minCount} times, and the Zipf slope of the rank plot past the top 10:`,
-        table: {
-          columns: ['setting', 'distinct', 'P(constant)', 'Spearman(count, LZ)', 'Zipf slope'],
-          rows: results.map((r) => [r.label, r.distinct, r.constantMass, r.spearmanCountLz, r.zipfSlope]),
-        },
+        tables: [
+          {
+            columns: ['setting', 'distinct', 'P(constant)', 'Spearman(count, LZ)', 'Zipf slope'],
+            rows: results.map((r) => [r.label, r.distinct, r.constantMass, num(r.spearmanCountLz), num(r.zipfSlope)]),
+          },
+        ],
         figures: [lzFig, rankFig],
       },
     ],
