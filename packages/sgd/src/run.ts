@@ -133,9 +133,9 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   if (!Number.isSafeInteger(first) || first < 0)
     throw new Error(`first run must be a non-negative integer, got ${first}`);
   const threads = o.executor?.threads ?? o.threads ?? availableParallelism();
-  // The wasm trainer keeps 32 lanes busy per thread: give it bigger jobs, but enough of them for every thread.
+  // The wasm trainer keeps 32 lanes busy per thread and idles some at the end of each job: give it big jobs, but at least two per thread.
   const jobSize =
-    o.jobSize ?? (o.engine?.kind === 'wasm' ? Math.max(32, Math.min(256, Math.ceil(o.runs / (2 * threads)))) : 16);
+    o.jobSize ?? (o.engine?.kind === 'wasm' ? Math.max(32, Math.min(1024, Math.ceil(o.runs / (2 * threads)))) : 16);
   const mE = o.test.m;
   const table = o.resume?.table ?? new FunctionTable(mE, o.test.labels, o.provenance ?? null);
   const state: SgdState = o.resume ? structuredClone(o.resume.state) : emptyState(mE);

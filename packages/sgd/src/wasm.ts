@@ -280,7 +280,15 @@ export class WasmLaneTrainer {
 
   /** Set lane (g, l)'s minibatch order for the next epoch. */
   setOrder(g: number, l: number, order: Int32Array): void {
-    new Int32Array(this.ex.memory.buffer, this.ptr.perm + 4 * (g * 4 + l) * this.mS, this.mS).set(order);
+    this.permView().set(order, (g * 4 + l) * this.mS);
+  }
+
+  private permCache: Int32Array | null = null;
+  /** A view of every lane's order (re-made if the memory has grown and detached it). */
+  private permView(): Int32Array {
+    if (this.permCache === null || this.permCache.buffer !== this.ex.memory.buffer)
+      this.permCache = new Int32Array(this.ex.memory.buffer, this.ptr.perm, this.groups * 4 * this.mS);
+    return this.permCache;
   }
 
   /** Raw kernels, for tests. */
@@ -323,11 +331,11 @@ export class WasmLaneTrainer {
     for (;;) {
       let busyGroups = 0;
       for (let g = 0; g < this.groups; g++) {
-        const group = slots.slice(4 * g, 4 * g + 4);
-        if (group.every((x) => x === null)) continue;
+        const q = 4 * g;
+        if (slots[q] === null && slots[q + 1] === null && slots[q + 2] === null && slots[q + 3] === null) continue;
         busyGroups++;
         for (let l = 0; l < 4; l++) {
-          const sl = group[l];
+          const sl = slots[q + l];
           if (sl === null) continue;
           // the reference trainer's epoch: a fresh shuffle of 0..mS−1 from the run's stream
           for (let i = 0; i < this.mS; i++) order[i] = i;
@@ -337,7 +345,7 @@ export class WasmLaneTrainer {
         const mask = this.ex.trainEpoch(g);
         let zE: Float32Array | null = null;
         for (let l = 0; l < 4; l++) {
-          const sl = group[l];
+          const sl = slots[q + l];
           if (sl === null) continue;
           sl.epoch++;
           let finished = false;

@@ -78,6 +78,39 @@ class K {
   @inline static f(slot: i32): f32 {
     return load<f32>(CFG + 1024 + ((slot as usize) << 2));
   }
+  /** Store 4 pre-activations of row s from unit o, and their relu into `next` (0: the readout, none). */
+  @inline static out4(
+    z: usize,
+    next: usize,
+    s: i32,
+    rowO: usize,
+    o: i32,
+    c0: v128,
+    c1: v128,
+    c2: v128,
+    c3: v128,
+  ): void {
+    const off = <usize>s * rowO + ((<usize>o) << 4);
+    v128.store(z + off, c0);
+    v128.store(z + off, c1, 16);
+    v128.store(z + off, c2, 32);
+    v128.store(z + off, c3, 48);
+    if (next !== 0) {
+      const zero = f32x4.splat(0);
+      v128.store(next + off, f32x4.max(c0, zero));
+      v128.store(next + off, f32x4.max(c1, zero), 16);
+      v128.store(next + off, f32x4.max(c2, zero), 32);
+      v128.store(next + off, f32x4.max(c3, zero), 48);
+    }
+  }
+  /** Store 4 deltas masked by relu'(z) = 1 where z > 0. */
+  @inline static relu4(dst: usize, z: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+    const zero = f32x4.splat(0);
+    v128.store(dst, v128.and(c0, f32x4.gt(v128.load(z), zero)));
+    v128.store(dst, v128.and(c1, f32x4.gt(v128.load(z, 16), zero)), 16);
+    v128.store(dst, v128.and(c2, f32x4.gt(v128.load(z, 32), zero)), 32);
+    v128.store(dst, v128.and(c3, f32x4.gt(v128.load(z, 48), zero)), 48);
+  }
   /** a·b + c (fused in the relaxed-SIMD build). */
   @inline static madd(a: v128, b: v128, c: v128): v128 {
     if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<f32>(a, b, c);
@@ -132,27 +165,64 @@ function forward(theta: usize, n: i32): void {
     const last = l === L - 1;
     const next: usize = last ? 0 : K.p(C_A + l + 1);
     const rowB = (<usize>inW) << 4;
-    for (let s = 0; s < n; s++) {
-      const ap = a + ((<usize>s * <usize>inW) << 4);
-      const zp = z + ((<usize>s * <usize>outW) << 4);
-      const np = next + ((<usize>s * <usize>outW) << 4);
-      let o = 0;
-      for (; o + 4 <= outW; o += 4) {
-        let c0 = zero;
-        let c1 = zero;
-        let c2 = zero;
-        let c3 = zero;
-        if (bias) {
-          const bp = b + ((<usize>o) << 4);
-          c0 = v128.load(bp);
-          c1 = v128.load(bp, 16);
-          c2 = v128.load(bp, 32);
-          c3 = v128.load(bp, 48);
+    const rowO = (<usize>outW) << 4;
+    // Blocks of 4 output units outermost: their weight rows stay in cache across the n rows.
+    let o = 0;
+    for (; o + 4 <= outW; o += 4) {
+      let b0 = zero;
+      let b1 = zero;
+      let b2 = zero;
+      let b3 = zero;
+      if (bias) {
+        const bp = b + ((<usize>o) << 4);
+        b0 = v128.load(bp);
+        b1 = v128.load(bp, 16);
+        b2 = v128.load(bp, 32);
+        b3 = v128.load(bp, 48);
+      }
+      const w0 = W + <usize>o * rowB;
+      const w1 = w0 + rowB;
+      const w2 = w1 + rowB;
+      const w3 = w2 + rowB;
+      let s = 0;
+      // two rows at a time: 6 loads feed 8 multiply-adds
+      for (; s + 2 <= n; s += 2) {
+        const ap = a + <usize>s * rowB;
+        const aq = ap + rowB;
+        let c0 = b0;
+        let c1 = b1;
+        let c2 = b2;
+        let c3 = b3;
+        let d0 = b0;
+        let d1 = b1;
+        let d2 = b2;
+        let d3 = b3;
+        for (let k = 0; k < inW; k++) {
+          const kk = (<usize>k) << 4;
+          const av = v128.load(ap + kk);
+          const aw = v128.load(aq + kk);
+          const x0 = v128.load(w0 + kk);
+          const x1 = v128.load(w1 + kk);
+          const x2 = v128.load(w2 + kk);
+          const x3 = v128.load(w3 + kk);
+          c0 = K.madd(x0, av, c0);
+          c1 = K.madd(x1, av, c1);
+          c2 = K.madd(x2, av, c2);
+          c3 = K.madd(x3, av, c3);
+          d0 = K.madd(x0, aw, d0);
+          d1 = K.madd(x1, aw, d1);
+          d2 = K.madd(x2, aw, d2);
+          d3 = K.madd(x3, aw, d3);
         }
-        const w0 = W + <usize>o * rowB;
-        const w1 = w0 + rowB;
-        const w2 = w1 + rowB;
-        const w3 = w2 + rowB;
+        K.out4(z, next, s, rowO, o, c0, c1, c2, c3);
+        K.out4(z, next, s + 1, rowO, o, d0, d1, d2, d3);
+      }
+      for (; s < n; s++) {
+        const ap = a + <usize>s * rowB;
+        let c0 = b0;
+        let c1 = b1;
+        let c2 = b2;
+        let c3 = b3;
         for (let k = 0; k < inW; k++) {
           const kk = (<usize>k) << 4;
           const av = v128.load(ap + kk);
@@ -161,28 +231,21 @@ function forward(theta: usize, n: i32): void {
           c2 = K.madd(v128.load(w2 + kk), av, c2);
           c3 = K.madd(v128.load(w3 + kk), av, c3);
         }
-        const zo = zp + ((<usize>o) << 4);
-        v128.store(zo, c0);
-        v128.store(zo, c1, 16);
-        v128.store(zo, c2, 32);
-        v128.store(zo, c3, 48);
-        if (!last) {
-          const no = np + ((<usize>o) << 4);
-          v128.store(no, f32x4.max(c0, zero));
-          v128.store(no, f32x4.max(c1, zero), 16);
-          v128.store(no, f32x4.max(c2, zero), 32);
-          v128.store(no, f32x4.max(c3, zero), 48);
-        }
+        K.out4(z, next, s, rowO, o, c0, c1, c2, c3);
       }
-      for (; o < outW; o++) {
-        let c = bias ? v128.load(b + ((<usize>o) << 4)) : zero;
-        const w = W + <usize>o * rowB;
+    }
+    for (; o < outW; o++) {
+      const bo = bias ? v128.load(b + ((<usize>o) << 4)) : zero;
+      const w = W + <usize>o * rowB;
+      for (let s = 0; s < n; s++) {
+        const ap = a + <usize>s * rowB;
+        let c = bo;
         for (let k = 0; k < inW; k++) {
           const kk = (<usize>k) << 4;
           c = K.madd(v128.load(w + kk), v128.load(ap + kk), c);
         }
-        v128.store(zp + ((<usize>o) << 4), c);
-        if (!last) v128.store(np + ((<usize>o) << 4), f32x4.max(c, zero));
+        v128.store(z + <usize>s * rowO + ((<usize>o) << 4), c);
+        if (!last) v128.store(next + <usize>s * rowO + ((<usize>o) << 4), f32x4.max(c, zero));
       }
     }
   }
@@ -229,7 +292,9 @@ function backward(theta: usize, grad: usize, n: i32): void {
     const W = theta + ((<usize>K.i(C_WOFF + l)) << 4);
     const aRow = (<usize>inW) << 4;
     const dRow = (<usize>outW) << 4;
-    for (let o = 0; o < outW; o++) {
+    let o = 0;
+    // two units at a time: 6 loads feed 8 multiply-adds
+    for (; o + 2 <= outW; o += 2) {
       const g = gW + <usize>o * aRow;
       const dcol = d + ((<usize>o) << 4);
       let k = 0;
@@ -238,37 +303,78 @@ function backward(theta: usize, grad: usize, n: i32): void {
         let c1 = zero;
         let c2 = zero;
         let c3 = zero;
+        let e0 = zero;
+        let e1 = zero;
+        let e2 = zero;
+        let e3 = zero;
         const ak = a + ((<usize>k) << 4);
         for (let s = 0; s < n; s++) {
-          const dv = v128.load(dcol + <usize>s * dRow);
+          const dp = dcol + <usize>s * dRow;
+          const dv = v128.load(dp);
+          const dw = v128.load(dp, 16);
           const as = ak + <usize>s * aRow;
-          c0 = K.madd(dv, v128.load(as), c0);
-          c1 = K.madd(dv, v128.load(as, 16), c1);
-          c2 = K.madd(dv, v128.load(as, 32), c2);
-          c3 = K.madd(dv, v128.load(as, 48), c3);
+          const x0 = v128.load(as);
+          const x1 = v128.load(as, 16);
+          const x2 = v128.load(as, 32);
+          const x3 = v128.load(as, 48);
+          c0 = K.madd(dv, x0, c0);
+          c1 = K.madd(dv, x1, c1);
+          c2 = K.madd(dv, x2, c2);
+          c3 = K.madd(dv, x3, c3);
+          e0 = K.madd(dw, x0, e0);
+          e1 = K.madd(dw, x1, e1);
+          e2 = K.madd(dw, x2, e2);
+          e3 = K.madd(dw, x3, e3);
         }
         const gk = g + ((<usize>k) << 4);
         v128.store(gk, c0);
         v128.store(gk, c1, 16);
         v128.store(gk, c2, 32);
         v128.store(gk, c3, 48);
+        const hk = gk + aRow;
+        v128.store(hk, e0);
+        v128.store(hk, e1, 16);
+        v128.store(hk, e2, 32);
+        v128.store(hk, e3, 48);
       }
       for (; k < inW; k++) {
+        let c = zero;
+        let e = zero;
+        for (let s = 0; s < n; s++) {
+          const x = v128.load(a + <usize>s * aRow + ((<usize>k) << 4));
+          const dp = dcol + <usize>s * dRow;
+          c = K.madd(v128.load(dp), x, c);
+          e = K.madd(v128.load(dp, 16), x, e);
+        }
+        v128.store(g + ((<usize>k) << 4), c);
+        v128.store(g + aRow + ((<usize>k) << 4), e);
+      }
+    }
+    for (; o < outW; o++) {
+      const g = gW + <usize>o * aRow;
+      const dcol = d + ((<usize>o) << 4);
+      for (let k = 0; k < inW; k++) {
         let c = zero;
         for (let s = 0; s < n; s++)
           c = K.madd(v128.load(dcol + <usize>s * dRow), v128.load(a + <usize>s * aRow + ((<usize>k) << 4)), c);
         v128.store(g + ((<usize>k) << 4), c);
       }
-      if (bias) {
+    }
+    if (bias) {
+      const gb = grad + ((<usize>K.i(C_BOFF + l)) << 4);
+      for (let u = 0; u < outW; u++) {
         let c = zero;
+        const dcol = d + ((<usize>u) << 4);
         for (let s = 0; s < n; s++) c = f32x4.add(c, v128.load(dcol + <usize>s * dRow));
-        v128.store(grad + ((<usize>(K.i(C_BOFF + l) + o)) << 4), c);
+        v128.store(gb + ((<usize>u) << 4), c);
       }
     }
     if (l === 0) break;
     const dp = K.p(C_D + l - 1);
     const zp = K.p(C_Z + l - 1);
-    for (let s = 0; s < n; s++) {
+    let s = 0;
+    // two rows at a time: 6 loads feed 8 multiply-adds
+    for (; s + 2 <= n; s += 2) {
       const ds = d + <usize>s * dRow;
       const dps = dp + <usize>s * aRow;
       const zps = zp + <usize>s * aRow;
@@ -278,24 +384,49 @@ function backward(theta: usize, grad: usize, n: i32): void {
         let c1 = zero;
         let c2 = zero;
         let c3 = zero;
+        let e0 = zero;
+        let e1 = zero;
+        let e2 = zero;
+        let e3 = zero;
         const wk = W + ((<usize>k) << 4);
         for (let o = 0; o < outW; o++) {
           const dv = v128.load(ds + ((<usize>o) << 4));
+          const dw = v128.load(ds + dRow + ((<usize>o) << 4));
           const w = wk + <usize>o * aRow;
-          c0 = K.madd(dv, v128.load(w), c0);
-          c1 = K.madd(dv, v128.load(w, 16), c1);
-          c2 = K.madd(dv, v128.load(w, 32), c2);
-          c3 = K.madd(dv, v128.load(w, 48), c3);
+          const x0 = v128.load(w);
+          const x1 = v128.load(w, 16);
+          const x2 = v128.load(w, 32);
+          const x3 = v128.load(w, 48);
+          c0 = K.madd(dv, x0, c0);
+          c1 = K.madd(dv, x1, c1);
+          c2 = K.madd(dv, x2, c2);
+          c3 = K.madd(dv, x3, c3);
+          e0 = K.madd(dw, x0, e0);
+          e1 = K.madd(dw, x1, e1);
+          e2 = K.madd(dw, x2, e2);
+          e3 = K.madd(dw, x3, e3);
         }
-        const zk = zps + ((<usize>k) << 4);
-        const dk = dps + ((<usize>k) << 4);
-        // relu'(z) = 1 where z > 0: keep those lanes
-        v128.store(dk, v128.and(c0, f32x4.gt(v128.load(zk), zero)));
-        v128.store(dk, v128.and(c1, f32x4.gt(v128.load(zk, 16), zero)), 16);
-        v128.store(dk, v128.and(c2, f32x4.gt(v128.load(zk, 32), zero)), 32);
-        v128.store(dk, v128.and(c3, f32x4.gt(v128.load(zk, 48), zero)), 48);
+        K.relu4(dps + ((<usize>k) << 4), zps + ((<usize>k) << 4), c0, c1, c2, c3);
+        K.relu4(dps + aRow + ((<usize>k) << 4), zps + aRow + ((<usize>k) << 4), e0, e1, e2, e3);
       }
       for (; k < inW; k++) {
+        let c = zero;
+        let e = zero;
+        for (let o = 0; o < outW; o++) {
+          const x = v128.load(W + <usize>o * aRow + ((<usize>k) << 4));
+          c = K.madd(v128.load(ds + ((<usize>o) << 4)), x, c);
+          e = K.madd(v128.load(ds + dRow + ((<usize>o) << 4)), x, e);
+        }
+        const kk = (<usize>k) << 4;
+        v128.store(dps + kk, v128.and(c, f32x4.gt(v128.load(zps + kk), zero)));
+        v128.store(dps + aRow + kk, v128.and(e, f32x4.gt(v128.load(zps + aRow + kk), zero)));
+      }
+    }
+    for (; s < n; s++) {
+      const ds = d + <usize>s * dRow;
+      const dps = dp + <usize>s * aRow;
+      const zps = zp + <usize>s * aRow;
+      for (let k = 0; k < inW; k++) {
         let c = zero;
         for (let o = 0; o < outW; o++)
           c = K.madd(v128.load(ds + ((<usize>o) << 4)), v128.load(W + <usize>o * aRow + ((<usize>k) << 4)), c);
@@ -313,6 +444,103 @@ function perLane4(t0: f64, t1: f64, t2: f64, t3: f64): v128 {
   v = f32x4.replace_lane(v, 2, <f32>t2);
   v = f32x4.replace_lane(v, 3, <f32>t3);
   return v;
+}
+
+/** SGD over [0, end) bytes: g ← g + λθ; plain, heavy-ball or Nesterov momentum (a function of its own: V8 compiles it tightly). */
+function sgdLoop(theta: usize, grad: usize, s1: usize, end: usize, vlr: v128, wdv: f32, muv: f32, nest: bool): void {
+  const wd = f32x4.splat(wdv);
+  const mu = f32x4.splat(muv);
+  if (muv === 0) {
+    for (let o: usize = 0; o < end; o += 16) {
+      const th = v128.load(theta + o);
+      const gk = f32x4.add(v128.load(grad + o), f32x4.mul(wd, th));
+      v128.store(theta + o, f32x4.sub(th, f32x4.mul(vlr, gk)));
+    }
+    return;
+  }
+  for (let o: usize = 0; o < end; o += 16) {
+    const th = v128.load(theta + o);
+    const gk = f32x4.add(v128.load(grad + o), f32x4.mul(wd, th));
+    const v = f32x4.sub(f32x4.mul(mu, v128.load(s1 + o)), f32x4.mul(vlr, gk));
+    v128.store(s1 + o, v);
+    const upd = nest ? f32x4.sub(f32x4.mul(mu, v), f32x4.mul(vlr, gk)) : v;
+    v128.store(theta + o, f32x4.add(th, upd));
+  }
+}
+
+function adamLoop(
+  theta: usize,
+  grad: usize,
+  s1: usize,
+  s2: usize,
+  end: usize,
+  c1: v128,
+  c2: v128,
+  b1: f32,
+  b2: f32,
+  eps: v128,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vb1c = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2);
+  const vb2c = f32x4.splat(1 - b2);
+  for (let o: usize = 0; o < end; o += 16) {
+    const gk = v128.load(grad + o);
+    const m = f32x4.add(f32x4.mul(vb1, v128.load(s1 + o)), f32x4.mul(vb1c, gk));
+    const v = f32x4.add(f32x4.mul(vb2, v128.load(s2 + o)), f32x4.mul(vb2c, f32x4.mul(gk, gk)));
+    v128.store(s1 + o, m);
+    v128.store(s2 + o, v);
+    const den = f32x4.add(f32x4.sqrt(f32x4.mul(v, c2)), eps);
+    v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(c1, m), den)));
+  }
+}
+
+function adagradLoop(theta: usize, grad: usize, s1: usize, end: usize, lr: f32, eps: v128): void {
+  const vlr = f32x4.splat(lr);
+  for (let o: usize = 0; o < end; o += 16) {
+    const gk = v128.load(grad + o);
+    const G = f32x4.add(v128.load(s1 + o), f32x4.mul(gk, gk));
+    v128.store(s1 + o, G);
+    const den = f32x4.add(f32x4.sqrt(G), eps);
+    v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(vlr, gk), den)));
+  }
+}
+
+function rmspropLoop(theta: usize, grad: usize, s1: usize, end: usize, lr: f32, rhov: f32, eps: v128): void {
+  const vlr = f32x4.splat(lr);
+  const rho = f32x4.splat(rhov);
+  const rhoc = f32x4.splat(1 - rhov);
+  for (let o: usize = 0; o < end; o += 16) {
+    const gk = v128.load(grad + o);
+    const s = f32x4.add(f32x4.mul(rho, v128.load(s1 + o)), f32x4.mul(rhoc, f32x4.mul(gk, gk)));
+    v128.store(s1 + o, s);
+    const den = f32x4.add(f32x4.sqrt(s), eps);
+    v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(vlr, gk), den)));
+  }
+}
+
+function adadeltaLoop(
+  theta: usize,
+  grad: usize,
+  s1: usize,
+  s2: usize,
+  end: usize,
+  lr: f32,
+  rhov: f32,
+  eps: v128,
+): void {
+  const vlr = f32x4.splat(lr);
+  const rho = f32x4.splat(rhov);
+  const rhoc = f32x4.splat(1 - rhov);
+  for (let o: usize = 0; o < end; o += 16) {
+    const gk = v128.load(grad + o);
+    const eg = f32x4.add(f32x4.mul(rho, v128.load(s1 + o)), f32x4.mul(rhoc, f32x4.mul(gk, gk)));
+    const ex = v128.load(s2 + o);
+    const dlt = f32x4.neg(f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(ex, eps)), f32x4.sqrt(f32x4.add(eg, eps))), gk));
+    v128.store(s1 + o, eg);
+    v128.store(s2 + o, f32x4.add(f32x4.mul(rho, ex), f32x4.mul(rhoc, f32x4.mul(dlt, dlt))));
+    v128.store(theta + o, f32x4.add(v128.load(theta + o), f32x4.mul(vlr, dlt)));
+  }
 }
 
 /** One optimiser step of group g (lane-wise; each lane's own step count t). */
@@ -333,22 +561,7 @@ function optStep(g: i32, theta: usize, grad: usize): void {
     const decay = <f64>K.f(F_DECAY);
     // η_t = η/(1 + decay·t), t = steps before this one
     const vlr = perLane4(lr / (1 + decay * t0), lr / (1 + decay * t1), lr / (1 + decay * t2), lr / (1 + decay * t3));
-    const wd = f32x4.splat(K.f(F_WD));
-    const mu = f32x4.splat(K.f(F_MOM));
-    const plain = K.f(F_MOM) === 0;
-    const nest = K.i(C_NESTEROV) !== 0;
-    for (let o: usize = 0; o < end; o += 16) {
-      const th = v128.load(theta + o);
-      const gk = f32x4.add(v128.load(grad + o), f32x4.mul(wd, th));
-      if (plain) {
-        v128.store(theta + o, f32x4.sub(th, f32x4.mul(vlr, gk)));
-      } else {
-        const v = f32x4.sub(f32x4.mul(mu, v128.load(s1 + o)), f32x4.mul(vlr, gk));
-        v128.store(s1 + o, v);
-        const upd = nest ? f32x4.sub(f32x4.mul(mu, v), f32x4.mul(vlr, gk)) : v;
-        v128.store(theta + o, f32x4.add(th, upd));
-      }
-    }
+    sgdLoop(theta, grad, s1, end, vlr, K.f(F_WD), K.f(F_MOM), K.i(C_NESTEROV) !== 0);
   } else if (opt === OPT_ADAM) {
     const b1 = <f64>K.f(F_B1);
     const b2 = <f64>K.f(F_B2);
@@ -365,52 +578,13 @@ function optStep(g: i32, theta: usize, grad: usize): void {
       1 / (1 - b2 ** (t2 + 1)),
       1 / (1 - b2 ** (t3 + 1)),
     );
-    const vb1 = f32x4.splat(<f32>b1);
-    const vb1c = f32x4.splat(<f32>(1 - b1));
-    const vb2 = f32x4.splat(<f32>b2);
-    const vb2c = f32x4.splat(<f32>(1 - b2));
-    for (let o: usize = 0; o < end; o += 16) {
-      const gk = v128.load(grad + o);
-      const m = f32x4.add(f32x4.mul(vb1, v128.load(s1 + o)), f32x4.mul(vb1c, gk));
-      const v = f32x4.add(f32x4.mul(vb2, v128.load(s2 + o)), f32x4.mul(vb2c, f32x4.mul(gk, gk)));
-      v128.store(s1 + o, m);
-      v128.store(s2 + o, v);
-      const den = f32x4.add(f32x4.sqrt(f32x4.mul(v, c2)), eps);
-      v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(c1, m), den)));
-    }
+    adamLoop(theta, grad, s1, s2, end, c1, c2, <f32>b1, <f32>b2, eps);
   } else if (opt === OPT_ADAGRAD) {
-    const vlr = f32x4.splat(<f32>lr);
-    for (let o: usize = 0; o < end; o += 16) {
-      const gk = v128.load(grad + o);
-      const G = f32x4.add(v128.load(s1 + o), f32x4.mul(gk, gk));
-      v128.store(s1 + o, G);
-      const den = f32x4.add(f32x4.sqrt(G), eps);
-      v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(vlr, gk), den)));
-    }
+    adagradLoop(theta, grad, s1, end, <f32>lr, eps);
   } else if (opt === OPT_RMSPROP) {
-    const vlr = f32x4.splat(<f32>lr);
-    const rho = f32x4.splat(K.f(F_RHO));
-    const rhoc = f32x4.splat(1 - K.f(F_RHO));
-    for (let o: usize = 0; o < end; o += 16) {
-      const gk = v128.load(grad + o);
-      const s = f32x4.add(f32x4.mul(rho, v128.load(s1 + o)), f32x4.mul(rhoc, f32x4.mul(gk, gk)));
-      v128.store(s1 + o, s);
-      const den = f32x4.add(f32x4.sqrt(s), eps);
-      v128.store(theta + o, f32x4.sub(v128.load(theta + o), f32x4.div(f32x4.mul(vlr, gk), den)));
-    }
+    rmspropLoop(theta, grad, s1, end, <f32>lr, K.f(F_RHO), eps);
   } else if (opt === OPT_ADADELTA) {
-    const vlr = f32x4.splat(<f32>lr);
-    const rho = f32x4.splat(K.f(F_RHO));
-    const rhoc = f32x4.splat(1 - K.f(F_RHO));
-    for (let o: usize = 0; o < end; o += 16) {
-      const gk = v128.load(grad + o);
-      const eg = f32x4.add(f32x4.mul(rho, v128.load(s1 + o)), f32x4.mul(rhoc, f32x4.mul(gk, gk)));
-      const ex = v128.load(s2 + o);
-      const dlt = f32x4.neg(f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(ex, eps)), f32x4.sqrt(f32x4.add(eg, eps))), gk));
-      v128.store(s1 + o, eg);
-      v128.store(s2 + o, f32x4.add(f32x4.mul(rho, ex), f32x4.mul(rhoc, f32x4.mul(dlt, dlt))));
-      v128.store(theta + o, f32x4.add(v128.load(theta + o), f32x4.mul(vlr, dlt)));
-    }
+    adadeltaLoop(theta, grad, s1, s2, end, <f32>lr, K.f(F_RHO), eps);
   }
   store<i32>(tp, load<i32>(tp) + 1);
   store<i32>(tp, load<i32>(tp, 4) + 1, 4);

@@ -1,4 +1,170 @@
-/** Placeholder until its issue lands (owned by the sgd work). */
-export async function benchSgd(_o: { quick: boolean }): Promise<string> {
-  return '(not built yet)';
+/**
+ * SGD throughput: runs per second to 100% training accuracy, and the
+ * GFLOP/s that implies, for the wasm lockstep trainer (each build, 1 and all
+ * threads) and the float64 js reference, beside a numpy trainer of the same
+ * nets batched over runs (`scripts/bench/numpy_sgd.py`, when python3 with
+ * numpy is present; skipped otherwise). Speed goals live here, never in
+ * unit tests.
+ *
+ * Workloads (plain SGD, η = 0.01, cross-entropy, fit checked every epoch):
+ * - the Boolean system: n = 7, 7→40→40→1, σ_w = σ_b = 1, |S| = 32, batch 8;
+ * - an MNIST subset: 784→128→128→1 (σ_w = 1.41, σ_b = 0.1), |S| = 1000, batch 32.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { booleanDataset, type FcnSpec, mnistDataset, splitBySize } from '@fsbayes/core';
+import { type Engine, type LabelledPoints, resolveConfig, sgdFmaSupport, trainSgdTable } from '@fsbayes/sgd';
+
+interface Workload {
+  name: string;
+  spec: FcnSpec;
+  train: LabelledPoints;
+  test: LabelledPoints;
+  batch: number;
+  /** Runs per timed configuration: wasm, js, numpy. */
+  runs: { wasm: number; js: number; numpy: number };
+  maxEpochs: number;
+}
+
+interface Row {
+  config: string;
+  precision: string;
+  runs: number;
+  fitted: number;
+  meanEpochs: number;
+  runsPerSecond: number;
+  gflops: number;
+}
+
+/** Flops of one epoch of one net: training steps (forward + backward) on all of S, then the fit check (a forward pass). */
+function flopsPerEpoch(spec: FcnSpec, mS: number): number {
+  const dims = [spec.inputDim, ...spec.hidden, 1];
+  let fwd = 0;
+  let back = 0;
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const mac = dims[l] * dims[l + 1];
+    fwd += 2 * mac;
+    back += 2 * mac * (l > 0 ? 2 : 1); // ∇W, and the delta of the layer below (not for the input layer)
+  }
+  return mS * (2 * fwd + back);
+}
+
+async function timeOne(w: Workload, engine: Engine, threads: number, runs: number): Promise<Omit<Row, 'config'>> {
+  const config = resolveConfig({ optimizer: 'sgd', batch: w.batch, stop: { maxEpochs: w.maxEpochs } });
+  const base = { spec: w.spec, config, train: w.train, test: w.test, seed: 1, threads, engine };
+  await trainSgdTable({ ...base, first: 1_000_000, runs: Math.min(runs, 4 * threads) }); // warm-up (V8 tiers up)
+  const r = await trainSgdTable({ ...base, runs });
+  let epochs = 0;
+  for (const [k, c] of Object.entries(r.state.epochsHistogram)) epochs += Number(k) * c;
+  return {
+    precision: engine.kind === 'js' ? 'f64' : 'f32',
+    runs,
+    fitted: r.state.fitted,
+    meanEpochs: epochs / Math.max(1, r.state.fitted),
+    runsPerSecond: runs / r.seconds,
+    gflops: (epochs * flopsPerEpoch(w.spec, w.train.m)) / r.seconds / 1e9,
+  };
+}
+
+function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
+  const file = join(dir, `${w.spec.inputDim}-${w.train.m}.bin`);
+  const buf = new Float64Array(w.train.m * (w.spec.inputDim + 1));
+  buf.set(w.train.inputs);
+  buf.set(w.train.labels, w.train.inputs.length);
+  writeFileSync(file, new Uint8Array(buf.buffer));
+  const script = fileURLToPath(new URL('../../bench/numpy_sgd.py', import.meta.url));
+  const rows: Row[] = [];
+  for (const dtype of quick ? ['f32'] : ['f32', 'f64']) {
+    const args = [script, file, `${w.spec.inputDim}`, `${w.train.m}`, w.spec.hidden.join(','), '0.01', `${w.batch}`];
+    const r = spawnSync('python3', [...args, `${w.runs.numpy}`, `${w.maxEpochs}`, dtype], {
+      encoding: 'utf8',
+      timeout: 900_000,
+    });
+    if (r.status !== 0) {
+      console.error(`numpy baseline skipped: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no python3'}`);
+      return rows;
+    }
+    const o = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    rows.push({
+      config: `numpy ${o.numpy} batched matmul, ${o.runs} nets in lockstep`,
+      precision: dtype,
+      runs: o.runs,
+      fitted: o.fitted,
+      meanEpochs: o.epochs / Math.max(1, o.fitted),
+      runsPerSecond: o.runs / o.seconds,
+      gflops: (o.epochs * flopsPerEpoch(w.spec, w.train.m)) / o.seconds / 1e9,
+    });
+  }
+  return rows;
+}
+
+const fmt = (x: number, digits = 1) =>
+  x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 10 ? 1 : digits);
+
+/** The SGD benchmark as markdown tables. */
+export async function benchSgd(o: { quick: boolean }): Promise<string> {
+  const relu = { kind: 'fcn', activation: 'relu', bias: true } as const;
+  const bool = splitBySize(booleanDataset({ n: 7 }), 32, 1);
+  const mn = mnistDataset({ trainSize: 1000, testSize: 100, seed: 1 });
+  const workloads: Workload[] = [
+    {
+      name: '7→40→40→1 on the Boolean system (|S| = 32, batch 8)',
+      spec: { ...relu, inputDim: 7, hidden: [40, 40], sigmaW: 1, sigmaB: 1 },
+      train: bool.train,
+      test: bool.test,
+      batch: 8,
+      runs: o.quick ? { wasm: 256, js: 32, numpy: 256 } : { wasm: 2048, js: 128, numpy: 2048 },
+      maxEpochs: 10_000,
+    },
+    {
+      name: '784→128→128→1 on 1,000 MNIST digits (batch 32)',
+      spec: { ...relu, inputDim: 784, hidden: [128, 128], sigmaW: 1.41, sigmaB: 0.1 },
+      train: mn.train,
+      test: mn.test,
+      batch: 32,
+      runs: o.quick ? { wasm: 8, js: 0, numpy: 8 } : { wasm: 16, js: 2, numpy: 16 },
+      maxEpochs: 2_000,
+    },
+  ];
+  const cores = availableParallelism();
+  const variants = sgdFmaSupport() ? (['fma', 'simd'] as const) : (['simd'] as const);
+  const dir = mkdtempSync(join(tmpdir(), 'fsbayes-bench-sgd-'));
+  const md: string[] = [];
+  try {
+    for (const w of workloads) {
+      const rows: Row[] = [];
+      for (const variant of variants)
+        for (const threads of variant === 'fma' ? [1, cores] : [cores]) {
+          const name = `wasm ${variant === 'fma' ? 'simd+fma' : 'simd'}, ${threads} thread${threads > 1 ? 's' : ''}`;
+          rows.push({
+            config: name,
+            ...(await timeOne(w, { kind: 'wasm', variant, groups: 8 }, threads, w.runs.wasm)),
+          });
+        }
+      if (w.runs.js > 0)
+        rows.push({
+          config: `js reference, ${cores} threads`,
+          ...(await timeOne(w, { kind: 'js' }, cores, w.runs.js)),
+        });
+      const np = w.runs.numpy > 0 ? numpyRows(w, dir, o.quick) : [];
+      rows.push(...np);
+      const npRate = (p: string) => np.find((r) => r.precision === p)?.runsPerSecond;
+      md.push(`| ${w.name} | precision | runs | fitted | mean epochs | runs/s | GFLOP/s | vs numpy |`);
+      md.push('|---|---|---:|---:|---:|---:|---:|---:|');
+      for (const r of rows) {
+        const base = npRate(r.precision) ?? npRate('f32');
+        const vs = r.config.startsWith('numpy') ? '1' : base ? `${(r.runsPerSecond / base).toFixed(2)}×` : '–';
+        md.push(
+          `| ${r.config} | ${r.precision} | ${r.runs} | ${r.fitted} | ${r.meanEpochs.toFixed(1)} | ${fmt(r.runsPerSecond, 2)} | ${fmt(r.gflops)} | ${vs} |`,
+        );
+      }
+      md.push('');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return md.join('\n');
 }
