@@ -27,11 +27,12 @@ def run(kind, widths, dtype, batch, seconds, sw=1.0, sb=1.0, screen=None):
     else:
         X = inputs(kind, rng).astype(dtype)
     y = labels(kind, X.shape[0])
-    # Screening (as the fsbayes engine does for large S): evaluate on the first `screen` points,
-    # and only the nets that fit them on all of S.
-    XT = X.T.copy() if screen is None else X[:screen].T.copy()
+    # Screening (as the fsbayes engine does for large S): evaluate on `screen` points spread evenly
+    # over S, and only the nets that fit them on all of S.
+    pick = np.arange(X.shape[0]) if screen is None else (np.arange(screen) * X.shape[0]) // screen
+    XT = X[pick].T.copy()
     XT_all = X.T.copy()
-    ys = y if screen is None else y[:screen]
+    ys = y[pick]
     dims = [X.shape[1], *widths, 1]
     nets = 0
     accepted = 0

@@ -2,8 +2,8 @@
  * The rejection sampler: nets of the seed's canonical stream, evaluated in
  * large batches, counted by their functions on E.
  *
- * - `posterior`: each chunk of nets is evaluated on S only — on its first
- *   `screen` points when S is large (`priorFunctions`, packed sign bits); a
+ * - `posterior`: each chunk of nets is evaluated on S only — on `screen`
+ *   points spread over S when S is large (`priorFunctions`, packed sign bits); a
  *   net passes iff those bits equal the labels. Only the survivors are
  *   evaluated further: their parameters are recomputed with `priorParams`
  *   (the same f64 numbers the kernel drew) and passed to the same backend's
@@ -79,8 +79,8 @@ export interface RejectionOptions {
   /** Polled at chunk boundaries; true stops the run (reason `signal`). */
   shouldStop?: () => boolean;
   /**
-   * Posterior mode: points of S (its first `screen`) on which whole chunks are
-   * evaluated; nets that fit them are evaluated on the rest of S (and on E)
+   * Posterior mode: how many points of S (spread evenly over it) whole
+   * chunks are evaluated on; nets that fit them are evaluated on the rest of S (and on E)
    * as survivors. Default: all of S when |S| ≤ 64, else 32. Only speed
    * depends on it: a net is accepted iff it fits all of S. When more than
    * 1/64 of a chunk passes the screen, the run switches to all of S.
@@ -116,8 +116,8 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
     ? { ...o.resume.state }
     : { next: o.first, drawn: 0, accepted: 0, recheckDisagreements: 0 };
   const survivorsOn = train ? new SurvivorEvaluator(backend, spec, seed, train, test) : null;
-  let screen = train ? screenSize(o.screen, train.m) : 0;
-  let evalInputs = train ? firstPoints(train, screen) : test;
+  let screen = train ? screenPoints(train, screenSize(o.screen, train.m)) : null;
+  let evalInputs = screen ? screen.points : test;
   let sWords = train ? labelWords(evalInputs.labels as Uint8Array) : null;
 
   let chunk = roundChunk(o.chunk ?? 4 * NET_BLOCK);
@@ -127,7 +127,7 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
     const on = evalInputs;
     const p = backend.priorFunctions({ spec, inputs: on.inputs, m: on.m, seed, first, count });
     p.catch(() => {}); // awaited below; never an unhandled rejection if the run stops first
-    return { first, count, bits: p, started: performance.now(), on, sWords };
+    return { first, count, bits: p, started: performance.now(), on, sWords, screened: screen?.mask ?? null };
   };
 
   let stopped: StopReason | null = null;
@@ -165,7 +165,7 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
         if (cur.on.m === (train as PointSet).m && state.accepted + passed.length >= accept) break;
       }
       if (passed.length > 0) {
-        const ev = await (survivorsOn as SurvivorEvaluator).evaluate(passed, cur.on.m);
+        const ev = await (survivorsOn as SurvivorEvaluator).evaluate(passed, cur.screened as Uint8Array);
         state.recheckDisagreements += ev.disagreements;
         for (let t = 0; t < passed.length; t++) {
           if (!ev.fits[t]) continue;
@@ -178,9 +178,10 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
         }
       }
       // A screen that lets many nets through costs more than it saves: use all of S from now on.
-      if (cur.on.m < (train as PointSet).m && passed.length * 64 > cur.count && screen !== (train as PointSet).m) {
-        screen = (train as PointSet).m;
-        evalInputs = train as PointSet;
+      const all = train as PointSet;
+      if (cur.on.m < all.m && passed.length * 64 > cur.count && screen && screen.points.m < all.m) {
+        screen = screenPoints(all, all.m);
+        evalInputs = screen.points;
         sWords = labelWords(evalInputs.labels as Uint8Array);
       }
     }
@@ -209,11 +210,24 @@ function screenSize(screen: number | undefined, mS: number): number {
   return Math.min(screen, mS);
 }
 
-/** The first k points of a point set (rows are contiguous, so these are views). */
-function firstPoints(p: PointSet, k: number): PointSet {
-  if (k === p.m) return p;
+/**
+ * k points of S spread evenly over it (indices ⌊i·m/k⌋), and a mask of them
+ * over S. Evenly spread rather than the first k: datasets are often sorted
+ * by class (MNIST is), and k points of one label are a useless screen.
+ */
+function screenPoints(p: PointSet, k: number): { points: PointSet; mask: Uint8Array } {
+  const mask = new Uint8Array(p.m);
+  if (k === p.m) return { points: p, mask: mask.fill(1) };
   const d = p.inputs.length / p.m;
-  return { inputs: p.inputs.subarray(0, k * d), m: k, labels: p.labels ? p.labels.subarray(0, k) : null };
+  const inputs = new Float64Array(k * d);
+  const labels = new Uint8Array(k);
+  for (let i = 0; i < k; i++) {
+    const j = Math.floor((i * p.m) / k);
+    mask[j] = 1;
+    inputs.set(p.inputs.subarray(j * d, (j + 1) * d), i * d);
+    labels[i] = (p.labels as Uint8Array)[j];
+  }
+  return { points: { inputs, m: k, labels }, mask };
 }
 
 function roundChunk(n: number): number {
@@ -275,13 +289,14 @@ class SurvivorEvaluator {
   }
 
   /**
-   * Evaluate nets `idx` (ascending) on S ∪ E. The first `screened` points of
-   * S were decided by the first pass: a different sign there is counted as a
-   * disagreement (the first pass decides); the rest of S decides `fits`.
+   * Evaluate nets `idx` (ascending) on S ∪ E. The points of S marked in
+   * `screened` were decided by the first pass: a different sign there is
+   * counted as a disagreement (the first pass decides); the rest of S
+   * decides `fits`.
    */
   async evaluate(
     idx: number[],
-    screened: number,
+    screened: Uint8Array,
   ): Promise<{ fits: boolean[]; functions: Uint32Array[]; disagreements: number }> {
     const params = this.params(idx);
     const m = this.mS + this.mE;
@@ -295,7 +310,7 @@ class SurvivorEvaluator {
       let disputed = false;
       for (let i = 0; i < this.mS; i++) {
         if (pre[o + i] > 0 !== (this.sLabels[i] === 1)) {
-          if (i < screened) disputed = true;
+          if (screened[i]) disputed = true;
           else ok = false;
         }
       }

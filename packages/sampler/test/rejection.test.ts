@@ -181,8 +181,14 @@ describe('the engine counts exactly the nets that fit S', () => {
     const spec5 = parseArch('fcn:8', { inputShape: [5], sigmaW: 1, sigmaB: 1 });
     const base = { backend: wasm, spec: spec5, mode: 'posterior' as const, test: points(big.test), seed: 3, first: 0 };
     const train = points(big.train);
-    // fewer than 1/64 of the nets fit the first 6 points, so the screen stays on for the whole run
-    const six = { inputs: train.inputs.subarray(0, 6 * 5), m: 6, labels: (train.labels as Uint8Array).subarray(0, 6) };
+    // fewer than 1/64 of the nets fit the 6 screened points (every other point of S), so the screen
+    // stays on for the whole run
+    const pick = [0, 2, 4, 6, 8, 10];
+    const six = {
+      inputs: Float64Array.from(pick.flatMap((j) => Array.from(train.inputs.subarray(j * 5, j * 5 + 5)))),
+      m: 6,
+      labels: Uint8Array.from(pick, (j) => (train.labels as Uint8Array)[j]),
+    };
     const pass = await rejectionSample({ ...base, train: six, count: 20_000 });
     expect(pass.state.accepted / 20_000).toBeLessThan(1 / 64);
     const screened = await rejectionSample({ ...base, train, count: 200_000, screen: 6 });
