@@ -49,7 +49,7 @@ export const SAMPLE_OPTIONS = {
   screen: {
     type: 'number',
     describe:
-      'posterior: evaluate batches on the first k points of S, survivors on the rest (default: all of S when |S| ≤ 64, else 32); changes speed only',
+      'posterior: evaluate batches on k points spread over S, survivors on the rest (default: all of S when |S| ≤ 64, else 32); changes speed only',
   },
   confidence: { type: 'number', default: 0.95, describe: 'confidence of the P(S) interval (Wilson)' },
   features: { type: 'number', default: 1, describe: 'frozen mode: independent hidden-layer draws K' },
