@@ -10,6 +10,9 @@ import { reproBound } from './bound.js';
 import type { ExperimentResult } from './common.js';
 import type { ExperimentContext } from './context.js';
 import { reproEntropy } from './entropy.js';
+import { reproLastLayer } from './lastlayer.js';
+import { reproMnist } from './mnist.js';
+import { reproOptimizers } from './optimizers.js';
 import { reproSimplicity } from './simplicity.js';
 
 export interface Experiment {
@@ -34,6 +37,21 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'simplicity',
     describe: 'P(f) against LZ complexity and the rank plot for random 7→40→40→1 nets (Valle-Pérez et al. 2019)',
     run: reproSimplicity,
+  },
+  {
+    name: 'mnist',
+    describe: 'P_SGD against P_B (EP) and the GP-EP sampler on binarised MNIST, FCN 784→128→128→1',
+    run: (ctx) => reproMnist(ctx),
+  },
+  {
+    name: 'optimizers',
+    describe: 'SGD, Adam, Adagrad, RMSprop, Adadelta, AGD and the batch-size effect against P_B on the Boolean system',
+    run: (ctx) => reproOptimizers(ctx),
+  },
+  {
+    name: 'lastlayer',
+    describe: 'whole-net random sampling vs frozen-feature (last-layer) sampling vs the NNGP posterior, by width',
+    run: (ctx) => reproLastLayer(ctx),
   },
   {
     name: 'bound',
