@@ -33,11 +33,23 @@ export function firstViolation(tg: TruncatedGaussian, x: Float64Array): number {
   return -1;
 }
 
-/** The exact HMC chain; state is the current point (must be feasible). */
+/**
+ * The exact HMC chain; state is the current point (must be feasible).
+ *
+ * Per wall hit the work is O(c) (c constraints), not O(c·d): the products
+ * F x and F v move along the same ellipse as x and v, and a reflection off
+ * wall j changes F v by a multiple of column j of the Gram matrix F Fᵀ. Both
+ * products are recomputed from x and v at the start of every trajectory,
+ * so rounding never accumulates across samples.
+ */
 export class ExactHmc {
   private readonly x: Float64Array;
   private readonly v: Float64Array;
+  private readonly fx: Float64Array;
+  private readonly fv: Float64Array;
   private readonly norms2: Float64Array;
+  /** F Fᵀ [c × c]. */
+  private readonly gram: Float64Array;
   /** Wall reflections so far. */
   bounces = 0;
   /** Trajectories run so far. */
@@ -51,15 +63,23 @@ export class ExactHmc {
   ) {
     if (start.length !== tg.d) throw new Error(`ExactHmc: start has ${start.length} coordinates, expected ${tg.d}`);
     if (firstViolation(tg, start) >= 0) throw new Error('ExactHmc: the starting point violates a constraint');
-    this.x = start.slice();
-    this.v = new Float64Array(tg.d);
+    const { d, F } = tg;
     const c = tg.g.length;
+    this.x = start.slice();
+    this.v = new Float64Array(d);
+    this.fx = new Float64Array(c);
+    this.fv = new Float64Array(c);
     this.norms2 = new Float64Array(c);
+    this.gram = new Float64Array(c * c);
     for (let j = 0; j < c; j++) {
-      let s = 0;
-      for (let k = 0; k < tg.d; k++) s += tg.F[j * tg.d + k] ** 2;
-      if (!(s > 0)) throw new Error(`ExactHmc: constraint ${j} has a zero row`);
-      this.norms2[j] = s;
+      for (let l = 0; l <= j; l++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += F[j * d + k] * F[l * d + k];
+        this.gram[j * c + l] = s;
+        this.gram[l * c + j] = s;
+      }
+      this.norms2[j] = this.gram[j * c + j];
+      if (!(this.norms2[j] > 0)) throw new Error(`ExactHmc: constraint ${j} has a zero row`);
     }
   }
 
@@ -72,9 +92,19 @@ export class ExactHmc {
   step(): Float64Array {
     const { d, F, g } = this.tg;
     const c = g.length;
-    const x = this.x;
-    const v = this.v;
+    const { x, v, fx, fv, gram } = this;
     for (let k = 0; k < d; k++) v[k] = this.rng.normal();
+    for (let j = 0; j < c; j++) {
+      let a = 0;
+      let b = 0;
+      for (let k = 0; k < d; k++) {
+        const f = F[j * d + k];
+        a += f * v[k];
+        b += f * x[k];
+      }
+      fv[j] = a;
+      fx[j] = b;
+    }
     let left = this.travel;
     let last = -1;
     for (let guard = 0; ; guard++) {
@@ -83,13 +113,8 @@ export class ExactHmc {
       let tHit = Number.POSITIVE_INFINITY;
       let jHit = -1;
       for (let j = 0; j < c; j++) {
-        let fa = 0;
-        let fb = 0;
-        for (let k = 0; k < d; k++) {
-          const f = F[j * d + k];
-          fa += f * v[k];
-          fb += f * x[k];
-        }
+        const fa = fv[j];
+        const fb = fx[j];
         const U = Math.hypot(fa, fb);
         if (!(U > Math.abs(g[j]))) continue; // this wall is never reached on the ellipse
         const phi = Math.atan2(-fa, fb);
@@ -113,12 +138,17 @@ export class ExactHmc {
         v[k] = vk * co - xk * s;
       }
       if (tHit >= left) break;
+      for (let j = 0; j < c; j++) {
+        const a = fx[j];
+        const b = fv[j];
+        fx[j] = b * s + a * co;
+        fv[j] = b * co - a * s;
+      }
       left -= tHit;
-      // Elastic reflection: v ← v − 2 (f·v / |f|²) f.
-      let fv = 0;
-      for (let k = 0; k < d; k++) fv += F[jHit * d + k] * v[k];
-      const a = (2 * fv) / this.norms2[jHit];
+      // Elastic reflection: v ← v − 2 (f·v / |f|²) f, and F v with it.
+      const a = (2 * fv[jHit]) / this.norms2[jHit];
       for (let k = 0; k < d; k++) v[k] -= a * F[jHit * d + k];
+      for (let j = 0; j < c; j++) fv[j] -= a * gram[j * c + jHit];
       last = jHit;
       this.bounces++;
     }
