@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FunctionTable } from '@fsbayes/core';
+import { poolSgdExtras } from '@fsbayes/sgd';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
@@ -82,19 +83,22 @@ describe('fsbayes sgd', () => {
     expect(strip(b)).toBe(strip(a));
   });
 
-  it('shards merge into the whole', () => {
+  it('shards merge into the whole (fsbayes merge), and their summaries pool to the whole’s', () => {
     const whole = json([...small, '--runs', '30', '--out', join(dir, 'whole.json')]);
-    const shards = ['1/2', '2/2'].map((s, i) => {
+    const files = ['1/2', '2/2'].map((s, i) => {
       const f = join(dir, `shard${i}.json`);
-      const r = json([...small, '--runs', '30', '--shard', s, '--out', f]);
-      return { r, t: FunctionTable.fromJSON(JSON.parse(readFileSync(f, 'utf8'))) };
+      json([...small, '--runs', '30', '--shard', s, '--out', f]);
+      return f;
     });
-    const fitted = shards[0].r.fitted + shards[1].r.fitted;
-    // one seed, disjoint run ranges (shards 1/2 and 2/2): core's merge wants allowOverlap for the shared seed
-    const merged = shards[0].t.merge(shards[1].t, { allowOverlap: true });
-    const w = FunctionTable.fromJSON(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')));
-    expect(fitted).toBe(whole.fitted);
-    expect(merged.entries()).toEqual(w.entries());
+    const m = json(['merge', ...files, '--out', join(dir, 'merged.json')]);
+    expect(m.total).toBe(whole.fitted);
+    const read = (f: string) => FunctionTable.fromJSON(JSON.parse(readFileSync(f, 'utf8')));
+    const w = read(join(dir, 'whole.json'));
+    expect(read(join(dir, 'merged.json')).entries()).toEqual(w.entries());
+    const shards = files.map(read);
+    expect(shards.map((t) => t.provenance?.shards)).toEqual([['seed 3 nets [0, 15)'], ['seed 3 nets [15, 30)']]);
+    const { firstRun: _f, ...wholeExtra } = (w.provenance?.extra ?? {}) as Record<string, unknown>;
+    expect(poolSgdExtras(shards.map((t) => t.provenance?.extra))).toEqual(wholeExtra);
   });
 
   it('bad values exit 1 with a line naming them', () => {

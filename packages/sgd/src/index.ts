@@ -28,4 +28,5 @@ export {
   stateMeans,
   trainSgdTable,
 } from './run.js';
+export { poolSgdExtras, type SgdExtra, sgdExtra } from './summary.js';
 export { resolveVariant, type SgdKernelVariant, sgdFmaSupport, WasmLaneTrainer, wasmUnsupported } from './wasm.js';

@@ -54,8 +54,12 @@ function flopsPerEpoch(spec: FcnSpec, mS: number): number {
 
 async function timeOne(w: Workload, engine: Engine, threads: number, runs: number): Promise<Omit<Row, 'config'>> {
   const config = resolveConfig({ optimizer: 'sgd', batch: w.batch, stop: { maxEpochs: w.maxEpochs } });
-  const base = { spec: w.spec, config, train: w.train, test: w.test, seed: 1, threads, engine };
-  await trainSgdTable({ ...base, first: 1_000_000, runs: Math.min(runs, 4 * threads) }); // warm-up (V8 tiers up)
+  // Few, long runs (MNIST): one job per thread; many short ones: the default job size.
+  const jobSize = runs < 64 ? Math.ceil(runs / threads) : undefined;
+  const base = { spec: w.spec, config, train: w.train, test: w.test, seed: 1, threads, engine, jobSize };
+  // warm-up: a few epochs of a few runs, so V8 has tiered the kernels up before the timed part
+  const warm = resolveConfig({ optimizer: 'sgd', batch: w.batch, stop: { maxEpochs: 3 } });
+  await trainSgdTable({ ...base, config: warm, first: 1_000_000, runs: 4 * threads, jobSize: 4 });
   const r = await trainSgdTable({ ...base, runs });
   let epochs = 0;
   for (const [k, c] of Object.entries(r.state.epochsHistogram)) epochs += Number(k) * c;
@@ -79,9 +83,12 @@ function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
   const rows: Row[] = [];
   for (const dtype of quick ? ['f32'] : ['f32', 'f64']) {
     const args = [script, file, `${w.spec.inputDim}`, `${w.train.m}`, w.spec.hidden.join(','), '0.01', `${w.batch}`];
+    // One BLAS thread: these products are too small for BLAS threads to help, and on a busy machine
+    // OpenBLAS's spinning threads slow numpy down several-fold.
     const r = spawnSync('python3', [...args, `${w.runs.numpy}`, `${w.maxEpochs}`, dtype], {
       encoding: 'utf8',
       timeout: 900_000,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
     });
     if (r.status !== 0) {
       console.error(`numpy baseline skipped: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no python3'}`);
@@ -89,7 +96,7 @@ function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
     }
     const o = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     rows.push({
-      config: `numpy ${o.numpy} batched matmul, ${o.runs} nets in lockstep`,
+      config: `numpy ${o.numpy} (1 BLAS thread), ${o.runs} nets in lockstep`,
       precision: dtype,
       runs: o.runs,
       fitted: o.fitted,
@@ -125,7 +132,7 @@ export async function benchSgd(o: { quick: boolean }): Promise<string> {
       train: mn.train,
       test: mn.test,
       batch: 32,
-      runs: o.quick ? { wasm: 8, js: 0, numpy: 8 } : { wasm: 16, js: 2, numpy: 16 },
+      runs: o.quick ? { wasm: 8, js: 0, numpy: 8 } : { wasm: 16, js: 0, numpy: 16 },
       maxEpochs: 2_000,
     },
   ];

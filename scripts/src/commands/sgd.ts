@@ -18,6 +18,7 @@ import {
   resolveConfig,
   resolveVariant,
   type SgdState,
+  sgdExtra,
   stateMeans,
   trainSgdTable,
   wasmUnsupported,
@@ -77,7 +78,7 @@ export const SGD_OPTIONS = {
   'max-epochs': {
     type: 'number',
     default: 10_000,
-    describe: 'epoch cap; nets that have not fitted by then are counted as not fitted',
+    describe: 'epoch cap (the authors used 20,000); nets that have not fitted by then are counted as not fitted',
   },
   shard: { type: 'string', describe: 'i/N: train only this shard’s share of the runs (merge the tables afterwards)' },
   backend: {
@@ -133,13 +134,6 @@ type Args = DataArgs &
     'stop-after'?: number;
   };
 
-/** Epoch histogram with keys in ascending numeric order (stable bytes whatever the insertion order). */
-function sortedHistogram(h: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(h).sort((a, b) => Number(a) - Number(b))) out[k] = h[k];
-  return out;
-}
-
 export const sgdCommand = {
   command: 'sgd',
   describe: 'P_SGD: train many nets (each from its prior draw) to 100% training accuracy, count their functions on E',
@@ -158,6 +152,7 @@ export const sgdCommand = {
         'Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), in float32 SIMD (wasm) or float64 (js), until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
           'agd orthogonalises the same draw (scaled by √(d_out/d_in)) and needs a bias-free net (--sigma-b 0), so its P_SGD is relative to that init. ' +
           'Runs that never fit within --max-epochs are counted (notFitted), never recorded as functions. ' +
+          'With the defaults, 7→40→40→1 on |S| = 32 (batch 8, ce) fits every run, in about 84 epochs (sgd), 31 (adam), 13 (adagrad), 29 (rmsprop), 8 (adadelta), 18 (agd, bias-free). ' +
           '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
           'Shards (--shard i/N) own disjoint run ranges of one seed; merge their tables. Same seed, same bytes.',
       ),
@@ -260,17 +255,10 @@ export const sgdCommand = {
       dataset,
       experiment,
       seeds: [a.seed],
-      ...(shard ? { shards: [`${shard.index}/${shard.count}`] } : {}),
+      // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
+      shards: [`seed ${a.seed} nets [${range.first}, ${range.first + range.count})`],
       backend: { ...backend, threads: r.threads },
-      extra: {
-        runs: state.done,
-        firstRun: range.first,
-        fitted: state.fitted,
-        notFitted: state.notFitted,
-        meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
-        epochsHistogram: sortedHistogram(state.epochsHistogram),
-        testErrorHistogram: state.testErrorHistogram,
-      },
+      extra: { ...sgdExtra(state), firstRun: range.first },
     });
     if (a.out) writeTableSync(ensureDirFor(a.out), table);
     if (a['csv-out']) writeFileAtomicSync(ensureDirFor(a['csv-out']), table.toCSV());
