@@ -28,9 +28,9 @@ function json(args: string[]) {
 
 const at = (name: string) => join(dir, name);
 const bytes = (p: string) => readFileSync(p, 'utf8');
-/** ≈ 5M nets of a small system (P(S) ≈ 1.2e-3): long enough to interrupt, short enough for CI. */
+/** ≈ 2.5M nets of a small system (P(S) ≈ 1.2e-3): long enough to interrupt, short enough for CI. */
 const SYSTEM = ['sample', '--arch', 'fcn:8', '--n', '5', '--train-size', '12', '--seed', '3'];
-const LONG = [...SYSTEM, '--accept', '4000', '--max-samples', '20000000'];
+const LONG = [...SYSTEM, '--accept', '3000', '--max-samples', '20000000'];
 
 describe('fsbayes sample', () => {
   it('reports accepted, total, logPS with its interval, distinct, out; same seed, same bytes', () => {
@@ -59,20 +59,21 @@ describe('fsbayes sample', () => {
 
   it('a run stopped by its time limit and resumed equals an uninterrupted run, byte for byte', () => {
     r = json([...LONG, '--out', run]);
-    expect(r).toMatchObject({ stopped: 'accept', accepted: 4000 });
+    expect(r).toMatchObject({ stopped: 'accept', accepted: 3000 });
     whole = bytes(run);
     rmSync(run);
     const part = run;
-    const p = json([...LONG, '--out', part, '--time-limit', '0.3']);
+    // one thread (results never depend on it) keeps the run long enough to be cut on fast machines
+    const p = json([...LONG, '--out', part, '--time-limit', '0.3', '--threads', '1']);
     expect(p.stopped).toBe('time');
-    expect(p.accepted).toBeLessThan(4000);
+    expect(p.accepted).toBeLessThan(3000);
     expect(existsSync(`${part}.ckpt`)).toBe(true);
     // without --resume an existing checkpoint is not overwritten
     const refused = cli([...LONG, '--out', part]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/run\.json\.ckpt exists: pass --resume/);
     const q = json([...LONG, '--out', part, '--resume']);
-    expect(q).toMatchObject({ stopped: 'accept', accepted: 4000, total: r.total, next: r.next });
+    expect(q).toMatchObject({ stopped: 'accept', accepted: 3000, total: r.total, next: r.next });
     expect(existsSync(`${part}.ckpt`)).toBe(false);
     expect(bytes(part)).toBe(whole);
   });
@@ -81,20 +82,18 @@ describe('fsbayes sample', () => {
     rmSync(run);
     const killed = run;
     const ckpt = `${killed}.ckpt`;
-    const child = spawn(process.execPath, [CLI, ...LONG, '--out', killed, '--checkpoint-every', '0', '--quiet'], {
-      stdio: 'ignore',
-    });
+    const args = [CLI, ...LONG, '--out', killed, '--checkpoint-every', '0', '--threads', '1', '--quiet'];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
     const exited = new Promise((res) => child.on('exit', res));
     const t0 = Date.now();
     while (!existsSync(ckpt) && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 10));
     expect(existsSync(ckpt)).toBe(true);
-    await new Promise((res) => setTimeout(res, 150));
-    child.kill('SIGKILL');
+    child.kill('SIGKILL'); // at once: a checkpoint is written after every batch
     await exited;
     expect(existsSync(killed)).toBe(false); // killed before the end
     const state = JSON.parse(bytes(ckpt)).state;
     expect(state.accepted).toBeGreaterThan(0);
-    expect(state.accepted).toBeLessThan(4000);
+    expect(state.accepted).toBeLessThan(3000);
     json([...LONG, '--out', killed, '--resume']);
     expect(bytes(killed)).toBe(whole);
   });
