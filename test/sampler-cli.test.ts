@@ -178,6 +178,25 @@ describe('fsbayes sample', () => {
     expect(r.draws[0].samples + r.draws[1].samples).toBe(300);
     const t = JSON.parse(bytes(at('frozen.json')));
     expect(t.provenance.experiment).toEqual({ kind: 'frozen-feature', features: 2 });
+    // shards split the hidden-layer draws and merge into the whole
+    const frozen = [
+      ...SYSTEM.slice(0, 1),
+      '--mode',
+      'frozen',
+      ...SYSTEM.slice(1),
+      '--accept',
+      '300',
+      '--features',
+      '2',
+    ];
+    for (const i of [1, 2]) json([...frozen, '--probe', '5000', '--shard', `${i}/2`, '--out', at(`fz${i}.json`)]);
+    const m = json(['merge', at('fz1.json'), at('fz2.json'), '--out', at('fz.json')]);
+    expect(m).toMatchObject({
+      total: 300,
+      drawn: 10_000,
+      accepted: r.draws[0].probeAccepted + r.draws[1].probeAccepted,
+    });
+    expect(JSON.parse(bytes(at('fz.json'))).functions).toEqual(t.functions);
   });
 
   it('bad input gives one clear line and exit 1', () => {

@@ -20,6 +20,10 @@
  * *uniform* average over random hidden layers of P(f | S, Φ). Sampling the
  * whole net instead weights draw Φ by P(S|Φ); the per-draw P(S|Φ) estimates
  * are reported so the two can be compared or reweighted.
+ *
+ * Draws are independent, so a run can be split over draw ranges
+ * (`firstDraw`, `drawCount`: shards that merge into the whole) and stopped
+ * or checkpointed between draws (`state.nextDraw`).
  */
 import { type ArchSpec, FunctionTable, type Provenance, priorParams, Rng, type Seed, wordsFor } from '@fsbayes/core';
 import { featureWidth, hiddenFeatures } from './features.js';
@@ -44,6 +48,29 @@ export interface FrozenOptions {
   burnIn?: number;
   provenance?: Provenance | null;
   onProgress?: (samplesDone: number) => void;
+  /** Run only draws [firstDraw, firstDraw + drawCount) of the K (a shard); default all. */
+  firstDraw?: number;
+  drawCount?: number;
+  /** Continue from a checkpoint (its state and table). */
+  resume?: { state: FrozenState; table: FunctionTable };
+  /** Called after a draw when `checkpointEveryMs` have passed since the last call. */
+  checkpointEveryMs?: number;
+  onCheckpoint?: (state: FrozenState, table: FunctionTable) => void;
+  /** Stop after the draw during which this many ms of this call have passed. */
+  timeLimitMs?: number;
+  /** Polled after each draw; true stops the run. */
+  shouldStop?: () => boolean;
+}
+
+/** Where a frozen-feature run stands: enough to continue it exactly (with the table so far). */
+export interface FrozenState {
+  /** Next hidden-layer draw to sample. */
+  nextDraw: number;
+  /** Diagnostics of the draws done. */
+  draws: FeatureDiagnostics[];
+  /** Probe acceptances and proposals so far. */
+  accepted: number;
+  proposals: number;
 }
 
 /** What happened for one hidden-layer draw. */
@@ -72,6 +99,14 @@ export interface FrozenResult {
   /** Pooled probe acceptance over the draws (equal probes per draw): the frozen-feature estimate of P(S). */
   accepted: number;
   proposals: number;
+  /** Continue from here (`resume`) when `stopped` is 'time' or 'signal'. */
+  state: FrozenState;
+  stopped: 'done' | 'time' | 'signal';
+}
+
+/** Readout samples of draw k when `samples` are split evenly over K draws (the first samples mod K get one more). */
+export function samplesOfDraw(samples: number, K: number, k: number): number {
+  return Math.floor(samples / K) + (k < samples % K ? 1 : 0);
 }
 
 export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
@@ -82,22 +117,44 @@ export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
   if (!o.train.labels || o.train.m === 0) throw new Error('the frozen-feature sampler needs a non-empty S with labels');
   const probe = o.probe ?? 100_000;
   const minRate = o.minRejectionRate ?? 0.01;
-  const table = new FunctionTable(o.test.m, o.test.labels, o.provenance ?? null);
-  const draws: FeatureDiagnostics[] = [];
-  let accepted = 0;
-  let proposals = 0;
+  const first = o.firstDraw ?? 0;
+  const count = o.drawCount ?? K - first;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > K)
+    throw new Error(`draws [${first}, ${first + count}) are not within the ${K} draws`);
+  const end = first + count;
+  const t0 = performance.now();
+  const table = o.resume?.table ?? new FunctionTable(o.test.m, o.test.labels, o.provenance ?? null);
+  if (o.resume && o.provenance !== undefined) table.provenance = o.provenance;
+  const state: FrozenState = o.resume
+    ? { ...o.resume.state, draws: [...o.resume.state.draws] }
+    : { nextDraw: first, draws: [], accepted: 0, proposals: 0 };
+  if (state.nextDraw < first || state.nextDraw > end)
+    throw new Error(`resume state (next draw ${state.nextDraw}) is outside draws [${first}, ${end})`);
   let done = 0;
-  for (let k = 0; k < K; k++) {
-    const want = Math.floor(o.samples / K) + (k < o.samples % K ? 1 : 0);
+  for (let k = first; k < state.nextDraw; k++) done += samplesOfDraw(o.samples, K, k);
+  let lastCheckpoint = performance.now();
+  let stopped: FrozenResult['stopped'] = 'done';
+  while (state.nextDraw < end) {
+    const k = state.nextDraw;
+    const want = samplesOfDraw(o.samples, K, k);
     const d = sampleDraw(o, k, want, probe, minRate, o.burnIn ?? 50, table);
-    draws.push(d);
-    accepted += d.probeAccepted;
-    proposals += d.probe;
+    state.draws.push(d);
+    state.accepted += d.probeAccepted;
+    state.proposals += d.probe;
+    state.nextDraw = k + 1;
     done += want;
     o.onProgress?.(done);
-    await new Promise((r) => setImmediate(r)); // let a progress bar draw
+    await new Promise((r) => setImmediate(r)); // let a progress bar draw and signals arrive
+    if (state.nextDraw >= end) break;
+    if (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs) stopped = 'time';
+    else if (o.shouldStop?.()) stopped = 'signal';
+    if (stopped !== 'done') break;
+    if (o.onCheckpoint && performance.now() - lastCheckpoint >= (o.checkpointEveryMs ?? 60_000)) {
+      o.onCheckpoint({ ...state, draws: [...state.draws] }, table);
+      lastCheckpoint = performance.now();
+    }
   }
-  return { table, draws, accepted, proposals };
+  return { table, draws: state.draws, accepted: state.accepted, proposals: state.proposals, state, stopped };
 }
 
 /** The readout problem of one feature draw: whitened rows for S (signed) and E. */

@@ -22,7 +22,14 @@ export interface SampleSummary {
 }
 
 export { featureWidth, hiddenFeatures } from './features.js';
-export { type FeatureDiagnostics, type FrozenOptions, type FrozenResult, frozenSample } from './frozen.js';
+export {
+  type FeatureDiagnostics,
+  type FrozenOptions,
+  type FrozenResult,
+  type FrozenState,
+  frozenSample,
+  samplesOfDraw,
+} from './frozen.js';
 export { type RateEstimate, rateEstimate, wilsonInterval } from './interval.js';
 export { concatInputs, labelWords, lastWordMask, type PointSet } from './points.js';
 export {

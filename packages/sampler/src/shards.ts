@@ -1,6 +1,7 @@
 /**
- * Shard names that say exactly which nets a table counted, e.g.
- * `seed 1 nets [0, 500000)`. Tables of one seed with disjoint ranges may be
+ * Shard names that say exactly which nets (or frozen-feature hidden-layer
+ * draws) a table counted, e.g. `seed 1 nets [0, 500000)` or
+ * `seed 1 draws [0, 25)`. Tables of one seed with disjoint ranges may be
  * merged (their nets are different nets); overlapping ranges would count a
  * net twice. `fsbayes merge` uses this to allow merging the shards of one
  * base seed while refusing real overlaps.
@@ -8,19 +9,20 @@
 import type { Seed } from '@fsbayes/core';
 
 export interface RangeShard {
+  /** Seed and unit (`1 nets`, `1 draws`): ranges overlap only within one. */
   seed: string;
   first: number;
   end: number;
 }
 
-/** The shard name of nets [first, end) of a seed. */
-export function rangeShard(seed: Seed, first: number, end: number): string {
-  return `seed ${seed} nets [${first}, ${end})`;
+/** The shard name of items [first, end) of a seed: nets (default) or frozen-feature draws. */
+export function rangeShard(seed: Seed, first: number, end: number, unit: 'nets' | 'draws' = 'nets'): string {
+  return `seed ${seed} ${unit} [${first}, ${end})`;
 }
 
 /** Parse a name made by {@link rangeShard}; null for any other shard name. */
 export function parseRangeShard(name: string): RangeShard | null {
-  const m = /^seed (.+) nets \[(\d+), (\d+)\)$/.exec(name);
+  const m = /^seed (.+ (?:nets|draws)) \[(\d+), (\d+)\)$/.exec(name);
   if (!m) return null;
   return { seed: m[1], first: Number(m[2]), end: Number(m[3]) };
 }

@@ -148,6 +148,23 @@ describe('frozenSample', () => {
     expect(tv).toBeLessThan(noise + 0.005);
   });
 
+  it('a run stopped after a draw and resumed, or split into draw ranges and merged, equals the whole', async () => {
+    const base = { spec, train, test, seed: 12, samples: 400, probe: 500, features: 4 };
+    const whole = await frozenSample(base);
+    let polls = 0;
+    const part = await frozenSample({ ...base, shouldStop: () => ++polls >= 1 });
+    expect(part.stopped).toBe('signal');
+    expect(part.state.nextDraw).toBe(1);
+    const rest = await frozenSample({ ...base, resume: { state: part.state, table: part.table } });
+    expect(rest.table.toJSON()).toEqual(whole.table.toJSON());
+    expect(rest.draws).toEqual(whole.draws);
+    const a = await frozenSample({ ...base, firstDraw: 0, drawCount: 3 });
+    const b = await frozenSample({ ...base, firstDraw: 3, drawCount: 1 });
+    a.table.merge(b.table);
+    expect(a.table.toJSON()).toEqual(whole.table.toJSON());
+    expect(a.proposals + b.proposals).toBe(whole.proposals);
+  });
+
   it('K feature draws split the samples evenly and report each draw', async () => {
     const r = await frozenSample({ spec, train, test, seed: 8, samples: 301, probe: 2000, features: 3 });
     expect(r.draws.map((d) => d.samples)).toEqual([101, 100, 100]);

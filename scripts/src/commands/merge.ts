@@ -73,13 +73,20 @@ export const mergeCommand = {
       const drawn = counts.reduce((s, x) => s + (x.drawn as number), 0);
       const accepted = counts.reduce((s, x) => s + (x.accepted as number), 0);
       pooled = { drawn, accepted };
-      if (counts.every((x) => x.mode === 'posterior')) {
+      const mode = counts[0].mode;
+      if ((mode === 'posterior' || mode === 'frozen') && counts.every((x) => x.mode === mode)) {
         const est = rateEstimate(accepted, drawn);
         pooled = { ...pooled, logPS: est.log, logPSInterval: est.logInterval };
       }
       const p = merged.provenance;
       if (p) {
-        const { pS, pSInterval, logPS, logPSInterval, next, first, stopped, stopRule, ...rest } = p.extra ?? {};
+        // Per-shard fields (ranges, stop reasons, estimates, per-draw diagnostics) stay in each shard's file.
+        const perShard = ['pS', 'pSInterval', 'logPS', 'logPSInterval', 'next', 'first', 'nextDraw', 'firstDraw'];
+        const rest = Object.fromEntries(
+          Object.entries(p.extra ?? {}).filter(
+            ([k]) => !perShard.includes(k) && !['stopped', 'stopRule', 'draws', 'methods', 'hmcSamples'].includes(k),
+          ),
+        );
         merged.provenance = { ...p, extra: { ...rest, ...pooled } };
       }
     }

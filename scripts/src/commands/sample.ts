@@ -19,7 +19,15 @@ import {
   writeCheckpoint,
   writeTableSync,
 } from '@fsbayes/core';
-import { frozenSample, type RejectionState, rangeShard, rateEstimate, rejectionSample } from '@fsbayes/sampler';
+import {
+  type FrozenState,
+  frozenSample,
+  type RejectionState,
+  rangeShard,
+  rateEstimate,
+  rejectionSample,
+  samplesOfDraw,
+} from '@fsbayes/sampler';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
@@ -52,7 +60,11 @@ export const SAMPLE_OPTIONS = {
       'posterior: evaluate batches on k points spread over S, survivors on the rest (default: all of S when |S| ≤ 64, else 32); changes speed only',
   },
   confidence: { type: 'number', default: 0.95, describe: 'confidence of the P(S) interval (Wilson)' },
-  features: { type: 'number', default: 1, describe: 'frozen mode: independent hidden-layer draws K' },
+  features: {
+    type: 'number',
+    default: 1,
+    describe: 'frozen mode: independent hidden-layer draws K (--shard splits them; samples are split evenly over them)',
+  },
   probe: {
     type: 'number',
     default: 100_000,
@@ -322,14 +334,16 @@ function progressNote(
 }
 
 async function sampleFrozen(a: Args): Promise<void> {
-  for (const flag of ['shard', 'resume', 'time-limit'] as const) {
-    if (a[flag]) throw new Error(`--${flag} is not supported with --mode frozen`);
-  }
   positiveInt(a.accept, '--accept');
   positiveInt(a.features, '--features');
   if (!(Number.isSafeInteger(a.probe) && a.probe >= 0))
     throw new Error(`--probe must be a non-negative integer, got ${a.probe}`);
+  if (a['time-limit'] !== undefined && !(a['time-limit'] > 0))
+    throw new Error(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
   const samples = a.accept ?? 1000;
+  const K = a.features;
+  // Shards split the hidden-layer draws; each draw keeps its share of the samples, so shards merge into the whole.
+  const range = a.shard ? shardRange(K, parseShard(a.shard)) : { first: 0, count: K };
   const split = loadSplit(a);
   const S = split.train;
   const E = split.test;
@@ -338,41 +352,121 @@ async function sampleFrozen(a: Args): Promise<void> {
     throw new Error('S is empty: the frozen-feature sampler conditions on S (give --train-size or --train-mask)');
   const spec = specFromArgs(a, E.shape);
   if (spec.kind !== 'fcn') throw new Error('--mode frozen runs fully connected nets only');
+  const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
+  if (a.resume && !ckptPath) throw new Error('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
   const dataset = describeSplit(split);
-  const progress = new Progress('frozen', samples, 'samples', a.quiet);
-  const t0 = performance.now();
-  const r = await frozenSample({
-    spec,
-    train: { inputs: S.inputs, m: S.m, labels: S.labels },
-    test: { inputs: E.inputs, m: E.m, labels: E.labels },
-    seed: a.seed,
-    features: a.features,
-    samples,
-    probe: a.probe,
-    onProgress: (done) => progress.update(done),
-  });
-  progress.done();
-  const seconds = (performance.now() - t0) / 1000;
-  const est = rateEstimate(r.accepted, r.proposals, a.confidence);
-  const summary = {
-    pS: est.rate,
-    pSInterval: est.interval,
-    logPS: est.log,
-    logPSInterval: est.logInterval,
-    confidence: a.confidence,
-    methods: countBy(r.draws.map((d) => d.method)),
-    hmcSamples: r.draws.reduce((s, d) => s + d.hmcSamples, 0),
-  };
-  r.table.provenance = createProvenance({
-    command: recordedCommand(process.argv.slice(2)),
+  const identity = {
+    command: 'sample',
+    mode: 'frozen',
     spec,
     dataset,
-    experiment: { kind: 'frozen-feature', features: a.features },
-    seeds: [a.seed],
-    backend: { name: 'js', precision: 'f64', threads: 1 },
-    extra: { mode: 'frozen', samples, probe: a.probe, ...summary, draws: r.draws },
-  });
-  if (a.out) writeTableSync(ensureDirFor(a.out), r.table);
+    seed: a.seed,
+    features: K,
+    samples,
+    probe: a.probe,
+    draws: [range.first, range.first + range.count],
+  };
+  let resume: { state: FrozenState; table: FunctionTable } | undefined;
+  if (ckptPath && existsSync(ckptPath)) {
+    if (!a.resume) throw new Error(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
+    const cp = readCheckpoint<FrozenState>(ckptPath, identity);
+    if (cp) {
+      resume = cp;
+      log(a, `resuming at hidden-layer draw ${cp.state.nextDraw}`);
+    }
+  } else if (a.resume) {
+    log(a, `no checkpoint at ${ckptPath}: starting fresh`);
+  }
+  const summaryOf = (st: FrozenState) => {
+    const est = rateEstimate(st.accepted, st.proposals, a.confidence);
+    return {
+      pS: est.rate,
+      pSInterval: est.interval,
+      logPS: est.log,
+      logPSInterval: est.logInterval,
+      confidence: a.confidence,
+      methods: countBy(st.draws.map((d) => d.method)),
+      hmcSamples: st.draws.reduce((s, d) => s + d.hmcSamples, 0),
+    };
+  };
+  const provenance = (st: FrozenState, stopped: string | null) =>
+    createProvenance({
+      command: recordedCommand(process.argv.slice(2)),
+      spec,
+      dataset,
+      experiment: { kind: 'frozen-feature', features: K },
+      seeds: [a.seed],
+      shards: [rangeShard(a.seed, range.first, st.nextDraw, 'draws')],
+      backend: { name: 'js', precision: 'f64', threads: 1 },
+      extra: {
+        mode: 'frozen',
+        samples,
+        probe: a.probe,
+        firstDraw: range.first,
+        nextDraw: st.nextDraw,
+        drawn: st.proposals,
+        accepted: st.accepted,
+        stopped,
+        ...summaryOf(st),
+        draws: st.draws,
+      },
+    });
+  const checkpoint = (st: FrozenState, table: FunctionTable) => {
+    if (!ckptPath) return;
+    table.provenance = provenance(st, null);
+    writeCheckpoint(ensureDirFor(ckptPath), { identity, state: st, table });
+  };
+  let done0 = 0;
+  for (let k = range.first; k < (resume?.state.nextDraw ?? range.first); k++) done0 += samplesOfDraw(samples, K, k);
+  let total = 0;
+  for (let k = range.first; k < range.first + range.count; k++) total += samplesOfDraw(samples, K, k);
+  const progress = new Progress('frozen', total - done0, 'samples', a.quiet);
+  let stopRequested = false;
+  const onSignal = () => {
+    stopRequested = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const t0 = performance.now();
+  let r: Awaited<ReturnType<typeof frozenSample>>;
+  try {
+    r = await frozenSample({
+      spec,
+      train: { inputs: S.inputs, m: S.m, labels: S.labels },
+      test: { inputs: E.inputs, m: E.m, labels: E.labels },
+      seed: a.seed,
+      features: K,
+      samples,
+      probe: a.probe,
+      firstDraw: range.first,
+      drawCount: range.count,
+      resume,
+      provenance: provenance(resume?.state ?? { nextDraw: range.first, draws: [], accepted: 0, proposals: 0 }, null),
+      checkpointEveryMs: a['checkpoint-every'] * 1000,
+      onCheckpoint: checkpoint,
+      timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
+      shouldStop: () => stopRequested,
+      onProgress: (done) => progress.update(done - done0),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  progress.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = summaryOf(r.state);
+  r.table.provenance = provenance(r.state, r.stopped);
+  const finished = r.stopped === 'done';
+  if (r.stopped !== 'signal' && a.out) writeTableSync(ensureDirFor(a.out), r.table);
+  if (finished) {
+    if (ckptPath) removeCheckpoint(ckptPath);
+  } else if (ckptPath) {
+    checkpoint(r.state, r.table);
+    log(
+      a,
+      `stopped (${r.stopped === 'time' ? 'time limit' : 'signal'}) before draw ${r.state.nextDraw}; continue with --resume`,
+    );
+  }
   const result = {
     mode: 'frozen',
     accepted: r.table.total,
@@ -381,21 +475,26 @@ async function sampleFrozen(a: Args): Promise<void> {
     distinct: r.table.distinct,
     m: r.table.m,
     trainSize: S.m,
-    features: a.features,
+    features: K,
+    firstDraw: range.first,
+    nextDraw: r.state.nextDraw,
+    stopped: r.stopped,
     seconds,
     draws: r.draws,
-    out: a.out ?? null,
+    out: r.stopped !== 'signal' && a.out ? a.out : null,
+    checkpoint: !finished && ckptPath ? ckptPath : null,
   };
   emit(
     a,
     result,
-    `${r.table.total} readout samples over ${a.features} hidden-layer draw(s) (${Object.entries(summary.methods)
+    `${r.table.total} readout samples over ${r.draws.length} hidden-layer draw(s) (${Object.entries(summary.methods)
       .map(([k, v]) => `${v}× ${k}`)
       .join(
         ', ',
-      )}); pooled P(S|Φ) ≈ ${est.rate.toExponential(3)}, log ${est.log.toFixed(3)}\n${r.table.distinct} distinct functions on ${r.table.m} points (${seconds.toFixed(1)} s)${a.out ? `\ntable written to ${a.out}` : ''}`,
+      )}); pooled P(S|Φ) ≈ ${summary.pS.toExponential(3)}, log ${summary.logPS.toFixed(3)}\n${r.table.distinct} distinct functions on ${r.table.m} points (${seconds.toFixed(1)} s)${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
     false,
   );
+  if (r.stopped === 'signal') process.exitCode = 130;
 }
 
 function countBy(xs: string[]): Record<string, number> {
