@@ -2,12 +2,12 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { emit, type OutputArgs, run } from '../cli/output.js';
-import type { Scale } from '../experiments/context.js';
+import { parseOverrides, type Scale } from '../experiments/context.js';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { closeBackends } from '../experiments/prior.js';
 import { renderExperiment } from '../experiments/render.js';
 
-type Args = OutputArgs & { name?: string; scale: string; seed: number; threads?: number };
+type Args = OutputArgs & { name?: string; scale: string; seed: number; threads?: number; set?: (string | number)[] };
 
 export const reproCommand = {
   command: 'repro <name>',
@@ -28,12 +28,22 @@ export const reproCommand = {
         },
         seed: { type: 'number', default: 1, describe: 'seed of every random choice (same seed, same numbers)' },
         threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+        set: {
+          type: 'string',
+          array: true,
+          describe:
+            'override a setting of the scale: key=value or key=v1,v2 (e.g. --set sgdRuns=5000 --set flips=0,4); summary.json lists every setting',
+        },
         out: { type: 'string', describe: 'output folder (default out/repro-<name>-<scale>)' },
         json: { type: 'boolean', default: false, describe: 'print the summary as one JSON object on stdout' },
         quiet: { type: 'boolean', default: false, describe: 'no progress or log lines on stderr' },
       })
       .example('$0 repro boolean', 'P_B by EP vs rejection sampling vs SGD on the Boolean system (small scale)')
       .example('$0 repro mnist --scale full --out runs/mnist', 'the paper-scale MNIST comparison')
+      .example(
+        '$0 repro boolean --set sgdRuns=10000 --set flips=0,4,16',
+        'the small preset with more runs and three targets',
+      )
       .epilogue(
         'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
       ),
@@ -45,6 +55,7 @@ export const reproCommand = {
     // Work in a sibling folder and swap it in at the end: a failed or killed run
     // leaves the previous results (or nothing), never a half-written folder.
     const work = `${out}.partial-${process.pid}`;
+    const overrides = parseOverrides((a.set ?? []).map(String));
     const ctx = {
       name: exp.name,
       scale: a.scale as Scale,
@@ -52,7 +63,16 @@ export const reproCommand = {
       seed: a.seed,
       quiet: a.quiet,
       threads: a.threads,
+      overrides,
     };
+    // Ctrl-C or a kill leaves no half-written folder behind.
+    const onSignal = (sig: NodeJS.Signals) => {
+      rmSync(work, { recursive: true, force: true });
+      process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was\n`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const t0 = performance.now();
     let result: Awaited<ReturnType<typeof exp.run>>;
     let files: Record<string, string>;

@@ -13,23 +13,33 @@ import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { ExperimentResult } from './common.js';
 import { compareStep } from './compare.js';
-import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
-export interface BooleanSettings {
+export type BooleanSettings = {
   flips: number[];
   sgdRuns: number;
   rejectionNets: number;
   rejectionAccept: number;
   pbLimit: number;
   bootstrap: number;
-}
+  /** Correlations over functions seen at least this often by each table. */
+  minCount: number;
+};
 
 export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
-  return byScale<BooleanSettings>(
+  return settingsFor<BooleanSettings>(
     ctx,
-    { flips: [0, 8], sgdRuns: 2000, rejectionNets: 20_000_000, rejectionAccept: 2000, pbLimit: 300, bootstrap: 100 },
+    {
+      flips: [0, 8],
+      sgdRuns: 2000,
+      rejectionNets: 20_000_000,
+      rejectionAccept: 2000,
+      pbLimit: 300,
+      bootstrap: 100,
+      minCount: 5,
+    },
     {
       flips: [0, 4, 16, 48],
       sgdRuns: 100_000,
@@ -37,6 +47,7 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
       rejectionAccept: 100_000,
       pbLimit: 5000,
       bootstrap: 200,
+      minCount: 5,
     },
   );
 }
@@ -78,9 +89,7 @@ export async function reproBoolean(
       `Target ${flips === 0 ? '0011… ' : ''}with ${flips} flipped bits: metrics`,
       sources,
       pairs,
-      {
-        bootstrap: st.bootstrap,
-      },
+      { bootstrap: st.bootstrap, minCount: st.minCount },
     );
     // Where SGD's favourite lands under P_B.
     const sgdTop = sgd.table.entries()[0];

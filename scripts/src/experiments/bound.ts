@@ -16,7 +16,7 @@ import { linePlot } from '@fsbayes/compare';
 import { mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { epPosteriorOnTest, kernelMatrix, pacBayesBound } from '@fsbayes/nngp';
 import type { ExperimentResult } from './common.js';
-import { byScale, type ExperimentContext, say, writeText } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
 
 const ARCH = 'fcn:128,128';
 const SIGMA_W = 1.41;
@@ -34,9 +34,12 @@ export function corruptLabels(labels: Uint8Array, c: number, rng: Rng): Uint8Arr
 }
 
 export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const sizes = byScale(ctx, [100, 300, 1000, 2000], [100, 300, 1000, 3000, 10000]);
-  const corruptions = byScale(ctx, [0, 0.2, 0.5], [0, 0.2, 0.5, 1]);
-  const testSize = byScale(ctx, 1000, 2000);
+  const st = settingsFor(
+    ctx,
+    { trainSize: [100, 300, 1000, 2000], corruption: [0, 0.2, 0.5], testSize: 1000 },
+    { trainSize: [100, 300, 1000, 3000, 10000], corruption: [0, 0.2, 0.5, 1], testSize: 2000 },
+  );
+  const { trainSize: sizes, corruption: corruptions, testSize } = st;
   const rows: { m: number; corruption: number; logPS: number; bound: number; gpTestError: number; seconds: number }[] =
     [];
   for (const m of sizes) {
@@ -108,7 +111,7 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
   const valid = rows.every((r) => r.bound >= r.gpTestError);
   return {
     title: 'The marginal-likelihood PAC-Bayes bound on binarised MNIST (Valle-Pérez et al. 2019)',
-    summary: { arch: ARCH, sigmaW: SIGMA_W, sigmaB: SIGMA_B, testSize, boundAboveError: valid, rows },
+    summary: { settings: st, arch: ARCH, sigmaW: SIGMA_W, sigmaB: SIGMA_B, testSize, boundAboveError: valid, rows },
     sections: [
       {
         title: 'Bound against test error',

@@ -19,6 +19,8 @@ export interface ExperimentContext {
   quiet: boolean;
   /** Worker threads for the packages (default: all cores). */
   threads?: number;
+  /** Settings that replace the scale's (`--set key=value`). */
+  overrides?: Record<string, number | number[]>;
 }
 
 /** A log line on stderr (unless quiet), prefixed with the experiment's name. */
@@ -62,4 +64,40 @@ export function writeTableFile(ctx: ExperimentContext, name: string, table: Func
 /** `small` or `full` value of a setting. */
 export function byScale<T>(ctx: ExperimentContext, small: T, full: T): T {
   return ctx.scale === 'full' ? full : small;
+}
+
+/** A setting's value: a number or a list of numbers. */
+export type SettingValue = number | number[];
+
+/**
+ * The experiment's settings at the context's scale, with `--set` overrides
+ * applied. An override must name a setting and keep its kind (number or
+ * list); errors name the bad key and list the valid ones.
+ */
+export function settingsFor<T extends Record<string, SettingValue>>(ctx: ExperimentContext, small: T, full: T): T {
+  const out: Record<string, SettingValue> = { ...(ctx.scale === 'full' ? full : small) };
+  for (const [k, v] of Object.entries(ctx.overrides ?? {})) {
+    if (!(k in out))
+      throw new Error(`unknown setting '${k}' for ${ctx.name}; settings: ${Object.keys(out).join(', ')}`);
+    const want = Array.isArray(out[k]);
+    const value = want && !Array.isArray(v) ? [v] : v;
+    if (!want && Array.isArray(value)) throw new Error(`setting '${k}' takes one number, got ${value.join(',')}`);
+    out[k] = value;
+  }
+  return out as T;
+}
+
+/** Parse `key=v` or `key=v1,v2,…` (numbers) into overrides. */
+export function parseOverrides(items: string[]): Record<string, SettingValue> {
+  const out: Record<string, SettingValue> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(item.trim());
+    if (!m) throw new Error(`--set must look like key=value or key=v1,v2 (numbers), got '${item}'`);
+    const parts = m[2].split(',').map((x) => x.trim());
+    const nums = parts.map(Number);
+    if (parts.some((x) => x === '') || nums.some((x) => !Number.isFinite(x)))
+      throw new Error(`--set ${m[1]}: values must be numbers, got '${m[2]}'`);
+    out[m[1]] = parts.length === 1 && !m[2].includes(',') ? nums[0] : nums;
+  }
+  return out;
 }

@@ -13,7 +13,7 @@
  */
 import { linePlot, type ReportFigure } from '@fsbayes/compare';
 import { chiSquareUniform, type ExperimentResult } from './common.js';
-import { byScale, type ExperimentContext, say, writeText } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
 
 const N = 7;
@@ -28,9 +28,12 @@ interface Config {
 }
 
 export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const samples = byScale(ctx, 100_000, 10_000_000);
-  const sigmaBs = byScale(ctx, [0.5, 1, 2, 5, 10], [0.1, 0.5, 1, 2, 5, 10]);
-  const depths = byScale(ctx, [1, 2, 4, 8], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const st = settingsFor(
+    ctx,
+    { samples: 100_000, sigmaB: [0.5, 1, 2, 5, 10], depth: [1, 2, 4, 8] },
+    { samples: 10_000_000, sigmaB: [0.1, 0.5, 1, 2, 5, 10], depth: [1, 2, 3, 4, 5, 6, 7, 8] },
+  );
+  const { samples, sigmaB: sigmaBs, depth: depths } = st;
   const configs: Config[] = [
     { panel: 'no-bias', label: 'perceptron, b = 0', arch: 'fcn:', sigmaW: Math.sqrt(N), sigmaB: 0 },
     ...sigmaBs.map(
@@ -101,6 +104,7 @@ export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentRe
   return {
     title: 'P(T): the low-entropy bias of random nets (Mingard et al. 2019)',
     summary: {
+      settings: st,
       samplesPerConfig: samples,
       theorem41: {
         chi2: chi.statistic,

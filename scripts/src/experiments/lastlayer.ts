@@ -11,11 +11,11 @@
 import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { type ExperimentResult, num } from './common.js';
-import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
-export interface LastLayerSettings {
+export type LastLayerSettings = {
   widths: number[];
   /** Whole-net rejection sampling only up to this width (it costs ~width² per net). */
   rejectionMaxWidth: number;
@@ -25,10 +25,10 @@ export interface LastLayerSettings {
   frozenSamples: number;
   pbLimit: number;
   bootstrap: number;
-}
+};
 
 export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
-  return byScale<LastLayerSettings>(
+  return settingsFor<LastLayerSettings>(
     ctx,
     {
       widths: [40, 160],

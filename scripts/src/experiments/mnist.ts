@@ -12,29 +12,29 @@ import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { type ExperimentResult, num } from './common.js';
 import { compareStep } from './compare.js';
-import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { pbWithProgress, systemOf } from './system.js';
 
-export interface MnistSettings {
+export type MnistSettings = {
   trainSize: number;
   testSize: number;
   sgdRuns: number;
   pbLimit: number;
   epSamples: number;
   bootstrap: number;
-}
+};
 
 export function mnistSettings(ctx: ExperimentContext): MnistSettings {
-  return byScale<MnistSettings>(
+  return settingsFor<MnistSettings>(
     ctx,
     { trainSize: 500, testSize: 20, sgdRuns: 300, pbLimit: 40, epSamples: 100_000, bootstrap: 100 },
     { trainSize: 10_000, testSize: 100, sgdRuns: 100_000, pbLimit: 2000, epSamples: 10_000_000, bootstrap: 200 },
   );
 }
 
-export async function reproMnist(ctx: ExperimentContext, settings?: Partial<MnistSettings>): Promise<ExperimentResult> {
-  const st = { ...mnistSettings(ctx), ...settings };
+export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = mnistSettings(ctx);
   const split = mnistDataset({ trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
   say(ctx, `binarised MNIST: |S| = ${st.trainSize}, |E| = ${st.testSize}; NNGP kernel on S ∪ E`);
   const sys = systemOf(`MNIST |S| = ${st.trainSize}`, split, 'fcn:128,128', 1.41, 0.1);

@@ -11,7 +11,7 @@ import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource 
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { type ExperimentResult, num } from './common.js';
-import { byScale, type ExperimentContext, say, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
 
@@ -136,13 +136,13 @@ async function family(
   return { rows: rows.map(({ out: _o, ...r }) => ({ ...r, logPS: pb.logPS })), section };
 }
 
-export async function reproOptimizers(
-  ctx: ExperimentContext,
-  settings?: { runs?: number; pbLimit?: number; bootstrap?: number },
-): Promise<ExperimentResult> {
-  const runs = settings?.runs ?? byScale(ctx, 500, 20_000);
-  const pbLimit = settings?.pbLimit ?? byScale(ctx, 300, 5000);
-  const bootstrap = settings?.bootstrap ?? byScale(ctx, 50, 200);
+export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = settingsFor(
+    ctx,
+    { runs: 500, pbLimit: 300, bootstrap: 50 },
+    { runs: 20_000, pbLimit: 5000, bootstrap: 200 },
+  );
+  const { runs, pbLimit, bootstrap } = st;
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);
   const biasFree = booleanSystem(target, 7, 32, ctx.seed, 'fcn:40,40', 1, 0);

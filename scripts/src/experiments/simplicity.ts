@@ -9,7 +9,7 @@ import { lzPlot, rankPlot } from '@fsbayes/compare';
 import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
 import { spearman } from '../cli/summary.js';
 import { type ExperimentResult, num } from './common.js';
-import { byScale, type ExperimentContext, say, writeText } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
 
 const N = 7;
@@ -80,9 +80,12 @@ export function analyse(label: string, t: FunctionTable, minCount: number): Anal
 }
 
 export async function reproSimplicity(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const samples = byScale(ctx, 1_000_000, 100_000_000);
-  const sigmaBs = byScale(ctx, [1], [1, 0]);
-  const minCount = 5;
+  const st = settingsFor(
+    ctx,
+    { samples: 1_000_000, sigmaB: [1], minCount: 5 },
+    { samples: 100_000_000, sigmaB: [1, 0], minCount: 5 },
+  );
+  const { samples, sigmaB: sigmaBs, minCount } = st;
   const results: Analysis[] = [];
   const csv = ['config,key,count,probability,lz,ones'];
   for (const [k, sb] of sigmaBs.entries()) {
@@ -116,6 +119,7 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
   return {
     title: 'Simplicity bias of random 7→40→40→1 nets (Valle-Pérez et al. 2019)',
     summary: {
+      settings: st,
       samples,
       minCount,
       results: results.map(({ lz: _l, p: _p, pAll: _a, ...rest }) => rest),
