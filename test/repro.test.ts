@@ -1,0 +1,66 @@
+/**
+ * The paper experiments end to end through the built CLI, shrunk with --set
+ * so they take seconds: the science must show qualitatively (SGD's favourite
+ * function is among the most probable under P_B, the log-log correlation of
+ * P_SGD and P_B is clearly positive; Theorem 4.1 holds), and the folder gets
+ * its report, plots and summary.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'fsbayes-repro-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function repro(name: string, sets: string[]) {
+  const out = join(dir, name);
+  const args = [CLI, 'repro', name, '--out', out, '--json', '--quiet', ...sets.flatMap((s) => ['--set', s])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return { out, summary: JSON.parse(r.stdout) };
+}
+
+describe('repro', () => {
+  it('boolean: SGD finds the functions P_B favours (small run)', () => {
+    const { out, summary } = repro('boolean', [
+      'flips=0',
+      'sgdRuns=400',
+      'rejectionNets=300000',
+      'rejectionAccept=100',
+      'pbLimit=40',
+      'bootstrap=10',
+      'minCount=2',
+    ]);
+    const t = summary.targets[0];
+    expect(t.sgd.fitted + t.sgd.notFitted).toBe(400);
+    // the most frequent SGD function is among the three most probable under P_B
+    expect(t.sgdTopRankUnderPB).toBeGreaterThanOrEqual(1);
+    expect(t.sgdTopRankUnderPB).toBeLessThanOrEqual(3);
+    const pair = t.pairs.find((p: { a: string; b: string }) => p.a === 'SGD' && p.b === 'P_B');
+    expect(pair.n).toBeGreaterThanOrEqual(5);
+    expect(pair.pearsonLog).toBeGreaterThan(0.5);
+    for (const f of ['report.md', 'report.html', 'summary.json', 't0-sgd.json', 't0-pb.json', 't0-rank.png'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('entropy: Theorem 4.1 holds and bias raises P(T = 0)', () => {
+    const { summary } = repro('entropy', ['samples=20000', 'sigmaB=1,5', 'depth=1']);
+    expect(summary.theorem41.t128Count).toBe(0);
+    expect(summary.theorem41.pValue).toBeGreaterThan(1e-4);
+    expect(summary.bias[1].pT0).toBeGreaterThan(summary.bias[0].pT0);
+  });
+
+  it('rejects an unknown setting, naming the valid ones, and writes nothing', () => {
+    const out = join(dir, 'bad');
+    const r = spawnSync(process.execPath, [CLI, 'repro', 'bound', '--out', out, '--set', 'sizes=5'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/unknown setting 'sizes' for bound; settings: trainSize, corruption, testSize/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
