@@ -5,7 +5,15 @@
  */
 import { createProvenance, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
 import { frozenSample, rateEstimate, rejectionSample } from '@fsbayes/sampler';
-import { resolveConfig, type SgdConfigInput, stateMeans, trainSgdTable } from '@fsbayes/sgd';
+import {
+  type Engine,
+  resolveConfig,
+  resolveVariant,
+  type SgdConfigInput,
+  stateMeans,
+  trainSgdTable,
+  wasmUnsupported,
+} from '@fsbayes/sgd';
 import { describeSplit } from '../cli/dataset.js';
 import { type ExperimentContext, progress, say } from './context.js';
 import { backendFor } from './prior.js';
@@ -41,6 +49,10 @@ export async function sgdRoute(
   label = 'SGD',
 ): Promise<SgdOutcome> {
   const cfg = resolveConfig(config);
+  // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
+  const engine: Engine = wasmUnsupported(sys.spec as FcnSpec, cfg)
+    ? { kind: 'js' }
+    : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
   const bar = progress(ctx, `${label}, ${sys.label}`, runs, 'runs');
   const r = await trainSgdTable({
     spec: sys.spec as FcnSpec,
@@ -50,7 +62,14 @@ export async function sgdRoute(
     seed: ctx.seed,
     runs,
     threads: ctx.threads,
-    provenance: provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, 'sgd'),
+    engine,
+    provenance: provenanceOf(
+      ctx,
+      sys,
+      { kind: 'sgd', ...cfg },
+      ctx.seed,
+      engine.kind === 'js' ? 'js f64' : `wasm ${engine.variant} f32`,
+    ),
     onProgress: (s, t) => bar.update(s.done, `${t.distinct} distinct, ${s.notFitted} not fitted`),
   });
   bar.done(`${r.table.distinct} distinct`);
