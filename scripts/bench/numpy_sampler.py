@@ -27,9 +27,15 @@ def run(kind, widths, dtype, batch, seconds, sw=1.0, sb=1.0, screen=None):
     else:
         X = inputs(kind, rng).astype(dtype)
     y = labels(kind, X.shape[0])
-    # Screening (as the fsbayes engine does for large S): evaluate on `screen` points spread evenly
-    # over S, and only the nets that fit them on all of S.
-    pick = np.arange(X.shape[0]) if screen is None else (np.arange(screen) * X.shape[0]) // screen
+    # Screening (as the fsbayes engine does for large S): evaluate on `screen` points, half of each
+    # label spread evenly within the label, and only the nets that fit them on all of S.
+    if screen is None:
+        pick = np.arange(X.shape[0])
+    else:
+        idx = [np.flatnonzero(y == l) for l in (False, True)]
+        want1 = min(len(idx[1]), max(-(-screen // 2), screen - len(idx[0])))
+        take = [screen - want1, want1]
+        pick = np.sort(np.concatenate([i[(np.arange(t) * len(i)) // t] for i, t in zip(idx, take)]))
     XT = X[pick].T.copy()
     XT_all = X.T.copy()
     ys = y[pick]

@@ -3,7 +3,7 @@
  * large batches, counted by their functions on E.
  *
  * - `posterior`: each chunk of nets is evaluated on S only — on `screen`
- *   points spread over S when S is large (`priorFunctions`, packed sign bits); a
+ *   label-balanced points of S when S is large (`priorFunctions`, packed sign bits); a
  *   net passes iff those bits equal the labels. Only the survivors are
  *   evaluated further: their parameters are recomputed with `priorParams`
  *   (the same f64 numbers the kernel drew) and passed to the same backend's
@@ -79,8 +79,8 @@ export interface RejectionOptions {
   /** Polled at chunk boundaries; true stops the run (reason `signal`). */
   shouldStop?: () => boolean;
   /**
-   * Posterior mode: how many points of S (spread evenly over it) whole
-   * chunks are evaluated on; nets that fit them are evaluated on the rest of S (and on E)
+   * Posterior mode: how many points of S (balanced between the labels,
+   * spread within each) whole chunks are evaluated on; nets that fit them are evaluated on the rest of S (and on E)
    * as survivors. Default: all of S when |S| ≤ 64, else 32. Only speed
    * depends on it: a net is accepted iff it fits all of S. When more than
    * 1/64 of a chunk passes the screen, the run switches to all of S.
@@ -211,23 +211,34 @@ function screenSize(screen: number | undefined, mS: number): number {
 }
 
 /**
- * k points of S spread evenly over it (indices ⌊i·m/k⌋), and a mask of them
- * over S. Evenly spread rather than the first k: datasets are often sorted
- * by class (MNIST is), and k points of one label are a useless screen.
+ * k points of S for the screen, and a mask of them over S: half of each
+ * label (as far as S allows), spread evenly within each label. Balanced
+ * labels reject the likeliest functions (the constants) at once; spreading
+ * within a label avoids both class-sorted data (MNIST) and periodic targets
+ * (0011… on the Boolean inputs), where a prefix or a plain stride would pick
+ * points of one label only.
  */
 function screenPoints(p: PointSet, k: number): { points: PointSet; mask: Uint8Array } {
   const mask = new Uint8Array(p.m);
   if (k === p.m) return { points: p, mask: mask.fill(1) };
+  const labels = p.labels as Uint8Array;
+  const byLabel: number[][] = [[], []];
+  for (let i = 0; i < p.m; i++) byLabel[labels[i]].push(i);
+  const want1 = Math.min(byLabel[1].length, Math.max(Math.ceil(k / 2), k - byLabel[0].length));
+  const take = [k - want1, want1];
+  for (const l of [0, 1]) {
+    const idx = byLabel[l];
+    for (let t = 0; t < take[l]; t++) mask[idx[Math.floor((t * idx.length) / take[l])]] = 1;
+  }
   const d = p.inputs.length / p.m;
   const inputs = new Float64Array(k * d);
-  const labels = new Uint8Array(k);
-  for (let i = 0; i < k; i++) {
-    const j = Math.floor((i * p.m) / k);
-    mask[j] = 1;
-    inputs.set(p.inputs.subarray(j * d, (j + 1) * d), i * d);
-    labels[i] = (p.labels as Uint8Array)[j];
+  const out = new Uint8Array(k);
+  for (let i = 0, j = 0; i < p.m; i++) {
+    if (!mask[i]) continue;
+    inputs.set(p.inputs.subarray(i * d, (i + 1) * d), j * d);
+    out[j++] = labels[i];
   }
-  return { points: { inputs, m: k, labels }, mask };
+  return { points: { inputs, m: k, labels: out }, mask };
 }
 
 function roundChunk(n: number): number {

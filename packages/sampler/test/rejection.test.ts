@@ -181,9 +181,14 @@ describe('the engine counts exactly the nets that fit S', () => {
     const spec5 = parseArch('fcn:8', { inputShape: [5], sigmaW: 1, sigmaB: 1 });
     const base = { backend: wasm, spec: spec5, mode: 'posterior' as const, test: points(big.test), seed: 3, first: 0 };
     const train = points(big.train);
-    // fewer than 1/64 of the nets fit the 6 screened points (every other point of S), so the screen
-    // stays on for the whole run
-    const pick = [0, 2, 4, 6, 8, 10];
+    // Precondition: fewer than 1/64 of the nets fit the 6 screened points (3 of each label, spread
+    // within each label), so the screen stays on for the whole run.
+    const lab = train.labels as Uint8Array;
+    const byLabel = [0, 1].map((l) => [...lab.keys()].filter((i) => lab[i] === l));
+    expect(Math.min(byLabel[0].length, byLabel[1].length)).toBeGreaterThanOrEqual(3);
+    const pick = byLabel
+      .flatMap((idx) => [0, 1, 2].map((t) => idx[Math.floor((t * idx.length) / 3)]))
+      .sort((a, z) => a - z);
     const six = {
       inputs: Float64Array.from(pick.flatMap((j) => Array.from(train.inputs.subarray(j * 5, j * 5 + 5)))),
       m: 6,
