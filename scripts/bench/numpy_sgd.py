@@ -6,9 +6,9 @@ until every net classifies all of S correctly (checked at the end of each
 epoch); fitted nets drop out of the batch. The same hyperparameters as
 `fsbayes sgd`. Optional: the bench skips it when numpy is missing.
 
-usage: numpy_sgd.py S.bin d m widths(comma) lr batch runs max_epochs dtype
+usage: numpy_sgd.py S.bin d m widths(comma) lr batch runs max_epochs dtype sigma_w sigma_b
 S.bin holds m*d float64 inputs then m float64 labels (0/1).
-Prints one JSON line: runs, fitted, epochs (sum over fitted), seconds."""
+Prints one JSON line: runs, fitted, epochs (sum over fitted), seconds (wall) and cpuSeconds."""
 import json
 import sys
 import time
@@ -17,7 +17,8 @@ import numpy as np
 
 
 def main():
-    path, d, m, widths, lr, batch, runs, max_epochs, dtype = sys.argv[1:10]
+    path, d, m, widths, lr, batch, runs, max_epochs, dtype, sw, sb = sys.argv[1:12]
+    sw, sb = float(sw), float(sb)
     d, m, batch, runs, max_epochs = int(d), int(m), int(batch), int(runs), int(max_epochs)
     lr = float(lr)
     dt = np.float32 if dtype == "f32" else np.float64
@@ -28,9 +29,10 @@ def main():
     L = len(dims) - 1
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     # weights stored transposed, [B, in, out], so the big products are plain batched BLAS calls
-    W = [(rng.standard_normal((runs, dims[l], dims[l + 1])) / np.sqrt(dims[l])).astype(dt) for l in range(L)]
-    b = [rng.standard_normal((runs, dims[l + 1])).astype(dt) for l in range(L)]
+    W = [(rng.standard_normal((runs, dims[l], dims[l + 1])) * (sw / np.sqrt(dims[l]))).astype(dt) for l in range(L)]
+    b = [(rng.standard_normal((runs, dims[l + 1])) * sb).astype(dt) for l in range(L)]
     alive = np.arange(runs)
     epochs = np.zeros(runs, dtype=np.int64)
     fitted = np.zeros(runs, dtype=bool)
@@ -74,6 +76,7 @@ def main():
         W = [w[keep] for w in W]
         b = [v[keep] for v in b]
     secs = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     print(
         json.dumps(
             {
@@ -81,6 +84,7 @@ def main():
                 "fitted": int(fitted.sum()),
                 "epochs": int(epochs[fitted].sum()),
                 "seconds": secs,
+                "cpuSeconds": cpu,
                 "precision": dtype,
                 "numpy": np.__version__,
             }

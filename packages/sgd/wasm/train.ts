@@ -606,8 +606,10 @@ export function fitMask(g: i32): i32 {
   const ys = K.p(C_YS);
   const z = K.p(C_Z + L - 1);
   let good = 15;
-  for (let from = 0; from < mS; from += cap) {
-    const n = min(cap, mS - from);
+  // Small chunks: most epochs end with every lane still misclassifying some point, found in the first rows.
+  const chunk = min(cap, 8);
+  for (let from = 0; from < mS; from += chunk) {
+    const n = min(chunk, mS - from);
     broadcastRows(K.p(C_XS), from, n);
     forward(theta, n);
     for (let s = 0; s < n; s++) {

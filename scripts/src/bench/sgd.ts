@@ -36,6 +36,8 @@ interface Row {
   fitted: number;
   meanEpochs: number;
   runsPerSecond: number;
+  /** Runs per CPU-second (all threads): robust to other load on the machine. */
+  runsPerCpuSecond: number;
   gflops: number;
 }
 
@@ -60,7 +62,9 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
   // warm-up: a few epochs of a few runs, so V8 has tiered the kernels up before the timed part
   const warm = resolveConfig({ optimizer: 'sgd', batch: w.batch, stop: { maxEpochs: 3 } });
   await trainSgdTable({ ...base, config: warm, first: 1_000_000, runs: 4 * threads, jobSize: 4 });
+  const c0 = process.cpuUsage();
   const r = await trainSgdTable({ ...base, runs });
+  const cu = process.cpuUsage(c0);
   let epochs = 0;
   for (const [k, c] of Object.entries(r.state.epochsHistogram)) epochs += Number(k) * c;
   return {
@@ -69,6 +73,7 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
     fitted: r.state.fitted,
     meanEpochs: epochs / Math.max(1, r.state.fitted),
     runsPerSecond: runs / r.seconds,
+    runsPerCpuSecond: runs / ((cu.user + cu.system) / 1e6),
     gflops: (epochs * flopsPerEpoch(w.spec, w.train.m)) / r.seconds / 1e9,
   };
 }
@@ -102,6 +107,7 @@ function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
       fitted: o.fitted,
       meanEpochs: o.epochs / Math.max(1, o.fitted),
       runsPerSecond: o.runs / o.seconds,
+      runsPerCpuSecond: o.runs / o.cpuSeconds,
       gflops: (o.epochs * flopsPerEpoch(w.spec, w.train.m)) / o.seconds / 1e9,
     });
   }
@@ -158,14 +164,18 @@ export async function benchSgd(o: { quick: boolean }): Promise<string> {
         });
       const np = w.runs.numpy > 0 ? numpyRows(w, dir, o.quick) : [];
       rows.push(...np);
-      const npRate = (p: string) => np.find((r) => r.precision === p)?.runsPerSecond;
-      md.push(`| ${w.name} | precision | runs | fitted | mean epochs | runs/s | GFLOP/s | vs numpy |`);
-      md.push('|---|---|---:|---:|---:|---:|---:|---:|');
+      // Compared with numpy at the same precision (f32 when numpy ran only f32).
+      const npRow = (p: string) => np.find((r) => r.precision === p) ?? np.find((r) => r.precision === 'f32');
+      md.push(
+        `| ${w.name} | precision | runs | fitted | mean epochs | runs/s | GFLOP/s | vs numpy | runs per CPU·s | vs numpy |`,
+      );
+      md.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of rows) {
-        const base = npRate(r.precision) ?? npRate('f32');
-        const vs = r.config.startsWith('numpy') ? '1' : base ? `${(r.runsPerSecond / base).toFixed(2)}×` : '–';
+        const n = npRow(r.precision);
+        const isNp = r.config.startsWith('numpy');
+        const vs = (a: number, b: number | undefined) => (isNp ? '1' : b ? `${(a / b).toFixed(2)}×` : '–');
         md.push(
-          `| ${r.config} | ${r.precision} | ${r.runs} | ${r.fitted} | ${r.meanEpochs.toFixed(1)} | ${fmt(r.runsPerSecond, 2)} | ${fmt(r.gflops)} | ${vs} |`,
+          `| ${r.config} | ${r.precision} | ${r.runs} | ${r.fitted} | ${r.meanEpochs.toFixed(1)} | ${fmt(r.runsPerSecond, 2)} | ${fmt(r.gflops)} | ${vs(r.runsPerSecond, n?.runsPerSecond)} | ${fmt(r.runsPerCpuSecond, 2)} | ${vs(r.runsPerCpuSecond, n?.runsPerCpuSecond)} |`,
         );
       }
       md.push('');
