@@ -118,6 +118,41 @@ describe('runs', () => {
     expect(JSON.stringify(merged.toJSON())).toBe(JSON.stringify(whole.table.toJSON()));
   });
 
+  it('a step-wise fit check finds the fit no later than the epoch-end check', () => {
+    const byEpoch = new RunTrainer(spec, resolveConfig({ params: { lr: 0.05 } }), split.train, split.test);
+    const bySteps = new RunTrainer(
+      spec,
+      resolveConfig({ params: { lr: 0.05 }, stop: { checkEvery: 1 } }),
+      split.train,
+      split.test,
+    );
+    for (let r = 0; r < 4; r++) {
+      const a = byEpoch.run(priorParams(spec, 1, r, 1), orderRng(1, r));
+      const b = bySteps.run(priorParams(spec, 1, r, 1), orderRng(1, r));
+      expect(b.fitted).toBe(true);
+      expect(b.epochs).toBeLessThanOrEqual(a.epochs);
+      expect(b.epochs * 2).toBe(Math.round(b.epochs * 2)); // |S| = 16, batch 8: 2 steps per epoch
+      const z = forwardReference(spec, bySteps.lastTheta(), 1, split.train.inputs, split.train.m);
+      z.forEach((v, i) => {
+        expect(v > 0 ? 1 : 0).toBe(split.train.labels[i]);
+      });
+    }
+  });
+
+  it('extra epochs after the fit: the wasm and js engines agree', async () => {
+    const config = resolveConfig({ params: { lr: 0.05 }, stop: { epochsAfterFit: 5 } });
+    const js = await trainSgdTable({ ...base, config, runs: 12, threads: 1 });
+    const wasm = await trainSgdTable({
+      ...base,
+      config,
+      runs: 12,
+      threads: 1,
+      engine: { kind: 'wasm', variant: 'simd', groups: 2 },
+    });
+    expect(wasm.state.fitted).toBe(js.state.fitted);
+    expect(wasm.table.entries()).toEqual(js.table.entries());
+  });
+
   it('AGD lowers the loss of a depth-4 net with no tuning', () => {
     const d7 = booleanDataset({ n: 7 });
     const s7 = splitBySize(d7, 64, 2);
