@@ -32,9 +32,9 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
   return settingsFor<BooleanSettings>(
     ctx,
     {
-      flips: [0, 8],
-      sgdRuns: 2000,
-      rejectionNets: 20_000_000,
+      flips: [0, 4],
+      sgdRuns: 5000,
+      rejectionNets: 6_000_000,
       rejectionAccept: 2000,
       pbLimit: 300,
       bootstrap: 100,
@@ -108,7 +108,7 @@ export async function reproBoolean(
         logPS: rs.logPS,
         logPSInterval: rs.logPSInterval,
         distinct: rs.table.distinct,
-        meanTestError: rs.table.meanTestError(),
+        meanTestError: rs.accepted > 0 ? rs.table.meanTestError() : null,
       },
       sgd: {
         runs: sgd.runs,
