@@ -90,7 +90,8 @@ function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
     const args = [script, file, `${w.spec.inputDim}`, `${w.train.m}`, w.spec.hidden.join(','), '0.01', `${w.batch}`];
     // One BLAS thread: these products are too small for BLAS threads to help, and on a busy machine
     // OpenBLAS's spinning threads slow numpy down several-fold.
-    const r = spawnSync('python3', [...args, `${w.runs.numpy}`, `${w.maxEpochs}`, dtype], {
+    const tail = [`${w.runs.numpy}`, `${w.maxEpochs}`, dtype, `${w.spec.sigmaW}`, `${w.spec.sigmaB}`];
+    const r = spawnSync('python3', [...args, ...tail], {
       encoding: 'utf8',
       timeout: 900_000,
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
