@@ -5,7 +5,7 @@
 import type { FcnSpec, Seed } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
-import { type SgdKernelVariant, WasmLaneTrainer } from './wasm.js';
+import { resolveVariant, type SgdKernelVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
 
 /** The results of runs [first, first+count), in run order. */
 export interface BatchResult {
@@ -79,4 +79,25 @@ export function trainBatch(
     out.bits.set(r.bits, j * words);
   }
   return out;
+}
+
+/**
+ * The engine for a spec and config: `auto` takes the float32 wasm trainer
+ * wherever it can train them, else the float64 js reference; `wasm` throws
+ * (naming why) where it cannot. `backend` is how provenance records it.
+ */
+export function chooseEngine(
+  spec: FcnSpec,
+  config: SgdConfig,
+  want: 'auto' | 'js' | 'wasm' = 'auto',
+): { engine: Engine; backend: { name: string; precision: 'f32' | 'f64' } } {
+  const why = wasmUnsupported(spec, config);
+  if (want === 'wasm' && why) throw new Error(`--backend wasm cannot train this: ${why}; use --backend js`);
+  const engine: Engine =
+    want === 'js' || why ? { kind: 'js' } : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
+  const backend =
+    engine.kind === 'js'
+      ? { name: 'js', precision: 'f64' as const }
+      : { name: engine.variant === 'fma' ? 'wasm simd+fma' : 'wasm simd', precision: 'f32' as const };
+  return { engine, backend };
 }

@@ -18,7 +18,14 @@ export interface SgdSummary {
   meanTestError: number;
   out: string | null;
 }
-export { type BatchResult, type BatchTrainer, batchTrainer, type Engine, type TrainContext } from './batch.js';
+export {
+  type BatchResult,
+  type BatchTrainer,
+  batchTrainer,
+  chooseEngine,
+  type Engine,
+  type TrainContext,
+} from './batch.js';
 export { createExecutor, type Executor, LocalExecutor, WorkerExecutor } from './pool.js';
 export {
   emptyState,

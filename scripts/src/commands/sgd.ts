@@ -11,17 +11,15 @@ import {
   writeTableSync,
 } from '@fsbayes/core';
 import {
-  type Engine,
+  chooseEngine,
   type LossName,
   OPTIMIZERS,
   type OptimizerName,
   resolveConfig,
-  resolveVariant,
   type SgdState,
   sgdExtra,
   stateMeans,
   trainSgdTable,
-  wasmUnsupported,
 } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
@@ -199,14 +197,7 @@ export const sgdCommand = {
       batch: config.batch,
       stop: config.stop,
     };
-    const why = wasmUnsupported(spec as FcnSpec, config);
-    if (a.backend === 'wasm' && why) throw new Error(`--backend wasm cannot train this: ${why}; use --backend js`);
-    const engine: Engine =
-      a.backend === 'js' || why ? { kind: 'js' } : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
-    const backend =
-      engine.kind === 'js'
-        ? { name: 'js', precision: 'f64' }
-        : { name: engine.variant === 'fma' ? 'wasm simd+fma' : 'wasm simd', precision: 'f32' };
+    const { engine, backend } = chooseEngine(spec as FcnSpec, config, a.backend as 'auto' | 'js' | 'wasm');
     const dataset = describeSplit(split);
     const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
     const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : undefined);

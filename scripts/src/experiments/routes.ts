@@ -5,21 +5,19 @@
  */
 import { createProvenance, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
 import { frozenSample, rateEstimate, rejectionSample } from '@fsbayes/sampler';
-import {
-  type Engine,
-  resolveConfig,
-  resolveVariant,
-  type SgdConfigInput,
-  stateMeans,
-  trainSgdTable,
-  wasmUnsupported,
-} from '@fsbayes/sgd';
+import { chooseEngine, resolveConfig, type SgdConfigInput, stateMeans, trainSgdTable } from '@fsbayes/sgd';
 import { describeSplit } from '../cli/dataset.js';
 import { type ExperimentContext, progress, say } from './context.js';
 import { backendFor } from './prior.js';
 import type { System } from './system.js';
 
-function provenanceOf(ctx: ExperimentContext, sys: System, experiment: unknown, seed: number, backend: string) {
+function provenanceOf(
+  ctx: ExperimentContext,
+  sys: System,
+  experiment: unknown,
+  seed: number,
+  backend: string | { name: string; precision: string },
+) {
   return createProvenance({
     command: `fsbayes repro ${ctx.name} --scale ${ctx.scale} --seed ${ctx.seed}`,
     spec: sys.spec,
@@ -50,9 +48,7 @@ export async function sgdRoute(
 ): Promise<SgdOutcome> {
   const cfg = resolveConfig(config);
   // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
-  const engine: Engine = wasmUnsupported(sys.spec as FcnSpec, cfg)
-    ? { kind: 'js' }
-    : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
+  const { engine, backend } = chooseEngine(sys.spec as FcnSpec, cfg);
   const bar = progress(ctx, `${label}, ${sys.label}`, runs, 'runs');
   const r = await trainSgdTable({
     spec: sys.spec as FcnSpec,
@@ -63,13 +59,7 @@ export async function sgdRoute(
     runs,
     threads: ctx.threads,
     engine,
-    provenance: provenanceOf(
-      ctx,
-      sys,
-      { kind: 'sgd', ...cfg },
-      ctx.seed,
-      engine.kind === 'js' ? 'js f64' : `wasm ${engine.variant} f32`,
-    ),
+    provenance: provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
     onProgress: (s, t) => bar.update(s.done, `${t.distinct} distinct, ${s.notFitted} not fitted`),
   });
   bar.done(`${r.table.distinct} distinct`);
