@@ -99,6 +99,15 @@ describe('fsbayes sgd', () => {
     expect(shards.map((t) => t.provenance?.shards)).toEqual([['seed 3 nets [0, 15)'], ['seed 3 nets [15, 30)']]);
     const { firstRun: _f, ...wholeExtra } = (w.provenance?.extra ?? {}) as Record<string, unknown>;
     expect(poolSgdExtras(shards.map((t) => t.provenance?.extra))).toEqual(wholeExtra);
+    // merge pools them too: the merged table reports the whole run's counts and histograms
+    expect(m.runs).toBe(30);
+    expect(m.fitted + m.notFitted).toBe(30);
+    const { mergedFrom, ...mergedExtra } = (read(join(dir, 'merged.json')).provenance?.extra ?? {}) as Record<
+      string,
+      unknown
+    >;
+    expect(mergedFrom).toHaveLength(2);
+    expect(mergedExtra).toEqual(wholeExtra);
   });
 
   it('bad values exit 1 with a line naming them', () => {

@@ -10,6 +10,7 @@
  */
 import { experimentIdentity, readTableSync, writeTableSync } from '@fsbayes/core';
 import { findRangeOverlap, parseRangeShard, rateEstimate } from '@fsbayes/sampler';
+import { poolSgdExtras } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
 import { emit, ensureDirFor, type OutputArgs, run } from '../cli/output.js';
@@ -88,6 +89,16 @@ export const mergeCommand = {
           ),
         );
         merged.provenance = { ...p, extra: { ...rest, ...pooled } };
+      }
+    }
+    // SGD tables: runs, fitted, notFitted and the histograms of epochs and test errors add up over shards.
+    if (counts.every((x) => typeof x.notFitted === 'number' && Array.isArray(x.testErrorHistogram))) {
+      const sgd = poolSgdExtras(counts);
+      pooled = { runs: sgd.runs, fitted: sgd.fitted, notFitted: sgd.notFitted, meanEpochs: sgd.meanEpochs };
+      const p = merged.provenance;
+      if (p) {
+        const { firstRun: _first, ...rest } = (p.extra ?? {}) as Record<string, unknown>;
+        merged.provenance = { ...p, extra: { ...rest, ...sgd } };
       }
     }
     if (a.out) writeTableSync(ensureDirFor(a.out), merged);
