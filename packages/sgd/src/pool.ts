@@ -5,10 +5,9 @@
  * Every run is computed by the same code from its own inputs, so results
  * never depend on the thread count.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Seed } from '@fsbayes/core';
+import type { Worker } from 'node:worker_threads';
+import { type Seed, startWorkers } from '@fsbayes/core';
 import {
   type BatchResult,
   type BatchTrainer,
@@ -69,32 +68,12 @@ export class WorkerExecutor implements Executor {
   }
 
   static async create(threads: number, ctx: TrainContext): Promise<WorkerExecutor> {
-    const file = sgdWorkerFile();
-    if (!existsSync(file)) throw new Error(`sgd worker not built (${file}); run \`pnpm build\``);
-    const workers: Worker[] = [];
-    try {
-      for (let t = 0; t < threads; t++) workers.push(new Worker(file));
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              const on = (m: SgdWorkerReply) => {
-                if (m.type === 'ready') {
-                  w.off('message', on);
-                  w.off('error', reject);
-                  resolve();
-                }
-              };
-              w.on('message', on);
-              w.once('error', reject);
-              w.postMessage({ type: 'init', ...ctx } satisfies SgdWorkerRequest);
-            }),
-        ),
-      );
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
-    }
+    const workers = await startWorkers(
+      sgdWorkerFile(),
+      threads,
+      { type: 'init', ...ctx } satisfies SgdWorkerRequest,
+      'sgd',
+    );
     return new WorkerExecutor(workers);
   }
 

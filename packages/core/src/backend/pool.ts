@@ -4,13 +4,13 @@
  * a "context" (net shape, inputs, precision) that is posted to a worker once,
  * before the first job of that context it receives.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FcnSpec } from '../arch/spec.js';
 import type { Seed } from '../rng/rng.js';
 import type { KernelVariant, WasmModule } from './kernels.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { startWorkers } from './workers.js';
 
 /** The compiled worker script: packages/core/dist/backend/worker.js from both src/backend and dist/backend. */
 export function workerFile(): string {
@@ -62,34 +62,12 @@ export class WasmPool {
 
   /** Start `threads` workers on a compiled kernel module; resolves when all are warmed up. */
   static async create(threads: number, module: WasmModule, variant: KernelVariant): Promise<WasmPool> {
-    const file = workerFile();
-    if (!existsSync(file)) {
-      throw new Error(`wasm worker script not built (${file}); run \`pnpm build\` (or \`npx tsc -p packages/core\`)`);
-    }
-    const workers: Worker[] = [];
-    try {
-      for (let t = 0; t < threads; t++) workers.push(new Worker(file));
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              const onMsg = (msg: WorkerReply) => {
-                if (msg.type === 'ready') {
-                  w.off('message', onMsg);
-                  w.off('error', reject);
-                  resolve();
-                }
-              };
-              w.on('message', onMsg);
-              w.once('error', reject);
-              w.postMessage({ type: 'init', module, variant } satisfies WorkerRequest);
-            }),
-        ),
-      );
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
-    }
+    const workers = await startWorkers(
+      workerFile(),
+      threads,
+      { type: 'init', module, variant } satisfies WorkerRequest,
+      'wasm',
+    );
     return new WasmPool(workers);
   }
 
