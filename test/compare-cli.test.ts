@@ -1,30 +1,12 @@
-/**
- * End-to-end tests of `fsbayes compare` (built CLI; run `pnpm build` first).
- * Tables are made by hand so the expected numbers are known exactly.
- */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionTable, writeTableSync } from '@fsbayes/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliJson, cli as runCli, tempDir } from './helpers.js';
 
-const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fsbayes-compare-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'compare', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(args: string[]) {
-  const r = cli([...args, '--json', '--quiet']);
-  expect(r.code, r.stderr).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]);
-}
+const dir = tempDir('fsbayes-compare-');
+const cli = (args: string[]) => runCli(['compare', ...args], 60_000);
+const json = (args: string[]) => cliJson(['compare', ...args], 60_000);
 
 /** A table on m = 4 points with labels 0000 (so errors = number of ones). */
 function tableFile(name: string, counts: Record<string, number>, m = 4): string {

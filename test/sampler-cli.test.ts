@@ -2,29 +2,15 @@
  * End-to-end tests of `fsbayes sample` and `fsbayes merge` (built CLI; run
  * `pnpm build` first). A small Boolean system keeps every run to a second or two.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionTable } from '@fsbayes/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CLI, cli, cliJson, tempDir } from './helpers.js';
 
-const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fsbayes-sample-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(args: string[]) {
-  const r = cli([...args, '--json', '--quiet']);
-  expect(r.code, r.stderr).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]);
-}
+const dir = tempDir('fsbayes-sample-');
+const json = cliJson;
 
 const at = (name: string) => join(dir, name);
 const bytes = (p: string) => readFileSync(p, 'utf8');

@@ -1,30 +1,12 @@
-/**
- * End-to-end tests of `fsbayes sgd` (the built CLI; run `pnpm build` first).
- */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionTable } from '@fsbayes/core';
 import { poolSgdExtras } from '@fsbayes/sgd';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cli, cliJson, tempDir } from './helpers.js';
 
-const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fsbayes-sgd-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(args: string[]) {
-  const r = cli([...args, '--json', '--quiet']);
-  expect(r.code, r.stderr).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]);
-}
+const dir = tempDir('fsbayes-sgd-cli-');
+const json = cliJson;
 
 // A small Boolean system keeps these fast: n = 5, |S| = 16, 5→12→12→1.
 const small = ['sgd', '--n', '5', '--train-size', '16', '--arch', 'fcn:12,12', '--seed', '3'];

@@ -12,7 +12,7 @@ import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { ExperimentResult } from './common.js';
-import { compareStep } from './compare.js';
+import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
@@ -93,9 +93,8 @@ export async function reproBoolean(
     );
     // Where SGD's favourite lands under P_B.
     const sgdTop = sgd.table.entries()[0];
-    const pbSorted = [...pb.functions].sort((a, b) => b.logPB - a.logPB);
-    const rankOfSgdTop = pbSorted.findIndex((f) => f.key === sgdTop.key) + 1;
-    const pbTop = pbSorted[0];
+    const rankOfSgdTop = rankUnderPb(sgd.table, pb);
+    const pbTop = Math.max(...pb.functions.map((f) => f.logPB));
     const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === 'P_B');
     const summary = {
       flips,
@@ -110,30 +109,12 @@ export async function reproBoolean(
         distinct: rs.table.distinct,
         meanTestError: rs.accepted > 0 ? rs.table.meanTestError() : null,
       },
-      sgd: {
-        runs: sgd.runs,
-        fitted: sgd.fitted,
-        notFitted: sgd.notFitted,
-        distinct: sgd.table.distinct,
-        meanEpochs: sgd.meanEpochs,
-        meanTestError: sgd.meanTestError,
-      },
+      sgd: sgdSummary(sgd),
       pb: { functions: pb.functions.length, massCovered: pb.massCovered },
       sgdTopRankUnderPB: rankOfSgdTop,
       sgdTopP: sgdTop.count / sgd.table.total,
-      pbTopP: Math.exp(pbTop.logPB),
-      pairs: cmp.comparison.pairs.map(({ a, b, n, pearsonLog, spearman, kl, js, tv, hellinger, topMassOverlap }) => ({
-        a,
-        b,
-        n,
-        pearsonLog,
-        spearman,
-        kl,
-        js,
-        tv,
-        hellinger,
-        topMassOverlap,
-      })),
+      pbTopP: Math.exp(pbTop),
+      pairs: pairSummaries(cmp.comparison),
     };
     perTarget.push(summary);
     say(

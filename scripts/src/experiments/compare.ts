@@ -21,8 +21,11 @@ import {
   scatterPlot,
   slug,
 } from '@fsbayes/compare';
+import type { FunctionTable } from '@fsbayes/core';
+import type { PbFile } from '../cli/pb.js';
 import { num } from './common.js';
 import { type ExperimentContext, writeJson, writeText } from './context.js';
+import type { SgdOutcome } from './routes.js';
 
 export interface CompareStep {
   comparison: Comparison;
@@ -150,4 +153,32 @@ export function compareStep(
     figures,
   };
   return { comparison, rows, section };
+}
+
+/** The headline metrics of every pair (no intervals), for summary.json. */
+export function pairSummaries(c: Comparison) {
+  return c.pairs.map(({ a, b, n, pearsonLog, spearman, kl, js, tv, hellinger, topMassOverlap }) => ({
+    a,
+    b,
+    n,
+    pearsonLog,
+    spearman,
+    kl,
+    js,
+    tv,
+    hellinger,
+    topMassOverlap,
+  }));
+}
+
+/** Rank (1 = most probable) under a P_B file of the table's most frequent function; 0 if P_B lacks it. */
+export function rankUnderPb(table: FunctionTable, pb: PbFile): number {
+  const top = table.entries()[0].key;
+  return [...pb.functions].sort((a, b) => b.logPB - a.logPB).findIndex((f) => f.key === top) + 1;
+}
+
+/** The SGD block of a summary. */
+export function sgdSummary(sgd: SgdOutcome) {
+  const { runs, fitted, notFitted, meanEpochs, meanTestError } = sgd;
+  return { runs, fitted, notFitted, distinct: sgd.table.distinct, meanEpochs, meanTestError };
 }

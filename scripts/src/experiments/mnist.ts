@@ -11,7 +11,7 @@ import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { type ExperimentResult, num } from './common.js';
-import { compareStep } from './compare.js';
+import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { pbWithProgress, systemOf } from './system.js';
@@ -61,29 +61,14 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
       bootstrap: st.bootstrap,
     },
   );
-  const sgdTop = sgd.table.entries()[0];
-  const pbSorted = [...pb.functions].sort((a, b) => b.logPB - a.logPB);
-  const rankOfSgdTop = pbSorted.findIndex((f) => f.key === sgdTop.key) + 1;
+  const rankOfSgdTop = rankUnderPb(sgd.table, pb);
   // Mass of the top functions: a few functions hold most of it.
   const top = (t: FunctionTable, k: number) =>
     t
       .entries()
       .slice(0, k)
       .reduce((s, e) => s + e.count, 0) / t.total;
-  const pairs = cmp.comparison.pairs.map(
-    ({ a, b, n, pearsonLog, spearman, kl, js, tv, hellinger, topMassOverlap }) => ({
-      a,
-      b,
-      n,
-      pearsonLog,
-      spearman,
-      kl,
-      js,
-      tv,
-      hellinger,
-      topMassOverlap,
-    }),
-  );
+  const pairs = pairSummaries(cmp.comparison);
   const sgdVsPb = pairs.find((p) => p.a === 'SGD' && p.b === 'P_B');
   say(
     ctx,
@@ -94,15 +79,7 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
     summary: {
       settings: st,
       logPS: pb.logPS,
-      sgd: {
-        runs: sgd.runs,
-        fitted: sgd.fitted,
-        notFitted: sgd.notFitted,
-        distinct: sgd.table.distinct,
-        meanEpochs: sgd.meanEpochs,
-        meanTestError: sgd.meanTestError,
-        top10Mass: top(sgd.table, 10),
-      },
+      sgd: { ...sgdSummary(sgd), top10Mass: top(sgd.table, 10) },
       gpEp: { samples: gp.total, distinct: gp.distinct, meanTestError: gp.meanTestError(), top10Mass: top(gp, 10) },
       pb: { functions: pb.functions.length, massCovered: pb.massCovered },
       sgdTopRankUnderPB: rankOfSgdTop,
