@@ -28,7 +28,7 @@ export type MnistSettings = {
 export function mnistSettings(ctx: ExperimentContext): MnistSettings {
   return settingsFor<MnistSettings>(
     ctx,
-    { trainSize: 500, testSize: 20, sgdRuns: 300, pbLimit: 40, epSamples: 100_000, bootstrap: 100 },
+    { trainSize: 200, testSize: 20, sgdRuns: 300, pbLimit: 40, epSamples: 100_000, bootstrap: 100 },
     { trainSize: 10_000, testSize: 100, sgdRuns: 100_000, pbLimit: 2000, epSamples: 10_000_000, bootstrap: 200 },
   );
 }
