@@ -41,6 +41,7 @@ async function family(
   n: number,
   pbLimit: number,
   bootstrap: number,
+  minCount: number,
   tag: string,
 ): Promise<{ rows: Record<string, unknown>[]; section: ReportSection }> {
   const results = [];
@@ -59,7 +60,7 @@ async function family(
   writeJson(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
   const rows = results.map(({ run, out }) => {
-    const c = compareSources([tableSource(run.name, out.table), pbSrc], { bootstrap, seed: ctx.seed });
+    const c = compareSources([tableSource(run.name, out.table), pbSrc], { bootstrap, seed: ctx.seed, minCount });
     const p = c.pairs[0];
     say(
       ctx,
@@ -98,7 +99,7 @@ async function family(
   });
   const section: ReportSection = {
     title: `${sys.label}: every optimiser against P_B (log P(S) = ${pb.logPS.toFixed(3)} by EP)`,
-    text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). Correlations over functions seen ≥ 5 times (n).`,
+    text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). Correlations over functions seen ≥ ${minCount} times (n).`,
     tables: [
       {
         columns: [
@@ -139,14 +140,23 @@ async function family(
 export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
   const st = settingsFor(
     ctx,
-    { runs: 500, pbLimit: 300, bootstrap: 50 },
-    { runs: 20_000, pbLimit: 5000, bootstrap: 200 },
+    { runs: 2000, pbLimit: 300, bootstrap: 50, minCount: 3 },
+    { runs: 20_000, pbLimit: 5000, bootstrap: 200, minCount: 5 },
   );
-  const { runs, pbLimit, bootstrap } = st;
+  const { runs, pbLimit, bootstrap, minCount } = st;
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);
   const biasFree = booleanSystem(target, 7, 32, ctx.seed, 'fcn:40,40', 1, 0);
-  const a = await family(ctx, { ...withBias, label: 'σ_b = 1' }, WITH_BIAS, runs, pbLimit, bootstrap, 'bias-');
+  const a = await family(
+    ctx,
+    { ...withBias, label: 'σ_b = 1' },
+    WITH_BIAS,
+    runs,
+    pbLimit,
+    bootstrap,
+    minCount,
+    'bias-',
+  );
   const b = await family(
     ctx,
     { ...biasFree, label: 'No bias (σ_b = 0)' },
@@ -154,6 +164,7 @@ export async function reproOptimizers(ctx: ExperimentContext): Promise<Experimen
     runs,
     pbLimit,
     bootstrap,
+    minCount,
     'nobias-',
   );
   return {
