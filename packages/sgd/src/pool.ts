@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { type Seed, startWorkers } from '@fsbayes/core';
+import { type Seed, startWorkers, WorkerJobs } from '@fsbayes/core';
 import {
   type BatchResult,
   type BatchTrainer,
@@ -42,7 +42,7 @@ export class LocalExecutor implements Executor {
 }
 
 interface Pending {
-  msg: Extract<SgdWorkerRequest, { type: 'job' }>;
+  msg: Omit<Extract<SgdWorkerRequest, { type: 'job' }>, 'id'>;
   resolve: (r: BatchResult) => void;
   reject: (e: Error) => void;
 }
@@ -50,19 +50,15 @@ interface Pending {
 /** A pool of training workers, all on one training context. */
 export class WorkerExecutor implements Executor {
   private readonly idle: Worker[];
-  private readonly queue: Pending[] = [];
-  private readonly running = new Map<number, { w: Worker; job: Pending }>();
-  private nextId = 1;
-  private failure: Error | undefined;
-  private closed = false;
+  private readonly jobs = new WorkerJobs<Pending, Worker, BatchResult>('sgd pool', 'sgd worker');
 
   private constructor(private readonly workers: Worker[]) {
     this.idle = [...workers];
     for (const w of workers) {
-      w.on('message', (m: SgdWorkerReply) => this.onMessage(w, m));
-      w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      w.on('message', (m: SgdWorkerReply) => this.onMessage(m));
+      w.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new Error(String(e))));
       w.on('exit', (code) => {
-        if (!this.closed) this.fail(new Error(`sgd worker exited with code ${code}`));
+        if (!this.jobs.closed) this.jobs.fail(new Error(`sgd worker exited with code ${code}`));
       });
     }
   }
@@ -82,45 +78,30 @@ export class WorkerExecutor implements Executor {
   }
 
   run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
-    if (this.closed) return Promise.reject(new Error('sgd pool is closed'));
-    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ msg: { type: 'job', id: this.nextId++, seed, first, count, theta }, resolve, reject });
-      this.pump();
+      if (this.jobs.submit({ msg: { type: 'job', seed, first, count, theta }, resolve, reject })) this.pump();
     });
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.idle.length > 0 && this.jobs.queue.length > 0) {
       const w = this.idle.pop() as Worker;
-      const job = this.queue.shift() as Pending;
-      this.running.set(job.msg.id, { w, job });
-      w.postMessage(job.msg, [job.msg.theta.buffer as ArrayBuffer]);
+      const job = this.jobs.queue.shift() as Pending;
+      const id = this.jobs.start(w, job);
+      w.postMessage({ ...job.msg, id } satisfies SgdWorkerRequest, [job.msg.theta.buffer as ArrayBuffer]);
     }
   }
 
-  private onMessage(w: Worker, m: SgdWorkerReply): void {
+  private onMessage(m: SgdWorkerReply): void {
     if (m.type === 'ready') return;
-    const r = this.running.get(m.id);
-    if (!r) return;
-    this.running.delete(m.id);
+    const w = this.jobs.finish(m);
+    if (!w) return;
     this.idle.push(w);
-    if (m.type === 'done') r.job.resolve(m.result);
-    else r.job.reject(new Error(`sgd worker: ${m.message}`));
     this.pump();
   }
 
-  private fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    for (const { job } of this.running.values()) job.reject(e);
-    this.running.clear();
-    for (const job of this.queue.splice(0)) job.reject(e);
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.jobs.close()) return;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

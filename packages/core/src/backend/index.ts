@@ -26,7 +26,7 @@ export { fmaSupport, type KernelVariant, NET_BLOCK } from './kernels.js';
 export { netNormals, priorParams } from './prior.js';
 export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm.js';
-export { startWorkers } from './workers.js';
+export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './workers.js';
 
 export interface BackendOptions {
   /** Worker threads (wasm; default `os.availableParallelism()`), passed on to gpu. */

@@ -10,7 +10,7 @@ import type { FcnSpec } from '../arch/spec.js';
 import type { Seed } from '../rng/rng.js';
 import type { KernelVariant, WasmModule } from './kernels.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
-import { startWorkers } from './workers.js';
+import { startWorkers, WorkerJobs } from './workers.js';
 
 /** The compiled worker script: packages/core/dist/backend/worker.js from both src/backend and dist/backend. */
 export function workerFile(): string {
@@ -43,19 +43,15 @@ interface Pending {
 
 export class WasmPool {
   private readonly slots: Slot[];
-  private readonly queue: Pending[] = [];
-  private readonly running = new Map<number, { slot: Slot; job: Pending }>();
-  private nextId = 1;
-  private closed = false;
-  private failure: Error | undefined;
+  private readonly jobs = new WorkerJobs<Pending, Slot, Uint32Array | Float64Array>('wasm backend', 'wasm worker');
 
   private constructor(workers: Worker[]) {
     this.slots = workers.map((worker) => ({ worker, ctx: undefined, busy: false }));
     for (const slot of this.slots) {
-      slot.worker.on('message', (msg: WorkerReply) => this.onMessage(slot, msg));
-      slot.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      slot.worker.on('message', (msg: WorkerReply) => this.onMessage(msg));
+      slot.worker.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new Error(String(e))));
       slot.worker.on('exit', (code) => {
-        if (!this.closed) this.fail(new Error(`wasm worker exited with code ${code}`));
+        if (!this.jobs.closed) this.jobs.fail(new Error(`wasm worker exited with code ${code}`));
       });
     }
   }
@@ -76,62 +72,43 @@ export class WasmPool {
   }
 
   run(ctx: PoolContext, task: PoolTask): Promise<Uint32Array | Float64Array> {
-    if (this.closed) return Promise.reject(new Error('wasm backend is closed'));
-    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ ctx, task, resolve, reject });
-      this.pump();
+      if (this.jobs.submit({ ctx, task, resolve, reject })) this.pump();
     });
   }
 
   private pump(): void {
+    const queue = this.jobs.queue;
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
+      if (queue.length === 0) return;
       if (slot.busy) continue;
       // Prefer a job whose context this worker already holds.
-      let qi = this.queue.findIndex((j) => j.ctx === slot.ctx);
+      let qi = queue.findIndex((j) => j.ctx === slot.ctx);
       if (qi < 0) qi = 0;
-      const job = this.queue.splice(qi, 1)[0];
+      const job = queue.splice(qi, 1)[0];
       if (slot.ctx !== job.ctx) {
         const { spec, m, precision, inputs } = job.ctx;
         slot.worker.postMessage({ type: 'ctx', spec, m, precision, inputs } satisfies WorkerRequest);
         slot.ctx = job.ctx;
       }
-      const id = this.nextId++;
+      const id = this.jobs.start(slot, job);
       slot.busy = true;
-      this.running.set(id, { slot, job });
       // Forward parameters are per-job copies: hand their buffer over instead of cloning it.
       const transfer = job.task.type === 'forward' ? [job.task.params.buffer as ArrayBuffer] : [];
       slot.worker.postMessage({ ...job.task, id } satisfies WorkerRequest, transfer);
     }
   }
 
-  private onMessage(slot: Slot, msg: WorkerReply): void {
+  private onMessage(msg: WorkerReply): void {
     if (msg.type === 'ready') return;
-    const r = this.running.get(msg.id);
-    if (!r) return;
-    this.running.delete(msg.id);
+    const slot = this.jobs.finish(msg);
+    if (!slot) return;
     slot.busy = false;
-    if (msg.type === 'done') r.job.resolve(msg.result);
-    else r.job.reject(new Error(`wasm worker: ${msg.message}`));
     this.pump();
   }
 
-  private fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    for (const { job } of this.running.values()) job.reject(e);
-    this.running.clear();
-    for (const job of this.queue.splice(0)) job.reject(e);
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const e = new Error('wasm backend closed');
-    for (const { job } of this.running.values()) job.reject(e);
-    this.running.clear();
-    for (const job of this.queue.splice(0)) job.reject(e);
+    if (!this.jobs.close()) return;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

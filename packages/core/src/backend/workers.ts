@@ -39,3 +39,80 @@ export async function startWorkers(file: string, threads: number, init: unknown,
   }
   return workers;
 }
+
+/** A job waiting for, or running on, a worker. */
+export interface WorkerJob<R> {
+  resolve: (r: R) => void;
+  reject: (e: Error) => void;
+}
+
+/** What a worker answers to a job. */
+export type WorkerJobReply<R> =
+  | { type: 'done'; id: number; result: R }
+  | { type: 'error'; id: number; message: string };
+
+/**
+ * The bookkeeping both worker pools share: the queue, the running jobs by id
+ * and the worker each runs on, a first failure that rejects everything, and
+ * closing. Scheduling (which job goes to which idle worker) stays with the pool.
+ */
+export class WorkerJobs<J extends WorkerJob<R>, W, R> {
+  readonly queue: J[] = [];
+  private readonly running = new Map<number, { worker: W; job: J }>();
+  private nextId = 1;
+  /** The first failure; every later job is refused with it. */
+  failure: Error | undefined;
+  closed = false;
+
+  /** `what` names the pool in errors ('wasm backend'), `worker` its workers ('wasm worker'). */
+  constructor(
+    private readonly what: string,
+    private readonly worker: string,
+  ) {}
+
+  /** Queue a job unless the pool failed or closed. */
+  submit(job: J): boolean {
+    if (this.closed) job.reject(new Error(`${this.what} is closed`));
+    else if (this.failure) job.reject(this.failure);
+    else {
+      this.queue.push(job);
+      return true;
+    }
+    return false;
+  }
+
+  /** Record `job` as running on `worker`; returns its id for the message. */
+  start(worker: W, job: J): number {
+    const id = this.nextId++;
+    this.running.set(id, { worker, job });
+    return id;
+  }
+
+  /** Settle the job a reply answers; returns the worker it ran on (now free), or undefined for a stale reply. */
+  finish(reply: WorkerJobReply<R>): W | undefined {
+    const r = this.running.get(reply.id);
+    if (!r) return undefined;
+    this.running.delete(reply.id);
+    if (reply.type === 'done') r.job.resolve(reply.result);
+    else r.job.reject(new Error(`${this.worker}: ${reply.message}`));
+    return r.worker;
+  }
+
+  /** Reject every queued and running job with `e` (the first failure sticks). */
+  fail(e: Error): void {
+    this.failure ??= e;
+    for (const { job } of this.running.values()) job.reject(e);
+    this.running.clear();
+    for (const job of this.queue.splice(0)) job.reject(e);
+  }
+
+  /** Mark closed and reject whatever is left. */
+  close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    const failure = this.failure;
+    this.fail(new Error(`${this.what} closed`));
+    this.failure = failure;
+    return true;
+  }
+}
