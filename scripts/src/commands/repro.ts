@@ -1,13 +1,21 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalJson, writeFileAtomicSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { emit, type OutputArgs, run } from '../cli/output.js';
-import { parseOverrides, type Scale } from '../experiments/context.js';
+import { hasStages, parseOverrides, type Scale } from '../experiments/context.js';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { closeBackends } from '../experiments/prior.js';
 import { renderExperiment } from '../experiments/render.js';
 
-type Args = OutputArgs & { name?: string; scale: string; seed: number; threads?: number; set?: (string | number)[] };
+type Args = OutputArgs & {
+  resume: boolean;
+  name?: string;
+  scale: string;
+  seed: number;
+  threads?: number;
+  set?: (string | number)[];
+};
 
 export const reproCommand = {
   command: 'repro <name>',
@@ -28,6 +36,12 @@ export const reproCommand = {
         },
         seed: { type: 'number', default: 1, describe: 'seed of every random choice (same seed, same numbers)' },
         threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+        resume: {
+          type: 'boolean',
+          default: false,
+          describe:
+            'continue an interrupted run from the finished steps kept in <out>.partial (same experiment, scale, seed and --set)',
+        },
         set: {
           type: 'string',
           array: true,
@@ -53,9 +67,19 @@ export const reproCommand = {
     if (!Number.isSafeInteger(a.seed)) throw new Error(`--seed must be an integer, got ${a.seed}`);
     const out = a.out ?? `out/repro-${exp.name}-${a.scale}`;
     // Work in a sibling folder and swap it in at the end: a failed or killed run
-    // leaves the previous results (or nothing), never a half-written folder.
-    const work = `${out}.partial-${process.pid}`;
+    // never leaves a half-written `out`. The work folder keeps each finished step
+    // (`stages/`), so `--resume` continues an interrupted run.
+    const work = `${out}.partial`;
     const overrides = parseOverrides((a.set ?? []).map(String));
+    const identity = canonicalJson({ experiment: exp.name, scale: a.scale, seed: a.seed, overrides });
+    const idFile = join(work, 'run.json');
+    if (existsSync(work)) {
+      if (!a.resume)
+        throw new Error(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
+      const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
+      if (saved !== identity)
+        throw new Error(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
+    }
     const ctx = {
       name: exp.name,
       scale: a.scale as Scale,
@@ -64,11 +88,16 @@ export const reproCommand = {
       quiet: a.quiet,
       threads: a.threads,
       overrides,
+      resume: a.resume,
     };
-    // Ctrl-C or a kill leaves no half-written folder behind.
+    // Keep the work folder only if some step finished (there is something to resume).
+    const cleanUp = () => {
+      if (!hasStages(work)) rmSync(work, { recursive: true, force: true });
+    };
     const onSignal = (sig: NodeJS.Signals) => {
-      rmSync(work, { recursive: true, force: true });
-      process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was\n`);
+      cleanUp();
+      const again = existsSync(work) ? `; finished steps are kept in ${work}: rerun with --resume to continue` : '';
+      process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was${again}\n`);
       process.exit(sig === 'SIGINT' ? 130 : 143);
     };
     process.once('SIGINT', onSignal);
@@ -78,12 +107,15 @@ export const reproCommand = {
     let files: Record<string, string>;
     try {
       mkdirSync(work, { recursive: true });
+      writeFileAtomicSync(idFile, identity);
       result = await exp.run(ctx);
       files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
+      rmSync(join(work, 'stages'), { recursive: true, force: true });
+      rmSync(idFile, { force: true });
       rmSync(out, { recursive: true, force: true });
       renameSync(work, out);
     } catch (e) {
-      rmSync(work, { recursive: true, force: true });
+      cleanUp();
       throw e;
     } finally {
       await closeBackends();

@@ -13,7 +13,7 @@ import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { ExperimentResult } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
@@ -64,14 +64,24 @@ export async function reproBoolean(
     const sys = booleanSystem(target, 7, 32, ctx.seed);
     const tag = `t${flips}-`;
     say(ctx, `target with ${flips} flips: ${sys.targetHex} (LZ ${sys.lz.toFixed(1)})`);
-    const sgd = await sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' });
+    const sgd = await stage(
+      ctx,
+      `${tag}sgd`,
+      () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' }),
+      ['table'],
+    );
     writeTableFile(ctx, `${tag}sgd.json`, sgd.table);
-    const rs = await rejectionRoute(ctx, sys, st.rejectionNets, st.rejectionAccept);
+    const rs = await stage(
+      ctx,
+      `${tag}rejection`,
+      () => rejectionRoute(ctx, sys, st.rejectionNets, st.rejectionAccept),
+      ['table'],
+    );
     writeTableFile(ctx, `${tag}rejection.json`, rs.table);
     // P_B by EP for the functions either route found, most frequent first.
     const union = new FunctionTable(sys.nE, sys.test.labels);
     for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
-    const pb = pbWithProgress(ctx, sys, union, st.pbLimit);
+    const pb = await stage(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
     writeJson(ctx, `${tag}pb.json`, pb);
     const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));

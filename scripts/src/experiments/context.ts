@@ -3,9 +3,9 @@
  * atomic writers. Experiments are thin: they call the packages and write
  * tables, plots and one report into `out`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
+import { FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
 import { Progress } from '../cli/progress.js';
 
 export type Scale = 'small' | 'full';
@@ -21,6 +21,8 @@ export interface ExperimentContext {
   threads?: number;
   /** Settings that replace the scale's (`--set key=value`). */
   overrides?: Record<string, number | number[]>;
+  /** Reuse the finished steps of an interrupted run in `out` (see {@link stage}). */
+  resume?: boolean;
 }
 
 /** A log line on stderr (unless quiet), prefixed with the experiment's name. */
@@ -100,4 +102,41 @@ export function parseOverrides(items: string[]): Record<string, SettingValue> {
     out[m[1]] = parts.length === 1 && !m[2].includes(',') ? nums[0] : nums;
   }
   return out;
+}
+
+/**
+ * A resumable step of an experiment. Its result is kept in the work folder
+ * (`stages/<key>.json`, written atomically) as soon as it is done; with
+ * `--resume` a finished step is read back instead of recomputed, so a
+ * killed full-scale run loses at most the step it was in. `tables` names the
+ * fields that hold FunctionTables (stored as their JSON).
+ */
+export async function stage<T extends object>(
+  ctx: ExperimentContext,
+  key: string,
+  compute: () => Promise<T> | T,
+  tables: (keyof T & string)[] = [],
+): Promise<T> {
+  const file = join(ctx.out, 'stages', `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
+  if (ctx.resume && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    for (const t of tables) saved[t] = FunctionTable.fromJSON(saved[t]);
+    say(ctx, `resumed: ${key}`);
+    return saved as T;
+  }
+  const value = await compute();
+  const plain: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const t of tables) plain[t] = (value[t] as FunctionTable).toJSON();
+  mkdirSync(join(ctx.out, 'stages'), { recursive: true });
+  writeFileAtomicSync(file, JSON.stringify(plain));
+  return value;
+}
+
+/** Whether any step has finished in the work folder (then it is worth keeping for --resume). */
+export function hasStages(dir: string): boolean {
+  try {
+    return readdirSync(join(dir, 'stages')).length > 0;
+  } catch {
+    return false;
+  }
 }

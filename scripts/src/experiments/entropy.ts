@@ -13,7 +13,7 @@
  */
 import { linePlot, type ReportFigure } from '@fsbayes/compare';
 import { chiSquareUniform, type ExperimentResult } from './common.js';
-import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
 
 const N = 7;
@@ -58,7 +58,12 @@ export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentRe
   const rows: { config: Config; p: Float64Array; distinct: number }[] = [];
   for (const [k, c] of configs.entries()) {
     const spec = booleanSpec(c.arch, N, c.sigmaW, c.sigmaB);
-    const table = await booleanPriorTable(ctx, c.label, spec, N, samples, ctx.seed + k);
+    const { table } = await stage(
+      ctx,
+      `prior-${k}`,
+      async () => ({ table: await booleanPriorTable(ctx, c.label, spec, N, samples, ctx.seed + k) }),
+      ['table'],
+    );
     rows.push({ config: c, p: tDistribution(table), distinct: table.distinct });
   }
   const csv = ['panel,config,t,probability'];

@@ -11,7 +11,7 @@
 import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { type ExperimentResult, num } from './common.js';
-import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
@@ -69,12 +69,22 @@ export async function reproLastLayer(
     const sys = booleanSystem(target, 7, 32, ctx.seed, `fcn:${w},${w}`);
     const mine: typeof tables = [];
     if (w <= st.rejectionMaxWidth) {
-      const rs = await rejectionRoute(ctx, { ...sys, label: `width ${w}` }, st.rejectionNets, st.rejectionAccept);
+      const rs = await stage(
+        ctx,
+        `w${w}-rejection`,
+        () => rejectionRoute(ctx, { ...sys, label: `width ${w}` }, st.rejectionNets, st.rejectionAccept),
+        ['table'],
+      );
       writeTableFile(ctx, `w${w}-rejection.json`, rs.table);
       if (rs.accepted > 0)
         mine.push({ name: `whole net, width ${w}`, width: w, kind: 'whole net', table: rs.table, logPS: rs.logPS });
     }
-    const fr = await frozenRoute(ctx, { ...sys, label: `width ${w}` }, st.features, st.frozenSamples);
+    const fr = await stage(
+      ctx,
+      `w${w}-frozen`,
+      () => frozenRoute(ctx, { ...sys, label: `width ${w}` }, st.features, st.frozenSamples),
+      ['table'],
+    );
     writeTableFile(ctx, `w${w}-frozen.json`, fr.table);
     mine.push({ name: `last layer, width ${w}`, width: w, kind: 'last layer', table: fr.table, logPS: fr.logPS });
     // The NNGP does not depend on the width: one P_B, over the functions every width found.
@@ -82,7 +92,7 @@ export async function reproLastLayer(
     for (const t of [...tables, ...mine]) for (const e of t.table.entries()) union.add(e.key, e.count);
     tables.push(...mine);
     if (w === st.widths[st.widths.length - 1]) {
-      const pb = pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit);
+      const pb = await stage(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
       writeJson(ctx, 'pb.json', pb);
       logPS = pb.logPS;
       pbByWidth[w] = pb;

@@ -12,7 +12,7 @@ import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { type ExperimentResult, num } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { pbWithProgress, systemOf } from './system.js';
 
@@ -38,14 +38,19 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
   const split = mnistDataset({ trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
   say(ctx, `binarised MNIST: |S| = ${st.trainSize}, |E| = ${st.testSize}; NNGP kernel on S ∪ E`);
   const sys = systemOf(`MNIST |S| = ${st.trainSize}`, split, 'fcn:128,128', 1.41, 0.1);
-  const sgd = await sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' });
+  const sgd = await stage(
+    ctx,
+    'sgd',
+    () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' }),
+    ['table'],
+  );
   writeTableFile(ctx, 'sgd.json', sgd.table);
   // The GP-EP sampler: functions drawn from the EP posterior predictive on E.
   const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, { seed: ctx.seed });
   const gp = new FunctionTable(sys.nE, sys.test.labels);
   for (const f of ep.functions) gp.add(packBits(f));
   writeTableFile(ctx, 'gp-ep-samples.json', gp);
-  const pb = pbWithProgress(ctx, sys, sgd.table, st.pbLimit);
+  const pb = await stage(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
   writeJson(ctx, 'pb.json', pb);
   const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb), tableSource('GP-EP samples', gp)];
   const cmp = compareStep(

@@ -11,7 +11,7 @@ import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource 
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { type ExperimentResult, num } from './common.js';
-import { type ExperimentContext, say, settingsFor, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
 
@@ -46,7 +46,9 @@ async function family(
 ): Promise<{ rows: Record<string, unknown>[]; section: ReportSection }> {
   const results = [];
   for (const r of runs) {
-    const out = await sgdRoute(ctx, sys, n, { loss: 'ce', ...r.config }, r.name);
+    const out = await stage(ctx, `${tag}${r.name}`, () => sgdRoute(ctx, sys, n, { loss: 'ce', ...r.config }, r.name), [
+      'table',
+    ]);
     writeTableFile(
       ctx,
       `${tag}${r.config.optimizer}-b${r.config.batch}${r.config.params?.lr ? `-lr${r.config.params.lr}` : ''}.json`,
@@ -56,7 +58,7 @@ async function family(
   }
   const union = new FunctionTable(sys.nE, sys.test.labels);
   for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
-  const pb = pbWithProgress(ctx, sys, union, pbLimit);
+  const pb = await stage(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
   writeJson(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
   const rows = results.map(({ run, out }) => {

@@ -9,7 +9,7 @@ import { lzPlot, rankPlot } from '@fsbayes/compare';
 import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
 import { spearman } from '../cli/summary.js';
 import { type ExperimentResult, num } from './common.js';
-import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
 
 const N = 7;
@@ -91,7 +91,12 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
   for (const [k, sb] of sigmaBs.entries()) {
     const label = `7→40→40→1 ReLU, σ_w = 1, σ_b = ${sb}`;
     const spec = booleanSpec('fcn:40,40', N, 1, sb);
-    const t = await booleanPriorTable(ctx, label, spec, N, samples, ctx.seed + k);
+    const { table: t } = await stage(
+      ctx,
+      `prior-${k}`,
+      async () => ({ table: await booleanPriorTable(ctx, label, spec, N, samples, ctx.seed + k) }),
+      ['table'],
+    );
     const a = analyse(label, t, minCount);
     results.push(a);
     for (const [i, e] of t.entries().entries()) {
