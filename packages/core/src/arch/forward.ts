@@ -14,6 +14,7 @@ import {
 export function activationFn(a: Activation): (x: number) => number {
   switch (a) {
     case 'relu':
+      // biome-ignore lint/complexity/useMathMinMax: as the kernels do, NaN maps to 0 here (Math.max would keep NaN)
       return (x) => (x > 0 ? x : 0);
     case 'erf':
       return erf;
