@@ -37,7 +37,8 @@ export interface CompareReportOptions {
 /** "0.912 [0.88, 0.94]": a value with its interval. */
 export function withInterval(v: number | null, ci: Interval | null | undefined): string {
   const s = formatNumber(v);
-  if (!ci || ci.finite === 0) return s;
+  // No estimate, no interval: resamples of a statistic undefined on the data say nothing about it.
+  if (!ci || ci.finite === 0 || v === null || !Number.isFinite(v)) return s;
   return `${s} [${formatNumber(ci.lo)}, ${formatNumber(ci.hi)}]`;
 }
 
