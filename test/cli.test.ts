@@ -1,30 +1,15 @@
 /**
  * End-to-end tests of the built `fsbayes` CLI (run `pnpm build` first; `pnpm test` does).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionTable, lzComplexity } from '@fsbayes/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CLI, cli, cliJson, tempDir } from './helpers.js';
 
-const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fsbayes-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** --json must print exactly one JSON object on stdout and nothing else. */
-function json(args: string[]) {
-  const r = cli([...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]);
-}
+const dir = tempDir('fsbayes-cli-');
+const json = cliJson;
 
 describe('fsbayes CLI', () => {
   it('lz --json gives lz, ones and length (independent LZ values from the literature)', () => {

@@ -4,22 +4,13 @@
  * PAC-Bayes worked example, and P_B summing to one over all functions on E.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CLI, cliJson, tempDir } from './helpers.js';
 
-const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fsbayes-nngp-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function json(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', timeout: 300_000 });
-  expect(r.status, r.stderr).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]);
-}
+const dir = tempDir('fsbayes-nngp-');
+const json = (args: string[]) => cliJson(args, 300_000);
 
 describe('nngp commands', () => {
   it('--device gpu either computes the kernel or says why there is no GPU (exit 1), never falls back silently', () => {

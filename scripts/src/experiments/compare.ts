@@ -182,3 +182,28 @@ export function sgdSummary(sgd: SgdOutcome) {
   const { runs, fitted, notFitted, meanEpochs, meanTestError } = sgd;
   return { runs, fitted, notFitted, distinct: sgd.table.distinct, meanEpochs, meanTestError };
 }
+
+/** Scatter of each table's P against P_B, for the functions the P_B file lists (one series per table). */
+export function tablesVsPb(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  pb: PbFile,
+  tables: { name: string; table: FunctionTable }[],
+) {
+  const pbOf = new Map(pb.functions.map((f) => [f.key, Math.exp(f.logPB)]));
+  return scatterPlot({
+    title,
+    x: { label: xLabel, log: true },
+    y: { label: yLabel, log: true },
+    diagonal: true,
+    series: tables.map((t) => ({
+      name: t.name,
+      radius: 2.5,
+      points: t.table
+        .entries()
+        .filter((e) => pbOf.has(e.key))
+        .map((e): [number, number] => [pbOf.get(e.key) as number, e.count / t.table.total]),
+    })),
+  });
+}

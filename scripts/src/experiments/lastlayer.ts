@@ -8,9 +8,10 @@
  * over hidden layers the frozen-feature posterior is a mixture, not the
  * whole-net posterior: this measures how far apart they are at each width.
  */
-import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource } from '@fsbayes/compare';
+import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { type ExperimentResult, num } from './common.js';
+import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
@@ -100,7 +101,6 @@ export async function reproLastLayer(
   }
   const pb = Object.values(pbByWidth)[0];
   const pbSrc = pbSource('P_B', pb);
-  const pbOf = new Map(pb.functions.map((f) => [f.key, Math.exp(f.logPB)]));
   for (const t of tables) {
     const c = compareSources([tableSource(t.name, t.table), pbSrc], { bootstrap: st.bootstrap, seed: ctx.seed });
     const p = c.pairs[0];
@@ -137,20 +137,13 @@ export async function reproLastLayer(
   }
   figures.push({
     name: 'vs-pb',
-    figure: scatterPlot({
-      title: 'Whole-net and last-layer sampling against the NNGP posterior',
-      x: { label: 'P_B (NNGP, EP)', log: true },
-      y: { label: 'P (sampler)', log: true },
-      diagonal: true,
-      series: tables.map((t) => ({
-        name: t.name,
-        radius: 2.5,
-        points: t.table
-          .entries()
-          .filter((e) => pbOf.has(e.key))
-          .map((e): [number, number] => [pbOf.get(e.key) as number, e.count / t.table.total]),
-      })),
-    }),
+    figure: tablesVsPb(
+      'Whole-net and last-layer sampling against the NNGP posterior',
+      'P_B (NNGP, EP)',
+      'P (sampler)',
+      pb,
+      tables,
+    ),
   });
   // Whole net against last layer at the same width.
   const pairsSameWidth = [];

@@ -7,10 +7,11 @@
  * orthogonal initialisation, so it runs on the bias-free system (σ_b = 0)
  * beside SGD there, each compared with that system's P_B.
  */
-import { compareSources, pbSource, type ReportSection, scatterPlot, tableSource } from '@fsbayes/compare';
+import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { type ExperimentResult, num } from './common.js';
+import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
@@ -84,21 +85,13 @@ async function family(
       out,
     };
   });
-  const pbOf = new Map(pb.functions.map((f) => [f.key, Math.exp(f.logPB)]));
-  const figure = scatterPlot({
-    title: 'P_OPT against P_B',
-    x: { label: 'P_B (EP)', log: true },
-    y: { label: 'P_OPT', log: true },
-    diagonal: true,
-    series: results.map(({ run, out }) => ({
-      name: run.name,
-      radius: 2.5,
-      points: out.table
-        .entries()
-        .filter((e) => pbOf.has(e.key))
-        .map((e): [number, number] => [pbOf.get(e.key) as number, e.count / out.table.total]),
-    })),
-  });
+  const figure = tablesVsPb(
+    'P_OPT against P_B',
+    'P_B (EP)',
+    'P_OPT',
+    pb,
+    results.map(({ run, out }) => ({ name: run.name, table: out.table })),
+  );
   const section: ReportSection = {
     title: `${sys.label}: every optimiser against P_B (log P(S) = ${pb.logPS.toFixed(3)} by EP)`,
     text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). Correlations over functions seen ≥ ${minCount} times (n).`,
