@@ -83,29 +83,41 @@ console.log(JSON.stringify({ same: G.every((v, i) => v === H[i]), info: linalgIn
 });
 
 describe('linalg engine failures', () => {
-  it('abandons a job whose threads trap instead of hanging, and stays usable', async () => {
+  // Before the engine waited for every thread to leave an abandoned job, and
+  // before an abort moved the barrier's generation on, this sequence hung the
+  // pool (a thread slept through the abort) or failed the next good job (a
+  // straggler raised ABORT in it) in most of a few dozen rounds.
+  it('abandons jobs whose threads trap instead of hanging, and stays usable (12 rounds)', async () => {
     const { LinalgEngine, OP } = await import('../src/linalg/engine.js');
     const { gramPlan, runPlan } = await import('../src/linalg/ops.js');
-    const e = new LinalgEngine('auto');
-    try {
-      e.startPool(2);
-      const bad = 0xfffff000; // beyond the memory: every thread's packing traps
-      const job = { op: OP.kernel, args: [bad, 64, 64, 0, 64, bad, 0, 0, 0, 0, 0, 0, 0, bad, bad] };
-      expect(() => e.runSync(job, 3)).toThrow();
-      await expect(
-        e.runAsync(
-          3,
-          () => job,
-          () => 0,
-        ),
-      ).rejects.toThrow(/worker thread failed/);
-      const X = new Float64Array(200 * 30).map((_, i) => Math.sin(i));
-      const G = runPlan(e, gramPlan(e, X, 200, undefined, 200, 30), 3);
-      let s = 0;
-      for (let k = 0; k < 30; k++) s += X[5 * 30 + k] * X[7 * 30 + k];
-      expect(G[5 * 200 + 7]).toBeCloseTo(s, 12);
-    } finally {
-      await e.close();
+    const X = new Float64Array(200 * 30).map((_, i) => Math.sin(i));
+    let s = 0;
+    for (let k = 0; k < 30; k++) s += X[5 * 30 + k] * X[7 * 30 + k];
+    // Beyond the memory, and far enough below 4 GiB that the module's u32
+    // address arithmetic cannot wrap round into the control blocks (as
+    // 0xfffff000 did: a thread wrote through it into the pool's words).
+    const bad = 0x40000000;
+    const job = { op: OP.kernel, args: [bad, 64, 64, 0, 64, bad, 0, 0, 0, 0, 0, 0, 0, bad, bad] };
+    for (let round = 0; round < 12; round++) {
+      const e = new LinalgEngine('auto');
+      try {
+        e.startPool(2);
+        expect(() => e.runSync(job, 3)).toThrow();
+        await expect(
+          e.runAsync(
+            3,
+            () => job,
+            () => 0,
+          ),
+        ).rejects.toThrow(/worker thread failed/);
+        for (let k = 0; k < 2; k++) {
+          const G = runPlan(e, gramPlan(e, X, 200, undefined, 200, 30), 3);
+          expect(G[5 * 200 + 7]).toBeCloseTo(s, 12);
+        }
+        expect(e.poolError).toBeUndefined();
+      } finally {
+        await e.close();
+      }
     }
   });
 });

@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
+import { abortJob, CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
 
 export type LinalgVariant = 'simd' | 'fma';
 
@@ -53,9 +53,11 @@ const ALIGN = 64;
 /** Control blocks: the pool's and the calling thread's own (for single-thread jobs). */
 const CTL_POOL = 1024;
 const CTL_LOCAL = 2048;
-/** Per-worker words: ready flags, then go words (MAX_WORKERS each). */
+/** Per-worker words: ready flags, go words, then done words (MAX_WORKERS each). */
 const FLAGS = 3072;
-const HEAP_BASE = FLAGS + 8 * MAX_WORKERS;
+const HEAP_BASE = FLAGS + 12 * MAX_WORKERS;
+/** How long a worker may take to come back from an abandoned job before the pool is given up. */
+const SETTLE_MS = 10000;
 
 /** The compiled linalg module of a variant (resolves from src/linalg and dist/linalg). */
 export function linalgWasmFile(variant: LinalgVariant): string {
@@ -291,11 +293,12 @@ export class LinalgEngine {
     return true;
   }
 
-  private flagWords(): { ready: Int32Array; go: Int32Array } {
+  private flagWords(): { ready: Int32Array; go: Int32Array; done: Int32Array } {
     const buf = this.memory.buffer;
     return {
       ready: new Int32Array(buf, FLAGS, MAX_WORKERS),
       go: new Int32Array(buf, FLAGS + 4 * MAX_WORKERS, MAX_WORKERS),
+      done: new Int32Array(buf, FLAGS + 8 * MAX_WORKERS, MAX_WORKERS),
     };
   }
 
@@ -308,16 +311,47 @@ export class LinalgEngine {
   }
 
   private seq = 0;
+  /** Workers woken for the last pool job (each reports back through its done word). */
+  private woken = 0;
 
   /** Wake workers 0..count−1 for a new job; returns its sequence number. */
   private go(count: number): number {
     this.seq = this.seq >= 0x3fffffff ? 1 : this.seq + 1;
+    this.woken = count;
     const { go } = this.flagWords();
     for (let i = 0; i < count; i++) {
       Atomics.store(go, i, this.seq);
       Atomics.notify(go, i);
     }
     return this.seq;
+  }
+
+  /**
+   * Block until every worker of the last pool job has left it. After a
+   * normal job they have (all passed its last barrier) or are about to; after
+   * an abandoned one a slower thread may still be running its share and
+   * would write into the control block or memory of whatever comes next —
+   * the flaky "worker thread failed" of a job after a failed one. False (and
+   * the pool is given up) if one does not come back within SETTLE_MS.
+   */
+  private settle(): boolean {
+    const { done } = this.flagWords();
+    const deadline = Date.now() + SETTLE_MS;
+    for (let i = 0; i < this.woken; i++) {
+      for (;;) {
+        const v = Atomics.load(done, i);
+        if (v === this.seq) break;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.woken = 0;
+          this.poolError = `linalg worker ${i} did not come back from job ${this.seq}; running on the calling thread`;
+          return false;
+        }
+        Atomics.wait(done, i, v, Math.min(left, 50));
+      }
+    }
+    this.woken = 0;
+    return true;
   }
 
   /**
@@ -356,7 +390,7 @@ export class LinalgEngine {
   runSync(job: Job, threads: number): { fail: number; value: number } {
     if (this.closed) throw new Error('linalg engine is closed');
     threads = Math.min(threads, MAX_WORKERS + 1);
-    if (threads > 1 && !this.poolBusy && this.workersForSync(threads - 1)) {
+    if (threads > 1 && !this.poolBusy && this.settle() && this.workersForSync(threads - 1)) {
       this.poolBusy = true;
       try {
         this.writeJob(CTL_POOL, job, threads, 1, this.poolScratch);
@@ -364,12 +398,12 @@ export class LinalgEngine {
         try {
           this.exports.work(CTL_POOL, 0);
         } catch (e) {
-          // release the workers from the job's barriers before reporting
-          const w = this.i32(CTL_POOL);
-          Atomics.store(w, CTL.ABORT, 1);
-          Atomics.notify(w, 1);
+          // release the workers from the job's barriers, and let them leave it, before reporting
+          abortJob(this.i32(CTL_POOL));
+          this.settle();
           throw e;
         }
+        if (Atomics.load(this.i32(CTL_POOL), CTL.ABORT) !== 0) this.settle();
       } finally {
         this.poolBusy = false;
       }
@@ -394,7 +428,7 @@ export class LinalgEngine {
     threads = Math.min(threads, MAX_WORKERS);
     const run = async (): Promise<R> => {
       if (this.closed) throw new Error('linalg engine is closed');
-      if (this.poolBusy || !(await this.workersForAsync(threads))) {
+      if (this.poolBusy || !this.settle() || !(await this.workersForAsync(threads))) {
         // no pool: run on the calling thread
         const job = prepare();
         let status: { fail: number; value: number };
@@ -433,6 +467,7 @@ export class LinalgEngine {
         try {
           status = this.result(CTL_POOL);
         } catch (e) {
+          this.settle(); // the job's memory is not free until every thread has left it
           dispose();
           throw e;
         }

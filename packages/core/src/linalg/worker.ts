@@ -20,7 +20,7 @@ export interface LinalgWorkerData {
   memory: object;
   /** Byte address of the pool's control block. */
   ctl: number;
-  /** Byte address of the per-worker words: ready flags [MAX_WORKERS], then go words [MAX_WORKERS]. */
+  /** Byte address of the per-worker words: ready flags, go words, then done words ([MAX_WORKERS] each). */
   flags: number;
   /** This worker's index w: tid w + 1 when the main thread joins a job (as tid 0), else tid w. */
   index: number;
@@ -62,6 +62,19 @@ export function syncImports(memory: object): { wait32(ptr: number, v: number): v
   };
 }
 
+/**
+ * Abandon the job of control block `w` (an Int32Array over it): raise ABORT,
+ * then move the barrier's generation word on and wake its sleepers. Moving it
+ * matters: a thread that checked ABORT just before this and is about to sleep
+ * on the old generation would otherwise miss the wake-up and sleep for ever
+ * (seen as a pool that hung a few jobs after a failed one).
+ */
+export function abortJob(w: Int32Array): void {
+  Atomics.store(w, CTL.ABORT, 1);
+  Atomics.add(w, 1, 1); // the barrier's generation word
+  Atomics.notify(w, 1);
+}
+
 /** Most workers one engine runs (size of the ready / go word arrays). */
 export const MAX_WORKERS = 128;
 /** Go-word value that makes a worker leave its loop. */
@@ -77,6 +90,7 @@ function main(d: LinalgWorkerData): void {
   const w = new Int32Array(buf, d.ctl, CTL.BYTES >> 2);
   const ready = new Int32Array(buf, d.flags, MAX_WORKERS);
   const go = new Int32Array(buf, d.flags + 4 * MAX_WORKERS, MAX_WORKERS);
+  const done = new Int32Array(buf, d.flags + 8 * MAX_WORKERS, MAX_WORKERS);
   let seen = Atomics.load(go, d.index);
   Atomics.store(ready, d.index, 1);
   Atomics.notify(ready, d.index);
@@ -92,10 +106,13 @@ function main(d: LinalgWorkerData): void {
       work(d.ctl, tid);
     } catch (e) {
       // Abandon the job rather than leave the other threads in a barrier forever.
-      Atomics.store(w, CTL.ABORT, 1);
-      Atomics.notify(w, 1); // the barrier's generation word
+      abortJob(w);
       parentPort?.postMessage({ error: `linalg worker ${d.index}: ${(e as Error).message}` });
     }
+    // Only now is this worker off the job: the engine waits for this word
+    // before it reuses the control block or the job's memory.
+    Atomics.store(done, d.index, seq);
+    Atomics.notify(done, d.index);
     if (joined === 0 && tid === 0) parentPort?.postMessage(seq);
   }
 }
