@@ -21,7 +21,15 @@ export interface BatchResult {
  * (`RunTrainer`); `wasm` the float32 SIMD lockstep trainer (`WasmLaneTrainer`)
  * with `groups` groups of 4 lanes per thread.
  */
-export type Engine = { kind: 'js' } | { kind: 'wasm'; variant: SgdKernelVariant; groups: number };
+export type Engine =
+  | { kind: 'js' }
+  | {
+      kind: 'wasm';
+      variant: SgdKernelVariant;
+      groups: number;
+      /** Skip all-zero blocks of input coordinates (default: for inputs of ≥ 64; same bits either way, see WasmLaneTrainer). */
+      sparseInputs?: boolean;
+    };
 
 export interface TrainContext {
   spec: FcnSpec;
@@ -41,7 +49,11 @@ export interface BatchTrainer {
 export function batchTrainer(ctx: TrainContext): BatchTrainer {
   const e = ctx.engine ?? { kind: 'js' };
   if (e.kind === 'wasm')
-    return new WasmLaneTrainer(ctx.spec, ctx.config, ctx.train, ctx.test, { variant: e.variant, groups: e.groups });
+    return new WasmLaneTrainer(ctx.spec, ctx.config, ctx.train, ctx.test, {
+      variant: e.variant,
+      groups: e.groups,
+      sparseInputs: e.sparseInputs,
+    });
   const rt = new RunTrainer(ctx.spec, ctx.config, ctx.train, ctx.test);
   return { trainBatch: (seed, first, count, theta) => trainBatch(rt, seed, first, count, theta) };
 }

@@ -130,7 +130,18 @@ export class WasmLaneTrainer {
     readonly config: SgdConfig,
     readonly train: LabelledPoints,
     readonly test: LabelledPoints,
-    opts: { groups?: number; variant?: SgdKernelVariant | 'auto' } = {},
+    opts: {
+      groups?: number;
+      variant?: SgdKernelVariant | 'auto';
+      /**
+       * Skip blocks of 4 input coordinates that are zero in every lane of a row pair
+       * (layer 0's forward pass) or of a row (its weight gradient). The result is
+       * the dense one bit for bit; binarised MNIST (~80% zeros) trains ~1.4× faster.
+       * Default: on for inputs of 64 coordinates or more (on a few, like the
+       * Boolean system's 7, the masks cost what they save).
+       */
+      sparseInputs?: boolean;
+    } = {},
   ) {
     const why = wasmUnsupported(spec, config);
     if (why) throw new Error(`wasm trainer: unsupported ${why}`);
@@ -170,6 +181,10 @@ export class WasmLaneTrainer {
     const A = dims.slice(0, -1).map((w) => take(cap * w * 16));
     const Z = dims.slice(1).map((w) => take(cap * w * 16));
     const D = dims.slice(1).map((w) => take(cap * w * 16));
+    // input-sparsity masks (train.ts, buildMasks)
+    const blocks = d >> 2;
+    const kPair = take(Math.ceil(cap / 2) * Math.ceil(blocks / 32) * 4);
+    const kBatch = take(blocks * Math.ceil(cap / 32) * 4);
     const perm = take(this.groups * 4 * train.m * 4);
     const t = take(this.groups * 16);
     const outE = take(test.m * 16);
@@ -200,6 +215,9 @@ export class WasmLaneTrainer {
     ci[15] = stride;
     ci[16] = t;
     ci[17] = yb;
+    ci[18] = kPair;
+    ci[19] = kBatch;
+    ci[140] = (opts.sparseInputs ?? d >= 64) ? 1 : 0;
     dims.forEach((w, l) => {
       ci[20 + l] = w;
     });

@@ -3,7 +3,7 @@
  * gradients, its optimiser steps, and whole runs. Needs the wasm build
  * (`pnpm build`).
  */
-import { booleanDataset, type FcnSpec, parseArch, priorParams, Rng, splitBySize } from '@fsbayes/core';
+import { booleanDataset, type FcnSpec, mnistDataset, parseArch, priorParams, Rng, splitBySize } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
 import {
   createOptimizer,
@@ -115,5 +115,42 @@ describe('wasm trainer', () => {
       if (ra.bits[r] === x.bits[0]) same++;
     }
     expect(same).toBeGreaterThanOrEqual(18);
+  });
+
+  it('skipping inputs that are zero in every lane (sparseInputs) changes no bit, on MNIST and Boolean inputs', () => {
+    const mnist = mnistDataset({ trainSize: 40, testSize: 20, seed: 3 });
+    const cases = [
+      // odd widths and batch: the dense tails beside the sparse blocks, and a last row without a pair
+      { data: mnist, arch: 'fcn:23,6', batch: 7, bias: true },
+      { data: mnist, arch: 'fcn:16', batch: 8, bias: false },
+      { data: split, arch: 'fcn:12,12', batch: 5, bias: true },
+    ];
+    for (const c of cases) {
+      const shape = c.data === split ? ds.shape : [784];
+      const spec = parseArch(c.arch, { inputShape: shape, sigmaW: 1.4, sigmaB: 0.3, bias: c.bias }) as FcnSpec;
+      const config = resolveConfig({ batch: c.batch, params: { lr: 0.05 }, stop: { maxEpochs: 40 } });
+      const theta = priorParams(spec, 4, 0, 12);
+      const make = (sparseInputs: boolean) =>
+        new WasmLaneTrainer(spec, config, c.data.train, c.data.test, { groups: 2, variant: 'simd', sparseInputs });
+      const [dense, sparse] = [make(false), make(true)];
+      // one gradient, lane by lane
+      for (const w of [dense, sparse])
+        for (let l = 0; l < 4; l++) {
+          w.loadLane(0, l, theta.subarray(l * w.P, (l + 1) * w.P));
+          w.setOrder(
+            0,
+            l,
+            new Rng(5, 'order', l).shuffle(Int32Array.from({ length: c.data.train.m }, (_, i) => i)) as Int32Array,
+          );
+        }
+      dense.kernels.gradientOnly(0, c.batch);
+      sparse.kernels.gradientOnly(0, c.batch);
+      for (let l = 0; l < 4; l++) expect(sparse.laneGrad(0, l)).toEqual(dense.laneGrad(0, l));
+      // whole runs
+      const a = dense.trainBatch(4, 0, 12, theta);
+      const b = sparse.trainBatch(4, 0, 12, theta);
+      expect(b).toEqual(a);
+      expect(a.fitted.some((f) => f === 1)).toBe(true);
+    }
   });
 });

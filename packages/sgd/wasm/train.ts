@@ -32,6 +32,11 @@ const C_GBASE = 14;
 const C_GSTRIDE = 15;
 const C_T = 16;
 const C_YB = 17;
+/** Input-sparsity masks (see buildMasks): blocks per row pair, rows per block. */
+const C_KPAIR = 18;
+const C_KBATCH = 19;
+/** 1: skip input coordinates that are zero in every lane (layer 0). */
+const C_SPARSE = 140;
 const C_DIMS = 20;
 const C_WOFF = 40;
 const C_BOFF = 60;
@@ -137,6 +142,7 @@ function gatherBatch(g: i32, from: i32, n: i32): void {
       store<f32>(yb + ((<usize>s) << 4) + ((<usize>l) << 2), load<f32>(ys + ((<usize>idx) << 2)));
     }
   }
+  buildMasks(n);
 }
 
 /** Every lane sees the same rows from..from+n of X (for the fit check and E). */
@@ -147,6 +153,143 @@ function broadcastRows(x: usize, from: i32, n: i32): void {
     const src = x + ((<usize>(from + s) * <usize>d) << 2);
     const dst = a0 + ((<usize>s * <usize>d) << 4);
     for (let k = 0; k < d; k++) v128.store(dst + ((<usize>k) << 4), f32x4.splat(load<f32>(src + ((<usize>k) << 2))));
+  }
+  buildMasks(n);
+}
+
+/**
+ * Input sparsity (binarised MNIST is ~80% zeros). Coordinates go in blocks of
+ * 4 (one 64-byte line of a lane-interleaved row), and for the n rows just put
+ * in A[0] two sets of bit masks are built:
+ * - per pair of rows (2s, 2s+1; a last odd row alone), over blocks: bit b set
+ *   when any of the pair's 8 lane values in block b is nonzero (KPAIR, pair s
+ *   at word s·⌈nb/32⌉), for layer 0's forward pass;
+ * - per block, over rows: bit s set when row s has a nonzero lane value in
+ *   the block (KBATCH, block b at word b·⌈cap/32⌉), for its weight gradient.
+ * Both then visit only the marked blocks (about half of them on MNIST); the
+ * last d mod 4 coordinates are always visited. A skipped term is w·0 = ±0
+ * added to a sum in the dense order, so the result is the dense one bit for
+ * bit (barring −0 sums and nets already at inf/NaN).
+ */
+function buildMasks(n: i32): void {
+  if (K.i(C_SPARSE) === 0) return;
+  const d = K.i(C_DIMS);
+  const nb = d >> 2;
+  const a0 = K.p(C_A);
+  const row = (<usize>d) << 4;
+  const zero = f32x4.splat(0);
+  const pw = <usize>((nb + 31) >> 5);
+  const pairs = K.p(C_KPAIR);
+  const rw = <usize>((K.i(C_CAP) + 31) >> 5);
+  const rows = K.p(C_KBATCH);
+  memory.fill(pairs, 0, <usize>((n + 1) >> 1) * pw * 4);
+  memory.fill(rows, 0, <usize>nb * rw * 4);
+  for (let s = 0; s < n; s++) {
+    const ap = a0 + <usize>s * row;
+    const pm = pairs + <usize>(s >> 1) * pw * 4;
+    const bit = 1 << (s & 31);
+    const rword = <usize>(s >> 5) * 4;
+    for (let b = 0; b < nb; b++) {
+      const p = ap + ((<usize>b) << 6);
+      const nz = v128.or(
+        v128.or(f32x4.ne(v128.load(p), zero), f32x4.ne(v128.load(p, 16), zero)),
+        v128.or(f32x4.ne(v128.load(p, 32), zero), f32x4.ne(v128.load(p, 48), zero)),
+      );
+      if (v128.any_true(nz)) {
+        const w = pm + ((<usize>(b >> 5)) << 2);
+        store<u32>(w, load<u32>(w) | (1 << (b & 31)));
+        const r = rows + <usize>b * rw * 4 + rword;
+        store<u32>(r, load<u32>(r) | bit);
+      }
+    }
+  }
+}
+
+/** Layer 0 pre-activations over the pair masks (the sparse twin of forward's 4-unit blocks). */
+function forwardSparse0(theta: usize, n: i32): void {
+  const inW = K.i(C_DIMS);
+  const outW = K.i(C_DIMS + 1);
+  const a = K.p(C_A);
+  const z = K.p(C_Z);
+  const W = theta + ((<usize>K.i(C_WOFF)) << 4);
+  const b = theta + ((<usize>K.i(C_BOFF)) << 4);
+  const next: usize = K.i(C_L) === 1 ? 0 : K.p(C_A + 1);
+  const rowB = (<usize>inW) << 4;
+  const rowO = (<usize>outW) << 4;
+  const nb = inW >> 2;
+  const pw = <usize>((nb + 31) >> 5);
+  const pairs = K.p(C_KPAIR);
+  const zero = f32x4.splat(0);
+  const bias = K.i(C_BIAS);
+  for (let o = 0; o + 4 <= outW; o += 4) {
+    let b0 = zero;
+    let b1 = zero;
+    let b2 = zero;
+    let b3 = zero;
+    if (bias) {
+      const bp = b + ((<usize>o) << 4);
+      b0 = v128.load(bp);
+      b1 = v128.load(bp, 16);
+      b2 = v128.load(bp, 32);
+      b3 = v128.load(bp, 48);
+    }
+    const w0 = W + <usize>o * rowB;
+    const w1 = w0 + rowB;
+    const w2 = w1 + rowB;
+    const w3 = w2 + rowB;
+    for (let s = 0; s < n; s += 2) {
+      const ap = a + <usize>s * rowB;
+      const two = s + 1 < n;
+      const aq = two ? ap + rowB : ap;
+      const pm = pairs + <usize>(s >> 1) * pw * 4;
+      let c0 = b0;
+      let c1 = b1;
+      let c2 = b2;
+      let c3 = b3;
+      let d0 = b0;
+      let d1 = b1;
+      let d2 = b2;
+      let d3 = b3;
+      for (let wi: usize = 0; wi < pw; wi++) {
+        let m = load<u32>(pm + (wi << 2));
+        while (m !== 0) {
+          const blk = (wi << 5) + <usize>ctz(m);
+          m &= m - 1;
+          // the block's 4 coordinates in order, as the dense loop adds them
+          for (let kk = blk << 6, end = kk + 64; kk < end; kk += 16) {
+            const av = v128.load(ap + kk);
+            const aw = v128.load(aq + kk);
+            const x0 = v128.load(w0 + kk);
+            const x1 = v128.load(w1 + kk);
+            const x2 = v128.load(w2 + kk);
+            const x3 = v128.load(w3 + kk);
+            c0 = K.madd(x0, av, c0);
+            c1 = K.madd(x1, av, c1);
+            c2 = K.madd(x2, av, c2);
+            c3 = K.madd(x3, av, c3);
+            d0 = K.madd(x0, aw, d0);
+            d1 = K.madd(x1, aw, d1);
+            d2 = K.madd(x2, aw, d2);
+            d3 = K.madd(x3, aw, d3);
+          }
+        }
+      }
+      for (let k = nb << 2; k < inW; k++) {
+        const kk = (<usize>k) << 4;
+        const av = v128.load(ap + kk);
+        const aw = v128.load(aq + kk);
+        c0 = K.madd(v128.load(w0 + kk), av, c0);
+        c1 = K.madd(v128.load(w1 + kk), av, c1);
+        c2 = K.madd(v128.load(w2 + kk), av, c2);
+        c3 = K.madd(v128.load(w3 + kk), av, c3);
+        d0 = K.madd(v128.load(w0 + kk), aw, d0);
+        d1 = K.madd(v128.load(w1 + kk), aw, d1);
+        d2 = K.madd(v128.load(w2 + kk), aw, d2);
+        d3 = K.madd(v128.load(w3 + kk), aw, d3);
+      }
+      K.out4(z, next, s, rowO, o, c0, c1, c2, c3);
+      if (two) K.out4(z, next, s + 1, rowO, o, d0, d1, d2, d3);
+    }
   }
 }
 
@@ -168,6 +311,10 @@ function forward(theta: usize, n: i32): void {
     const rowO = (<usize>outW) << 4;
     // Blocks of 4 output units outermost: their weight rows stay in cache across the n rows.
     let o = 0;
+    if (l === 0 && K.i(C_SPARSE) !== 0) {
+      forwardSparse0(theta, n);
+      o = outW & ~3;
+    }
     for (; o + 4 <= outW; o += 4) {
       let b0 = zero;
       let b1 = zero;
@@ -278,6 +425,87 @@ function lossGrad(n: i32): void {
   }
 }
 
+/**
+ * Layer 0's weight gradient over the row masks (the sparse twin of
+ * backward's 2-unit blocks): each block of 4 coordinates sums over the rows
+ * that have a nonzero value in it, in row order; a block no row touches gets
+ * an exact 0. The last d mod 4 coordinates are summed densely.
+ */
+function weightGradSparse0(gW: usize, n: i32): void {
+  const inW = K.i(C_DIMS);
+  const outW = K.i(C_DIMS + 1);
+  const a = K.p(C_A);
+  const d = K.p(C_D);
+  const aRow = (<usize>inW) << 4;
+  const dRow = (<usize>outW) << 4;
+  const nb = inW >> 2;
+  const rw = <usize>((K.i(C_CAP) + 31) >> 5);
+  const rows = K.p(C_KBATCH);
+  const zero = f32x4.splat(0);
+  for (let o = 0; o + 2 <= outW; o += 2) {
+    const g = gW + <usize>o * aRow;
+    const h = g + aRow;
+    const dcol = d + ((<usize>o) << 4);
+    for (let blk = 0; blk < nb; blk++) {
+      const ak = a + ((<usize>blk) << 6);
+      const rm = rows + <usize>blk * rw * 4;
+      let c0 = zero;
+      let c1 = zero;
+      let c2 = zero;
+      let c3 = zero;
+      let e0 = zero;
+      let e1 = zero;
+      let e2 = zero;
+      let e3 = zero;
+      for (let wi: usize = 0; wi < rw; wi++) {
+        let m = load<u32>(rm + (wi << 2));
+        while (m !== 0) {
+          const s = (wi << 5) + <usize>ctz(m);
+          m &= m - 1;
+          const dp = dcol + s * dRow;
+          const dv = v128.load(dp);
+          const dw = v128.load(dp, 16);
+          const as = ak + s * aRow;
+          const x0 = v128.load(as);
+          const x1 = v128.load(as, 16);
+          const x2 = v128.load(as, 32);
+          const x3 = v128.load(as, 48);
+          c0 = K.madd(dv, x0, c0);
+          c1 = K.madd(dv, x1, c1);
+          c2 = K.madd(dv, x2, c2);
+          c3 = K.madd(dv, x3, c3);
+          e0 = K.madd(dw, x0, e0);
+          e1 = K.madd(dw, x1, e1);
+          e2 = K.madd(dw, x2, e2);
+          e3 = K.madd(dw, x3, e3);
+        }
+      }
+      const gk = g + ((<usize>blk) << 6);
+      v128.store(gk, c0);
+      v128.store(gk, c1, 16);
+      v128.store(gk, c2, 32);
+      v128.store(gk, c3, 48);
+      const hk = h + ((<usize>blk) << 6);
+      v128.store(hk, e0);
+      v128.store(hk, e1, 16);
+      v128.store(hk, e2, 32);
+      v128.store(hk, e3, 48);
+    }
+    for (let k = nb << 2; k < inW; k++) {
+      let c = zero;
+      let e = zero;
+      for (let s = 0; s < n; s++) {
+        const x = v128.load(a + <usize>s * aRow + ((<usize>k) << 4));
+        const dp = dcol + <usize>s * dRow;
+        c = K.madd(v128.load(dp), x, c);
+        e = K.madd(v128.load(dp, 16), x, e);
+      }
+      v128.store(g + ((<usize>k) << 4), c);
+      v128.store(h + ((<usize>k) << 4), e);
+    }
+  }
+}
+
 /** Backward pass of the last forward batch (n rows): grad ← ∂(mean loss)/∂θ. */
 function backward(theta: usize, grad: usize, n: i32): void {
   const L = K.i(C_L);
@@ -293,6 +521,10 @@ function backward(theta: usize, grad: usize, n: i32): void {
     const aRow = (<usize>inW) << 4;
     const dRow = (<usize>outW) << 4;
     let o = 0;
+    if (l === 0 && K.i(C_SPARSE) !== 0) {
+      weightGradSparse0(gW, n);
+      o = outW & ~1;
+    }
     // two units at a time: 6 loads feed 8 multiply-adds
     for (; o + 2 <= outW; o += 2) {
       const g = gW + <usize>o * aRow;
