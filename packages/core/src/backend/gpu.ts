@@ -43,7 +43,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { paramLayout } from '../arch/params.js';
 import { ACTIVATIONS, type Activation, type ArchSpec, type FcnSpec } from '../arch/spec.js';
-import { checkFcnParams, type FcnKernelParams, type FcnKernelResult } from '../linalg/fcn.js';
+import { checkFcnParams, type FcnKernelDevice } from '../linalg/fcn.js';
 import type { Seed } from '../rng/rng.js';
 import { type EntryKernelRunner, gpuFcnKernel } from './gpu-kernel.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -87,7 +87,7 @@ export interface GpuStats {
 }
 
 /** The gpu.js backend, with a few extras beyond {@link Backend}. */
-export interface GpuBackend extends Backend {
+export interface GpuBackend extends Backend, FcnKernelDevice {
   /** Sign bits of the readout for given parameters, packed like {@link Backend.priorFunctions}. */
   functionBits(
     spec: ArchSpec,
@@ -111,19 +111,6 @@ export interface GpuBackend extends Backend {
   ): Promise<{ ms: number; batchNets: number; netsPerSec: number }>;
   /** Timings of the last call. */
   readonly stats: GpuStats | null;
-  /**
-   * The infinite-width FCN kernel (NNGP, and NTK when `p.ntk`) of X (n×d)
-   * with itself or with X2 (n2×d), float32 on the GPU with an exact float64
-   * diagonal (see `gpu-kernel.ts` for what float32 costs).
-   */
-  fcnKernel(
-    X: Float64Array,
-    n: number,
-    d: number,
-    p: FcnKernelParams,
-    X2?: Float64Array,
-    n2?: number,
-  ): Promise<FcnKernelResult>;
 }
 
 // ---------------------------------------------------------------------------

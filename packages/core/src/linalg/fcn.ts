@@ -34,6 +34,22 @@ export interface FcnKernelResult {
   ntk?: Float64Array;
 }
 
+/**
+ * Something that computes FCN kernels off the CPU (the gpu backend: float32
+ * entries, exact float64 diagonal; see `backend/gpu-kernel.ts` for the cost).
+ */
+export interface FcnKernelDevice {
+  /** The NNGP (and NTK when `p.ntk`) of X (n×d) with itself or with X2 (n2×d). */
+  fcnKernel(
+    X: Float64Array,
+    n: number,
+    d: number,
+    p: FcnKernelParams,
+    X2?: Float64Array,
+    n2?: number,
+  ): Promise<FcnKernelResult>;
+}
+
 export const ACTIVATION_CODE = { relu: 0, step: 1, erf: 2 } as const;
 
 const INV_2PI = 1 / (2 * Math.PI);

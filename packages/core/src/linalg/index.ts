@@ -37,7 +37,7 @@ import { checkFcnParams, type FcnKernelParams, type FcnKernelResult, fcnKernelRe
 import { cholPlan, fcnPlan, gramPlan, matmulPlan, type Plan, runPlan, runPlanAsync, trsmPlan } from './ops.js';
 import { choleskyInPlace, gramRef, matmulRef, NotPositiveDefiniteError, solveTriangularInPlace } from './reference.js';
 
-export type { FcnKernelParams, FcnKernelResult } from './fcn.js';
+export type { FcnKernelDevice, FcnKernelParams, FcnKernelResult } from './fcn.js';
 export { fcnKernelF32Model, patchExactDiagonal, varianceChain } from './fcn.js';
 export { NotPositiveDefiniteError } from './reference.js';
 

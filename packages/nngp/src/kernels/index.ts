@@ -63,7 +63,7 @@
  * ill-conditioned kernel (near-repeated inputs) can lose its positive
  * definiteness in float32 and then needs jitter that float64 does not.
  */
-import { type ArchSpec, type FcnKernelParams, type FcnKernelResult, inputSize, validateSpec } from '@fsbayes/core';
+import { type ArchSpec, type FcnKernelDevice, type FcnKernelParams, inputSize, validateSpec } from '@fsbayes/core';
 import { checkBlock } from './check.js';
 import { closedForm } from './dual.js';
 import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
@@ -134,21 +134,8 @@ export function kernelMatrix(
   return ntk ? (block.ntk as Float64Array) : block.nngp;
 }
 
-/**
- * Something that computes FCN kernels off the CPU: the core gpu backend
- * (`getBackend('gpu')`) has this method (float32 entries, exact float64
- * diagonal; see core's `backend/gpu-kernel.ts` for the measured cost).
- */
-export interface KernelDevice {
-  fcnKernel(
-    X: Float64Array,
-    n: number,
-    d: number,
-    p: FcnKernelParams,
-    X2?: Float64Array,
-    n2?: number,
-  ): Promise<FcnKernelResult>;
-}
+/** Something that computes FCN kernels off the CPU (core's {@link FcnKernelDevice}, e.g. the gpu backend). */
+export type KernelDevice = FcnKernelDevice;
 
 /** The backend as a {@link KernelDevice}, or null when it cannot compute kernels. */
 export function kernelDeviceOf(backend: object): KernelDevice | null {
