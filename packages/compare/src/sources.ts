@@ -9,7 +9,7 @@
  * and says nothing about the others (their P_B is unknown, not 0).
  */
 import { readFileSync } from 'node:fs';
-import { type FunctionTable, normalizeKey } from '@fsbayes/core';
+import { FsbayesError, type FunctionTable, normalizeKey } from '@fsbayes/core';
 
 /** One distribution over functions on E, in the form every metric reads. */
 export interface Source {
@@ -47,7 +47,7 @@ export interface Source {
 
 /** A table as a source. */
 export function tableSource(name: string, table: FunctionTable): Source {
-  if (table.total === 0) throw new Error(`${name}: the table is empty`);
+  if (table.total === 0) throw new FsbayesError(`${name}: the table is empty`);
   const entries = table.entries();
   const n = entries.length;
   const counts = new Float64Array(n);
@@ -92,7 +92,7 @@ export interface PbFileJSON {
  */
 export function pbSource(name: string, obj: unknown, where = name): Source {
   const fail = (msg: string): never => {
-    throw new Error(`${where}: ${msg}`);
+    throw new FsbayesError(`${where}: ${msg}`);
   };
   if (!isRecord(obj)) return fail('expected a JSON object (a P_B file written by fsbayes pb)');
   if (obj.format !== 'fsbayes.pb') fail(`format must be "fsbayes.pb", got ${JSON.stringify(obj.format)}`);
@@ -160,13 +160,13 @@ export function readPbSource(path: string, name = 'P_B'): Source {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read P_B file (${(e as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read P_B file (${(e as Error).message})`);
   }
   let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new FsbayesError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   return pbSource(name, obj, path);
 }
@@ -185,13 +185,15 @@ export function readPbSource(path: string, name = 'P_B'): Source {
 export function checkCompatible(sources: readonly Source[]): void {
   const names = new Set<string>();
   for (const s of sources) {
-    if (names.has(s.name)) throw new Error(`two sources are both named "${s.name}": give distinct --names`);
+    if (names.has(s.name)) throw new FsbayesError(`two sources are both named "${s.name}": give distinct --names`);
     names.add(s.name);
   }
   const first = sources[0];
   for (const s of sources.slice(1)) {
     if (s.m !== first.m) {
-      throw new Error(`${s.name} has functions on |E| = ${s.m} points but ${first.name} on ${first.m}: not the same E`);
+      throw new FsbayesError(
+        `${s.name} has functions on |E| = ${s.m} points but ${first.name} on ${first.m}: not the same E`,
+      );
     }
   }
   for (let i = 0; i < sources.length; i++) {
@@ -203,7 +205,7 @@ function checkPair(a: Source, b: Source): void {
   if (a.labels && b.labels) {
     for (let i = 0; i < a.m; i++) {
       if (a.labels[i] !== b.labels[i]) {
-        throw new Error(
+        throw new FsbayesError(
           `${a.name} and ${b.name} have different labels on E (first at point ${i}: ${a.labels[i]} vs ${b.labels[i]})`,
         );
       }
@@ -215,7 +217,7 @@ function checkPair(a: Source, b: Source): void {
       const vb = b.dataset[f];
       if (typeof va === 'string' && typeof vb === 'string' && va !== vb) {
         const what = f === 'testMask' ? 'test set E' : 'training set S';
-        throw new Error(`${a.name} and ${b.name} have different ${what} (${f} ${short(va)} vs ${short(vb)})`);
+        throw new FsbayesError(`${a.name} and ${b.name} have different ${what} (${f} ${short(va)} vs ${short(vb)})`);
       }
     }
   }
@@ -228,7 +230,7 @@ function checkPair(a: Source, b: Source): void {
       const et = t.errors[i];
       const ep = p.errors[j];
       if (et !== null && ep !== null && et !== ep) {
-        throw new Error(
+        throw new FsbayesError(
           `${p.name} and ${t.name} disagree on the test error of function ${k} (${ep} vs ${et}): different labels on E`,
         );
       }

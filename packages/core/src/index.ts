@@ -8,6 +8,7 @@ export * from './arch/index.js';
 export * from './backend/index.js';
 export * from './boolean/index.js';
 export * from './data/index.js';
+export * from './errors/index.js';
 export * from './functions/index.js';
 export * from './linalg/index.js';
 export * from './math/index.js';

@@ -3,16 +3,17 @@
  * its readout layer. With them the readout pre-activation of input x is
  * Φ(x)·w + b, linear in the readout weights (the frozen-feature model).
  */
-import { type ArchSpec, activationFn, type FcnSpec, paramLayout } from '@fsbayes/core';
+import { type ArchSpec, activationFn, type FcnSpec, FsbayesError, paramLayout } from '@fsbayes/core';
 
 /** Features Φ [m × width] of the last hidden layer of one net (parameters in `paramLayout` order). */
 export function hiddenFeatures(spec: ArchSpec, params: Float64Array, inputs: Float64Array, m: number): Float64Array {
   const fcn = fcnOnly(spec);
   const layout = paramLayout(fcn);
   if (params.length < layout.size)
-    throw new Error(`hiddenFeatures: need ${layout.size} parameters, got ${params.length}`);
+    throw new FsbayesError(`hiddenFeatures: need ${layout.size} parameters, got ${params.length}`);
   const d = fcn.inputDim;
-  if (inputs.length !== m * d) throw new Error(`hiddenFeatures: ${m} inputs of dimension ${d} need ${m * d} values`);
+  if (inputs.length !== m * d)
+    throw new FsbayesError(`hiddenFeatures: ${m} inputs of dimension ${d} need ${m * d} values`);
   const phi = activationFn(fcn.activation);
   let cur = inputs;
   let width = d;
@@ -43,6 +44,6 @@ export function featureWidth(spec: ArchSpec): number {
 }
 
 function fcnOnly(spec: ArchSpec): FcnSpec {
-  if (spec.kind !== 'fcn') throw new Error('the frozen-feature sampler runs fully connected nets only');
+  if (spec.kind !== 'fcn') throw new FsbayesError('the frozen-feature sampler runs fully connected nets only');
   return spec;
 }

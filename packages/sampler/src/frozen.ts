@@ -25,7 +25,16 @@
  * (`firstDraw`, `drawCount`: shards that merge into the whole) and stopped
  * or checkpointed between draws (`state.nextDraw`).
  */
-import { type ArchSpec, FunctionTable, type Provenance, priorParams, Rng, type Seed, wordsFor } from '@fsbayes/core';
+import {
+  type ArchSpec,
+  FsbayesError,
+  FunctionTable,
+  type Provenance,
+  priorParams,
+  Rng,
+  type Seed,
+  wordsFor,
+} from '@fsbayes/core';
 import { featureWidth, hiddenFeatures } from './features.js';
 import { rateEstimate } from './interval.js';
 import type { PointSet } from './points.js';
@@ -111,16 +120,17 @@ export function samplesOfDraw(samples: number, K: number, k: number): number {
 
 export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
   const K = o.features ?? 1;
-  if (!Number.isSafeInteger(K) || K < 1) throw new Error(`features must be a positive integer, got ${K}`);
+  if (!Number.isSafeInteger(K) || K < 1) throw new FsbayesError(`features must be a positive integer, got ${K}`);
   if (!Number.isSafeInteger(o.samples) || o.samples < 0)
-    throw new Error(`samples must be a non-negative integer, got ${o.samples}`);
-  if (!o.train.labels || o.train.m === 0) throw new Error('the frozen-feature sampler needs a non-empty S with labels');
+    throw new FsbayesError(`samples must be a non-negative integer, got ${o.samples}`);
+  if (!o.train.labels || o.train.m === 0)
+    throw new FsbayesError('the frozen-feature sampler needs a non-empty S with labels');
   const probe = o.probe ?? 100_000;
   const minRate = o.minRejectionRate ?? 0.01;
   const first = o.firstDraw ?? 0;
   const count = o.drawCount ?? K - first;
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > K)
-    throw new Error(`draws [${first}, ${first + count}) are not within the ${K} draws`);
+    throw new FsbayesError(`draws [${first}, ${first + count}) are not within the ${K} draws`);
   const end = first + count;
   const t0 = performance.now();
   const table = o.resume?.table ?? new FunctionTable(o.test.m, o.test.labels, o.provenance ?? null);
@@ -129,7 +139,7 @@ export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
     ? { ...o.resume.state, draws: [...o.resume.state.draws] }
     : { nextDraw: first, draws: [], accepted: 0, proposals: 0 };
   if (state.nextDraw < first || state.nextDraw > end)
-    throw new Error(`resume state (next draw ${state.nextDraw}) is outside draws [${first}, ${end})`);
+    throw new FsbayesError(`resume state (next draw ${state.nextDraw}) is outside draws [${first}, ${end})`);
   let done = 0;
   for (let k = first; k < state.nextDraw; k++) done += samplesOfDraw(o.samples, K, k);
   let lastCheckpoint = performance.now();

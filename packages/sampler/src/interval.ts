@@ -6,7 +6,7 @@
  * nominal for the tiny rates (≈ 1e-5) the sampler meets, as long as k is not
  * tiny. For k = 0 the lower end is 0, so log P(S) has lower end −∞.
  */
-import { invNormCdf } from '@fsbayes/core';
+import { FsbayesError, invNormCdf } from '@fsbayes/core';
 
 export interface RateEstimate {
   /** Accepted draws. */
@@ -26,8 +26,8 @@ export interface RateEstimate {
 /** Wilson score interval of a binomial proportion (default 95%). */
 export function wilsonInterval(k: number, n: number, confidence = 0.95): [number, number] {
   if (!Number.isSafeInteger(k) || !Number.isSafeInteger(n) || k < 0 || n < 0 || k > n)
-    throw new Error(`wilsonInterval: need integers 0 ≤ k ≤ n, got k = ${k}, n = ${n}`);
-  if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be in (0, 1), got ${confidence}`);
+    throw new FsbayesError(`wilsonInterval: need integers 0 ≤ k ≤ n, got k = ${k}, n = ${n}`);
+  if (!(confidence > 0 && confidence < 1)) throw new FsbayesError(`confidence must be in (0, 1), got ${confidence}`);
   if (n === 0) return [0, 1];
   const z = invNormCdf(1 - (1 - confidence) / 2);
   const p = k / n;

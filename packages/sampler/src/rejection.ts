@@ -25,6 +25,7 @@
 import {
   type ArchSpec,
   type Backend,
+  FsbayesError,
   FunctionTable,
   NET_BLOCK,
   type Provenance,
@@ -206,7 +207,8 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
 /** Points of S screened in the first pass (see `RejectionOptions.screen`). */
 function screenSize(screen: number | undefined, mS: number): number {
   if (screen === undefined) return mS <= 64 ? mS : 32;
-  if (!Number.isSafeInteger(screen) || screen < 1) throw new Error(`screen must be a positive integer, got ${screen}`);
+  if (!Number.isSafeInteger(screen) || screen < 1)
+    throw new FsbayesError(`screen must be a positive integer, got ${screen}`);
   return Math.min(screen, mS);
 }
 
@@ -247,27 +249,28 @@ function roundChunk(n: number): number {
 
 function checkOptions(o: RejectionOptions): void {
   if (o.mode !== 'prior' && o.mode !== 'posterior')
-    throw new Error(`mode must be prior or posterior, got ${String(o.mode)}`);
+    throw new FsbayesError(`mode must be prior or posterior, got ${String(o.mode)}`);
   if (!Number.isSafeInteger(o.first) || o.first < 0)
-    throw new Error(`first net must be a non-negative integer, got ${o.first}`);
+    throw new FsbayesError(`first net must be a non-negative integer, got ${o.first}`);
   if (!Number.isSafeInteger(o.count) || o.count < 0)
-    throw new Error(`net count must be a non-negative integer, got ${o.count}`);
-  if (!Number.isSafeInteger(o.first + o.count)) throw new Error('net range exceeds 2^53');
+    throw new FsbayesError(`net count must be a non-negative integer, got ${o.count}`);
+  if (!Number.isSafeInteger(o.first + o.count)) throw new FsbayesError('net range exceeds 2^53');
   if (o.accept !== undefined && !(Number.isSafeInteger(o.accept) && o.accept >= 1))
-    throw new Error(`accept must be a positive integer, got ${o.accept}`);
-  if (!o.backend.supports(o.spec)) throw new Error(`backend ${o.backend.info.name} cannot run this architecture`);
+    throw new FsbayesError(`accept must be a positive integer, got ${o.accept}`);
+  if (!o.backend.supports(o.spec))
+    throw new FsbayesError(`backend ${o.backend.info.name} cannot run this architecture`);
   if (o.mode === 'posterior') {
-    if (!o.train || o.train.m === 0) throw new Error('S is empty: nothing to condition on (use mode prior)');
-    if (!o.train.labels) throw new Error('S needs labels');
+    if (!o.train || o.train.m === 0) throw new FsbayesError('S is empty: nothing to condition on (use mode prior)');
+    if (!o.train.labels) throw new FsbayesError('S needs labels');
   }
   if (o.resume) {
     const s = o.resume.state;
     if (s.next < o.first || s.next > o.first + o.count || s.drawn !== s.next - o.first)
-      throw new Error(
+      throw new FsbayesError(
         `resume state (next net ${s.next}, ${s.drawn} drawn) does not fit the range starting at ${o.first}`,
       );
     if (o.resume.table.m !== o.test.m)
-      throw new Error(`resume table is on ${o.resume.table.m} points, E has ${o.test.m}`);
+      throw new FsbayesError(`resume table is on ${o.resume.table.m} points, E has ${o.test.m}`);
   }
 }
 

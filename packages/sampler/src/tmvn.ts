@@ -11,6 +11,7 @@
  * chain leaves the truncated Gaussian exactly invariant.
  */
 import type { Rng } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 
 export interface TruncatedGaussian {
   /** Dimension d. */
@@ -61,8 +62,9 @@ export class ExactHmc {
     private readonly rng: Rng,
     private readonly travel = Math.PI / 2,
   ) {
-    if (start.length !== tg.d) throw new Error(`ExactHmc: start has ${start.length} coordinates, expected ${tg.d}`);
-    if (firstViolation(tg, start) >= 0) throw new Error('ExactHmc: the starting point violates a constraint');
+    if (start.length !== tg.d)
+      throw new FsbayesError(`ExactHmc: start has ${start.length} coordinates, expected ${tg.d}`);
+    if (firstViolation(tg, start) >= 0) throw new FsbayesError('ExactHmc: the starting point violates a constraint');
     const { d, F } = tg;
     const c = tg.g.length;
     this.x = start.slice();
@@ -79,7 +81,7 @@ export class ExactHmc {
         this.gram[l * c + j] = s;
       }
       this.norms2[j] = this.gram[j * c + j];
-      if (!(this.norms2[j] > 0)) throw new Error(`ExactHmc: constraint ${j} has a zero row`);
+      if (!(this.norms2[j] > 0)) throw new FsbayesError(`ExactHmc: constraint ${j} has a zero row`);
     }
   }
 
@@ -108,7 +110,7 @@ export class ExactHmc {
     let left = this.travel;
     let last = -1;
     for (let guard = 0; ; guard++) {
-      if (guard > 100_000) throw new Error('ExactHmc: too many wall hits in one trajectory');
+      if (guard > 100_000) throw new FsbayesError('ExactHmc: too many wall hits in one trajectory');
       // Earliest wall hit: F_j x(t) + g_j = U cos(t + φ) + g_j crosses 0 going down at t = acos(−g/U) − φ (mod 2π).
       let tHit = Number.POSITIVE_INFINITY;
       let jHit = -1;

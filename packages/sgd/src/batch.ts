@@ -3,6 +3,7 @@
  * workers (kept apart from `worker.ts`, whose import has side effects).
  */
 import type { FcnSpec, Seed } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
 import { resolveVariant, type SgdKernelVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
@@ -104,7 +105,7 @@ export function chooseEngine(
   want: 'auto' | 'js' | 'wasm' = 'auto',
 ): { engine: Engine; backend: { name: string; precision: 'f32' | 'f64' } } {
   const why = wasmUnsupported(spec, config);
-  if (want === 'wasm' && why) throw new Error(`--backend wasm cannot train this: ${why}; use --backend js`);
+  if (want === 'wasm' && why) throw new FsbayesError(`--backend wasm cannot train this: ${why}; use --backend js`);
   const engine: Engine =
     want === 'js' || why ? { kind: 'js' } : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
   const backend =

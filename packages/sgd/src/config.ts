@@ -3,6 +3,7 @@
  * stopping rule. A resolved {@link SgdConfig} is plain JSON and is exactly the
  * `experiment` of a P_SGD table's provenance (what must match for a merge).
  */
+import { FsbayesError } from '@fsbayes/core';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'agd';
 export type LossName = 'ce' | 'mse';
@@ -109,19 +110,19 @@ export interface SgdConfigInput {
 export function resolveConfig(c: SgdConfigInput = {}): SgdConfig {
   const optimizer = c.optimizer ?? 'sgd';
   if (!OPTIMIZERS.includes(optimizer))
-    throw new Error(`unknown optimizer '${optimizer}'; expected one of ${OPTIMIZERS.join(', ')}`);
+    throw new FsbayesError(`unknown optimizer '${optimizer}'; expected one of ${OPTIMIZERS.join(', ')}`);
   const loss = c.loss ?? 'ce';
-  if (!LOSSES.includes(loss)) throw new Error(`unknown loss '${loss}'; expected ce or mse`);
+  if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ce or mse`);
   const params = { ...defaultParams(optimizer) };
   for (const [k, v] of Object.entries(c.params ?? {})) if (v !== undefined) (params as Record<string, unknown>)[k] = v;
   const pos = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new Error(`${name} must be a positive number, got ${v}`);
+    if (!(Number.isFinite(v) && v > 0)) throw new FsbayesError(`${name} must be a positive number, got ${v}`);
   };
   const nonneg = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${name} must be a non-negative number, got ${v}`);
+    if (!(Number.isFinite(v) && v >= 0)) throw new FsbayesError(`${name} must be a non-negative number, got ${v}`);
   };
   const unit = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new Error(`${name} must be in [0, 1), got ${v}`);
+    if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new FsbayesError(`${name} must be in [0, 1), got ${v}`);
   };
   pos('lr', params.lr);
   unit('momentum', params.momentum);
@@ -132,18 +133,20 @@ export function resolveConfig(c: SgdConfigInput = {}): SgdConfig {
   unit('rho', params.rho);
   pos('eps', params.eps);
   nonneg('initial accumulator', params.initialAccumulator);
-  if (typeof params.nesterov !== 'boolean') throw new Error(`nesterov must be true or false, got ${params.nesterov}`);
+  if (typeof params.nesterov !== 'boolean')
+    throw new FsbayesError(`nesterov must be true or false, got ${params.nesterov}`);
   const batch = c.batch ?? 8;
-  if (!Number.isSafeInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
+  if (!Number.isSafeInteger(batch) || batch < 1)
+    throw new FsbayesError(`batch must be a positive integer, got ${batch}`);
   const stop: StopRule = { checkEvery: 0, epochsAfterFit: 0, maxEpochs: 10_000, ...c.stop };
   if (!Number.isSafeInteger(stop.checkEvery) || stop.checkEvery < 0)
-    throw new Error(`check-every must be a non-negative integer, got ${stop.checkEvery}`);
+    throw new FsbayesError(`check-every must be a non-negative integer, got ${stop.checkEvery}`);
   if (!Number.isSafeInteger(stop.epochsAfterFit) || stop.epochsAfterFit < 0)
-    throw new Error(`epochs-after-fit must be a non-negative integer, got ${stop.epochsAfterFit}`);
+    throw new FsbayesError(`epochs-after-fit must be a non-negative integer, got ${stop.epochsAfterFit}`);
   if (!Number.isSafeInteger(stop.maxEpochs) || stop.maxEpochs < 1)
-    throw new Error(`max-epochs must be a positive integer, got ${stop.maxEpochs}`);
+    throw new FsbayesError(`max-epochs must be a positive integer, got ${stop.maxEpochs}`);
   const mseTargets = c.mseTargets ?? '01';
   if (mseTargets !== '01' && mseTargets !== 'pm1')
-    throw new Error(`mse targets must be 01 or pm1, got '${mseTargets}'`);
+    throw new FsbayesError(`mse targets must be 01 or pm1, got '${mseTargets}'`);
   return { optimizer, params, loss, mseTargets, batch, stop };
 }

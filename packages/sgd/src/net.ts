@@ -4,7 +4,7 @@
  * `paramLayout` order (per layer W [out × in] row-major, then b). Buffers are
  * allocated once; every call reuses them.
  */
-import { type Activation, activationFn, type FcnSpec, paramLayout } from '@fsbayes/core';
+import { type Activation, activationFn, type FcnSpec, FsbayesError, paramLayout } from '@fsbayes/core';
 import type { LossName } from './config.js';
 import type { WeightBlock } from './optimizers.js';
 
@@ -21,7 +21,7 @@ function derivative(a: Activation): (z: number) => number {
     case 'erf':
       return (z) => (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z);
     case 'step':
-      throw new Error('the step activation has zero gradient almost everywhere; SGD cannot train it');
+      throw new FsbayesError('the step activation has zero gradient almost everywhere; SGD cannot train it');
   }
 }
 
@@ -55,7 +55,7 @@ export class FcnNet {
     capacity: number,
   ) {
     if (spec.kind !== 'fcn')
-      throw new Error('sgd trains fully connected nets (fcn:…) only; CNNs are not supported yet');
+      throw new FsbayesError('sgd trains fully connected nets (fcn:…) only; CNNs are not supported yet');
     this.dims = [spec.inputDim, ...spec.hidden, 1];
     this.layers = this.dims.length - 1;
     const layout = paramLayout(spec);
@@ -81,7 +81,7 @@ export class FcnNet {
    * from..from+n when idx is null. Returns the readouts (a view, valid until the next call).
    */
   forward(theta: Float64Array, X: Float64Array, idx: Int32Array | null, from: number, n: number): Float64Array {
-    if (n > this.capacity) throw new Error(`forward: ${n} points exceed capacity ${this.capacity}`);
+    if (n > this.capacity) throw new FsbayesError(`forward: ${n} points exceed capacity ${this.capacity}`);
     const d = this.dims[0];
     const a0 = this.A[0];
     for (let s = 0; s < n; s++) {

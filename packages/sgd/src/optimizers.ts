@@ -6,6 +6,7 @@
  * Each rule is written as in its paper; tests check them against values
  * worked out by hand.
  */
+import { FsbayesError } from '@fsbayes/core';
 import type { OptimizerName, OptimizerParams } from './config.js';
 
 /** A dense weight matrix [out × in] inside θ (AGD's unit of normalisation). */
@@ -193,7 +194,7 @@ class Agd implements Optimizer {
   ) {
     const covered = blocks.reduce((s, b) => s + b.out * b.in, 0);
     if (covered !== P)
-      throw new Error('agd: the net must have weights only (no biases); use --sigma-b 0 for a bias-free net');
+      throw new FsbayesError('agd: the net must have weights only (no biases); use --sigma-b 0 for a bias-free net');
   }
   reset(): void {
     this.t = 0;

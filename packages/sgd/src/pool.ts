@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { type Seed, startWorkers, WorkerJobs } from '@fsbayes/core';
+import { FsbayesError, type Seed, startWorkers, WorkerJobs } from '@fsbayes/core';
 import {
   type BatchResult,
   type BatchTrainer,
@@ -56,9 +56,9 @@ export class WorkerExecutor implements Executor {
     this.idle = [...workers];
     for (const w of workers) {
       w.on('message', (m: SgdWorkerReply) => this.onMessage(m));
-      w.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new Error(String(e))));
+      w.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new FsbayesError(String(e))));
       w.on('exit', (code) => {
-        if (!this.jobs.closed) this.jobs.fail(new Error(`sgd worker exited with code ${code}`));
+        if (!this.jobs.closed) this.jobs.fail(new FsbayesError(`sgd worker exited with code ${code}`));
       });
     }
   }
@@ -109,7 +109,7 @@ export class WorkerExecutor implements Executor {
 /** A worker pool of `threads` threads, or the calling thread when threads = 1. */
 export async function createExecutor(threads: number, ctx: TrainContext): Promise<Executor> {
   if (!Number.isSafeInteger(threads) || threads < 1)
-    throw new Error(`threads must be a positive integer, got ${threads}`);
+    throw new FsbayesError(`threads must be a positive integer, got ${threads}`);
   if (threads === 1) return new LocalExecutor(ctx);
   return WorkerExecutor.create(threads, ctx);
 }

@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import {
   type FcnSpec,
+  FsbayesError,
   FunctionTable,
   NET_BLOCK,
   type Provenance,
@@ -128,10 +129,10 @@ class ParamSource {
 export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult> {
   const t0 = performance.now();
   if (!Number.isSafeInteger(o.runs) || o.runs < 0)
-    throw new Error(`runs must be a non-negative integer, got ${o.runs}`);
+    throw new FsbayesError(`runs must be a non-negative integer, got ${o.runs}`);
   const first = o.first ?? 0;
   if (!Number.isSafeInteger(first) || first < 0)
-    throw new Error(`first run must be a non-negative integer, got ${first}`);
+    throw new FsbayesError(`first run must be a non-negative integer, got ${first}`);
   const threads = o.executor?.threads ?? o.threads ?? availableParallelism();
   // The wasm trainer keeps 32 lanes busy per thread and idles some at the end of each job: give it big jobs, but at least two per thread.
   const jobSize =
@@ -139,7 +140,7 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   const mE = o.test.m;
   const table = o.resume?.table ?? new FunctionTable(mE, o.test.labels, o.provenance ?? null);
   const state: SgdState = o.resume ? structuredClone(o.resume.state) : emptyState(mE);
-  if (state.testErrorHistogram.length !== mE + 1) throw new Error('resume: the state is for another test set');
+  if (state.testErrorHistogram.length !== mE + 1) throw new FsbayesError('resume: the state is for another test set');
   const ctx = { spec: o.spec, config: o.config, train: o.train, test: o.test, engine: o.engine };
   const executor = o.executor ?? (await createExecutor(threads, ctx));
   const P = paramLayout(o.spec).size;

@@ -4,6 +4,7 @@
  * recomputed. (Core's generic merge keeps the first table's `extra`; a merge
  * of SGD tables should replace it with {@link poolSgdExtras} of all inputs.)
  */
+import { FsbayesError } from '@fsbayes/core';
 import type { SgdState } from './run.js';
 
 export interface SgdExtra {
@@ -62,9 +63,9 @@ export function poolSgdExtras(extras: readonly unknown[]): SgdExtra {
       typeof e.epochsHistogram !== 'object' ||
       !Array.isArray(e.testErrorHistogram)
     )
-      throw new Error(`sgd summary ${i}: missing runs/fitted/notFitted/histograms`);
+      throw new FsbayesError(`sgd summary ${i}: missing runs/fitted/notFitted/histograms`);
     if (i > 0 && e.testErrorHistogram.length !== out.testErrorHistogram.length)
-      throw new Error(`sgd summary ${i}: test error histogram is for another |E|`);
+      throw new FsbayesError(`sgd summary ${i}: test error histogram is for another |E|`);
     out.runs += e.runs;
     out.fitted += e.fitted;
     out.notFitted += e.notFitted;

@@ -5,7 +5,7 @@
  * TypeScript: the reference every faster path is checked against, and the
  * path the worker threads run.
  */
-import { type FcnSpec, Rng, type Seed } from '@fsbayes/core';
+import { type FcnSpec, FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { FcnNet, lossThreshold } from './net.js';
 import { createOptimizer, type Optimizer, type WeightBlock } from './optimizers.js';
@@ -57,7 +57,7 @@ export function agdInit(theta: Float64Array, blocks: readonly WeightBlock[]): Fl
       let nrm = 0;
       for (let k = 0; k < len; k++) nrm += theta[at(v, k)] ** 2;
       nrm = Math.sqrt(nrm);
-      if (nrm === 0) throw new Error('agd init: degenerate weight matrix');
+      if (nrm === 0) throw new FsbayesError('agd init: degenerate weight matrix');
       for (let k = 0; k < len; k++) theta[at(v, k)] /= nrm;
     }
     const s = Math.sqrt(b.out / b.in);
@@ -84,8 +84,8 @@ export class RunTrainer {
     readonly train: LabelledPoints,
     readonly test: LabelledPoints,
   ) {
-    if (train.m < 1) throw new Error('sgd needs a non-empty training set S (give --train-size or --train-mask)');
-    if (test.m < 1) throw new Error('sgd needs a non-empty test set E');
+    if (train.m < 1) throw new FsbayesError('sgd needs a non-empty training set S (give --train-size or --train-mask)');
+    if (test.m < 1) throw new FsbayesError('sgd needs a non-empty test set E');
     const batch = Math.min(config.batch, train.m);
     this.net = new FcnNet(spec, Math.max(batch, 64));
     this.opt = createOptimizer(config.optimizer, config.params, this.net.P, this.net.weightBlocks());

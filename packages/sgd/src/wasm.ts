@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { FcnSpec, Seed } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 import type { BatchResult } from './batch.js';
 import type { SgdConfig } from './config.js';
 import { FcnNet, lossThreshold } from './net.js';
@@ -81,9 +82,9 @@ function moduleOf(v: SgdKernelVariant): object {
     try {
       bytes = readFileSync(wasmPath(v));
     } catch (e) {
-      throw new Error(`sgd wasm trainer not built (${(e as Error).message}); run \`pnpm build\``);
+      throw new FsbayesError(`sgd wasm trainer not built (${(e as Error).message}); run \`pnpm build\``);
     }
-    if (v === 'fma' && !sgdFmaSupport()) throw new Error('sgd wasm FMA build does not validate on this V8');
+    if (v === 'fma' && !sgdFmaSupport()) throw new FsbayesError('sgd wasm FMA build does not validate on this V8');
     m = new WA.Module(bytes);
     modules.set(v, m);
   }
@@ -144,12 +145,12 @@ export class WasmLaneTrainer {
     } = {},
   ) {
     const why = wasmUnsupported(spec, config);
-    if (why) throw new Error(`wasm trainer: unsupported ${why}`);
+    if (why) throw new FsbayesError(`wasm trainer: unsupported ${why}`);
     this.variant = resolveVariant(opts.variant ?? 'auto');
     const inst = new WA.Instance(moduleOf(this.variant), {
       env: {
         abort: () => {
-          throw new Error('sgd wasm abort');
+          throw new FsbayesError('sgd wasm abort');
         },
       },
     });

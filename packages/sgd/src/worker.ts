@@ -3,6 +3,7 @@
  * Runs from dist/ (compiled), also when the pool is imported from src/.
  */
 import { parentPort } from 'node:worker_threads';
+import { FsbayesError } from '@fsbayes/core';
 import { type BatchTrainer, batchTrainer, type SgdWorkerReply, type SgdWorkerRequest } from './batch.js';
 
 const port = parentPort;
@@ -20,7 +21,7 @@ if (port) {
       return;
     }
     try {
-      if (!trainer) throw new Error(initError ?? 'worker not initialised');
+      if (!trainer) throw new FsbayesError(initError ?? 'worker not initialised');
       const result = trainer.trainBatch(msg.seed, msg.first, msg.count, msg.theta);
       port.postMessage({ type: 'done', id: msg.id, result } satisfies SgdWorkerReply, [
         result.fitted.buffer as ArrayBuffer,

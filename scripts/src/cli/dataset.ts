@@ -7,6 +7,7 @@ import {
   booleanDataset,
   type Dataset,
   type DigitBinarize,
+  FsbayesError,
   loadCsv,
   loadIdx,
   maskOf,
@@ -45,15 +46,16 @@ export function loadDataset(a: DataArgs): Dataset {
     case 'mnist':
       return mnistFull({ binarize, normalize });
     case 'idx':
-      if (!a.images || !a['image-labels']) throw new Error('--dataset idx needs --images FILE and --image-labels FILE');
+      if (!a.images || !a['image-labels'])
+        throw new FsbayesError('--dataset idx needs --images FILE and --image-labels FILE');
       return loadIdx(a.images, a['image-labels'], { binarize, normalize });
     case 'csv': {
-      if (!a.csv) throw new Error('--dataset csv needs --csv FILE');
+      if (!a.csv) throw new FsbayesError('--dataset csv needs --csv FILE');
       const col = a['label-column'];
       return loadCsv(a.csv, { labelColumn: col === undefined ? undefined : /^\d+$/.test(col) ? Number(col) : col });
     }
     default:
-      throw new Error(`unknown dataset "${a.dataset}"; expected boolean, mnist, idx or csv`);
+      throw new FsbayesError(`unknown dataset "${a.dataset}"; expected boolean, mnist, idx or csv`);
   }
 }
 
@@ -65,7 +67,7 @@ export function loadDataset(a: DataArgs): Dataset {
  */
 export function loadSplit(a: DataArgs): Split {
   if (a['train-mask'] !== undefined && a['train-size'] !== undefined) {
-    throw new Error('give either --train-mask or --train-size, not both');
+    throw new FsbayesError('give either --train-mask or --train-size, not both');
   }
   if (a.dataset === 'mnist' && a['train-mask'] === undefined) {
     return mnistDataset({

@@ -3,7 +3,7 @@
  * file of inputs, or S then E of a dataset split) and the kernel itself.
  */
 import { readFileSync } from 'node:fs';
-import { type ArchSpec, getBackend, type Split } from '@fsbayes/core';
+import { type ArchSpec, FsbayesError, getBackend, type Split } from '@fsbayes/core';
 import { type KernelKind, kernelDeviceOf, kernelMatrix, kernelMatrixAsync } from '@fsbayes/nngp';
 import { type DataArgs, loadSplit } from './dataset.js';
 import { type ArchArgs, specFromArgs } from './prior.js';
@@ -14,19 +14,20 @@ export function readInputsJson(path: string): { X: Float64Array; n: number; d: n
   try {
     rows = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: cannot read a JSON array of arrays (${(e as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read a JSON array of arrays (${(e as Error).message})`);
   }
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error(`${path}: expected a non-empty JSON array of arrays`);
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new FsbayesError(`${path}: expected a non-empty JSON array of arrays`);
   const d = Array.isArray(rows[0]) ? rows[0].length : -1;
-  if (d < 1) throw new Error(`${path}: row 0 is not a non-empty array`);
+  if (d < 1) throw new FsbayesError(`${path}: row 0 is not a non-empty array`);
   const X = new Float64Array(rows.length * d);
   rows.forEach((r, i) => {
     if (!Array.isArray(r) || r.length !== d) {
-      throw new Error(`${path}: row ${i} has ${Array.isArray(r) ? r.length : 'no'} entries, row 0 has ${d}`);
+      throw new FsbayesError(`${path}: row ${i} has ${Array.isArray(r) ? r.length : 'no'} entries, row 0 has ${d}`);
     }
     r.forEach((v, k) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new Error(`${path}: row ${i}, entry ${k} is ${JSON.stringify(v)}, not a finite number`);
+        throw new FsbayesError(`${path}: row ${i}, entry ${k} is ${JSON.stringify(v)}, not a finite number`);
       }
       X[i * d + k] = v;
     });
@@ -37,13 +38,13 @@ export function readInputsJson(path: string): { X: Float64Array; n: number; d: n
 /** Read a JSON matrix (array of arrays) that must be square and symmetric. */
 export function readKernelJson(path: string): { K: Float64Array; n: number } {
   const { X, n, d } = readInputsJson(path);
-  if (n !== d) throw new Error(`${path}: the kernel must be square, got ${n}×${d}`);
+  if (n !== d) throw new FsbayesError(`${path}: the kernel must be square, got ${n}×${d}`);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       const a = X[i * n + j];
       const b = X[j * n + i];
       if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
-        throw new Error(`${path}: the kernel is not symmetric: K[${i}][${j}] = ${a} but K[${j}][${i}] = ${b}`);
+        throw new FsbayesError(`${path}: the kernel is not symmetric: K[${i}][${j}] = ${a} but K[${j}][${i}] = ${b}`);
       }
     }
   }
@@ -56,15 +57,16 @@ export function readLabelsJson(path: string, n: number): Int8Array {
   try {
     v = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: cannot read a JSON array of labels (${(e as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read a JSON array of labels (${(e as Error).message})`);
   }
-  if (!Array.isArray(v)) throw new Error(`${path}: expected a JSON array of labels`);
-  if (v.length !== n) throw new Error(`${path}: ${v.length} labels for a ${n}×${n} kernel`);
+  if (!Array.isArray(v)) throw new FsbayesError(`${path}: expected a JSON array of labels`);
+  if (v.length !== n) throw new FsbayesError(`${path}: ${v.length} labels for a ${n}×${n} kernel`);
   const zeroOne = v.every((x) => x === 0 || x === 1);
   return Int8Array.from(
     v.map((x, i) => {
       if (zeroOne) return x === 1 ? 1 : -1;
-      if (x !== 1 && x !== -1) throw new Error(`${path}: label ${i} is ${JSON.stringify(x)}; use ±1 (or all 0/1)`);
+      if (x !== 1 && x !== -1)
+        throw new FsbayesError(`${path}: label ${i} is ${JSON.stringify(x)}; use ±1 (or all 0/1)`);
       return x;
     }),
   );
@@ -99,11 +101,11 @@ export async function kernelOn(
   kind: KernelKind = 'nngp',
 ): Promise<Float64Array> {
   if ((a.device ?? 'cpu') === 'cpu') return kernelMatrix(spec, X, n, undefined, undefined, { kind });
-  if (a.device !== 'gpu') throw new Error(`--device must be cpu or gpu, got '${a.device}'`);
+  if (a.device !== 'gpu') throw new FsbayesError(`--device must be cpu or gpu, got '${a.device}'`);
   const backend = await getBackend('gpu');
   try {
     const device = kernelDeviceOf(backend);
-    if (!device) throw new Error('the gpu backend cannot compute kernels');
+    if (!device) throw new FsbayesError('the gpu backend cannot compute kernels');
     return await kernelMatrixAsync(spec, X, n, undefined, undefined, { kind, device });
   } finally {
     await backend.close();

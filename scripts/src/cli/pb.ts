@@ -2,7 +2,14 @@
  * P_B(f|S) of a table's functions, as the `fsbayes.pb` file that `compare`
  * reads: shared by `fsbayes pb` and the experiments.
  */
-import { type ArchSpec, createProvenance, type FunctionTable, keyToBits, type Split } from '@fsbayes/core';
+import {
+  type ArchSpec,
+  createProvenance,
+  FsbayesError,
+  type FunctionTable,
+  keyToBits,
+  type Split,
+} from '@fsbayes/core';
 import { logPosteriorProbabilities } from '@fsbayes/nngp';
 import { describeSplit } from './dataset.js';
 
@@ -52,13 +59,14 @@ export function pbOfTable(
   const t0 = performance.now();
   const { split, nS, nE } = sys;
   const what = o.source ?? 'the table';
-  if (nS === 0) throw new Error('S is empty: give --train-size or --train-mask (the same as the table’s)');
-  if (table.m !== nE) throw new Error(`${what} has functions on ${table.m} points but E here has ${nE}: use its split`);
+  if (nS === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask (the same as the table’s)');
+  if (table.m !== nE)
+    throw new FsbayesError(`${what} has functions on ${table.m} points but E here has ${nE}: use its split`);
   const labels = table.labels;
   if (labels) {
     for (let i = 0; i < nE; i++) {
       if (labels[i] !== split.test.labels[i])
-        throw new Error(`${what}: its labels on E differ from this split's at point ${i}: use its split`);
+        throw new FsbayesError(`${what}: its labels on E differ from this split's at point ${i}: use its split`);
     }
   }
   const entries = table.entries().slice(0, o.limit ?? Number.POSITIVE_INFINITY);

@@ -7,6 +7,7 @@ import {
   autoBackendFor,
   type BackendName,
   createProvenance,
+  FsbayesError,
   type FunctionTable,
   getBackend,
   parseArch,
@@ -53,12 +54,12 @@ export async function runPriorTable(
   command: string,
 ): Promise<PriorRun> {
   if (!Number.isSafeInteger(a.samples) || a.samples < 1)
-    throw new Error(`--samples must be a positive integer, got ${a.samples}`);
+    throw new FsbayesError(`--samples must be a positive integer, got ${a.samples}`);
   if (!Number.isSafeInteger(a.first) || a.first < 0)
-    throw new Error(`--first must be a non-negative integer, got ${a.first}`);
+    throw new FsbayesError(`--first must be a non-negative integer, got ${a.first}`);
   const split = loadSplit(a);
   const E = split.test;
-  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   const spec = specFromArgs(a, E.shape);
   const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
   const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });

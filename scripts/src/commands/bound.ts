@@ -1,3 +1,4 @@
+import { FsbayesError } from '@fsbayes/core';
 import { pacBayesBound } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
@@ -44,7 +45,7 @@ export const boundCommand = {
     let logPS: number;
     let m: number;
     if (a['log-ps'] !== undefined) {
-      if (a.m === undefined) throw new Error('--log-ps needs --m (the number of training points)');
+      if (a.m === undefined) throw new FsbayesError('--log-ps needs --m (the number of training points)');
       logPS = a['log-ps'];
       m = a.m;
     } else {
@@ -52,9 +53,9 @@ export const boundCommand = {
       logPS = r.logPS;
       m = r.m;
     }
-    if (!(logPS <= 0)) throw new Error(`log P(S) must be ≤ 0, got ${logPS}`);
-    if (!Number.isSafeInteger(m) || m < 1) throw new Error(`m must be a positive integer, got ${m}`);
-    if (!(a.delta > 0 && a.delta < 1)) throw new Error(`--delta must be in (0, 1), got ${a.delta}`);
+    if (!(logPS <= 0)) throw new FsbayesError(`log P(S) must be ≤ 0, got ${logPS}`);
+    if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`m must be a positive integer, got ${m}`);
+    if (!(a.delta > 0 && a.delta < 1)) throw new FsbayesError(`--delta must be in (0, 1), got ${a.delta}`);
     const b = pacBayesBound(logPS, m, a.delta);
     emit(
       a,

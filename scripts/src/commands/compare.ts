@@ -12,7 +12,7 @@ import {
   withInterval,
   writeCompareReport,
 } from '@fsbayes/compare';
-import { readTableSync } from '@fsbayes/core';
+import { FsbayesError, readTableSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
 import { emit, log, type OutputArgs, run } from '../cli/output.js';
@@ -33,7 +33,7 @@ type Args = OutputArgs & {
 };
 
 function positiveInt(v: number, flag: string, min = 1): number {
-  if (!Number.isSafeInteger(v) || v < min) throw new Error(`${flag} must be an integer ≥ ${min}, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < min) throw new FsbayesError(`${flag} must be an integer ≥ ${min}, got ${v}`);
   return v;
 }
 
@@ -44,7 +44,7 @@ function sourceNames(a: Args, tables: string[]): string[] {
     const names = a.names.split(',').map((s) => s.trim());
     if (names.length === tables.length && a.pb) names.push('P_B');
     if (names.length !== n || names.some((s) => s === '')) {
-      throw new Error(
+      throw new FsbayesError(
         `--names must give ${tables.length}${a.pb ? ` (or ${n})` : ''} non-empty names, got ${JSON.stringify(a.names)}`,
       );
     }
@@ -124,7 +124,7 @@ export const compareCommand = {
   handler: run('compare', (a: Args) => {
     const tables = a.tables ?? [];
     if (tables.length + (a.pb ? 1 : 0) < 2) {
-      throw new Error(
+      throw new FsbayesError(
         `give at least two tables, or one table and --pb (got ${tables.length} table${tables.length === 1 ? '' : 's'}${a.pb ? ' and --pb' : ''})`,
       );
     }
@@ -133,12 +133,12 @@ export const compareCommand = {
     positiveInt(a.bootstrap, '--bootstrap', 0);
     positiveInt(a.seed, '--seed', 0);
     positiveInt(a.bins, '--bins');
-    if (!(a.level > 0 && a.level < 1)) throw new Error(`--level must be in (0, 1), got ${a.level}`);
-    if (!(a.alpha > 0)) throw new Error(`--alpha must be > 0, got ${a.alpha}`);
+    if (!(a.level > 0 && a.level < 1)) throw new FsbayesError(`--level must be in (0, 1), got ${a.level}`);
+    if (!(a.alpha > 0)) throw new FsbayesError(`--alpha must be > 0, got ${a.alpha}`);
     const names = sourceNames(a, tables);
     const sources: Source[] = tables.map((path, i) => {
       const t = readTableSync(path);
-      if (t.total === 0) throw new Error(`${path}: the table is empty`);
+      if (t.total === 0) throw new FsbayesError(`${path}: the table is empty`);
       return tableSource(names[i], t);
     });
     if (a.pb) sources.push(readPbSource(a.pb, names[names.length - 1]));

@@ -1,3 +1,4 @@
+import { FsbayesError } from '@fsbayes/core';
 import { logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
@@ -31,7 +32,7 @@ export async function marginal(a: Args) {
   let n: number;
   let about: Record<string, unknown> = {};
   if (a.kernel) {
-    if (!a.labels) throw new Error('--kernel needs --labels FILE (a JSON array of ±1 labels)');
+    if (!a.labels) throw new FsbayesError('--kernel needs --labels FILE (a JSON array of ±1 labels)');
     const k = readKernelJson(a.kernel);
     K = k.K;
     n = k.n;
@@ -39,7 +40,7 @@ export async function marginal(a: Args) {
     about = { kernel: a.kernel };
   } else {
     const split = loadSplit(a);
-    if (split.train.m === 0) throw new Error('S is empty: give --train-size or --train-mask');
+    if (split.train.m === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask');
     const spec = specFromArgs(a, split.train.shape);
     const s = stackSplit(split);
     n = s.nS;

@@ -8,7 +8,7 @@
  * net ranges of the seed (`seed s nets [a, b)`), which are different nets.
  * `--allow-overlap` forces a merge.
  */
-import { experimentIdentity, readTableSync, writeTableSync } from '@fsbayes/core';
+import { experimentIdentity, FsbayesError, readTableSync, writeTableSync } from '@fsbayes/core';
 import { findRangeOverlap, parseRangeShard, rateEstimate } from '@fsbayes/sampler';
 import { poolSgdExtras } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
@@ -34,12 +34,12 @@ export const mergeCommand = {
       .example('$0 merge rs-*.json --out all.json --json', 'join the shards of a job array'),
   handler: run('merge', async (a: Args) => {
     const files = a.tables ?? [];
-    if (files.length < 1) throw new Error('give at least one table');
+    if (files.length < 1) throw new FsbayesError('give at least one table');
     const tables = files.map((f) => {
       try {
         return readTableSync(f);
       } catch (e) {
-        throw new Error(`${f}: ${(e as Error).message}`);
+        throw new FsbayesError(`${f}: ${(e as Error).message}`);
       }
     });
     const shards = tables.flatMap((t) => t.provenance?.shards ?? []);
@@ -56,7 +56,8 @@ export const mergeCommand = {
     let allowOverlap = a['allow-overlap'];
     if (ranged && !allowOverlap) {
       const clash = findRangeOverlap(shards);
-      if (clash) throw new Error(`net ranges overlap: '${clash[0]}' and '${clash[1]}' (pass --allow-overlap to force)`);
+      if (clash)
+        throw new FsbayesError(`net ranges overlap: '${clash[0]}' and '${clash[1]}' (pass --allow-overlap to force)`);
       allowOverlap = true; // same seed, disjoint nets
     }
     const merged = tables[0];
@@ -64,7 +65,7 @@ export const mergeCommand = {
       try {
         merged.merge(tables[i], { allowOverlap });
       } catch (e) {
-        throw new Error(`${files[i]}: ${(e as Error).message}`);
+        throw new FsbayesError(`${files[i]}: ${(e as Error).message}`);
       }
     }
     // Sampler tables: pooled acceptance over the shards (drawn and accepted add up).

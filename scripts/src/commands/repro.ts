@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, writeFileAtomicSync } from '@fsbayes/core';
+import { canonicalJson, FsbayesError, writeFileAtomicSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import { hasStages, parseOverrides, type Scale } from '../experiments/context.js';
@@ -63,8 +63,8 @@ export const reproCommand = {
       ),
   handler: run('repro', async (a: Args) => {
     const exp = EXPERIMENTS.find((e) => e.name === a.name);
-    if (!exp) throw new Error(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
-    if (!Number.isSafeInteger(a.seed)) throw new Error(`--seed must be an integer, got ${a.seed}`);
+    if (!exp) throw new FsbayesError(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+    if (!Number.isSafeInteger(a.seed)) throw new FsbayesError(`--seed must be an integer, got ${a.seed}`);
     const out = a.out ?? `out/repro-${exp.name}-${a.scale}`;
     // Work in a sibling folder and swap it in at the end: a failed or killed run
     // never leaves a half-written `out`. The work folder keeps each finished step
@@ -75,10 +75,10 @@ export const reproCommand = {
     const idFile = join(work, 'run.json');
     if (existsSync(work)) {
       if (!a.resume)
-        throw new Error(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
+        throw new FsbayesError(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
       const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
       if (saved !== identity)
-        throw new Error(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
+        throw new FsbayesError(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
     }
     const ctx = {
       name: exp.name,

@@ -10,6 +10,7 @@ import {
   autoBackendFor,
   type BackendName,
   createProvenance,
+  FsbayesError,
   type FunctionTable,
   getBackend,
   parseShard,
@@ -110,7 +111,7 @@ export function recordedCommand(argv: string[]): string {
 
 function positiveInt(v: number | undefined, flag: string): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
-    throw new Error(`${flag} must be a positive integer, got ${v}`);
+    throw new FsbayesError(`${flag} must be a positive integer, got ${v}`);
 }
 
 export const sampleCommand = {
@@ -149,26 +150,29 @@ async function sampleRejection(a: Args): Promise<void> {
   positiveInt(a.accept, '--accept');
   const maxSamples = a['max-samples'];
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1)
-    throw new Error(`--max-samples must be a positive integer, got ${maxSamples}`);
+    throw new FsbayesError(`--max-samples must be a positive integer, got ${maxSamples}`);
   if (!Number.isSafeInteger(a.first) || a.first < 0)
-    throw new Error(`--first must be a non-negative integer, got ${a.first}`);
+    throw new FsbayesError(`--first must be a non-negative integer, got ${a.first}`);
   if (a['time-limit'] !== undefined && !(a['time-limit'] > 0))
-    throw new Error(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
-  if (!(a['checkpoint-every'] >= 0)) throw new Error(`--checkpoint-every must be ≥ 0, got ${a['checkpoint-every']}`);
-  if (!(a.confidence > 0 && a.confidence < 1)) throw new Error(`--confidence must be in (0, 1), got ${a.confidence}`);
+    throw new FsbayesError(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
+  if (!(a['checkpoint-every'] >= 0))
+    throw new FsbayesError(`--checkpoint-every must be ≥ 0, got ${a['checkpoint-every']}`);
+  if (!(a.confidence > 0 && a.confidence < 1))
+    throw new FsbayesError(`--confidence must be in (0, 1), got ${a.confidence}`);
   const range = a.shard ? shardRange(maxSamples, parseShard(a.shard)) : { first: 0, count: maxSamples };
   const first = a.first + range.first;
 
   const split = loadSplit(a);
   const S = split.train;
   const E = split.test;
-  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   if (mode === 'posterior' && S.m === 0)
-    throw new Error('S is empty: give --train-size or --train-mask (or use --mode prior)');
+    throw new FsbayesError('S is empty: give --train-size or --train-mask (or use --mode prior)');
   const spec = specFromArgs(a, E.shape);
   const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
   const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
-  if (a.resume && !ckptPath) throw new Error('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
+  if (a.resume && !ckptPath)
+    throw new FsbayesError('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
 
   const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
   const onSignal = () => {
@@ -193,7 +197,7 @@ async function sampleRejection(a: Args): Promise<void> {
     };
     let resume: { state: RejectionState; table: FunctionTable } | undefined;
     if (ckptPath && existsSync(ckptPath)) {
-      if (!a.resume) throw new Error(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
+      if (!a.resume) throw new FsbayesError(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
       const cp = readCheckpoint<RejectionState>(ckptPath, identity);
       if (cp) {
         resume = cp;
@@ -337,9 +341,9 @@ async function sampleFrozen(a: Args): Promise<void> {
   positiveInt(a.accept, '--accept');
   positiveInt(a.features, '--features');
   if (!(Number.isSafeInteger(a.probe) && a.probe >= 0))
-    throw new Error(`--probe must be a non-negative integer, got ${a.probe}`);
+    throw new FsbayesError(`--probe must be a non-negative integer, got ${a.probe}`);
   if (a['time-limit'] !== undefined && !(a['time-limit'] > 0))
-    throw new Error(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
+    throw new FsbayesError(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
   const samples = a.accept ?? 1000;
   const K = a.features;
   // Shards split the hidden-layer draws; each draw keeps its share of the samples, so shards merge into the whole.
@@ -347,13 +351,16 @@ async function sampleFrozen(a: Args): Promise<void> {
   const split = loadSplit(a);
   const S = split.train;
   const E = split.test;
-  if (E.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+  if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   if (S.m === 0)
-    throw new Error('S is empty: the frozen-feature sampler conditions on S (give --train-size or --train-mask)');
+    throw new FsbayesError(
+      'S is empty: the frozen-feature sampler conditions on S (give --train-size or --train-mask)',
+    );
   const spec = specFromArgs(a, E.shape);
-  if (spec.kind !== 'fcn') throw new Error('--mode frozen runs fully connected nets only');
+  if (spec.kind !== 'fcn') throw new FsbayesError('--mode frozen runs fully connected nets only');
   const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
-  if (a.resume && !ckptPath) throw new Error('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
+  if (a.resume && !ckptPath)
+    throw new FsbayesError('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
   const dataset = describeSplit(split);
   const identity = {
     command: 'sample',
@@ -368,7 +375,7 @@ async function sampleFrozen(a: Args): Promise<void> {
   };
   let resume: { state: FrozenState; table: FunctionTable } | undefined;
   if (ckptPath && existsSync(ckptPath)) {
-    if (!a.resume) throw new Error(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
+    if (!a.resume) throw new FsbayesError(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
     const cp = readCheckpoint<FrozenState>(ckptPath, identity);
     if (cp) {
       resume = cp;

@@ -1,6 +1,7 @@
 import {
   createProvenance,
   type FcnSpec,
+  FsbayesError,
   type FunctionTable,
   parseShard,
   readCheckpoint,
@@ -156,9 +157,9 @@ export const sgdCommand = {
       ),
   handler: run('sgd', async (a: Args) => {
     if (!Number.isSafeInteger(a.runs) || a.runs < 1)
-      throw new Error(`--runs must be a positive integer, got ${a.runs}`);
+      throw new FsbayesError(`--runs must be a positive integer, got ${a.runs}`);
     if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
-      throw new Error(`--threads must be a positive integer, got ${a.threads}`);
+      throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
     const config = resolveConfig({
       optimizer: a.optimizer as OptimizerName,
       loss: a.loss as LossName,
@@ -179,12 +180,14 @@ export const sgdCommand = {
       stop: { checkEvery: a['check-every'], epochsAfterFit: a['epochs-after-fit'], maxEpochs: a['max-epochs'] },
     });
     const split = loadSplit(a);
-    if (split.train.m === 0) throw new Error('S is empty: give --train-size or --train-mask');
-    if (split.test.m === 0) throw new Error('E is empty: every point is in S (check --train-mask / --train-size)');
+    if (split.train.m === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask');
+    if (split.test.m === 0)
+      throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
     const spec = specFromArgs(a, split.train.shape);
-    if (spec.kind !== 'fcn') throw new Error(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
+    if (spec.kind !== 'fcn')
+      throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
     if (config.optimizer === 'agd' && spec.bias)
-      throw new Error('--optimizer agd trains bias-free nets: add --sigma-b 0');
+      throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
     const shard = a.shard === undefined ? null : parseShard(a.shard);
     const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
     const experiment = {
@@ -201,7 +204,7 @@ export const sgdCommand = {
     const dataset = describeSplit(split);
     const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
     const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : undefined);
-    if (a.resume && !ckptPath) throw new Error('--resume needs --checkpoint FILE (or --out)');
+    if (a.resume && !ckptPath) throw new FsbayesError('--resume needs --checkpoint FILE (or --out)');
     let resume: { state: SgdState; table: FunctionTable } | null = null;
     if (a.resume && ckptPath) {
       const cp = readCheckpoint<SgdState>(ckptPath, identity);
@@ -233,7 +236,7 @@ export const sgdCommand = {
     const { state, table } = r;
     if (state.done < range.count) {
       // Only with the hidden --stop-after: leave the checkpoint as a killed run would.
-      if (!ckptPath) throw new Error('--stop-after needs --checkpoint FILE (or --out)');
+      if (!ckptPath) throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
       writeCheckpoint(ensureDirFor(ckptPath), { identity, state, table });
       log(a, `stopped after ${state.done} runs; checkpoint at ${ckptPath}`);
       return;

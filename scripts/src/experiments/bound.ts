@@ -13,7 +13,7 @@
  */
 
 import { linePlot } from '@fsbayes/compare';
-import { mnistDataset, parseArch, Rng } from '@fsbayes/core';
+import { FsbayesError, mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { epPosteriorOnTest, kernelMatrix, pacBayesBound } from '@fsbayes/nngp';
 import type { ExperimentResult } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
@@ -24,7 +24,7 @@ const SIGMA_B = 0.1;
 
 /** Replace a fraction `c` of the labels by fair coin flips (seeded); returns the new labels. */
 export function corruptLabels(labels: Uint8Array, c: number, rng: Rng): Uint8Array {
-  if (!(c >= 0 && c <= 1)) throw new Error(`corruption must be in [0, 1], got ${c}`);
+  if (!(c >= 0 && c <= 1)) throw new FsbayesError(`corruption must be in [0, 1], got ${c}`);
   const out = labels.slice();
   const k = Math.round(c * labels.length);
   const idx = Array.from({ length: labels.length }, (_, i) => i);

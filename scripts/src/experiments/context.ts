@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
+import { FsbayesError, FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
 import { Progress } from '../cli/progress.js';
 
 export type Scale = 'small' | 'full';
@@ -80,10 +80,11 @@ export function settingsFor<T extends Record<string, SettingValue>>(ctx: Experim
   const out: Record<string, SettingValue> = { ...(ctx.scale === 'full' ? full : small) };
   for (const [k, v] of Object.entries(ctx.overrides ?? {})) {
     if (!(k in out))
-      throw new Error(`unknown setting '${k}' for ${ctx.name}; settings: ${Object.keys(out).join(', ')}`);
+      throw new FsbayesError(`unknown setting '${k}' for ${ctx.name}; settings: ${Object.keys(out).join(', ')}`);
     const want = Array.isArray(out[k]);
     const value = want && !Array.isArray(v) ? [v] : v;
-    if (!want && Array.isArray(value)) throw new Error(`setting '${k}' takes one number, got ${value.join(',')}`);
+    if (!want && Array.isArray(value))
+      throw new FsbayesError(`setting '${k}' takes one number, got ${value.join(',')}`);
     out[k] = value;
   }
   return out as T;
@@ -94,11 +95,11 @@ export function parseOverrides(items: string[]): Record<string, SettingValue> {
   const out: Record<string, SettingValue> = {};
   for (const item of items) {
     const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(item.trim());
-    if (!m) throw new Error(`--set must look like key=value or key=v1,v2 (numbers), got '${item}'`);
+    if (!m) throw new FsbayesError(`--set must look like key=value or key=v1,v2 (numbers), got '${item}'`);
     const parts = m[2].split(',').map((x) => x.trim());
     const nums = parts.map(Number);
     if (parts.some((x) => x === '') || nums.some((x) => !Number.isFinite(x)))
-      throw new Error(`--set ${m[1]}: values must be numbers, got '${m[2]}'`);
+      throw new FsbayesError(`--set ${m[1]}: values must be numbers, got '${m[2]}'`);
     out[m[1]] = parts.length === 1 && !m[2].includes(',') ? nums[0] : nums;
   }
   return out;

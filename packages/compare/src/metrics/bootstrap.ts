@@ -4,6 +4,7 @@
  * interval off the replicates. Seeded through core's Rng, so deterministic.
  */
 import type { Rng } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 
 /** A percentile bootstrap interval. */
 export interface Interval {
@@ -33,13 +34,13 @@ export class AliasTable {
 
   constructor(weights: ArrayLike<number>) {
     const n = weights.length;
-    if (n === 0) throw new Error('AliasTable: no weights');
+    if (n === 0) throw new FsbayesError('AliasTable: no weights');
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      if (!(weights[i] >= 0)) throw new Error(`AliasTable: weight ${i} is ${weights[i]}`);
+      if (!(weights[i] >= 0)) throw new FsbayesError(`AliasTable: weight ${i} is ${weights[i]}`);
       sum += weights[i];
     }
-    if (!(sum > 0)) throw new Error('AliasTable: weights sum to 0');
+    if (!(sum > 0)) throw new FsbayesError('AliasTable: weights sum to 0');
     this.n = n;
     this.prob = new Float64Array(n);
     this.alias = new Int32Array(n);
@@ -87,7 +88,7 @@ export function resampleCounts(alias: AliasTable, total: number, rng: Rng, out?:
  * bootstrap bias against `estimate`. NaN bounds when no value is finite.
  */
 export function percentileInterval(values: readonly number[], level = 0.95, estimate = Number.NaN): Interval {
-  if (!(level > 0 && level < 1)) throw new Error(`bootstrap level must be in (0, 1), got ${level}`);
+  if (!(level > 0 && level < 1)) throw new FsbayesError(`bootstrap level must be in (0, 1), got ${level}`);
   const v = values.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
   if (v.length === 0) return { lo: Number.NaN, hi: Number.NaN, level, finite: 0, bias: Number.NaN };
   const mean = v.reduce((a, b) => a + b, 0) / v.length;

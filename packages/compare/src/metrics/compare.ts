@@ -8,7 +8,7 @@
  * fixed, and recomputes every statistic. P_B files are computed, not sampled,
  * so they are not resampled: intervals show the sampling noise of the tables only.
  */
-import { Rng, type Seed } from '@fsbayes/core';
+import { FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { Source } from '../sources.js';
 import { AliasTable, type Interval, percentileInterval, resampleCounts } from './bootstrap.js';
 import {
@@ -97,7 +97,7 @@ export function expectedTestError(src: Source, counts: Float64Array | null = nul
  * `checkCompatible`). Deterministic for a given seed.
  */
 export function compareSources(sources: readonly Source[], options: CompareOptions = {}): Comparison {
-  if (sources.length < 2) throw new Error(`compare needs at least two sources, got ${sources.length}`);
+  if (sources.length < 2) throw new FsbayesError(`compare needs at least two sources, got ${sources.length}`);
   const pairOpts: Required<PairOptions> = {
     minCount: options.minCount ?? DEFAULT_PAIR_OPTIONS.minCount,
     topK: options.topK ?? DEFAULT_PAIR_OPTIONS.topK,
@@ -107,17 +107,17 @@ export function compareSources(sources: readonly Source[], options: CompareOptio
   const B = options.bootstrap ?? 200;
   const seed = options.seed ?? 1;
   const level = options.level ?? 0.95;
-  if (!Number.isSafeInteger(B) || B < 0) throw new Error(`bootstrap must be a non-negative integer, got ${B}`);
+  if (!Number.isSafeInteger(B) || B < 0) throw new FsbayesError(`bootstrap must be a non-negative integer, got ${B}`);
   if (!Number.isSafeInteger(pairOpts.minCount) || pairOpts.minCount < 1) {
-    throw new Error(`min-count must be a positive integer, got ${pairOpts.minCount}`);
+    throw new FsbayesError(`min-count must be a positive integer, got ${pairOpts.minCount}`);
   }
   if (!Number.isSafeInteger(pairOpts.topK) || pairOpts.topK < 1) {
-    throw new Error(`top-k must be a positive integer, got ${pairOpts.topK}`);
+    throw new FsbayesError(`top-k must be a positive integer, got ${pairOpts.topK}`);
   }
   if (!['smooth', 'common', 'strict'].includes(pairOpts.unseen)) {
-    throw new Error(`unseen must be smooth, common or strict, got ${JSON.stringify(pairOpts.unseen)}`);
+    throw new FsbayesError(`unseen must be smooth, common or strict, got ${JSON.stringify(pairOpts.unseen)}`);
   }
-  if (!(level > 0 && level < 1)) throw new Error(`level must be in (0, 1), got ${level}`);
+  if (!(level > 0 && level < 1)) throw new FsbayesError(`level must be in (0, 1), got ${level}`);
 
   const aligned: { i: number; j: number; pair: AlignedPair }[] = [];
   for (let i = 0; i < sources.length; i++) {

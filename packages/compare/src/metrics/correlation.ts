@@ -1,9 +1,10 @@
 /** Pearson and Spearman correlations. */
+import { FsbayesError } from '@fsbayes/core';
 
 /** Pearson's r of two equal-length samples; NaN when n < 2 or either is constant. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
-  if (y.length !== n) throw new Error(`pearson: arrays differ in length (${n} vs ${y.length})`);
+  if (y.length !== n) throw new FsbayesError(`pearson: arrays differ in length (${n} vs ${y.length})`);
   if (n < 2) return Number.NaN;
   let mx = 0;
   let my = 0;
@@ -45,6 +46,6 @@ export function averageRanks(x: ArrayLike<number>): Float64Array {
 
 /** Spearman's ρ: Pearson's r of the average ranks (correct with ties). */
 export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length !== y.length) throw new Error(`spearman: arrays differ in length (${x.length} vs ${y.length})`);
+  if (x.length !== y.length) throw new FsbayesError(`spearman: arrays differ in length (${x.length} vs ${y.length})`);
   return pearson(averageRanks(x), averageRanks(y));
 }

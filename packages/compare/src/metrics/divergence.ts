@@ -7,6 +7,7 @@
  * KL(p‖q) is +Infinity when q(f) = 0 < p(f) (callers choose a smoothing
  * first, see `UnseenPolicy` in pair.ts).
  */
+import { FsbayesError } from '@fsbayes/core';
 
 /** KL(p‖q) = Σ p log(p/q), with 0·log(0/q) = 0 and p·log(p/0) = +Infinity. */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
@@ -77,5 +78,5 @@ export function hellingerDistance(p: ArrayLike<number>, q: ArrayLike<number>): n
 }
 
 function checkSame(p: ArrayLike<number>, q: ArrayLike<number>, where: string): void {
-  if (p.length !== q.length) throw new Error(`${where}: arrays differ in length (${p.length} vs ${q.length})`);
+  if (p.length !== q.length) throw new FsbayesError(`${where}: arrays differ in length (${p.length} vs ${q.length})`);
 }

@@ -10,6 +10,7 @@
  * frequency, how their P_B is spread. 'column' conditions on x instead, and
  * 'none' keeps counts.
  */
+import { FsbayesError } from '@fsbayes/core';
 
 /** How {@link histogram2d} normalises. */
 export type Hist2dNormalize = 'row' | 'column' | 'none';
@@ -39,10 +40,11 @@ export interface Histogram2d {
 
 /** Bin points (x[i], y[i]); points outside the range are clamped into the edge bins. */
 export function histogram2d(x: readonly number[], y: readonly number[], options: Hist2dOptions = {}): Histogram2d {
-  if (x.length !== y.length) throw new Error(`histogram2d: x and y differ in length (${x.length} vs ${y.length})`);
+  if (x.length !== y.length)
+    throw new FsbayesError(`histogram2d: x and y differ in length (${x.length} vs ${y.length})`);
   const bins = options.bins ?? 20;
   if (!Number.isSafeInteger(bins) || bins < 1)
-    throw new Error(`histogram2d: bins must be a positive integer, got ${bins}`);
+    throw new FsbayesError(`histogram2d: bins must be a positive integer, got ${bins}`);
   const normalize = options.normalize ?? 'row';
   let [lo, hi] = options.range ?? dataRange([...x, ...y]);
   if (!(hi > lo)) {

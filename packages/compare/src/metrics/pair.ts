@@ -24,6 +24,7 @@
  *   renormalised there; the mass left out is reported (`klMassLeftOutA/B`);
  * - 'strict': plain KL, +Infinity (null in JSON) if any function is unseen.
  */
+import { FsbayesError } from '@fsbayes/core';
 import type { Source } from '../sources.js';
 import { pearson, spearman } from './correlation.js';
 import { hellingerDistance, jsDivergence, klDivergenceLog, totalVariation } from './divergence.js';
@@ -235,7 +236,7 @@ function klPair(A: Side, B: Side, o: Required<PairOptions>): { ab: number; ba: n
   if (o.unseen === 'strict')
     return { ab: klDivergenceLog(A.logp, B.logp), ba: klDivergenceLog(B.logp, A.logp), leftA: 0, leftB: 0 };
   if (o.unseen === 'smooth') {
-    if (!(o.alpha > 0)) throw new Error(`smoothing pseudo-count must be > 0, got ${o.alpha}`);
+    if (!(o.alpha > 0)) throw new FsbayesError(`smoothing pseudo-count must be > 0, got ${o.alpha}`);
     const sa = smoothed(A, o.alpha);
     const sb = smoothed(B, o.alpha);
     return { ab: klDivergenceLog(sa, sb), ba: klDivergenceLog(sb, sa), leftA: 0, leftB: 0 };

@@ -1,4 +1,5 @@
 /** Overlap of the most probable functions of two distributions. */
+import { FsbayesError } from '@fsbayes/core';
 
 /**
  * Indices of the k largest values of p, largest first; ties broken by the
@@ -45,7 +46,7 @@ export function topMassOverlap(
   k: number,
   keys: readonly string[],
 ): TopOverlap {
-  if (!Number.isSafeInteger(k) || k < 1) throw new Error(`top-k: k must be a positive integer, got ${k}`);
+  if (!Number.isSafeInteger(k) || k < 1) throw new FsbayesError(`top-k: k must be a positive integer, got ${k}`);
   const ta = topIndices(p, k, keys);
   const tb = new Set(topIndices(q, k, keys));
   let mass = 0;

@@ -3,6 +3,7 @@
  * labelled 10^k), and the frame every chart shares (grid, box, ticks,
  * labels, title, legend).
  */
+import { FsbayesError } from '@fsbayes/core';
 import type { Area, Color, Mark } from './scene.js';
 import { textWidth } from './scene.js';
 
@@ -81,7 +82,7 @@ export function linearScale(lo: number, hi: number, range: [number, number], exa
  * when there are few.
  */
 export function logScale(lo: number, hi: number, range: [number, number]): Scale {
-  if (!(lo > 0) || !(hi > 0)) throw new Error(`log axis needs positive values, got [${lo}, ${hi}]`);
+  if (!(lo > 0) || !(hi > 0)) throw new FsbayesError(`log axis needs positive values, got [${lo}, ${hi}]`);
   const a = Math.floor(Math.log10(lo) + 1e-9);
   let b = Math.ceil(Math.log10(hi) - 1e-9);
   if (b <= a) {

@@ -2,6 +2,7 @@
  * Line charts: y against x for several named series (P(T) against T, the
  * bound and the error against |S|), linear or log axes, points marked.
  */
+import { FsbayesError } from '@fsbayes/core';
 import {
   type AxisSpec,
   frameMarks,
@@ -43,7 +44,7 @@ export function linePlot(o: LineOptions): Figure {
   const ok = (v: number, spec: AxisSpec) => Number.isFinite(v) && (!spec.log || v > 0);
   const series = o.series.map((s) => {
     if (s.x.length !== s.y.length)
-      throw new Error(`linePlot: series '${s.name}' has ${s.x.length} x and ${s.y.length} y values`);
+      throw new FsbayesError(`linePlot: series '${s.name}' has ${s.x.length} x and ${s.y.length} y values`);
     const pts: [number, number][] = [];
     s.x.forEach((xv, i) => {
       if (ok(xv, o.x) && ok(s.y[i], o.y)) pts.push([xv, s.y[i]]);

@@ -3,6 +3,7 @@
  * IDAT chunk, CRC-32 per chunk (ISO 3309 / PNG spec §5.5).
  */
 import { deflateSync } from 'node:zlib';
+import { FsbayesError } from '@fsbayes/core';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -34,7 +35,9 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 /** Encode `rgb` (width·height·3 bytes, rows top to bottom) as a PNG file. */
 export function encodePNG(width: number, height: number, rgb: Uint8Array): Uint8Array {
   if (rgb.length !== width * height * 3) {
-    throw new Error(`encodePNG: expected ${width * height * 3} bytes for ${width}×${height} RGB, got ${rgb.length}`);
+    throw new FsbayesError(
+      `encodePNG: expected ${width * height * 3} bytes for ${width}×${height} RGB, got ${rgb.length}`,
+    );
   }
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);

@@ -6,6 +6,7 @@
  * once, so translucent marks (opacity < 1) do not darken where a thick line
  * overlaps itself. No anti-aliasing: figures are drawn at 2× by default.
  */
+import { FsbayesError } from '@fsbayes/core';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyphRows, toFontText } from './font.js';
 import { encodePNG } from './png.js';
 import type { Area, Figure, Mark, TextMark } from './scene.js';
@@ -13,7 +14,7 @@ import type { Area, Figure, Mark, TextMark } from './scene.js';
 /** Parse '#rrggbb' (or '#rgb'). */
 export function parseColor(c: string): [number, number, number] {
   const m = /^#([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(c);
-  if (!m) throw new Error(`colour must be #rrggbb, got ${JSON.stringify(c)}`);
+  if (!m) throw new FsbayesError(`colour must be #rrggbb, got ${JSON.stringify(c)}`);
   let h = m[1];
   if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
   return [Number.parseInt(h.slice(0, 2), 16), Number.parseInt(h.slice(2, 4), 16), Number.parseInt(h.slice(4, 6), 16)];
@@ -290,7 +291,7 @@ function drawMark(r: Raster, m: Mark, s: number, clip: Area | null): void {
 
 /** Rasterise a figure at `scale` device pixels per figure pixel and encode it as PNG. */
 export function renderPNG(fig: Figure, scale = 2): Uint8Array {
-  if (!(scale > 0 && scale <= 8)) throw new Error(`PNG scale must be in (0, 8], got ${scale}`);
+  if (!(scale > 0 && scale <= 8)) throw new FsbayesError(`PNG scale must be in (0, 8], got ${scale}`);
   const r = new Raster(Math.round(fig.width * scale), Math.round(fig.height * scale));
   for (const m of fig.marks) drawMark(r, m, scale, fig.plotArea);
   return r.toPNG();

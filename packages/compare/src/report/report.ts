@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '@fsbayes/core';
+import { FsbayesError, writeFileAtomicSync } from '@fsbayes/core';
 import type { Figure } from '../plots/scene.js';
 import { escapeXml } from '../plots/svg.js';
 
@@ -139,7 +139,7 @@ export function renderHtml(spec: ReportSpec): string {
 /** Write a figure as DIR/NAME.svg and DIR/NAME.png (each atomically; DIR is created). Returns both paths. */
 export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2): { svg: string; png: string } {
   if (!NAME.test(name))
-    throw new Error(`figure name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`);
+    throw new FsbayesError(`figure name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`);
   const svg = fig.toSVG();
   const png = fig.toPNG(pngScale);
   mkdirSync(dir, { recursive: true });
@@ -158,8 +158,10 @@ export function writeReport(dir: string, spec: ReportSpec): string[] {
   const files = new Map<string, string | Uint8Array>();
   const put = (name: string, data: string | Uint8Array) => {
     if (!NAME.test(name))
-      throw new Error(`report file name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`);
-    if (files.has(name)) throw new Error(`report: two files are both named ${JSON.stringify(name)}`);
+      throw new FsbayesError(
+        `report file name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`,
+      );
+    if (files.has(name)) throw new FsbayesError(`report: two files are both named ${JSON.stringify(name)}`);
     files.set(name, data);
   };
   const scale = spec.pngScale ?? 2;

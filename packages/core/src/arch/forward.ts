@@ -1,3 +1,4 @@
+import { FsbayesError } from '../errors/index.js';
 import { erf } from '../math/erf.js';
 import { type ParamTensor, paramLayout } from './params.js';
 import {
@@ -41,10 +42,10 @@ export function forwardReference(
   const layout = paramLayout(spec);
   const d = inputSize(spec);
   if (params.length < nets * layout.size) {
-    throw new Error(`forward: ${nets} nets need ${nets * layout.size} parameters, got ${params.length}`);
+    throw new FsbayesError(`forward: ${nets} nets need ${nets * layout.size} parameters, got ${params.length}`);
   }
   if (inputs.length !== m * d)
-    throw new Error(`forward: ${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
+    throw new FsbayesError(`forward: ${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
   const out = new Float64Array(nets * m);
   const phi = activationFn(spec.activation);
   const maxWidth = Math.max(d, ...layerWidths(spec));

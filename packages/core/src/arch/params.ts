@@ -1,3 +1,4 @@
+import { FsbayesError } from '../errors/index.js';
 import { type ArchSpec, cnnShapes } from './spec.js';
 
 /** One weight or bias tensor inside a net's flat parameter vector. */
@@ -92,7 +93,7 @@ export function paramScales(layout: ParamLayout): Float64Array {
 export function scaleToPrior(layout: ParamLayout, z: Float64Array | Float32Array, nets: number): typeof z {
   const scales = paramScales(layout);
   const p = layout.size;
-  if (z.length < nets * p) throw new Error(`scaleToPrior: need ${nets * p} values, got ${z.length}`);
+  if (z.length < nets * p) throw new FsbayesError(`scaleToPrior: need ${nets * p} values, got ${z.length}`);
   for (let n = 0; n < nets; n++) {
     const base = n * p;
     for (let k = 0; k < p; k++) z[base + k] *= scales[k];

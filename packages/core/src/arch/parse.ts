@@ -1,3 +1,4 @@
+import { FsbayesError } from '../errors/index.js';
 import {
   ACTIVATIONS,
   type Activation,
@@ -29,7 +30,7 @@ export const ARCH_SYNTAX = `Architecture strings:
                   e.g. cnn:c16k3,c16k3s2same,gap or cnn:c32k5,c32k2,d64`;
 
 function fail(arch: string, msg: string): never {
-  throw new Error(`arch "${arch}": ${msg}\n${ARCH_SYNTAX}`);
+  throw new FsbayesError(`arch "${arch}": ${msg}\n${ARCH_SYNTAX}`);
 }
 
 function positiveInt(arch: string, text: string, what: string): number {
@@ -112,7 +113,7 @@ export function parseArch(arch: string, opts: ArchOptions): ArchSpec {
  */
 export function validateSpec(spec: ArchSpec): ArchSpec {
   const bad = (msg: string): never => {
-    throw new Error(`invalid architecture spec: ${msg}`);
+    throw new FsbayesError(`invalid architecture spec: ${msg}`);
   };
   if (spec === null || typeof spec !== 'object') bad(`expected an object, got ${JSON.stringify(spec)}`);
   if (!ACTIVATIONS.includes(spec.activation)) {

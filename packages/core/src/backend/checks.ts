@@ -1,5 +1,6 @@
 import { paramLayout } from '../arch/params.js';
 import { type ArchSpec, inputSize } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
 import { checkSeed } from '../rng/rng.js';
 import type { PriorFunctionsJob } from './types.js';
@@ -15,19 +16,19 @@ export function packSigns(pre: Float64Array, nets: number, m: number, out: Uint3
 }
 
 function checkInputs(spec: ArchSpec, inputs: Float64Array, m: number): void {
-  if (!Number.isSafeInteger(m) || m < 1) throw new Error(`input count m must be a positive integer, got ${m}`);
+  if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`input count m must be a positive integer, got ${m}`);
   const d = inputSize(spec);
   if (inputs.length !== m * d)
-    throw new Error(`${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
+    throw new FsbayesError(`${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
 }
 
 export function checkPriorJob(job: PriorFunctionsJob): void {
   checkSeed(job.seed);
   checkInputs(job.spec, job.inputs, job.m);
   if (!Number.isSafeInteger(job.first) || job.first < 0)
-    throw new Error(`first net must be a non-negative integer, got ${job.first}`);
+    throw new FsbayesError(`first net must be a non-negative integer, got ${job.first}`);
   if (!Number.isSafeInteger(job.count) || job.count < 0)
-    throw new Error(`net count must be a non-negative integer, got ${job.count}`);
+    throw new FsbayesError(`net count must be a non-negative integer, got ${job.count}`);
 }
 
 export function checkForward(
@@ -38,8 +39,10 @@ export function checkForward(
   m: number,
 ): number {
   checkInputs(spec, inputs, m);
-  if (!Number.isSafeInteger(nets) || nets < 0) throw new Error(`net count must be a non-negative integer, got ${nets}`);
+  if (!Number.isSafeInteger(nets) || nets < 0)
+    throw new FsbayesError(`net count must be a non-negative integer, got ${nets}`);
   const P = paramLayout(spec).size;
-  if (params.length < nets * P) throw new Error(`${nets} nets need ${nets * P} parameters, got ${params.length}`);
+  if (params.length < nets * P)
+    throw new FsbayesError(`${nets} nets need ${nets * P} parameters, got ${params.length}`);
   return P;
 }

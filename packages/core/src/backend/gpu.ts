@@ -43,6 +43,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { paramLayout } from '../arch/params.js';
 import { ACTIVATIONS, type Activation, type ArchSpec, type FcnSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { checkFcnParams, type FcnKernelDevice } from '../linalg/fcn.js';
 import type { Seed } from '../rng/rng.js';
 import { type EntryKernelRunner, gpuFcnKernel } from './gpu-kernel.js';
@@ -174,7 +175,7 @@ function loadGpuJs(): GpuJsModule {
   try {
     return require('gpu.js') as GpuJsModule;
   } catch (e) {
-    throw new Error(`gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`);
+    throw new FsbayesError(`gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`);
   }
 }
 
@@ -204,23 +205,25 @@ async function probeWebGpu(flags: string[]): Promise<WebGpuProbe> {
     const entryPath = gpuJsRequire.resolve('webgpu');
     dawn = (await import(pathToFileURL(entryPath).href)) as typeof dawn;
   } catch (e) {
-    throw new Error(`gpu.js webgpu: the Dawn module (package webgpu) failed to load (${errMsg(e)})`);
+    throw new FsbayesError(`gpu.js webgpu: the Dawn module (package webgpu) failed to load (${errMsg(e)})`);
   }
   let real: WebGpuEntry;
   try {
     real = dawnEntry ?? dawn.create(flags);
   } catch (e) {
-    throw new Error(`gpu.js webgpu: Dawn create() failed (${errMsg(e)})`);
+    throw new FsbayesError(`gpu.js webgpu: Dawn create() failed (${errMsg(e)})`);
   }
   const entry = dawnEntry ?? wrapEntry(real);
   let adapter: WebGpuAdapter | null;
   try {
     adapter = await entry.requestAdapter();
   } catch (e) {
-    throw new Error(`gpu.js webgpu: requestAdapter failed (${errMsg(e)})`);
+    throw new FsbayesError(`gpu.js webgpu: requestAdapter failed (${errMsg(e)})`);
   }
   if (!adapter) {
-    throw new Error('gpu.js webgpu: no adapter found (Dawn sees no Vulkan device: no GPU, or no Vulkan loader/driver)');
+    throw new FsbayesError(
+      'gpu.js webgpu: no adapter found (Dawn sees no Vulkan device: no GPU, or no Vulkan loader/driver)',
+    );
   }
   const info = adapter.info ?? {};
   const name =
@@ -283,9 +286,9 @@ function probeHeadlessGl(gjs: GpuJsModule): void {
   try {
     createRequire(require.resolve('gpu.js'))('gl');
   } catch (e) {
-    throw new Error(`headless-gl: the optional package gl is not installed or not built (${errMsg(e)})`);
+    throw new FsbayesError(`headless-gl: the optional package gl is not installed or not built (${errMsg(e)})`);
   }
-  if (!gjs.HeadlessGLKernel.isSupported) throw new Error('headless-gl: gl loads but creates no GL context');
+  if (!gjs.HeadlessGLKernel.isSupported) throw new FsbayesError('headless-gl: gl loads but creates no GL context');
 }
 
 // ---------------------------------------------------------------------------
@@ -453,7 +456,7 @@ function flattenInto(v: unknown, out: Float32Array, offset = 0): number {
     out[offset] = v;
     return offset + 1;
   }
-  throw new Error(`gpu backend: unexpected kernel result ${Object.prototype.toString.call(v)}`);
+  throw new FsbayesError(`gpu backend: unexpected kernel result ${Object.prototype.toString.call(v)}`);
 }
 
 interface Plan extends Geo {
@@ -471,10 +474,10 @@ interface Plan extends Geo {
  */
 export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<GpuBackend> {
   if (opts.precision === 'f64') {
-    throw new Error('gpu backend: precision f64 is not available (gpu.js computes in float32 only); use f32');
+    throw new FsbayesError('gpu backend: precision f64 is not available (gpu.js computes in float32 only); use f32');
   }
   if (opts.precision !== undefined && opts.precision !== 'f32') {
-    throw new Error(`gpu backend: precision must be f32, got ${JSON.stringify(opts.precision)}`);
+    throw new FsbayesError(`gpu backend: precision must be f32, got ${JSON.stringify(opts.precision)}`);
   }
   const gjs = loadGpuJs();
   const requested = opts.mode;
@@ -488,7 +491,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     try {
       const probe = await probeWebGpu(opts.dawnFlags ?? []);
       if (probe.software && requested !== 'webgpu') {
-        throw new Error(`gpu.js webgpu: only a software adapter was found (${probe.name}), which is no GPU`);
+        throw new FsbayesError(`gpu.js webgpu: only a software adapter was found (${probe.name}), which is no GPU`);
       }
       installNavigatorGpu(probe.entry);
       usesDawn = true;
@@ -508,7 +511,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     }
     if (!chosen) {
       const what = requested === 'webgpu' ? 'no webgpu' : 'no GPU';
-      throw new Error(`gpu backend: ${what}: ${reasons.join('; ')}`);
+      throw new FsbayesError(`gpu backend: ${what}: ${reasons.join('; ')}`);
     }
     mode = chosen;
   } else if (requested === 'headlessgl') {
@@ -528,11 +531,11 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     if (mode === 'webgpu') context = await gjs.WebGPUContext.acquire();
   } catch (e) {
     if (usesDawn) await releaseNavigatorGpu(gjs);
-    throw new Error(`gpu backend: gpu.js mode ${mode} failed to start: ${errMsg(e)}`);
+    throw new FsbayesError(`gpu backend: gpu.js mode ${mode} failed to start: ${errMsg(e)}`);
   }
   const webgpu = context !== null;
   const tile = opts.tile ?? 4;
-  if (tile !== 1 && tile !== 4) throw new Error(`gpu backend: tile must be 1 or 4, got ${tile}`);
+  if (tile !== 1 && tile !== 4) throw new FsbayesError(`gpu backend: tile must be 1 or 4, got ${tile}`);
 
   const info: BackendInfo = {
     name: 'gpu',
@@ -551,8 +554,10 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
   };
 
   const checkSpec = (spec: ArchSpec): FcnSpec => {
-    if (spec.kind !== 'fcn') throw new Error(`gpu backend: only fully connected nets are supported, got ${spec.kind}`);
-    if (!ACTIVATIONS.includes(spec.activation)) throw new Error(`gpu backend: unknown activation ${spec.activation}`);
+    if (spec.kind !== 'fcn')
+      throw new FsbayesError(`gpu backend: only fully connected nets are supported, got ${spec.kind}`);
+    if (!ACTIVATIONS.includes(spec.activation))
+      throw new FsbayesError(`gpu backend: unknown activation ${spec.activation}`);
     return spec;
   };
 
@@ -562,7 +567,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     const perNet = 4 * Math.max(P, m, ...fcn.hidden.map((h) => h * paddedInputs(m)));
     const fit = Math.floor(bufferCap() / perNet);
     if (fit < 1) {
-      throw new Error(
+      throw new FsbayesError(
         `gpu backend: one net needs ${perNet} bytes in a single buffer, over the ${bufferCap()}-byte limit per buffer`,
       );
     }
@@ -702,9 +707,10 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
   ): Promise<void> => {
     const t0 = performance.now();
     const d = spec.inputDim;
-    if (!Number.isSafeInteger(m) || m < 1) throw new Error(`gpu backend: m must be a positive integer, got ${m}`);
+    if (!Number.isSafeInteger(m) || m < 1)
+      throw new FsbayesError(`gpu backend: m must be a positive integer, got ${m}`);
     if (inputs.length !== m * d) {
-      throw new Error(`gpu backend: ${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
+      throw new FsbayesError(`gpu backend: ${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
     }
     const B = batchSize(spec, m, nets);
     const plan = getPlan(spec, m, B);
@@ -759,9 +765,9 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
   const checkParams = (spec: FcnSpec, params: Float64Array | Float32Array, nets: number): number => {
     const { P } = layerPlans(spec);
     if (!Number.isSafeInteger(nets) || nets < 0)
-      throw new Error(`gpu backend: nets must be an integer ≥ 0, got ${nets}`);
+      throw new FsbayesError(`gpu backend: nets must be an integer ≥ 0, got ${nets}`);
     if (params.length < nets * P) {
-      throw new Error(`gpu backend: ${nets} nets need ${nets * P} parameters, got ${params.length}`);
+      throw new FsbayesError(`gpu backend: ${nets} nets need ${nets * P} parameters, got ${params.length}`);
     }
     return P;
   };
@@ -884,7 +890,9 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       };
       const priorParams = mod.priorParams;
       if (typeof priorParams !== 'function') {
-        throw new Error('gpu backend: priorParams (the canonical prior sampler) is not exported by backend/index.js');
+        throw new FsbayesError(
+          'gpu backend: priorParams (the canonical prior sampler) is not exported by backend/index.js',
+        );
       }
       const words = new Uint32Array(job.count * Math.ceil(job.m / 32));
       if (job.count === 0) return words;
@@ -897,7 +905,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
         async (b0, count, into) => {
           const p = await priorParams(fcn, job.seed, job.first + b0, count);
           if (p.length < count * P) {
-            throw new Error(`gpu backend: priorParams returned ${p.length} values for ${count} nets of ${P}`);
+            throw new FsbayesError(`gpu backend: priorParams returned ${p.length} values for ${count} nets of ${P}`);
           }
           into.set(p.subarray(0, count * P));
         },
@@ -909,9 +917,9 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     async fcnKernel(X, n, d, p, X2, n2) {
       checkFcnParams(p);
       if (!Number.isSafeInteger(n) || n < 1 || X.length < n * d)
-        throw new Error(`gpu fcnKernel: X must hold n×d = ${n}×${d} values, got ${X.length}`);
+        throw new FsbayesError(`gpu fcnKernel: X must hold n×d = ${n}×${d} values, got ${X.length}`);
       if (X2 !== undefined && (n2 === undefined || !Number.isSafeInteger(n2) || n2 < 1 || X2.length < n2 * d))
-        throw new Error(`gpu fcnKernel: X2 must hold n2×d = ${n2}×${d} values, got ${X2.length}`);
+        throw new FsbayesError(`gpu fcnKernel: X2 must hold n2×d = ${n2}×${d} values, got ${X2.length}`);
       return gpuFcnKernel(entryRunner, X, n, d, p, X2, n2);
     },
 

@@ -15,6 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ArchSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { JsBackend } from './js.js';
 import { kernelModule, MAX_HIDDEN } from './kernels.js';
 import { workerFile } from './pool.js';
@@ -50,15 +51,15 @@ async function createGpu(opts: BackendOptions): Promise<Backend> {
   try {
     mod = await import(GPU_MODULE);
   } catch (e) {
-    throw new Error(`gpu backend unavailable: cannot load ${GPU_MODULE}: ${(e as Error).message}`);
+    throw new FsbayesError(`gpu backend unavailable: cannot load ${GPU_MODULE}: ${(e as Error).message}`);
   }
   if (typeof mod.createGpuBackend !== 'function') {
-    throw new Error(`gpu backend unavailable: ${GPU_MODULE} does not export createGpuBackend`);
+    throw new FsbayesError(`gpu backend unavailable: ${GPU_MODULE} does not export createGpuBackend`);
   }
   try {
     return await mod.createGpuBackend(opts);
   } catch (e) {
-    throw new Error(`gpu backend unavailable: ${(e as Error).message}`);
+    throw new FsbayesError(`gpu backend unavailable: ${(e as Error).message}`);
   }
 }
 
@@ -70,7 +71,7 @@ function wasmUsable(): { ok: boolean; detail: string } {
   try {
     const { variant } = kernelModule('auto');
     const file = workerFile();
-    if (!existsSync(file)) throw new Error(`wasm worker script not built (${file}); run \`pnpm build\``);
+    if (!existsSync(file)) throw new FsbayesError(`wasm worker script not built (${file}); run \`pnpm build\``);
     wasmStatus = {
       ok: true,
       detail: variant === 'fma' ? 'wasm simd+fma (relaxed SIMD)' : 'wasm simd (no relaxed SIMD)',
@@ -102,7 +103,7 @@ export async function getBackend(name: 'auto' | BackendName, opts: BackendOption
     case 'auto':
       return wasmUsable().ok ? WasmBackend.create(opts) : new JsBackend();
     default:
-      throw new Error(`unknown backend "${name as string}" (js, wasm, gpu or auto)`);
+      throw new FsbayesError(`unknown backend "${name as string}" (js, wasm, gpu or auto)`);
   }
 }
 

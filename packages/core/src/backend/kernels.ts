@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { paramLayout } from '../arch/params.js';
 import type { FcnSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { Rng, type Seed } from '../rng/rng.js';
 
 /** Net i of a seed belongs to block floor(i / NET_BLOCK), whose normals come from `new Rng(seed, 'nets', block)`. */
@@ -66,7 +67,7 @@ function readWasm(variant: KernelVariant): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(
+    throw new FsbayesError(
       `wasm kernels not built (${file}: ${(e as Error).message}); run \`pnpm build\` or \`node scripts/build-wasm.mjs\``,
     );
   }
@@ -100,7 +101,7 @@ export function kernelModule(variant: KernelVariant | 'auto' = 'auto'): {
   module: WasmModule;
 } {
   const v: KernelVariant = variant === 'auto' ? (fmaSupport().ok ? 'fma' : 'simd') : variant;
-  if (v === 'fma' && !fmaSupport().ok) throw new Error(`wasm FMA kernels unavailable: ${fmaSupport().why}`);
+  if (v === 'fma' && !fmaSupport().ok) throw new FsbayesError(`wasm FMA kernels unavailable: ${fmaSupport().why}`);
   let module = modules.get(v);
   if (!module) {
     module = new WA.Module(readWasm(v));
@@ -148,7 +149,7 @@ export class Kernels {
     const instance = new WA.Instance(module, {
       env: {
         abort: () => {
-          throw new Error('wasm kernel abort');
+          throw new FsbayesError('wasm kernel abort');
         },
       },
     });
@@ -216,7 +217,8 @@ export class Kernels {
 
   /** Lay out buffers for a net shape and m inputs; then `setInputs`. */
   configure(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): void {
-    if (spec.hidden.length > MAX_HIDDEN) throw new Error(`wasm kernels take at most ${MAX_HIDDEN} hidden layers`);
+    if (spec.hidden.length > MAX_HIDDEN)
+      throw new FsbayesError(`wasm kernels take at most ${MAX_HIDDEN} hidden layers`);
     const layout = paramLayout(spec);
     const sz = precision === 'f32' ? 4 : 8;
     const mp = Math.max(8, Math.ceil(m / 8) * 8);
@@ -259,7 +261,7 @@ export class Kernels {
   }
 
   private need(): KernelNet & { P: number; mp: number; scratch: number } {
-    if (!this.net) throw new Error('kernels: configure() first');
+    if (!this.net) throw new FsbayesError('kernels: configure() first');
     return this.net;
   }
 
@@ -267,7 +269,7 @@ export class Kernels {
   setInputs(inputs: Float64Array): void {
     const net = this.need();
     const n = net.m * net.spec.inputDim;
-    if (inputs.length !== n) throw new Error(`kernels: expected ${n} input values, got ${inputs.length}`);
+    if (inputs.length !== n) throw new FsbayesError(`kernels: expected ${n} input values, got ${inputs.length}`);
     this.ensure(net.scratch + n * 8);
     this.f64(net.scratch, n).set(inputs);
     if (net.precision === 'f32') this.ex.setInputs32(net.scratch);
@@ -311,7 +313,7 @@ export class Kernels {
   forward(params: Float64Array, nets: number): Float64Array {
     const net = this.need();
     const { P, m } = net;
-    if (params.length < nets * P) throw new Error(`kernels: ${nets} nets need ${nets * P} parameters`);
+    if (params.length < nets * P) throw new FsbayesError(`kernels: ${nets} nets need ${nets * P} parameters`);
     const out = new Float64Array(nets * m);
     const per = Math.max(1, Math.floor((8 << 20) / (8 * (P + m))));
     for (let j = 0; j < nets; j += per) {

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import type { FcnSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
 import type { KernelVariant, WasmModule } from './kernels.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
@@ -49,9 +50,9 @@ export class WasmPool {
     this.slots = workers.map((worker) => ({ worker, ctx: undefined, busy: false }));
     for (const slot of this.slots) {
       slot.worker.on('message', (msg: WorkerReply) => this.onMessage(msg));
-      slot.worker.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new Error(String(e))));
+      slot.worker.on('error', (e) => this.jobs.fail(e instanceof Error ? e : new FsbayesError(String(e))));
       slot.worker.on('exit', (code) => {
-        if (!this.jobs.closed) this.jobs.fail(new Error(`wasm worker exited with code ${code}`));
+        if (!this.jobs.closed) this.jobs.fail(new FsbayesError(`wasm worker exited with code ${code}`));
       });
     }
   }

@@ -10,6 +10,7 @@
  */
 import { paramLayout, paramScales } from '../arch/params.js';
 import type { ArchSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { checkSeed, type Seed } from '../rng/rng.js';
 import { blockSegments, Kernels, kernelModule } from './kernels.js';
 
@@ -31,10 +32,11 @@ export function localKernels(): Kernels {
 
 function checkRange(first: number, count: number, P: number): void {
   if (!Number.isSafeInteger(first) || first < 0)
-    throw new Error(`first net must be a non-negative integer, got ${first}`);
+    throw new FsbayesError(`first net must be a non-negative integer, got ${first}`);
   if (!Number.isSafeInteger(count) || count < 0)
-    throw new Error(`net count must be a non-negative integer, got ${count}`);
-  if (!Number.isSafeInteger(P) || P < 1) throw new Error(`parameters per net must be a positive integer, got ${P}`);
+    throw new FsbayesError(`net count must be a non-negative integer, got ${count}`);
+  if (!Number.isSafeInteger(P) || P < 1)
+    throw new FsbayesError(`parameters per net must be a positive integer, got ${P}`);
 }
 
 /** Standard normals z of nets [first, first+count) of stream `seed`, P per net: [count × P]. */

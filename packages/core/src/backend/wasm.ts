@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import type { ArchSpec, FcnSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
 import { checkForward, checkPriorJob } from './checks.js';
 import { blockSegments, type KernelVariant, kernelModule, MAX_HIDDEN } from './kernels.js';
@@ -47,9 +48,10 @@ export class WasmBackend implements Backend {
   static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
     const threads = opts.threads ?? os.availableParallelism();
     if (!Number.isSafeInteger(threads) || threads < 1)
-      throw new Error(`threads must be a positive integer, got ${threads}`);
+      throw new FsbayesError(`threads must be a positive integer, got ${threads}`);
     const precision = opts.precision ?? 'f32';
-    if (precision !== 'f32' && precision !== 'f64') throw new Error(`precision must be f32 or f64, got ${precision}`);
+    if (precision !== 'f32' && precision !== 'f64')
+      throw new FsbayesError(`precision must be f32 or f64, got ${precision}`);
     const { module, variant } = kernelModule(opts.variant ?? 'auto');
     const pool = await WasmPool.create(threads, module, variant);
     return new WasmBackend(pool, precision, variant);
@@ -61,7 +63,7 @@ export class WasmBackend implements Backend {
 
   private fcn(spec: ArchSpec): FcnSpec {
     if (spec.kind !== 'fcn' || !this.supports(spec)) {
-      throw new Error(
+      throw new FsbayesError(
         `wasm backend runs fully connected nets (≤ ${MAX_HIDDEN} hidden layers) only; use the js backend`,
       );
     }

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { FcnSpec } from '../arch/spec.js';
+import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
 import { Kernels, type KernelVariant, type WasmModule } from './kernels.js';
 
@@ -51,7 +52,7 @@ if (port) {
     }
     if (msg.type === 'ctx') {
       try {
-        if (!kernels) throw new Error('worker not initialised');
+        if (!kernels) throw new FsbayesError('worker not initialised');
         kernels.configure(msg.spec, msg.m, msg.precision);
         kernels.setInputs(msg.inputs);
         ctxError = undefined;
@@ -61,8 +62,8 @@ if (port) {
       return;
     }
     try {
-      if (!kernels) throw new Error('worker not initialised');
-      if (ctxError) throw new Error(ctxError);
+      if (!kernels) throw new FsbayesError('worker not initialised');
+      if (ctxError) throw new FsbayesError(ctxError);
       const result =
         msg.type === 'prior'
           ? kernels.priorBits(msg.seed, msg.first, msg.count)

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { FsbayesError } from '../errors/index.js';
 
 /**
  * Start `threads` workers from `file`, send each `init` and resolve when all
@@ -12,7 +13,7 @@ import { Worker } from 'node:worker_threads';
  * `what` names the pool in the error for a missing (unbuilt) worker script.
  */
 export async function startWorkers(file: string, threads: number, init: unknown, what: string): Promise<Worker[]> {
-  if (!existsSync(file)) throw new Error(`${what} worker script not built (${file}); run \`pnpm build\``);
+  if (!existsSync(file)) throw new FsbayesError(`${what} worker script not built (${file}); run \`pnpm build\``);
   const workers: Worker[] = [];
   try {
     for (let t = 0; t < threads; t++) workers.push(new Worker(file));
@@ -72,7 +73,7 @@ export class WorkerJobs<J extends WorkerJob<R>, W, R> {
 
   /** Queue a job unless the pool failed or closed. */
   submit(job: J): boolean {
-    if (this.closed) job.reject(new Error(`${this.what} is closed`));
+    if (this.closed) job.reject(new FsbayesError(`${this.what} is closed`));
     else if (this.failure) job.reject(this.failure);
     else {
       this.queue.push(job);
@@ -94,7 +95,7 @@ export class WorkerJobs<J extends WorkerJob<R>, W, R> {
     if (!r) return undefined;
     this.running.delete(reply.id);
     if (reply.type === 'done') r.job.resolve(reply.result);
-    else r.job.reject(new Error(`${this.worker}: ${reply.message}`));
+    else r.job.reject(new FsbayesError(`${this.worker}: ${reply.message}`));
     return r.worker;
   }
 
@@ -111,7 +112,7 @@ export class WorkerJobs<J extends WorkerJob<R>, W, R> {
     if (this.closed) return false;
     this.closed = true;
     const failure = this.failure;
-    this.fail(new Error(`${this.what} closed`));
+    this.fail(new FsbayesError(`${this.what} closed`));
     this.failure = failure;
     return true;
   }

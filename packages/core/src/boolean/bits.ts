@@ -3,6 +3,7 @@
  * points is given either as a string of '0'/'1' characters or as a Uint8Array
  * of 0/1 values, index i being the value on the i-th point.
  */
+import { FsbayesError } from '../errors/index.js';
 
 /** A Boolean string: '0'/'1' characters, or a Uint8Array of 0/1 values. */
 export type BitsLike = string | Uint8Array;
@@ -16,26 +17,26 @@ export type BitsLike = string | Uint8Array;
 export function toBitArray(s: BitsLike, what = 'bit string'): Uint8Array {
   if (typeof s === 'string') {
     const n = s.length;
-    if (n === 0) throw new Error(`${what}: empty string (need at least one '0'/'1' character)`);
+    if (n === 0) throw new FsbayesError(`${what}: empty string (need at least one '0'/'1' character)`);
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const ch = s.charCodeAt(i);
       if (ch === 48) out[i] = 0;
       else if (ch === 49) out[i] = 1;
       else
-        throw new Error(
+        throw new FsbayesError(
           `${what}: invalid character ${JSON.stringify(s[i])} at position ${i} (only '0' and '1' allowed)`,
         );
     }
     return out;
   }
   if (!(s instanceof Uint8Array)) {
-    throw new Error(`${what}: expected a string of '0'/'1' or a Uint8Array, got ${describe(s)}`);
+    throw new FsbayesError(`${what}: expected a string of '0'/'1' or a Uint8Array, got ${describe(s)}`);
   }
   const n = s.length;
-  if (n === 0) throw new Error(`${what}: empty array (need at least one bit)`);
+  if (n === 0) throw new FsbayesError(`${what}: empty array (need at least one bit)`);
   for (let i = 0; i < n; i++) {
-    if (s[i] > 1) throw new Error(`${what}: invalid value ${s[i]} at position ${i} (only 0 and 1 allowed)`);
+    if (s[i] > 1) throw new FsbayesError(`${what}: invalid value ${s[i]} at position ${i} (only 0 and 1 allowed)`);
   }
   return s;
 }

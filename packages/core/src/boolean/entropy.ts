@@ -1,4 +1,5 @@
 /** Counting ones and entropies of Boolean functions and of count vectors. */
+import { FsbayesError } from '../errors/index.js';
 import { type BitsLike, toBitArray } from './bits.js';
 
 /** T(s): the number of 1 bits (the number of inputs a Boolean function maps to 1). */
@@ -34,17 +35,17 @@ export type EntropyUnit = 'bits' | 'nats';
  */
 export function entropyOfCounts(counts: Iterable<number>, unit: EntropyUnit = 'bits'): number {
   if (unit !== 'bits' && unit !== 'nats')
-    throw new Error(`entropyOfCounts: unit must be 'bits' or 'nats', got ${unit}`);
+    throw new FsbayesError(`entropyOfCounts: unit must be 'bits' or 'nats', got ${unit}`);
   const arr = Array.from(counts);
   let total = 0;
   for (let j = 0; j < arr.length; j++) {
     const c = arr[j];
     if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
-      throw new Error(`entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${c}`);
+      throw new FsbayesError(`entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${c}`);
     }
     total += c;
   }
-  if (!(total > 0)) throw new Error('entropyOfCounts: counts sum to 0 (no observations)');
+  if (!(total > 0)) throw new FsbayesError('entropyOfCounts: counts sum to 0 (no observations)');
   // H = ln N − (1/N) Σ c ln c, summed in a stable order.
   let s = 0;
   for (const c of arr) if (c > 0) s += c * Math.log(c);

@@ -17,6 +17,7 @@
  *
  * This is the same convention as function keys in `functions/bits.ts`.
  */
+import { FsbayesError } from '../errors/index.js';
 
 const HEX = '0123456789abcdef';
 
@@ -63,22 +64,23 @@ export function parseBits(
   context?: string,
 ): Uint8Array {
   if (expectedLength !== undefined && (!Number.isSafeInteger(expectedLength) || expectedLength < 1)) {
-    throw new Error(`parseBits: expected length must be a positive integer, got ${expectedLength}`);
+    throw new FsbayesError(`parseBits: expected length must be a positive integer, got ${expectedLength}`);
   }
   const L = expectedLength;
   const why = context ?? `${L} are expected`;
   if (str instanceof Uint8Array) {
-    if (L !== undefined && str.length !== L) throw new Error(`${what} has ${plural(str.length, 'bit')} but ${why}`);
+    if (L !== undefined && str.length !== L)
+      throw new FsbayesError(`${what} has ${plural(str.length, 'bit')} but ${why}`);
     for (let i = 0; i < str.length; i++) {
-      if (str[i] > 1) throw new Error(`${what} has value ${str[i]} at position ${i}; bits must be 0 or 1`);
+      if (str[i] > 1) throw new FsbayesError(`${what} has value ${str[i]} at position ${i}; bits must be 0 or 1`);
     }
     return str;
   }
   if (typeof str !== 'string') {
-    throw new Error(`${what} must be a string of 0/1 bits, 0x-prefixed hex or a Uint8Array, got ${typeof str}`);
+    throw new FsbayesError(`${what} must be a string of 0/1 bits, 0x-prefixed hex or a Uint8Array, got ${typeof str}`);
   }
   const s = str.trim();
-  if (s.length === 0) throw new Error(`${what} is empty; use 0/1 bits or 0x-prefixed hex`);
+  if (s.length === 0) throw new FsbayesError(`${what} is empty; use 0/1 bits or 0x-prefixed hex`);
 
   if (s.startsWith('0x') || s.startsWith('0X')) return parseHex(s.slice(2), 2, L, what, why);
 
@@ -86,9 +88,9 @@ export function parseBits(
     return parseHex(s, 0, L, what, why);
   }
   if (L !== undefined && s.length !== L) {
-    if (isBitString(s)) throw new Error(`${what} has ${plural(s.length, 'bit')} but ${why}`);
+    if (isBitString(s)) throw new FsbayesError(`${what} has ${plural(s.length, 'bit')} but ${why}`);
     if (isHexString(s)) {
-      throw new Error(
+      throw new FsbayesError(
         `${what} looks like hex with ${plural(s.length, 'digit')} (${s.length * 4} bits) but ${why}, ` +
           `which takes ${plural(L, 'bit')} or ${plural(Math.ceil(L / 4), 'hex digit')}`,
       );
@@ -98,16 +100,17 @@ export function parseBits(
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 49) out[i] = 1;
-    else if (c !== 48) throw new Error(`${what} contains '${s[i]}' at position ${i}; use 0/1 bits or 0x-prefixed hex`);
+    else if (c !== 48)
+      throw new FsbayesError(`${what} contains '${s[i]}' at position ${i}; use 0/1 bits or 0x-prefixed hex`);
   }
   return out;
 }
 
 function parseHex(hex: string, offset: number, L: number | undefined, what: string, why: string): Uint8Array {
-  if (hex.length === 0) throw new Error(`${what} '0x' has no hex digits`);
+  if (hex.length === 0) throw new FsbayesError(`${what} '0x' has no hex digits`);
   for (let i = 0; i < hex.length; i++) {
     if (hexValue(hex.charCodeAt(i)) < 0) {
-      throw new Error(
+      throw new FsbayesError(
         `${what} contains '${hex[i]}' at position ${i + offset}, which is not a hex digit; ` +
           `use 0/1 bits or 0x-prefixed hex`,
       );
@@ -116,7 +119,7 @@ function parseHex(hex: string, offset: number, L: number | undefined, what: stri
   const n = L ?? hex.length * 4;
   const digits = Math.ceil(n / 4);
   if (hex.length !== digits) {
-    throw new Error(
+    throw new FsbayesError(
       `${what} has ${plural(hex.length, 'hex digit')} (${hex.length * 4} bits) but ${why}, ` +
         `which takes ${plural(digits, 'hex digit')}`,
     );
@@ -129,7 +132,7 @@ function parseHex(hex: string, offset: number, L: number | undefined, what: stri
       const i = 4 * j + b;
       if (i < n) out[i] = bit;
       else if (bit) {
-        throw new Error(
+        throw new FsbayesError(
           `${what} hex digit '${hex[j]}' sets padding bit ${i} beyond the ${plural(n, 'bit')} expected; ` +
             `the last digit may use only its top ${n - 4 * j} bit(s)`,
         );
@@ -140,9 +143,9 @@ function parseHex(hex: string, offset: number, L: number | undefined, what: stri
 }
 
 function checkBitValues(bits: Uint8Array, where: string): void {
-  if (!(bits instanceof Uint8Array)) throw new Error(`${where}: expected a Uint8Array of 0/1 values`);
+  if (!(bits instanceof Uint8Array)) throw new FsbayesError(`${where}: expected a Uint8Array of 0/1 values`);
   for (let i = 0; i < bits.length; i++) {
-    if (bits[i] > 1) throw new Error(`${where}: value ${bits[i]} at position ${i}; bits must be 0 or 1`);
+    if (bits[i] > 1) throw new FsbayesError(`${where}: value ${bits[i]} at position ${i}; bits must be 0 or 1`);
   }
 }
 

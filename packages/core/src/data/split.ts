@@ -1,6 +1,7 @@
 /**
  * Training/test splits S / E of a dataset.
  */
+import { FsbayesError } from '../errors/index.js';
 import { Rng, type Seed } from '../rng/index.js';
 import { bitsToHex, parseBits } from './bits.js';
 import { subsetDataset } from './transform.js';
@@ -8,9 +9,11 @@ import type { Dataset, Split } from './types.js';
 
 function checkSize(x: unknown, what: string, max: number, dsName: string): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) {
-    throw new Error(`${what} must be a non-negative integer, got ${typeof x === 'number' ? x : JSON.stringify(x)}`);
+    throw new FsbayesError(
+      `${what} must be a non-negative integer, got ${typeof x === 'number' ? x : JSON.stringify(x)}`,
+    );
   }
-  if (x > max) throw new Error(`${what} ${x} exceeds the ${max} points of ${dsName}`);
+  if (x > max) throw new FsbayesError(`${what} ${x} exceeds the ${max} points of ${dsName}`);
   return x;
 }
 
@@ -48,7 +51,7 @@ export function drawSplitIndices(
   if (testSize !== undefined) {
     checkSize(testSize, 'testSize', m, dsName);
     if (trainSize + testSize > m) {
-      throw new Error(
+      throw new FsbayesError(
         `trainSize ${trainSize} + testSize ${testSize} = ${trainSize + testSize} exceeds the ${m} points of ${dsName}`,
       );
     }
@@ -114,7 +117,8 @@ export function splitBySize(ds: Dataset, trainSize: number, seed: Seed, testSize
  * train mask are E plus the unused points. Record it with `bitsToHex`.
  */
 export function maskOf(split: Split, which: 'train' | 'test' = 'train'): Uint8Array {
-  if (which !== 'train' && which !== 'test') throw new Error(`maskOf: which must be 'train' or 'test', got ${which}`);
+  if (which !== 'train' && which !== 'test')
+    throw new FsbayesError(`maskOf: which must be 'train' or 'test', got ${which}`);
   const mask = new Uint8Array(split.source.m);
   for (const i of which === 'train' ? split.trainIndex : split.testIndex) mask[i] = 1;
   return mask;

@@ -1,12 +1,13 @@
 /**
  * Label binarisation, input normalisation and row subsets.
  */
+import { FsbayesError } from '../errors/index.js';
 import { type Dataset, DIGIT_BINARIZE_RULES, type DigitBinarize, NORMALIZE_MODES, type Normalize } from './types.js';
 
 /** Throw unless `rule` is a known digit binarisation rule. */
 export function checkBinarize(rule: unknown): DigitBinarize {
   if (!DIGIT_BINARIZE_RULES.includes(rule as DigitBinarize)) {
-    throw new Error(`binarize must be one of ${DIGIT_BINARIZE_RULES.join(', ')}; got ${JSON.stringify(rule)}`);
+    throw new FsbayesError(`binarize must be one of ${DIGIT_BINARIZE_RULES.join(', ')}; got ${JSON.stringify(rule)}`);
   }
   return rule as DigitBinarize;
 }
@@ -14,7 +15,7 @@ export function checkBinarize(rule: unknown): DigitBinarize {
 /** Throw unless `mode` is a known normalisation mode. */
 export function checkNormalize(mode: unknown): Normalize {
   if (!NORMALIZE_MODES.includes(mode as Normalize)) {
-    throw new Error(`normalize must be one of ${NORMALIZE_MODES.join(', ')}; got ${JSON.stringify(mode)}`);
+    throw new FsbayesError(`normalize must be one of ${NORMALIZE_MODES.join(', ')}; got ${JSON.stringify(mode)}`);
   }
   return mode as Normalize;
 }
@@ -55,7 +56,7 @@ export function normalizeRowsInPlace(
   checkNormalize(mode);
   if (mode === 'center') {
     const mu = mean ?? featureMean(inputs, m, d);
-    if (mu.length !== d) throw new Error(`normalize: mean has length ${mu.length}, expected ${d}`);
+    if (mu.length !== d) throw new FsbayesError(`normalize: mean has length ${mu.length}, expected ${d}`);
     for (let i = 0; i < m; i++) {
       const o = i * d;
       for (let j = 0; j < d; j++) inputs[o + j] -= mu[j];
@@ -102,7 +103,7 @@ export function subsetDataset(ds: Dataset, index: Int32Array, name = `${ds.name}
   for (let k = 0; k < m; k++) {
     const i = index[k];
     if (!Number.isInteger(i) || i < 0 || i >= ds.m) {
-      throw new Error(`subset of ${ds.name}: index ${i} at position ${k} is outside 0..${ds.m - 1}`);
+      throw new FsbayesError(`subset of ${ds.name}: index ${i} at position ${k} is outside 0..${ds.m - 1}`);
     }
     inputs.set(ds.inputs.subarray(i * d, i * d + d), k * d);
     labels[k] = ds.labels[i];

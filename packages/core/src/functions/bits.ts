@@ -16,6 +16,7 @@
  * "0001" have key "1", "1000 0000" has "80", and "1" (m = 1) has "8". This is
  * the same convention as the datasets module's hex targets.
  */
+import { FsbayesError } from '../errors/index.js';
 
 /** The number of 32-bit words that hold a function on m points: ceil(m/32). */
 export function wordsFor(m: number): number {
@@ -31,17 +32,17 @@ export function keyLength(m: number): number {
 
 /** Throw unless m is a positive safe integer. */
 export function checkM(m: number, where: string): void {
-  if (!Number.isSafeInteger(m) || m < 1) throw new Error(`${where}: m must be a positive integer, got ${m}`);
+  if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`${where}: m must be a positive integer, got ${m}`);
 }
 
 /** Pack a 0/1 vector (length m) into ceil(m/32) words, LSB first. Values other than 0/1 throw. */
 export function packBits(bits: Uint8Array): Uint32Array {
   const m = bits.length;
-  if (m === 0) throw new Error('packBits: empty bit vector');
+  if (m === 0) throw new FsbayesError('packBits: empty bit vector');
   const out = new Uint32Array((m + 31) >>> 5);
   for (let i = 0; i < m; i++) {
     const b = bits[i];
-    if (b > 1) throw new Error(`packBits: invalid bit value ${b} at position ${i} (only 0 and 1 allowed)`);
+    if (b > 1) throw new FsbayesError(`packBits: invalid bit value ${b} at position ${i} (only 0 and 1 allowed)`);
     if (b) out[i >>> 5] |= 1 << (i & 31);
   }
   return out;
@@ -60,9 +61,9 @@ export function unpackBits(words: Uint32Array, m: number, offset = 0): Uint8Arra
 }
 
 function checkRange(words: Uint32Array, offset: number, w: number, where: string): void {
-  if (!(words instanceof Uint32Array)) throw new Error(`${where}: expected a Uint32Array of packed words`);
+  if (!(words instanceof Uint32Array)) throw new FsbayesError(`${where}: expected a Uint32Array of packed words`);
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + w > words.length) {
-    throw new Error(`${where}: need ${w} words at offset ${offset}, but the array has ${words.length}`);
+    throw new FsbayesError(`${where}: need ${w} words at offset ${offset}, but the array has ${words.length}`);
   }
 }
 
@@ -125,13 +126,13 @@ export function keyOfBits(bits: Uint8Array): string {
 /** The key of a '0'/'1' string such as a dataset's target. */
 export function keyOfBitString(s: string): string {
   const m = s.length;
-  if (m === 0) throw new Error('keyOfBitString: empty string');
+  if (m === 0) throw new FsbayesError('keyOfBitString: empty string');
   const bits = new Uint8Array(m);
   for (let i = 0; i < m; i++) {
     const ch = s.charCodeAt(i);
     if (ch === 49) bits[i] = 1;
     else if (ch !== 48) {
-      throw new Error(
+      throw new FsbayesError(
         `keyOfBitString: invalid character ${JSON.stringify(s[i])} at position ${i} (only '0' and '1' allowed)`,
       );
     }
@@ -146,14 +147,16 @@ export function keyOfBitString(s: string): string {
  */
 export function normalizeKey(key: string, m: number): string {
   const len = keyLength(m);
-  if (typeof key !== 'string') throw new Error(`key must be a string, got ${typeof key}`);
+  if (typeof key !== 'string') throw new FsbayesError(`key must be a string, got ${typeof key}`);
   if (key.length !== len) {
-    throw new Error(`key ${JSON.stringify(key)} has ${key.length} hex digits; m = ${m} needs ${len}`);
+    throw new FsbayesError(`key ${JSON.stringify(key)} has ${key.length} hex digits; m = ${m} needs ${len}`);
   }
   for (let j = 0; j < len; j++) {
     const c = key.charCodeAt(j);
     if (c >= 128 || DIGIT_BITS[c] < 0) {
-      throw new Error(`key ${JSON.stringify(key)}: invalid hex character ${JSON.stringify(key[j])} at position ${j}`);
+      throw new FsbayesError(
+        `key ${JSON.stringify(key)}: invalid hex character ${JSON.stringify(key[j])} at position ${j}`,
+      );
     }
   }
   const pad = len * 4 - m;
@@ -161,7 +164,7 @@ export function normalizeKey(key: string, m: number): string {
     // The last digit's low `pad` bits (function positions ≥ m) must be zero.
     const d = Number.parseInt(key[len - 1], 16);
     if ((d & ((1 << pad) - 1)) !== 0) {
-      throw new Error(`key ${JSON.stringify(key)}: padding bits beyond m = ${m} must be 0`);
+      throw new FsbayesError(`key ${JSON.stringify(key)}: padding bits beyond m = ${m} must be 0`);
     }
   }
   return key.toLowerCase();

@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FsbayesError } from '../errors/index.js';
 import { FunctionTable } from './table.js';
 
 let seq = 0;
@@ -93,12 +94,12 @@ function parseTable(path: string, text: string): FunctionTable {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: not valid JSON (${(err as Error).message})`);
   }
   try {
     return FunctionTable.fromJSON(obj);
   } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
+    throw new FsbayesError(`${path}: ${(err as Error).message}`);
   }
 }
 
@@ -108,7 +109,7 @@ export async function readTable(path: string): Promise<FunctionTable> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: cannot read function table (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`);
   }
   return parseTable(path, text);
 }
@@ -119,7 +120,7 @@ export function readTableSync(path: string): FunctionTable {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: cannot read function table (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`);
   }
   return parseTable(path, text);
 }

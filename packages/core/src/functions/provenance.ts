@@ -10,6 +10,7 @@
  * Compared as canonical JSON (object keys sorted). Seeds, shards, backend,
  * version, createdAt, command and extra may differ between shards.
  */
+import { FsbayesError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 
 /** A compute backend: a name and a precision, e.g. `{ name: 'wasm', precision: 'f32', threads: 4 }`. */
@@ -120,41 +121,43 @@ export function experimentIdentity(p: Provenance | null): string {
  * bad field (prefixed by `where`). Returns it, typed.
  */
 export function validateProvenance(x: unknown, where = 'provenance'): Provenance {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Error(`${where}: must be an object`);
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new FsbayesError(`${where}: must be an object`);
   const p = x as Record<string, unknown>;
-  if (p.tool !== 'fsbayes') throw new Error(`${where}.tool: must be "fsbayes", got ${JSON.stringify(p.tool)}`);
+  if (p.tool !== 'fsbayes') throw new FsbayesError(`${where}.tool: must be "fsbayes", got ${JSON.stringify(p.tool)}`);
   if (typeof p.version !== 'string' || p.version === '') {
-    throw new Error(`${where}.version: must be a non-empty string, got ${JSON.stringify(p.version)}`);
+    throw new FsbayesError(`${where}.version: must be a non-empty string, got ${JSON.stringify(p.version)}`);
   }
   if (p.createdAt !== undefined && (typeof p.createdAt !== 'string' || Number.isNaN(Date.parse(p.createdAt)))) {
-    throw new Error(`${where}.createdAt: must be an ISO date string, got ${JSON.stringify(p.createdAt)}`);
+    throw new FsbayesError(`${where}.createdAt: must be an ISO date string, got ${JSON.stringify(p.createdAt)}`);
   }
-  if (p.command !== undefined && typeof p.command !== 'string') throw new Error(`${where}.command: must be a string`);
-  if (!Array.isArray(p.seeds)) throw new Error(`${where}.seeds: must be an array`);
+  if (p.command !== undefined && typeof p.command !== 'string')
+    throw new FsbayesError(`${where}.command: must be a string`);
+  if (!Array.isArray(p.seeds)) throw new FsbayesError(`${where}.seeds: must be an array`);
   p.seeds.forEach((s, j) => {
     if (typeof s !== 'string' && !(typeof s === 'number' && Number.isFinite(s))) {
-      throw new Error(`${where}.seeds[${j}]: must be a number or a string, got ${JSON.stringify(s)}`);
+      throw new FsbayesError(`${where}.seeds[${j}]: must be a number or a string, got ${JSON.stringify(s)}`);
     }
   });
   if (p.shards !== undefined) {
-    if (!Array.isArray(p.shards)) throw new Error(`${where}.shards: must be an array of strings`);
+    if (!Array.isArray(p.shards)) throw new FsbayesError(`${where}.shards: must be an array of strings`);
     p.shards.forEach((s, j) => {
-      if (typeof s !== 'string') throw new Error(`${where}.shards[${j}]: must be a string, got ${JSON.stringify(s)}`);
+      if (typeof s !== 'string')
+        throw new FsbayesError(`${where}.shards[${j}]: must be a string, got ${JSON.stringify(s)}`);
     });
   }
   const b = p.backend;
   if (typeof b !== 'string') {
     if (typeof b !== 'object' || b === null)
-      throw new Error(`${where}.backend: must be a string or { name, precision }`);
+      throw new FsbayesError(`${where}.backend: must be a string or { name, precision }`);
     const bb = b as Record<string, unknown>;
-    if (typeof bb.name !== 'string') throw new Error(`${where}.backend.name: must be a string`);
-    if (typeof bb.precision !== 'string') throw new Error(`${where}.backend.precision: must be a string`);
+    if (typeof bb.name !== 'string') throw new FsbayesError(`${where}.backend.name: must be a string`);
+    if (typeof bb.precision !== 'string') throw new FsbayesError(`${where}.backend.precision: must be a string`);
     if (bb.threads !== undefined && !(Number.isSafeInteger(bb.threads) && (bb.threads as number) > 0)) {
-      throw new Error(`${where}.backend.threads: must be a positive integer, got ${JSON.stringify(bb.threads)}`);
+      throw new FsbayesError(`${where}.backend.threads: must be a positive integer, got ${JSON.stringify(bb.threads)}`);
     }
   }
   if (p.extra !== undefined && (typeof p.extra !== 'object' || p.extra === null || Array.isArray(p.extra))) {
-    throw new Error(`${where}.extra: must be an object`);
+    throw new FsbayesError(`${where}.extra: must be an object`);
   }
   return x as Provenance;
 }

@@ -3,6 +3,7 @@
  * E (|E| = m), e.g. the functions SGD finds over many runs, with exact counts.
  */
 import { entropyOfCounts } from '../boolean/entropy.js';
+import { FsbayesError } from '../errors/index.js';
 import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
 import {
   canonicalJson,
@@ -86,12 +87,13 @@ export class FunctionTable {
       this.labelBits = null;
       this.labelWords = null;
     } else {
-      if (!(labels instanceof Uint8Array)) throw new Error('FunctionTable: labels must be a Uint8Array or null');
-      if (labels.length !== m) throw new Error(`FunctionTable: labels have length ${labels.length}, expected m = ${m}`);
+      if (!(labels instanceof Uint8Array)) throw new FsbayesError('FunctionTable: labels must be a Uint8Array or null');
+      if (labels.length !== m)
+        throw new FsbayesError(`FunctionTable: labels have length ${labels.length}, expected m = ${m}`);
       const lw = new Uint32Array(this.words);
       for (let i = 0; i < m; i++) {
         const b = labels[i];
-        if (b > 1) throw new Error(`FunctionTable: invalid label ${b} at position ${i} (only 0 and 1 allowed)`);
+        if (b > 1) throw new FsbayesError(`FunctionTable: invalid label ${b} at position ${i} (only 0 and 1 allowed)`);
         if (b) lw[i >>> 5] |= 1 << (i & 31);
       }
       this.labelBits = labels.slice();
@@ -138,9 +140,9 @@ export class FunctionTable {
       key = normalizeKey(fn, this.m);
       words = keyToWords(key, this.m);
     } else {
-      if (!(fn instanceof Uint32Array)) throw new Error('add: expected a Uint32Array or a key string');
+      if (!(fn instanceof Uint32Array)) throw new FsbayesError('add: expected a Uint32Array or a key string');
       if (fn.length !== this.words) {
-        throw new Error(`add: a function on m = ${this.m} points has ${this.words} words, got ${fn.length}`);
+        throw new FsbayesError(`add: a function on m = ${this.m} points has ${this.words} words, got ${fn.length}`);
       }
       key = keyOf(fn, this.m);
       words = fn;
@@ -155,13 +157,13 @@ export class FunctionTable {
    * longer than nFunctions·words; the rest is ignored. The hot path.
    */
   addBatch(packed: Uint32Array, nFunctions: number): void {
-    if (!(packed instanceof Uint32Array)) throw new Error('addBatch: expected a Uint32Array');
+    if (!(packed instanceof Uint32Array)) throw new FsbayesError('addBatch: expected a Uint32Array');
     if (!Number.isSafeInteger(nFunctions) || nFunctions < 0) {
-      throw new Error(`addBatch: nFunctions must be a non-negative integer, got ${nFunctions}`);
+      throw new FsbayesError(`addBatch: nFunctions must be a non-negative integer, got ${nFunctions}`);
     }
     const w = this.words;
     if (nFunctions * w > packed.length) {
-      throw new Error(
+      throw new FsbayesError(
         `addBatch: ${nFunctions} functions of ${w} words need ${nFunctions * w} words, got ${packed.length}`,
       );
     }
@@ -200,7 +202,7 @@ export class FunctionTable {
     let key: string;
     if (typeof fn === 'string') key = this.recs.has(fn) ? fn : normalizeKey(fn, this.m);
     else {
-      if (fn.length !== this.words) throw new Error(`get: expected ${this.words} words, got ${fn.length}`);
+      if (fn.length !== this.words) throw new FsbayesError(`get: expected ${this.words} words, got ${fn.length}`);
       key = keyOf(fn, this.m);
     }
     const rec = this.recs.get(key);
@@ -230,7 +232,7 @@ export class FunctionTable {
    */
   meanTestError(): number | null {
     if (this.labelWords === null) return null;
-    if (this.totalCount === 0) throw new Error('meanTestError: the table is empty');
+    if (this.totalCount === 0) throw new FsbayesError('meanTestError: the table is empty');
     let s = 0;
     for (const r of this.recs.values()) s += r.count * (r.errors as number);
     return s / (this.totalCount * this.m);
@@ -242,7 +244,7 @@ export class FunctionTable {
    * (log base 2). Throws on an empty table.
    */
   entropy(): { nats: number; bits: number } {
-    if (this.totalCount === 0) throw new Error('entropy: the table is empty');
+    if (this.totalCount === 0) throw new FsbayesError('entropy: the table is empty');
     const counts: number[] = [];
     for (const r of this.recs.values()) counts.push(r.count);
     const nats = entropyOfCounts(counts, 'nats');
@@ -260,17 +262,20 @@ export class FunctionTable {
    * Returns this.
    */
   merge(other: FunctionTable, options: MergeOptions = {}): this {
-    if (!(other instanceof FunctionTable)) throw new Error('merge: expected a FunctionTable');
+    if (!(other instanceof FunctionTable)) throw new FsbayesError('merge: expected a FunctionTable');
     if (other.m !== this.m)
-      throw new Error(`merge: cannot merge tables on different test sets (m = ${this.m} vs ${other.m})`);
+      throw new FsbayesError(`merge: cannot merge tables on different test sets (m = ${this.m} vs ${other.m})`);
     const la = this.labelBits;
     const lb = other.labelBits;
     if ((la === null) !== (lb === null)) {
-      throw new Error(`merge: labels differ (${la === null ? 'this table has none' : 'the other table has none'})`);
+      throw new FsbayesError(
+        `merge: labels differ (${la === null ? 'this table has none' : 'the other table has none'})`,
+      );
     }
     if (la !== null && lb !== null) {
       for (let i = 0; i < this.m; i++) {
-        if (la[i] !== lb[i]) throw new Error(`merge: labels differ (first at position ${i}: ${la[i]} vs ${lb[i]})`);
+        if (la[i] !== lb[i])
+          throw new FsbayesError(`merge: labels differ (first at position ${i}: ${la[i]} vs ${lb[i]})`);
       }
     }
     const pa = this.prov;
@@ -280,20 +285,20 @@ export class FunctionTable {
       merged = pb === null ? null : toPlainJson(pb);
     } else {
       if (experimentIdentity(pa) !== experimentIdentity(pb)) {
-        throw new Error(`merge: experiment identities differ (${identityDiff(pa, pb)})`);
+        throw new FsbayesError(`merge: experiment identities differ (${identityDiff(pa, pb)})`);
       }
       if (pa !== null && pb !== null) {
         if (!options.allowOverlap) {
           const seeds = pa.seeds.filter((s) => pb.seeds.includes(s));
           if (seeds.length > 0) {
-            throw new Error(
+            throw new FsbayesError(
               `merge: both tables used seed(s) ${seeds.map((s) => JSON.stringify(s)).join(', ')}; ` +
                 'merging would count the same runs twice (pass { allowOverlap: true } if the runs differ)',
             );
           }
           const shards = (pa.shards ?? []).filter((s) => (pb.shards ?? []).includes(s));
           if (shards.length > 0) {
-            throw new Error(
+            throw new FsbayesError(
               `merge: both tables contain shard(s) ${shards.map((s) => JSON.stringify(s)).join(', ')}; ` +
                 'merging would count them twice (pass { allowOverlap: true } to force)',
             );
@@ -339,60 +344,64 @@ export class FunctionTable {
    */
   static fromJSON(obj: unknown): FunctionTable {
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
-      throw new Error('function table: expected an object');
+      throw new FsbayesError('function table: expected an object');
     const o = obj as Record<string, unknown>;
     if (o.format !== FUNCTION_TABLE_FORMAT) {
-      throw new Error(`function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${JSON.stringify(o.format)}`);
+      throw new FsbayesError(
+        `function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${JSON.stringify(o.format)}`,
+      );
     }
     if (o.formatVersion !== FUNCTION_TABLE_FORMAT_VERSION) {
-      throw new Error(
+      throw new FsbayesError(
         `function table: formatVersion must be ${FUNCTION_TABLE_FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`,
       );
     }
     const m = o.m;
     if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1) {
-      throw new Error(`function table: m must be a positive integer, got ${JSON.stringify(m)}`);
+      throw new FsbayesError(`function table: m must be a positive integer, got ${JSON.stringify(m)}`);
     }
     let labels: Uint8Array | null = null;
     if (o.labels !== null) {
-      if (typeof o.labels !== 'string') throw new Error('function table: labels must be a bit string or null');
+      if (typeof o.labels !== 'string') throw new FsbayesError('function table: labels must be a bit string or null');
       if (o.labels.length !== m) {
-        throw new Error(`function table: labels have length ${o.labels.length}, expected m = ${m}`);
+        throw new FsbayesError(`function table: labels have length ${o.labels.length}, expected m = ${m}`);
       }
       labels = new Uint8Array(m);
       for (let i = 0; i < m; i++) {
         const ch = o.labels[i];
         if (ch === '1') labels[i] = 1;
         else if (ch !== '0') {
-          throw new Error(`function table: labels: invalid character ${JSON.stringify(ch)} at position ${i}`);
+          throw new FsbayesError(`function table: labels: invalid character ${JSON.stringify(ch)} at position ${i}`);
         }
       }
     }
     const prov = o.provenance === null ? null : validateProvenance(o.provenance, 'function table: provenance');
-    if (!Array.isArray(o.functions)) throw new Error('function table: functions must be an array');
+    if (!Array.isArray(o.functions)) throw new FsbayesError('function table: functions must be an array');
     const table = new FunctionTable(m, labels, prov);
     o.functions.forEach((f: unknown, j: number) => {
       const where = `function table: functions[${j}]`;
-      if (typeof f !== 'object' || f === null) throw new Error(`${where}: must be an object`);
+      if (typeof f !== 'object' || f === null) throw new FsbayesError(`${where}: must be an object`);
       const e = f as Record<string, unknown>;
       let key: string;
       try {
         key = normalizeKey(e.key as string, m);
       } catch (err) {
-        throw new Error(`${where}.key: ${(err as Error).message}`);
+        throw new FsbayesError(`${where}.key: ${(err as Error).message}`);
       }
-      if (table.recs.has(key)) throw new Error(`${where}.key: duplicate key ${JSON.stringify(e.key)}`);
+      if (table.recs.has(key)) throw new FsbayesError(`${where}.key: duplicate key ${JSON.stringify(e.key)}`);
       const count = e.count;
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
-        throw new Error(`${where}.count: must be a positive integer, got ${JSON.stringify(count)}`);
+        throw new FsbayesError(`${where}.count: must be a positive integer, got ${JSON.stringify(count)}`);
       }
       table.add(key, count);
       const rec = table.recs.get(key)!;
       if (e.ones !== rec.ones) {
-        throw new Error(`${where}.ones: key ${key} has ${rec.ones} one bits, file says ${JSON.stringify(e.ones)}`);
+        throw new FsbayesError(
+          `${where}.ones: key ${key} has ${rec.ones} one bits, file says ${JSON.stringify(e.ones)}`,
+        );
       }
       if (e.errors !== rec.errors) {
-        throw new Error(
+        throw new FsbayesError(
           rec.errors === null
             ? `${where}.errors: must be null when labels are unknown, got ${JSON.stringify(e.errors)}`
             : `${where}.errors: key ${key} is at Hamming distance ${rec.errors} from the labels, file says ${JSON.stringify(e.errors)}`,
@@ -400,10 +409,12 @@ export class FunctionTable {
       }
     });
     if (o.total !== table.totalCount) {
-      throw new Error(`function table: total is ${JSON.stringify(o.total)}, but the counts sum to ${table.totalCount}`);
+      throw new FsbayesError(
+        `function table: total is ${JSON.stringify(o.total)}, but the counts sum to ${table.totalCount}`,
+      );
     }
     if (o.distinct !== table.recs.size) {
-      throw new Error(
+      throw new FsbayesError(
         `function table: distinct is ${JSON.stringify(o.distinct)}, but there are ${table.recs.size} functions`,
       );
     }
@@ -429,7 +440,7 @@ export class FunctionTable {
 }
 
 function checkCount(c: number, where: string): void {
-  if (!Number.isSafeInteger(c) || c < 1) throw new Error(`${where} must be a positive integer, got ${c}`);
+  if (!Number.isSafeInteger(c) || c < 1) throw new FsbayesError(`${where} must be a positive integer, got ${c}`);
 }
 
 function identityDiff(a: Provenance | null, b: Provenance | null): string {

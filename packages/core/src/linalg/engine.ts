@@ -24,6 +24,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { FsbayesError } from '../errors/index.js';
 import { abortJob, CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
 
 export type LinalgVariant = 'simd' | 'fma';
@@ -95,7 +96,9 @@ class Heap {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES)
-        throw new Error(`linalg: needs ${(end / 2 ** 30).toFixed(2)} GiB of wasm memory, more than the 4 GiB limit`);
+        throw new FsbayesError(
+          `linalg: needs ${(end / 2 ** 30).toFixed(2)} GiB of wasm memory, more than the 4 GiB limit`,
+        );
       this.memory.grow(pages);
     }
     this.top = end;
@@ -139,7 +142,7 @@ function readModule(variant: LinalgVariant): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(`linalg wasm not built (${file}: ${(e as Error).message}); run \`pnpm build\``);
+    throw new FsbayesError(`linalg wasm not built (${file}: ${(e as Error).message}); run \`pnpm build\``);
   }
 }
 
@@ -185,7 +188,8 @@ export class LinalgEngine {
   constructor(variant: LinalgVariant | 'auto' = 'auto') {
     const fmaBytes = variant === 'simd' ? undefined : readModule('fma');
     const useFma = fmaBytes !== undefined && fmaOk(fmaBytes);
-    if (variant === 'fma' && !useFma) throw new Error('linalg: relaxed SIMD (FMA build) not supported by this V8');
+    if (variant === 'fma' && !useFma)
+      throw new FsbayesError('linalg: relaxed SIMD (FMA build) not supported by this V8');
     this.variant = useFma ? 'fma' : 'simd';
     this.module = new WA.Module(useFma && fmaBytes ? fmaBytes : readModule('simd'));
     this.memory = new WA.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
@@ -246,7 +250,7 @@ export class LinalgEngine {
   /** Failing pivot of the last Cholesky job on `ctl` (−1 if none) and its value; throws if the job was abandoned. */
   private result(ctl: number): { fail: number; value: number } {
     if (Atomics.load(this.i32(ctl), CTL.ABORT) !== 0)
-      throw new Error(
+      throw new FsbayesError(
         `linalg: a worker thread failed during the job${this.lastWorkerError ? ` (${this.lastWorkerError})` : ''}`,
       );
     return {
@@ -388,7 +392,7 @@ export class LinalgEngine {
 
   /** Run a job now, on `threads` threads (the calling thread included); returns the Cholesky status. */
   runSync(job: Job, threads: number): { fail: number; value: number } {
-    if (this.closed) throw new Error('linalg engine is closed');
+    if (this.closed) throw new FsbayesError('linalg engine is closed');
     threads = Math.min(threads, MAX_WORKERS + 1);
     if (threads > 1 && !this.poolBusy && this.settle() && this.workersForSync(threads - 1)) {
       this.poolBusy = true;
@@ -427,7 +431,7 @@ export class LinalgEngine {
   ): Promise<R> {
     threads = Math.min(threads, MAX_WORKERS);
     const run = async (): Promise<R> => {
-      if (this.closed) throw new Error('linalg engine is closed');
+      if (this.closed) throw new FsbayesError('linalg engine is closed');
       if (this.poolBusy || !this.settle() || !(await this.workersForAsync(threads))) {
         // no pool: run on the calling thread
         const job = prepare();
@@ -457,7 +461,7 @@ export class LinalgEngine {
           };
           const onErr = (e: unknown) => {
             w0.off('message', onMsg);
-            reject(e instanceof Error ? e : new Error(String(e)));
+            reject(e instanceof Error ? e : new FsbayesError(String(e)));
           };
           w0.on('message', onMsg);
           w0.once('error', onErr);

@@ -14,6 +14,7 @@
  * of which already contains the readout's affine map (hidden = 0 is the
  * linear model f = W x + b).
  */
+import { FsbayesError } from '../errors/index.js';
 
 /** FCN kernel parameters; `hidden` = number of hidden layers. */
 export interface FcnKernelParams {
@@ -58,10 +59,10 @@ const FOUR_OVER_PI = 4 / Math.PI;
 
 export function checkFcnParams(p: FcnKernelParams): void {
   if (!Number.isInteger(p.hidden) || p.hidden < 0)
-    throw new Error(`fcnKernel: hidden must be an integer ≥ 0, got ${p.hidden}`);
-  if (!(p.activation in ACTIVATION_CODE)) throw new Error(`fcnKernel: unknown activation '${p.activation}'`);
+    throw new FsbayesError(`fcnKernel: hidden must be an integer ≥ 0, got ${p.hidden}`);
+  if (!(p.activation in ACTIVATION_CODE)) throw new FsbayesError(`fcnKernel: unknown activation '${p.activation}'`);
   if (!Number.isFinite(p.sigmaW) || !Number.isFinite(p.sigmaB))
-    throw new Error(`fcnKernel: sigmaW and sigmaB must be finite, got ${p.sigmaW}, ${p.sigmaB}`);
+    throw new FsbayesError(`fcnKernel: sigmaW and sigmaB must be finite, got ${p.sigmaW}, ${p.sigmaB}`);
 }
 
 const exact = (x: number): number => x;

@@ -32,6 +32,7 @@
  * Without a built wasm module (or worker script) everything still works, in
  * plain TypeScript, single-threaded.
  */
+import { FsbayesError } from '../errors/index.js';
 import { closeLinalgEngine, defaultThreads, type LinalgEngine, linalgEngine } from './engine.js';
 import { checkFcnParams, type FcnKernelParams, type FcnKernelResult, fcnKernelRef } from './fcn.js';
 import { cholPlan, fcnPlan, gramPlan, matmulPlan, type Plan, runPlan, runPlanAsync, trsmPlan } from './ops.js';
@@ -54,7 +55,7 @@ export function configureLinalg(opts: { threads?: number | undefined; wasm?: boo
   if ('threads' in opts) {
     const t = opts.threads;
     if (t !== undefined && (!Number.isInteger(t) || t < 1))
-      throw new Error(`linalg: threads must be a positive integer, got ${t}`);
+      throw new FsbayesError(`linalg: threads must be a positive integer, got ${t}`);
     threadsDefault = t ?? 0;
   }
   if (opts.wasm !== undefined) wasmEnabled = opts.wasm;
@@ -79,7 +80,7 @@ export async function closeLinalg(): Promise<void> {
 
 function threadsFor(opt: number | undefined): number {
   const t = opt ?? (threadsDefault || defaultThreads());
-  if (!Number.isInteger(t) || t < 1) throw new Error(`linalg: threads must be a positive integer, got ${t}`);
+  if (!Number.isInteger(t) || t < 1) throw new FsbayesError(`linalg: threads must be a positive integer, got ${t}`);
   return t;
 }
 
@@ -170,8 +171,8 @@ export interface CholeskyResult {
 }
 
 function checkSquare(name: string, A: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: n must be a non-negative integer, got ${n}`);
-  if (A.length < n * n) throw new Error(`${name}: matrix has ${A.length} entries, needs ${n}×${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new FsbayesError(`${name}: n must be a non-negative integer, got ${n}`);
+  if (A.length < n * n) throw new FsbayesError(`${name}: matrix has ${A.length} entries, needs ${n}×${n}`);
 }
 
 function meanDiag(A: Float64Array, n: number): number {
@@ -192,7 +193,7 @@ function choleskyWithJitter(
 ): number {
   if (jitterOpt !== 'auto') {
     if (!(jitterOpt >= 0) || !Number.isFinite(jitterOpt))
-      throw new Error(`cholesky: jitter must be 'auto' or a finite number ≥ 0, got ${jitterOpt}`);
+      throw new FsbayesError(`cholesky: jitter must be 'auto' or a finite number ≥ 0, got ${jitterOpt}`);
     const r = attempt(jitterOpt);
     if (r.pivot >= 0)
       throw new NotPositiveDefiniteError(r.pivot, r.value, jitterOpt > 0 ? ` with jitter ${jitterOpt}` : '');
@@ -287,8 +288,9 @@ const TRSV_TS_MAX_RHS = 4;
 
 function checkSolve(L: Float64Array, n: number, B: Float64Array, nrhs: number): void {
   checkSquare('solveTriangular', L, n);
-  if (!Number.isInteger(nrhs) || nrhs < 0) throw new Error(`solveTriangular: nrhs must be an integer ≥ 0, got ${nrhs}`);
-  if (B.length < n * nrhs) throw new Error(`solveTriangular: B has ${B.length} entries, needs ${n}×${nrhs}`);
+  if (!Number.isInteger(nrhs) || nrhs < 0)
+    throw new FsbayesError(`solveTriangular: nrhs must be an integer ≥ 0, got ${nrhs}`);
+  if (B.length < n * nrhs) throw new FsbayesError(`solveTriangular: B has ${B.length} entries, needs ${n}×${nrhs}`);
 }
 
 function solveTs(L: Float64Array, n: number, B: Float64Array, nrhs: number, transpose: boolean): Float64Array {
@@ -343,8 +345,8 @@ export function logDetFromCholesky(L: Float64Array, n: number): number {
 
 function checkMat(name: string, X: Float64Array, rows: number, cols: number, what = 'X'): void {
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0)
-    throw new Error(`${name}: sizes must be non-negative integers, got ${rows}×${cols}`);
-  if (X.length < rows * cols) throw new Error(`${name}: ${what} has ${X.length} entries, needs ${rows}×${cols}`);
+    throw new FsbayesError(`${name}: sizes must be non-negative integers, got ${rows}×${cols}`);
+  if (X.length < rows * cols) throw new FsbayesError(`${name}: ${what} has ${X.length} entries, needs ${rows}×${cols}`);
 }
 
 /** G = X Xᵀ (n×n, full symmetric) for X n×d row-major. */
@@ -418,7 +420,7 @@ function fcnArgs(X: Float64Array, n: number, d: number, p: FcnKernelParams, X2?:
   checkFcnParams(p);
   checkMat('fcnKernel', X, n, d);
   if (X2) {
-    if (n2 === undefined) throw new Error('fcnKernel: X2 given without n2');
+    if (n2 === undefined) throw new FsbayesError('fcnKernel: X2 given without n2');
     checkMat('fcnKernel', X2, n2, d, 'X2');
   }
   const cols = X2 ? (n2 as number) : n;

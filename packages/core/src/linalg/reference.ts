@@ -3,9 +3,10 @@
  * tested against, and the path small problems take (no copy into wasm memory,
  * no worker hand-off). Row-major throughout.
  */
+import { FsbayesError } from '../errors/index.js';
 
 /** Why a Cholesky factorisation stopped: the 0-based pivot index and its value. */
-export class NotPositiveDefiniteError extends Error {
+export class NotPositiveDefiniteError extends FsbayesError {
   constructor(
     readonly pivot: number,
     readonly value: number,

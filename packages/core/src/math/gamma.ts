@@ -4,6 +4,8 @@
  * the power series for P below a + 1 and Lentz's continued fraction for Q
  * above (Numerical Recipes §6.2): ~1e-14 relative in double precision.
  */
+import { FsbayesError } from '../errors/index.js';
+
 const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
   12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
@@ -11,7 +13,7 @@ const LANCZOS = [
 
 /** ln Γ(x) for x > 0. */
 export function logGamma(x: number): number {
-  if (!(x > 0)) throw new Error(`logGamma: x must be > 0, got ${x}`);
+  if (!(x > 0)) throw new FsbayesError(`logGamma: x must be > 0, got ${x}`);
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
   let a = LANCZOS[0];
@@ -22,7 +24,7 @@ export function logGamma(x: number): number {
 
 /** The regularised upper incomplete gamma function Q(a, x) = Γ(a, x)/Γ(a), a > 0, x ≥ 0. */
 export function gammaQ(a: number, x: number): number {
-  if (!(a > 0) || !(x >= 0)) throw new Error(`gammaQ: need a > 0 and x ≥ 0, got a = ${a}, x = ${x}`);
+  if (!(a > 0) || !(x >= 0)) throw new FsbayesError(`gammaQ: need a > 0 and x ≥ 0, got a = ${a}, x = ${x}`);
   if (x === 0) return 1;
   const lead = -x + a * Math.log(x) - logGamma(a);
   if (x < a + 1) {
@@ -59,6 +61,6 @@ export function gammaQ(a: number, x: number): number {
 
 /** P(χ²_k > x): the p-value of a χ² statistic x on k degrees of freedom. */
 export function chiSquareSurvival(x: number, k: number): number {
-  if (!(k > 0)) throw new Error(`chiSquareSurvival: degrees of freedom must be > 0, got ${k}`);
+  if (!(k > 0)) throw new FsbayesError(`chiSquareSurvival: degrees of freedom must be > 0, got ${k}`);
   return gammaQ(k / 2, Math.max(x, 0) / 2);
 }

@@ -1,5 +1,6 @@
 import type { ArchSpec } from '../arch/spec.js';
 import type { Backend } from '../backend/types.js';
+import { FsbayesError } from '../errors/index.js';
 import type { Provenance } from '../functions/provenance.js';
 import { FunctionTable } from '../functions/table.js';
 import type { Seed } from '../rng/rng.js';
@@ -34,9 +35,10 @@ export interface PriorTableOptions {
  */
 export async function samplePriorTable(o: PriorTableOptions): Promise<FunctionTable> {
   if (!Number.isSafeInteger(o.samples) || o.samples < 0) {
-    throw new Error(`samples must be a non-negative integer, got ${o.samples}`);
+    throw new FsbayesError(`samples must be a non-negative integer, got ${o.samples}`);
   }
-  if (!o.backend.supports(o.spec)) throw new Error(`backend ${o.backend.info.name} cannot run this architecture`);
+  if (!o.backend.supports(o.spec))
+    throw new FsbayesError(`backend ${o.backend.info.name} cannot run this architecture`);
   const table = new FunctionTable(o.m, o.labels, o.provenance ?? null);
   const first = o.first ?? 0;
   for (let done = 0; done < o.samples; ) {

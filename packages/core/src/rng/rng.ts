@@ -8,6 +8,7 @@
  * (see `backend/`), seeded from {@link Rng.xorState}.
  */
 import seedrandom from 'seedrandom';
+import { FsbayesError } from '../errors/index.js';
 
 /** A seed: a non-negative safe integer or a non-empty string. */
 export type Seed = number | string;
@@ -25,10 +26,10 @@ type Xor4096 = ReturnType<typeof seedrandom.xor4096> & { state(): RngState };
 export function checkSeed(seed: Seed): Seed {
   if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new Error(`seed must be a non-negative integer, got ${seed}`);
+      throw new FsbayesError(`seed must be a non-negative integer, got ${seed}`);
     }
   } else if (typeof seed !== 'string' || seed.length === 0) {
-    throw new Error(`seed must be a non-negative integer or a non-empty string, got ${JSON.stringify(seed)}`);
+    throw new FsbayesError(`seed must be a non-negative integer or a non-empty string, got ${JSON.stringify(seed)}`);
   }
   return seed;
 }
@@ -85,7 +86,7 @@ export class Rng {
   /** Uniform integer in [0, n), without modulo bias. n ≤ 2^32. */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 2 ** 32)
-      throw new Error(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);
+      throw new FsbayesError(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);
     const limit = 2 ** 32 - (2 ** 32 % n);
     let x: number;
     do x = this.uint32();
@@ -136,7 +137,7 @@ export class Rng {
 
   /** k distinct indices from [0, n), sorted ascending. */
   choose(n: number, k: number): Int32Array {
-    if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`cannot choose ${k} of ${n} items`);
+    if (!Number.isInteger(k) || k < 0 || k > n) throw new FsbayesError(`cannot choose ${k} of ${n} items`);
     const idx = new Int32Array(n);
     for (let j = 0; j < n; j++) idx[j] = j;
     // Partial Fisher–Yates: the first k slots end up a uniform k-subset.

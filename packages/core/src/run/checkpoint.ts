@@ -9,6 +9,7 @@
  * with an error that says what differs.
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { FsbayesError } from '../errors/index.js';
 import { writeFileAtomicSync } from '../functions/io.js';
 import { canonicalJson } from '../functions/provenance.js';
 import { FunctionTable, type FunctionTableJSON } from '../functions/table.js';
@@ -54,14 +55,14 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
   try {
     obj = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: not a readable checkpoint (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: not a readable checkpoint (${(err as Error).message})`);
   }
   if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1)
-    throw new Error(`${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)})`);
+    throw new FsbayesError(`${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)})`);
   const want = canonicalJson(identity);
   const have = canonicalJson(obj.identity);
   if (want !== have) {
-    throw new Error(`${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)})`);
+    throw new FsbayesError(`${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)})`);
   }
   return { identity: obj.identity, state: obj.state, table: FunctionTable.fromJSON(obj.table) };
 }

@@ -5,6 +5,7 @@
  * base seed together cover exactly the items of the whole run and merge to
  * the same table.
  */
+import { FsbayesError } from '../errors/index.js';
 export interface Shard {
   /** 1-based index of this shard. */
   index: number;
@@ -15,12 +16,12 @@ export interface Shard {
 /** Parse `i/N` (1 ≤ i ≤ N). Errors name the bad value. */
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new Error(`shard must look like i/N (e.g. 3/10), got '${text}'`);
+  if (!m) throw new FsbayesError(`shard must look like i/N (e.g. 3/10), got '${text}'`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`shard count must be ≥ 1, got '${text}'`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new FsbayesError(`shard count must be ≥ 1, got '${text}'`);
   if (!Number.isSafeInteger(index) || index < 1 || index > count)
-    throw new Error(`shard index must be between 1 and ${count}, got '${text}'`);
+    throw new FsbayesError(`shard index must be between 1 and ${count}, got '${text}'`);
   return { index, count };
 }
 
@@ -29,7 +30,8 @@ export function parseShard(text: string): Shard {
  * the first `total mod N` shards get one item more than the rest.
  */
 export function shardRange(total: number, shard: Shard): { first: number; count: number } {
-  if (!Number.isSafeInteger(total) || total < 0) throw new Error(`total must be a non-negative integer, got ${total}`);
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new FsbayesError(`total must be a non-negative integer, got ${total}`);
   const base = Math.floor(total / shard.count);
   const extra = total % shard.count;
   const i = shard.index - 1;

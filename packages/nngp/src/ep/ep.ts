@@ -49,7 +49,16 @@
  * ladder 1e−10·mean(diag K), ×10 …, up to 1e−2, kept for the rest of the run
  * and reported; log Z is then that of K + jitter·I.
  */
-import { cholesky, gram, matmul, NotPositiveDefiniteError, Rng, type Seed, solveTriangular } from '@fsbayes/core';
+import {
+  cholesky,
+  FsbayesError,
+  gram,
+  matmul,
+  NotPositiveDefiniteError,
+  Rng,
+  type Seed,
+  solveTriangular,
+} from '@fsbayes/core';
 import { stepMoments } from './moments.js';
 
 export interface EpOptions {
@@ -111,10 +120,10 @@ export interface EpResult {
 
 /** Labels: y > 0 ⇒ +1, otherwise −1 (so both ±1 and 0/1 labels work). */
 export function signLabels(y: ArrayLike<number>, n: number): Float64Array {
-  if (y.length < n) throw new Error(`labels: need ${n}, got ${y.length}`);
+  if (y.length < n) throw new FsbayesError(`labels: need ${n}, got ${y.length}`);
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(y[i])) throw new Error(`labels: y[${i}] is NaN`);
+    if (Number.isNaN(y[i])) throw new FsbayesError(`labels: y[${i}] is NaN`);
     s[i] = y[i] > 0 ? 1 : -1;
   }
   return s;
@@ -359,8 +368,8 @@ export function epLogZ(
 }
 
 function checkSquare(K: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`epClassify: n must be a non-negative integer, got ${n}`);
-  if (K.length < n * n) throw new Error(`epClassify: K has ${K.length} entries, needs ${n}×${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new FsbayesError(`epClassify: n must be a non-negative integer, got ${n}`);
+  if (K.length < n * n) throw new FsbayesError(`epClassify: K has ${K.length} entries, needs ${n}×${n}`);
 }
 
 /**
@@ -371,27 +380,29 @@ export function epClassify(K: Float64Array, n: number, y: ArrayLike<number>, opt
   checkSquare(K, n);
   const ys = signLabels(y, n);
   const schedule = opts.schedule ?? 'sequential';
-  if (schedule !== 'sequential' && schedule !== 'parallel') throw new Error(`epClassify: unknown schedule ${schedule}`);
+  if (schedule !== 'sequential' && schedule !== 'parallel')
+    throw new FsbayesError(`epClassify: unknown schedule ${schedule}`);
   const damping = opts.damping ?? (schedule === 'parallel' ? 0.5 : 1);
-  if (!(damping > 0 && damping <= 1)) throw new Error(`epClassify: damping must be in (0, 1], got ${damping}`);
+  if (!(damping > 0 && damping <= 1)) throw new FsbayesError(`epClassify: damping must be in (0, 1], got ${damping}`);
   const tol = opts.tol ?? 1e-6;
-  if (!(tol >= 0)) throw new Error(`epClassify: tol must be ≥ 0, got ${tol}`);
+  if (!(tol >= 0)) throw new FsbayesError(`epClassify: tol must be ≥ 0, got ${tol}`);
   const maxIt = opts.maxIterations ?? 200;
-  if (!Number.isInteger(maxIt) || maxIt < 1) throw new Error(`epClassify: maxIterations must be a positive integer`);
+  if (!Number.isInteger(maxIt) || maxIt < 1)
+    throw new FsbayesError(`epClassify: maxIterations must be a positive integer`);
   let m: Float64Array | null = null;
   if (opts.priorMean) {
     if (opts.priorMean.length < n)
-      throw new Error(`epClassify: priorMean has ${opts.priorMean.length} entries, needs ${n}`);
+      throw new FsbayesError(`epClassify: priorMean has ${opts.priorMean.length} entries, needs ${n}`);
     m = Float64Array.from({ length: n }, (_, i) => opts.priorMean![i]);
-    if (m.some((v) => !Number.isFinite(v))) throw new Error('epClassify: priorMean must be finite');
+    if (m.some((v) => !Number.isFinite(v))) throw new FsbayesError('epClassify: priorMean must be finite');
   }
   for (let i = 0; i < n; i++) {
     if (!(K[i * n + i] >= 0) || !Number.isFinite(K[i * n + i]))
-      throw new Error(`epClassify: K[${i},${i}] = ${K[i * n + i]} is not a variance`);
+      throw new FsbayesError(`epClassify: K[${i},${i}] = ${K[i * n + i]} is not a variance`);
   }
   const jitterOpt = opts.jitter ?? 'auto';
   if (jitterOpt !== 'auto' && !(jitterOpt >= 0 && Number.isFinite(jitterOpt)))
-    throw new Error(`epClassify: jitter must be 'auto' or a finite number ≥ 0`);
+    throw new FsbayesError(`epClassify: jitter must be 'auto' or a finite number ≥ 0`);
   const w: Work = {
     K: withJitter(K, n, jitterOpt === 'auto' ? 0 : jitterOpt),
     n,
@@ -545,7 +556,7 @@ export function epClassify(K: Float64Array, n: number, y: ArrayLike<number>, opt
       const d = Math.max(Math.abs(tau[i] - tauOld[i]) * kbar, Math.abs(nu[i] - nuOld[i]) * skbar);
       if (!(d <= delta)) delta = d; // NaN-propagating max
     }
-    if (Number.isNaN(delta)) throw new Error('epClassify: site parameters became NaN');
+    if (Number.isNaN(delta)) throw new FsbayesError('epClassify: site parameters became NaN');
     lastChange = delta;
     if (tol > 0 && delta <= tol) {
       converged = true;

@@ -8,7 +8,7 @@
  * Φ(mean₊/√var₊); here the whole Gaussian is returned.)
  */
 
-import { solveTriangular } from '@fsbayes/core';
+import { FsbayesError, solveTriangular } from '@fsbayes/core';
 import { type EpOptions, type EpResult, epClassify, mirrorLower, signLabels } from './ep.js';
 
 /** N(mean, cov) on the test points. */
@@ -22,7 +22,7 @@ export interface GaussianPredictive {
 /** n for an n×n row-major K (its length must be a perfect square). */
 export function squareSize(K: Float64Array): number {
   const n = Math.round(Math.sqrt(K.length));
-  if (n * n !== K.length) throw new Error(`K has ${K.length} entries, not a square matrix`);
+  if (n * n !== K.length) throw new FsbayesError(`K has ${K.length} entries, not a square matrix`);
   return n;
 }
 
@@ -35,8 +35,9 @@ export function splitBlocks(
   n: number,
   nS: number,
 ): { Kss: Float64Array; Kse: Float64Array; Kee: Float64Array; nE: number } {
-  if (!Number.isInteger(nS) || nS < 0 || nS > n) throw new Error(`nS must be an integer in [0, ${n}], got ${nS}`);
-  if (K.length < n * n) throw new Error(`K has ${K.length} entries, needs ${n}×${n}`);
+  if (!Number.isInteger(nS) || nS < 0 || nS > n)
+    throw new FsbayesError(`nS must be an integer in [0, ${n}], got ${nS}`);
+  if (K.length < n * n) throw new FsbayesError(`K has ${K.length} entries, needs ${n}×${n}`);
   const nE = n - nS;
   const Kss = new Float64Array(nS * nS);
   const Kse = new Float64Array(nS * nE);
@@ -63,7 +64,7 @@ export function epPredict(
   nE: number,
   priorMeanE?: ArrayLike<number>,
 ): GaussianPredictive {
-  if (!ep.L) throw new Error('epPredict: the EP result has no factor L (run epClassify with returnSigma: true)');
+  if (!ep.L) throw new FsbayesError('epPredict: the EP result has no factor L (run epClassify with returnSigma: true)');
   const L = ep.L;
   const sq = new Float64Array(nS);
   for (let i = 0; i < nS; i++) sq[i] = Math.sqrt(ep.tauTilde[i]);

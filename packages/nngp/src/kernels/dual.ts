@@ -10,6 +10,7 @@
  * the very same bits there (tested), so a repeated input gives a repeated row.
  */
 import type { Activation } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 
 /** Activations with a closed-form kernel. */
 export type ClosedFormActivation = 'relu' | 'step' | 'erf';
@@ -28,7 +29,7 @@ export interface DualOut {
 
 /** The clear error for an activation without a closed-form kernel. */
 export function noClosedForm(a: Activation): Error {
-  return new Error(
+  return new FsbayesError(
     `no closed-form NNGP/NTK for activation "${a}" (closed forms exist for relu, step and erf); ` +
       `estimate its kernel with the Monte-Carlo kernel instead: ` +
       `monteCarloKernel(spec, X1, n1, X2, n2, { draws, seed, width, estimator: 'features' })`,

@@ -63,7 +63,14 @@
  * ill-conditioned kernel (near-repeated inputs) can lose its positive
  * definiteness in float32 and then needs jitter that float64 does not.
  */
-import { type ArchSpec, type FcnKernelDevice, type FcnKernelParams, inputSize, validateSpec } from '@fsbayes/core';
+import {
+  type ArchSpec,
+  type FcnKernelDevice,
+  type FcnKernelParams,
+  FsbayesError,
+  inputSize,
+  validateSpec,
+} from '@fsbayes/core';
 import { checkBlock } from './check.js';
 import { closedForm } from './dual.js';
 import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
@@ -106,21 +113,22 @@ export function kernelMatrix(
 ): Float64Array {
   validateSpec(spec);
   const kind = opts.kind ?? 'nngp';
-  if (kind !== 'nngp' && kind !== 'ntk') throw new Error(`kernel kind must be nngp or ntk, got ${String(kind)}`);
+  if (kind !== 'nngp' && kind !== 'ntk') throw new FsbayesError(`kernel kind must be nngp or ntk, got ${String(kind)}`);
   const impl = opts.impl ?? 'auto';
-  if (impl !== 'auto' && impl !== 'reference') throw new Error(`impl must be auto or reference, got ${String(impl)}`);
+  if (impl !== 'auto' && impl !== 'reference')
+    throw new FsbayesError(`impl must be auto or reference, got ${String(impl)}`);
   const act = closedForm(spec.activation);
   const d = inputSize(spec);
   checkBlock(X1, n1, d, 'X1');
   if (X2 === undefined) {
-    if (n2 !== undefined) throw new Error('n2 given without X2');
+    if (n2 !== undefined) throw new FsbayesError('n2 given without X2');
   } else {
-    if (n2 === undefined) throw new Error('X2 given without n2');
+    if (n2 === undefined) throw new FsbayesError('X2 given without n2');
     checkBlock(X2, n2, d, 'X2');
   }
   const m2 = X2 === undefined ? n1 : (n2 as number);
   if (n1 * m2 > MAX_ENTRIES) {
-    throw new Error(`a ${n1}×${m2} kernel has more than 2^28 entries (2 GiB); compute it in blocks`);
+    throw new FsbayesError(`a ${n1}×${m2} kernel has more than 2^28 entries (2 GiB); compute it in blocks`);
   }
   if (impl === 'auto' && spec.kind === 'fcn' && n1 * m2 > FAST_MIN_ENTRIES) {
     const fast = fastFcnKernel(spec, X1, n1, X2, m2, kind);

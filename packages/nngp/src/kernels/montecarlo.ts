@@ -10,6 +10,7 @@ import {
   type Backend,
   cnnShapes,
   convLayer,
+  FsbayesError,
   getBackend,
   inputSize,
   type ParamTensor,
@@ -76,7 +77,8 @@ export interface MonteCarloKernel {
 
 /** The spec with every hidden width and every conv layer's channel count set to `width`. */
 export function widenSpec(spec: ArchSpec, width: number): ArchSpec {
-  if (!Number.isSafeInteger(width) || width < 1) throw new Error(`width must be a positive integer, got ${width}`);
+  if (!Number.isSafeInteger(width) || width < 1)
+    throw new FsbayesError(`width must be a positive integer, got ${width}`);
   const hidden = spec.hidden.map(() => width);
   if (spec.kind === 'fcn') return validateSpec({ ...spec, hidden });
   return validateSpec({ ...spec, hidden, convs: spec.convs.map((c) => ({ ...c, channels: width })) });
@@ -101,21 +103,24 @@ export async function monteCarloKernel(
   const d = inputSize(s);
   checkBlock(X1, n1, d, 'X1');
   const sym = X2 === undefined;
-  if (sym && n2 !== undefined) throw new Error('n2 given without X2');
-  if (!sym && n2 === undefined) throw new Error('X2 given without n2');
+  if (sym && n2 !== undefined) throw new FsbayesError('n2 given without X2');
+  if (!sym && n2 === undefined) throw new FsbayesError('X2 given without n2');
   const m2 = sym ? n1 : (n2 as number);
   if (!sym) checkBlock(X2, m2, d, 'X2');
   const { draws } = opts;
-  if (!Number.isSafeInteger(draws) || draws < 1) throw new Error(`draws must be a positive integer, got ${draws}`);
+  if (!Number.isSafeInteger(draws) || draws < 1)
+    throw new FsbayesError(`draws must be a positive integer, got ${draws}`);
   const first = opts.first ?? 0;
-  if (!Number.isSafeInteger(first) || first < 0) throw new Error(`first must be a non-negative integer, got ${first}`);
+  if (!Number.isSafeInteger(first) || first < 0)
+    throw new FsbayesError(`first must be a non-negative integer, got ${first}`);
   const estimator = opts.estimator ?? 'readout';
   if (estimator !== 'readout' && estimator !== 'features') {
-    throw new Error(`estimator must be readout or features, got ${String(estimator)}`);
+    throw new FsbayesError(`estimator must be readout or features, got ${String(estimator)}`);
   }
   const P = paramLayout(s).size;
   const chunk = opts.chunk ?? Math.max(1, Math.min(draws, Math.floor(8_388_608 / P)));
-  if (!Number.isSafeInteger(chunk) || chunk < 1) throw new Error(`chunk must be a positive integer, got ${chunk}`);
+  if (!Number.isSafeInteger(chunk) || chunk < 1)
+    throw new FsbayesError(`chunk must be a positive integer, got ${chunk}`);
 
   const acc = new Accumulator(n1, m2, sym);
   const batches = async (each: (theta: Float64Array, n: number) => Promise<void> | void) => {
@@ -179,16 +184,16 @@ async function openBackend(
   choice: MonteCarloOptions['backend'],
 ): Promise<{ backend: Backend; close: () => Promise<void> }> {
   if (choice !== undefined && typeof choice === 'object') {
-    if (!choice.supports(spec)) throw new Error(`backend ${choice.info.name} cannot run this spec; use js`);
+    if (!choice.supports(spec)) throw new FsbayesError(`backend ${choice.info.name} cannot run this spec; use js`);
     if (choice.info.precision !== 'f64') {
-      throw new Error(`monteCarloKernel needs a float64 backend, got ${choice.info.detail}`);
+      throw new FsbayesError(`monteCarloKernel needs a float64 backend, got ${choice.info.detail}`);
     }
     return { backend: choice, close: async () => {} };
   }
   const name = choice ?? (spec.kind === 'fcn' && autoBackendFor(spec) === 'wasm' ? 'wasm' : 'js');
-  if (name !== 'js' && name !== 'wasm') throw new Error(`backend must be js or wasm, got ${String(name)}`);
+  if (name !== 'js' && name !== 'wasm') throw new FsbayesError(`backend must be js or wasm, got ${String(name)}`);
   if (name === 'wasm' && spec.kind !== 'fcn') {
-    throw new Error('the wasm backend runs fully connected nets only; use backend "js" for a CNN');
+    throw new FsbayesError('the wasm backend runs fully connected nets only; use backend "js" for a CNN');
   }
   const backend = await getBackend(name, { precision: 'f64' });
   return { backend, close: () => backend.close() };
@@ -324,7 +329,7 @@ export class Features {
     b: Float64Array,
   ): number {
     const spec = this.spec;
-    if (spec.kind !== 'cnn') throw new Error('convStack on an FCN');
+    if (spec.kind !== 'cnn') throw new FsbayesError('convStack on an FCN');
     const shapes = cnnShapes(spec);
     const phi = this.phi;
     const [H0, W0, C0] = shapes[0];

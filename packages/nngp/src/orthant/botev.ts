@@ -25,7 +25,7 @@
  * which is symmetric positive definite (dP ≤ 0, M nonsingular), so each step is
  * one (d−1)×(d−1) Cholesky solve. Steps are damped by backtracking on ‖∇ψ‖².
  */
-import { cholesky, logDiffNormCdf, logNormCdf, type Rng, solveTriangular } from '@fsbayes/core';
+import { cholesky, FsbayesError, logDiffNormCdf, logNormCdf, type Rng, solveTriangular } from '@fsbayes/core';
 import { type Reordered, scaleByDiagonal } from './reorder.js';
 import { trandn } from './trandn.js';
 
@@ -259,7 +259,7 @@ function solve(t: Tilt, opts: BotevOptions): TiltingSolution {
  */
 export function botevRectangle(r: Reordered, rng: Rng, opts: BotevOptions = {}): BotevResult {
   const n = opts.samples ?? 10_000;
-  if (!Number.isInteger(n) || n < 2) throw new Error(`botev: samples must be an integer ≥ 2, got ${n}`);
+  if (!Number.isInteger(n) || n < 2) throw new FsbayesError(`botev: samples must be an integer ≥ 2, got ${n}`);
   const t = makeTilt(r);
   const { d, Lt, l, u } = t;
   const sol = solve(t, opts);

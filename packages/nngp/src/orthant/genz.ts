@@ -18,7 +18,7 @@
  * cannot see the rare large integrand values (an NNGP orthant with log P = −118,
  * d = 300, came out −119.6 ± 0.19). Use Botev there.
  */
-import { logDiffNormCdf, logNormCdf, type Rng } from '@fsbayes/core';
+import { FsbayesError, logDiffNormCdf, logNormCdf, type Rng } from '@fsbayes/core';
 import { latticeVector, primeAtMost } from './lattice.js';
 import { type Reordered, scaleByDiagonal } from './reorder.js';
 import { truncNormQuantile } from './trandn.js';
@@ -46,8 +46,8 @@ const W_EPS = 2 ** -53;
 export function genzRectangle(r: Reordered, rng: Rng, opts: GenzOptions = {}): GenzResult {
   const total = opts.samples ?? 20_000;
   const K = opts.shifts ?? 10;
-  if (!Number.isInteger(K) || K < 2) throw new Error(`genz: shifts must be an integer ≥ 2, got ${K}`);
-  if (!Number.isInteger(total) || total < 2 * K) throw new Error(`genz: samples must be an integer ≥ 2·shifts`);
+  if (!Number.isInteger(K) || K < 2) throw new FsbayesError(`genz: shifts must be an integer ≥ 2, got ${K}`);
+  if (!Number.isInteger(total) || total < 2 * K) throw new FsbayesError(`genz: samples must be an integer ≥ 2·shifts`);
   const { d } = r;
   const { Lh, lh, uh } = scaleByDiagonal(r);
   const dim = d - 1;

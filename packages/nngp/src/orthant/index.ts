@@ -33,7 +33,7 @@
  *   right answer; contradictory ones make P = 0 and the Botev solve fails to
  *   converge (`converged: false`; estimate meaningless). Use `jitter` to regularise.
  */
-import { Rng, type Seed } from '@fsbayes/core';
+import { FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { EpOptions } from '../ep/index.js';
 import type { LogProbability, OrthantMethod } from '../index.js';
 import { botevRectangle } from './botev.js';
@@ -103,12 +103,12 @@ export interface OrthantResult extends LogProbability {
  */
 export function orthantLogProb(K: Float64Array, n: number, y: ArrayLike<number>, opts: OrthantOptions): OrthantResult {
   checkMatrix('orthantLogProb', K, n);
-  if (y.length !== n) throw new Error(`orthantLogProb: y has ${y.length} entries, expected ${n}`);
+  if (y.length !== n) throw new FsbayesError(`orthantLogProb: y has ${y.length} entries, expected ${n}`);
   for (let i = 0; i < n; i++)
-    if (y[i] !== 1 && y[i] !== -1) throw new Error(`orthantLogProb: y[${i}] = ${y[i]}, expected ±1`);
+    if (y[i] !== 1 && y[i] !== -1) throw new FsbayesError(`orthantLogProb: y[${i}] = ${y[i]}, expected ±1`);
   const mean = opts.mean;
   if (mean !== undefined && mean.length !== n)
-    throw new Error(`orthantLogProb: mean has ${mean.length} entries, expected ${n}`);
+    throw new FsbayesError(`orthantLogProb: mean has ${mean.length} entries, expected ${n}`);
   const method = opts.method;
   if (method === 'ep') return epOrthant(withJitter(K, n, opts.jitter), n, y, mean, opts.ep);
   // D K D and l = −D·mean, u = ∞.
@@ -132,9 +132,9 @@ export function rectangleLogProb(
   opts: Omit<OrthantOptions, 'method' | 'mean' | 'ep'> & { method: Exclude<OrthantMethod, 'ep'> },
 ): OrthantResult {
   checkMatrix('rectangleLogProb', Sigma, d);
-  if (l.length !== d || u.length !== d) throw new Error(`rectangleLogProb: bounds must have ${d} entries`);
+  if (l.length !== d || u.length !== d) throw new FsbayesError(`rectangleLogProb: bounds must have ${d} entries`);
   for (let i = 0; i < d; i++) {
-    if (Number.isNaN(l[i]) || Number.isNaN(u[i])) throw new Error(`rectangleLogProb: bound ${i} is NaN`);
+    if (Number.isNaN(l[i]) || Number.isNaN(u[i])) throw new FsbayesError(`rectangleLogProb: bound ${i} is NaN`);
     if (!(l[i] < u[i])) return { logP: Number.NEGATIVE_INFINITY, stderr: 0, method: opts.method };
   }
   const method = opts.method;
@@ -182,13 +182,13 @@ export function rectangleLogProb(
       };
     }
     default:
-      throw new Error(`rectangleLogProb: unknown method '${String(method)}'`);
+      throw new FsbayesError(`rectangleLogProb: unknown method '${String(method)}'`);
   }
 }
 
 function checkMatrix(name: string, A: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: n must be a non-negative integer, got ${n}`);
-  if (A.length !== n * n) throw new Error(`${name}: matrix has ${A.length} entries, expected ${n}×${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new FsbayesError(`${name}: n must be a non-negative integer, got ${n}`);
+  if (A.length !== n * n) throw new FsbayesError(`${name}: matrix has ${A.length} entries, expected ${n}×${n}`);
 }
 
 /** (A + Aᵀ)/2 plus the relative jitter, after checking that every entry is finite. */
@@ -198,7 +198,7 @@ function prepare(A: Float64Array, n: number, jitter: number | undefined): Float6
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       const v = 0.5 * (B[i * n + j] + B[j * n + i]);
-      if (!Number.isFinite(v)) throw new Error(`orthant: covariance entry (${i}, ${j}) is not finite`);
+      if (!Number.isFinite(v)) throw new FsbayesError(`orthant: covariance entry (${i}, ${j}) is not finite`);
       S[i * n + j] = v;
       S[j * n + i] = v;
     }
@@ -208,7 +208,7 @@ function prepare(A: Float64Array, n: number, jitter: number | undefined): Float6
 
 function withJitter(A: Float64Array, n: number, jitter: number | undefined): Float64Array {
   if (jitter === undefined || jitter === 0) return A;
-  if (!(jitter > 0) || !Number.isFinite(jitter)) throw new Error(`orthant: jitter must be a finite number ≥ 0`);
+  if (!(jitter > 0) || !Number.isFinite(jitter)) throw new FsbayesError(`orthant: jitter must be a finite number ≥ 0`);
   let md = 0;
   for (let i = 0; i < n; i++) md += A[i * n + i];
   md /= n;

@@ -13,6 +13,7 @@
  * nearly all of the quality at a fraction of the cost. Vectors are cached per N
  * and extended on demand (CBC vectors are prefix-stable).
  */
+import { FsbayesError } from '@fsbayes/core';
 
 const MAX_CANDIDATES = 96;
 const TWO_PI2 = 2 * Math.PI * Math.PI;
@@ -41,7 +42,7 @@ const cache = new Map<number, CacheEntry>();
 
 /** CBC generating vector for an N-point lattice (N prime) in `dim` dimensions. */
 export function latticeVector(N: number, dim: number): Int32Array {
-  if (!Number.isInteger(N) || N < 2 || !isPrime(N)) throw new Error(`latticeVector: N must be prime, got ${N}`);
+  if (!Number.isInteger(N) || N < 2 || !isPrime(N)) throw new FsbayesError(`latticeVector: N must be prime, got ${N}`);
   let e = cache.get(N);
   if (!e) {
     e = { z: [], prod: new Float64Array(N).fill(1) };

@@ -11,6 +11,7 @@
  * (≈ 3/N, the "rule of three") as `logUpper95`. Useless once P ≪ 1/N.
  */
 import type { Rng } from '@fsbayes/core';
+import { FsbayesError } from '@fsbayes/core';
 import type { Reordered } from './reorder.js';
 
 export interface McOptions {
@@ -30,7 +31,7 @@ export interface McResult {
 
 export function mcRectangle(r: Reordered, rng: Rng, opts: McOptions = {}): McResult {
   const N = opts.samples ?? 100_000;
-  if (!Number.isInteger(N) || N < 1) throw new Error(`mc: samples must be a positive integer, got ${N}`);
+  if (!Number.isInteger(N) || N < 1) throw new FsbayesError(`mc: samples must be a positive integer, got ${N}`);
   const { d, L, l, u } = r;
   const z = new Float64Array(d);
   let hits = 0;

@@ -9,7 +9,7 @@
  * first is what makes the separation-of-variables integrand (and Botev's
  * tilted proposal) close to constant.
  */
-import { logDiffNormCdf } from '@fsbayes/core';
+import { FsbayesError, logDiffNormCdf } from '@fsbayes/core';
 import { truncNormMean } from './trandn.js';
 
 export interface Reordered {
@@ -64,7 +64,7 @@ export function reorderCholesky(Sigma: Float64Array, d: number, l: ArrayLike<num
     const sjj = S[j * d + j];
     let s = res[j];
     if (s < -1e-8 * Math.max(sjj, 1e-300) || !(sjj >= 0))
-      throw new Error(
+      throw new FsbayesError(
         `orthant: covariance is not positive semidefinite (conditional variance ${s} at variable ${perm[j]})`,
       );
     if (!(s > VAR_FLOOR * sjj)) {

@@ -3,7 +3,7 @@
  * stable in both tails (after Botev 2017, §2 and the R package TruncatedNormal's
  * `trandn`; re-derived here).
  */
-import { invNormCdf, logDiffNormCdf, normCdf, type Rng } from '@fsbayes/core';
+import { FsbayesError, invNormCdf, logDiffNormCdf, normCdf, type Rng } from '@fsbayes/core';
 
 /** Below −A or above A the tail sampler is used (Botev's 0.66). */
 const TAIL = 0.66;
@@ -22,7 +22,7 @@ const INV_SQRT_2PI = 0.3989422804014327;
  * Exact for any bounds; never produces a value outside [l, u].
  */
 export function trandn(l: number, u: number, rng: Rng): number {
-  if (!(l <= u)) throw new Error(`trandn: need l ≤ u, got [${l}, ${u}]`);
+  if (!(l <= u)) throw new FsbayesError(`trandn: need l ≤ u, got [${l}, ${u}]`);
   if (l === u) return l;
   if (l > TAIL) return ntail(l, u, rng);
   if (u < -TAIL) return -ntail(-u, -l, rng);

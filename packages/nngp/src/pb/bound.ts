@@ -7,6 +7,7 @@
  * where P(S) is the marginal likelihood of the m training labels.
  * Example: m = 10⁴, −ln P(S) = 1000, δ = 2⁻¹⁰ ⇒ B = 0.102635…, ε ≤ 0.09754.
  */
+import { FsbayesError } from '@fsbayes/core';
 
 export interface PacBayesBound {
   /** The bound on the expected test error, 1 − e^{−B} ∈ [0, 1]. */
@@ -19,9 +20,9 @@ export interface PacBayesBound {
 export const PAC_BAYES_DELTA = 2 ** -10;
 
 export function pacBayesBound(logPS: number, m: number, delta: number = PAC_BAYES_DELTA): PacBayesBound {
-  if (!(logPS <= 0)) throw new Error(`pacBayesBound: log P(S) must be ≤ 0, got ${logPS}`);
-  if (!Number.isInteger(m) || m < 1) throw new Error(`pacBayesBound: m must be a positive integer, got ${m}`);
-  if (!(delta > 0 && delta < 1)) throw new Error(`pacBayesBound: δ must be in (0, 1), got ${delta}`);
+  if (!(logPS <= 0)) throw new FsbayesError(`pacBayesBound: log P(S) must be ≤ 0, got ${logPS}`);
+  if (!Number.isInteger(m) || m < 1) throw new FsbayesError(`pacBayesBound: m must be a positive integer, got ${m}`);
+  if (!(delta > 0 && delta < 1)) throw new FsbayesError(`pacBayesBound: δ must be in (0, 1), got ${delta}`);
   const B = (-logPS + 2 * Math.log(m) + 1 - Math.log(delta)) / m;
   return { epsilon: -Math.expm1(-B), B };
 }

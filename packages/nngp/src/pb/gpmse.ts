@@ -12,7 +12,7 @@
  * of f − ½ (the MSE-with-0.5-threshold convention of the authors' SGD code).
  * Which one their GP_MSE used is not recorded in our notes.
  */
-import { cholesky, solveTriangular } from '@fsbayes/core';
+import { cholesky, FsbayesError, solveTriangular } from '@fsbayes/core';
 import { type EpOptions, epClassify, mirrorLower, signLabels } from '../ep/ep.js';
 import { clampDiagonal, splitBlocks, squareSize, subtractAtALower } from '../ep/predict.js';
 import { bitsToLabels } from './posterior.js';
@@ -49,9 +49,10 @@ export function gpRegressionLogProb(
 ): GpRegressionResult {
   const n = squareSize(K);
   const noise = opts.noise ?? 0.002;
-  if (!(noise >= 0) || !Number.isFinite(noise)) throw new Error(`gpRegressionLogProb: noise must be ≥ 0, got ${noise}`);
+  if (!(noise >= 0) || !Number.isFinite(noise))
+    throw new FsbayesError(`gpRegressionLogProb: noise must be ≥ 0, got ${noise}`);
   const targets = opts.targets ?? 'pm1';
-  if (targets !== 'pm1' && targets !== '01') throw new Error(`gpRegressionLogProb: unknown targets ${targets}`);
+  if (targets !== 'pm1' && targets !== '01') throw new FsbayesError(`gpRegressionLogProb: unknown targets ${targets}`);
   const { Kss, Kse, Kee, nE } = splitBlocks(K, n, nS);
   const A = Kss.slice();
   for (let i = 0; i < nS; i++) A[i * nS + i] += noise;

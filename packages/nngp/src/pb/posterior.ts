@@ -30,6 +30,7 @@
  * contradicting its label (e^{−2.9} in test/pb.test.ts), where 'joint' heads to
  * P = 0 (log P_B ≈ −12, stopped by EP's site-precision cap).
  */
+import { FsbayesError } from '@fsbayes/core';
 import { type EpOptions, epClassify, signLabels } from '../ep/ep.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
 
@@ -68,11 +69,11 @@ export interface PbResult {
 
 /** ±1 labels from 0/1 bits (length nE). */
 export function bitsToLabels(bits: ArrayLike<number>, nE: number): Float64Array {
-  if (bits.length !== nE) throw new Error(`a function has ${bits.length} bits, E has ${nE} points`);
+  if (bits.length !== nE) throw new FsbayesError(`a function has ${bits.length} bits, E has ${nE} points`);
   const y = new Float64Array(nE);
   for (let i = 0; i < nE; i++) {
     const b = bits[i];
-    if (b !== 0 && b !== 1) throw new Error(`function bits must be 0 or 1, got ${b} at ${i}`);
+    if (b !== 0 && b !== 1) throw new FsbayesError(`function bits must be 0 or 1, got ${b} at ${i}`);
     y[i] = b === 1 ? 1 : -1;
   }
   return y;
@@ -91,7 +92,8 @@ export function logPosteriorProbabilities(
 ): PbResult {
   const n = squareSize(K);
   const mode = opts.mode ?? 'joint';
-  if (mode !== 'joint' && mode !== 'conditional') throw new Error(`logPosteriorProbabilities: unknown mode ${mode}`);
+  if (mode !== 'joint' && mode !== 'conditional')
+    throw new FsbayesError(`logPosteriorProbabilities: unknown mode ${mode}`);
   const epOpts: EpOptions = { tol: 1e-4, ...opts.ep, init: undefined, priorMean: undefined };
   const { Kss, Kse, Kee, nE } = splitBlocks(K, n, nS);
   const ySs = signLabels(yS, nS);

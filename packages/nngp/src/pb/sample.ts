@@ -5,7 +5,7 @@
  * from `new Rng(seed, 'ep-posterior')`. cov is factorised once (automatic
  * jitter, reported: repeated test inputs make it singular).
  */
-import { cholesky, Rng, type Seed } from '@fsbayes/core';
+import { cholesky, FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { EpOptions } from '../ep/ep.js';
 import { epPosteriorOnTest } from '../ep/predict.js';
 
@@ -34,7 +34,7 @@ export function sampleEpPosterior(
   opts: EpSampleOptions = {},
 ): EpSampleResult {
   if (!Number.isInteger(count) || count < 0)
-    throw new Error(`sampleEpPosterior: count must be a non-negative integer, got ${count}`);
+    throw new FsbayesError(`sampleEpPosterior: count must be a non-negative integer, got ${count}`);
   const { ep, predictive } = epPosteriorOnTest(K, nS, yS, { ...opts.ep, init: undefined, priorMean: undefined });
   const { mean, cov, nE } = predictive;
   const { L, jitter } = cholesky(cov, nE, { jitter: 'auto' });
