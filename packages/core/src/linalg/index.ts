@@ -65,7 +65,7 @@ let wasmEnabled = true;
 /** What runs the large problems here: `wasm simd+fma, 2 threads`, or why plain TypeScript. */
 export function linalgInfo(): { wasm: boolean; variant?: string; threads: number; detail: string } {
   const e = engine();
-  const threads = threadsDefault || defaultThreads();
+  const threads = Math.min(threadsDefault || defaultThreads(), defaultThreads());
   if (!e) return { wasm: false, threads: 1, detail: 'plain TypeScript (wasm linalg module unavailable)' };
   const v = e.variant === 'fma' ? 'simd+fma' : 'simd';
   const t = e.poolError ? 1 : threads;
