@@ -44,7 +44,10 @@ export const DATA_OPTIONS = {
     describe: 'Boolean target as 2^n bits (char i = label of input i, whose binary digits MSB-first spell i) or 0x-hex',
   },
   encoding: { type: 'string', choices: ['01', 'pm1'], default: '01', describe: 'Boolean inputs in {0,1} or {-1,+1}' },
-  'train-mask': { type: 'string', describe: 'bits (or 0x-hex), 1 marks a training point of S; the rest is E' },
+  'train-mask': {
+    type: 'string',
+    describe: 'bits (or 0x-hex), 1 marks a training point of S; the rest (or --test-size of it) is E',
+  },
   'train-size': { type: 'number', describe: '|S|, chosen with --seed (the rest, or --test-size of it, is E)' },
   'test-size': { type: 'number', describe: '|E|, chosen with --seed from the points not in S' },
   binarize: {
