@@ -4,8 +4,9 @@
  * one that fits draws (its colour scale no longer spreads every cell onto
  * the stack).
  */
-import { FsbayesError, FunctionTable, formatBytes } from '@fsbayes/core';
+
 import v8 from 'node:v8';
+import { FsbayesError, FunctionTable, formatBytes } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
 import { checkHistogramBins, heatmapPlot, histogram2d, pairPlots, tableSource } from '../src/index.js';
 

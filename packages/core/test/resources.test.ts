@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { Kernels, kernelMemoryBytes, kernelModule } from '../src/backend/kernels.js';
 import {
   booleanDataset,
   checkMemory,
@@ -22,7 +23,6 @@ import {
   usefulThreads,
   WasmBackend,
 } from '../src/index.js';
-import { Kernels, kernelMemoryBytes, kernelModule } from '../src/backend/kernels.js';
 
 /** The error `fn` throws (or the promise rejects with). */
 async function errorOf(fn: () => unknown): Promise<FsbayesError> {
@@ -63,7 +63,6 @@ describe('threads', () => {
       await b.close();
     }
   });
-
 });
 
 describe('checkMemory', () => {

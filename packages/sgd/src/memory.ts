@@ -32,7 +32,13 @@ const WASM_STATIC_BYTES = 64 * 1024;
  * constructor (keep the two in step; a test compares this with a real
  * trainer's memory).
  */
-export function wasmTrainerBytes(spec: FcnSpec, config: SgdConfig, trainM: number, testM: number, groups: number): number {
+export function wasmTrainerBytes(
+  spec: FcnSpec,
+  config: SgdConfig,
+  trainM: number,
+  testM: number,
+  groups: number,
+): number {
   const dims = [spec.inputDim, ...spec.hidden, 1];
   const d = dims[0];
   const P = paramLayout(spec).size;
@@ -72,7 +78,11 @@ export function sgdMemoryNeeds(o: SgdMemoryInput): MemoryNeed[] {
   const P = paramLayout(o.spec).size;
   const depth = Math.max(2, 3 * o.threads);
   const needs: MemoryNeed[] = [
-    { what: `one stream block of initial parameters (${NET_BLOCK} nets, f64)`, bytes: NET_BLOCK * P * 8, pool: 'native' },
+    {
+      what: `one stream block of initial parameters (${NET_BLOCK} nets, f64)`,
+      bytes: NET_BLOCK * P * 8,
+      pool: 'native',
+    },
     {
       what: `initial parameters of the jobs in flight (${o.jobSize} runs, f64)`,
       bytes: o.jobSize * P * 8,

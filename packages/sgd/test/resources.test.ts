@@ -27,13 +27,23 @@ describe('sgd resources', () => {
     const spec = parseArch('fcn:100000,100000', { inputShape: ds.shape, sigmaB: 1 }) as FcnSpec;
     const engine = { kind: 'wasm' as const, variant: 'simd' as const, groups: 8 };
     for (const e of [undefined, engine]) {
-      const err = await trainSgdTable({ spec, config, train: split.train, test: split.test, seed: 1, runs: 4, engine: e }).then(
+      const err = await trainSgdTable({
+        spec,
+        config,
+        train: split.train,
+        test: split.test,
+        seed: 1,
+        runs: 4,
+        engine: e,
+      }).then(
         () => undefined,
         (x: unknown) => x,
       );
       expect(err).toBeInstanceOf(FsbayesError);
       expect((err as FsbayesError).kind).toBe('resource');
-      expect((err as FsbayesError).message).toMatch(/^training 5→100000→100000→1 .* needs about .*(TiB|GiB).* more than the /);
+      expect((err as FsbayesError).message).toMatch(
+        /^training 5→100000→100000→1 .* needs about .*(TiB|GiB).* more than the /,
+      );
     }
   });
 

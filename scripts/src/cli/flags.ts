@@ -71,7 +71,8 @@ export function findRepeatedFlag(tokens: readonly string[], o: FlagTypes): Repea
       // -n 4, -n4, -n=4, or a group of one-letter booleans (-xyz)
       const body = t.slice(1);
       const eq = body.indexOf('=');
-      if (eq >= 0) given = [{ key: names.get(body.slice(0, eq)) ?? '', flag: `-${body.slice(0, eq)}`, value: body.slice(eq + 1) }];
+      if (eq >= 0)
+        given = [{ key: names.get(body.slice(0, eq)) ?? '', flag: `-${body.slice(0, eq)}`, value: body.slice(eq + 1) }];
       else if (body.length > 1 && NUMBER.test(body.slice(1)))
         given = [{ key: names.get(body[0]) ?? '', flag: `-${body[0]}`, value: body.slice(1) }];
       else given = [...body].map((c) => ({ key: names.get(c) ?? '', flag: `-${c}` }));

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import {
   autoBackendFor,
-  checkNetRange,
   type BackendName,
+  checkNetRange,
   createProvenance,
   FsbayesError,
   type FunctionTable,

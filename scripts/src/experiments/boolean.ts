@@ -14,8 +14,8 @@ import { FunctionTable } from '@fsbayes/core';
 import type { ExperimentResult } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
-import { COUNT, COUNT0 } from './settings.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
 export type BooleanSettings = {

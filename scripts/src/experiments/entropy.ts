@@ -14,8 +14,8 @@
 import { linePlot, type ReportFigure } from '@fsbayes/compare';
 import { chiSquareUniform, type ExperimentResult } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
-import { COUNT, SIGMA } from './settings.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
+import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;
 const M = 2 ** N;

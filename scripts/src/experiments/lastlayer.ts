@@ -13,8 +13,8 @@ import { FunctionTable } from '@fsbayes/core';
 import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
-import { COUNT, COUNT0 } from './settings.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
 export type LastLayerSettings = {

@@ -13,8 +13,8 @@ import { sampleEpPosterior } from '@fsbayes/nngp';
 import { type ExperimentResult, num } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
-import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
 import { sgdRoute } from './routes.js';
+import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
 import { pbWithProgress, systemOf } from './system.js';
 
 export type MnistSettings = {

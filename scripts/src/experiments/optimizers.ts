@@ -13,8 +13,8 @@ import type { SgdConfigInput } from '@fsbayes/sgd';
 import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
-import { COUNT, COUNT0 } from './settings.js';
 import { sgdRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
 
 interface Run {

@@ -10,8 +10,8 @@ import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
 import { spearman } from '../cli/summary.js';
 import { type ExperimentResult, num } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
-import { COUNT, SIGMA } from './settings.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
+import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;
 const M = 2 ** N;

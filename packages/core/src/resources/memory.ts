@@ -79,7 +79,9 @@ function limitText(pool: MemoryPool, limits: MemoryLimits): string {
 
 function needText(n: MemoryNeed): string {
   const c = n.copies ?? 1;
-  return c > 1 ? `${n.what}: ${formatBytes(n.bytes)} × ${c} = ${formatBytes(n.bytes * c)}` : `${n.what}: ${formatBytes(n.bytes)}`;
+  return c > 1
+    ? `${n.what}: ${formatBytes(n.bytes)} × ${c} = ${formatBytes(n.bytes * c)}`
+    : `${n.what}: ${formatBytes(n.bytes)}`;
 }
 
 /**
@@ -97,7 +99,8 @@ export function checkMemory(task: string, needs: readonly MemoryNeed[], limits: 
     );
   };
   for (const n of needs) {
-    if (!(n.bytes >= 0)) throw new FsbayesError(`memory estimate of ${n.what} is not a byte count: ${n.bytes}`, { kind: 'internal' });
+    if (!(n.bytes >= 0))
+      throw new FsbayesError(`memory estimate of ${n.what} is not a byte count: ${n.bytes}`, { kind: 'internal' });
     if (n.pool === 'wasm32' && n.bytes > limits.wasm32) refuse(n.bytes, [{ ...n, copies: 1 }], 'wasm32');
   }
   const total = (ns: readonly MemoryNeed[]) => ns.reduce((s, n) => s + n.bytes * (n.copies ?? 1), 0);
