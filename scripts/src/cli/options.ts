@@ -79,7 +79,7 @@ export const COMPUTE_OPTIONS = {
     default: 'auto',
     describe: 'where batched work runs: auto picks the fastest measured for the workload',
   },
-  threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+  threads: { type: 'number', describe: 'worker threads (default: all cores; more are capped at the cores)' },
   precision: { type: 'string', choices: ['f32', 'f64'], describe: 'forward-pass precision (default: backend choice)' },
 } as const satisfies Record<string, Options>;
 
