@@ -4,8 +4,9 @@
  * JSON object on stdout) and --out FILE; progress and logs go to stderr.
  */
 import { VERSION } from '@fsbayes/core';
-import yargs from 'yargs';
+import yargs, { type Arguments, type MiddlewareFunction } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { checkThreadsFlag, type FlagTypes, findRepeatedFlag, repeatedFlagMessage } from './cli/flags.js';
 import { boundCommand } from './commands/bound.js';
 import { compareCommand } from './commands/compare.js';
 import { dataCommand } from './commands/data.js';
@@ -20,7 +21,33 @@ import { reproCommand } from './commands/repro.js';
 import { sampleCommand } from './commands/sample.js';
 import { sgdCommand } from './commands/sgd.js';
 
-await yargs(hideBin(process.argv))
+const argv = hideBin(process.argv);
+
+/** A usage error: one line, a hint, exit code 2 (as yargs' own, e.g. an unknown flag). */
+function usageError(msg: string): never {
+  process.stderr.write(`fsbayes: ${msg}\nRun with --help for usage.\n`);
+  process.exit(2);
+}
+
+/**
+ * Refuse a repeated scalar flag and a bad --threads, and say when --threads
+ * is capped. yargs passes itself as a second argument (missing from
+ * @types/yargs 17): its getOptions() are the command's option types.
+ */
+const checkFlags = ((args: Arguments, y: { getOptions(): FlagTypes }) => {
+  const repeated = findRepeatedFlag(argv, y.getOptions());
+  if (repeated) usageError(repeatedFlagMessage(repeated));
+  let note: string | undefined;
+  try {
+    note = checkThreadsFlag(args.threads);
+  } catch (e) {
+    process.stderr.write(`fsbayes ${String(args._[0] ?? '')}: error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  if (note && !args.quiet) process.stderr.write(`fsbayes: ${note}\n`);
+}) as unknown as MiddlewareFunction;
+
+await yargs(argv)
   .scriptName('fsbayes')
   .usage(
     '$0 <command> [options]\n\nFunction-space Bayesian research on neural networks: does SGD pick functions the way the Bayesian posterior with the network’s own prior does?',
@@ -38,6 +65,8 @@ await yargs(hideBin(process.argv))
   .command(boundCommand)
   .command(dataCommand)
   .command(lzCommand)
+  // Before yargs' validation and every handler: the same refusal in every command.
+  .middleware(checkFlags, true)
   .demandCommand(1, 'name a command (see the list above)')
   .strict()
   .recommendCommands()
@@ -47,7 +76,6 @@ await yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns || 110))
   .fail((msg, err) => {
     if (err) throw err;
-    process.stderr.write(`fsbayes: ${msg}\nRun with --help for usage.\n`);
-    process.exit(2);
+    usageError(msg);
   })
   .parseAsync();

@@ -31,10 +31,12 @@ export {
   totalVariation,
 } from './metrics/divergence.js';
 export {
+  checkHistogramBins,
   type Hist2dNormalize,
   type Hist2dOptions,
   type Histogram2d,
   histogram2d,
+  histogram2dBytes,
 } from './metrics/hist2d.js';
 export {
   type AlignedPair,

@@ -13,6 +13,7 @@ export * from './functions/index.js';
 export * from './linalg/index.js';
 export * from './math/index.js';
 export * from './prior/index.js';
+export * from './resources/index.js';
 export * from './rng/index.js';
 export * from './run/index.js';
 export * from './version.js';

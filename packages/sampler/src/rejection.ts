@@ -25,6 +25,7 @@
 import {
   type ArchSpec,
   type Backend,
+  checkNetRange,
   FsbayesError,
   FunctionTable,
   NET_BLOCK,
@@ -250,11 +251,7 @@ function roundChunk(n: number): number {
 function checkOptions(o: RejectionOptions): void {
   if (o.mode !== 'prior' && o.mode !== 'posterior')
     throw new FsbayesError(`mode must be prior or posterior, got ${String(o.mode)}`);
-  if (!Number.isSafeInteger(o.first) || o.first < 0)
-    throw new FsbayesError(`first net must be a non-negative integer, got ${o.first}`);
-  if (!Number.isSafeInteger(o.count) || o.count < 0)
-    throw new FsbayesError(`net count must be a non-negative integer, got ${o.count}`);
-  if (!Number.isSafeInteger(o.first + o.count)) throw new FsbayesError('net range exceeds 2^53');
+  checkNetRange(o.first, o.count);
   if (o.accept !== undefined && !(Number.isSafeInteger(o.accept) && o.accept >= 1))
     throw new FsbayesError(`accept must be a positive integer, got ${o.accept}`);
   if (!o.backend.supports(o.spec))

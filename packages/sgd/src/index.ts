@@ -26,6 +26,7 @@ export {
   type Engine,
   type TrainContext,
 } from './batch.js';
+export { jsTrainerBytes, type SgdMemoryInput, sgdMemoryNeeds, wasmTrainerBytes } from './memory.js';
 export { createExecutor, type Executor, LocalExecutor, WorkerExecutor } from './pool.js';
 export {
   emptyState,

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { FsbayesError, type Seed, startWorkers, WorkerJobs } from '@fsbayes/core';
+import { chooseThreads, FsbayesError, type Seed, startWorkers, WorkerJobs } from '@fsbayes/core';
 import {
   type BatchResult,
   type BatchTrainer,
@@ -106,10 +106,13 @@ export class WorkerExecutor implements Executor {
   }
 }
 
-/** A worker pool of `threads` threads, or the calling thread when threads = 1. */
+/**
+ * A worker pool of `threads` threads (capped at the cores: more only wait
+ * for them, and results never depend on the count), or the calling thread
+ * when that is 1.
+ */
 export async function createExecutor(threads: number, ctx: TrainContext): Promise<Executor> {
-  if (!Number.isSafeInteger(threads) || threads < 1)
-    throw new FsbayesError(`threads must be a positive integer, got ${threads}`);
-  if (threads === 1) return new LocalExecutor(ctx);
-  return WorkerExecutor.create(threads, ctx);
+  const n = chooseThreads(threads).threads;
+  if (n === 1) return new LocalExecutor(ctx);
+  return WorkerExecutor.create(n, ctx);
 }

@@ -10,8 +10,11 @@
  * checkpoint holds) is the same whatever the thread count, and a resumed run
  * redoes only the runs that were in flight.
  */
-import { availableParallelism } from 'node:os';
 import {
+  checkMemory,
+  checkNetRange,
+  chooseThreads,
+  describeArch,
   type FcnSpec,
   FsbayesError,
   FunctionTable,
@@ -23,6 +26,7 @@ import {
 } from '@fsbayes/core';
 import type { BatchResult, Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
+import { sgdMemoryNeeds } from './memory.js';
 import { createExecutor, type Executor } from './pool.js';
 import type { LabelledPoints } from './train.js';
 
@@ -131,12 +135,24 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   if (!Number.isSafeInteger(o.runs) || o.runs < 0)
     throw new FsbayesError(`runs must be a non-negative integer, got ${o.runs}`);
   const first = o.first ?? 0;
-  if (!Number.isSafeInteger(first) || first < 0)
-    throw new FsbayesError(`first run must be a non-negative integer, got ${first}`);
-  const threads = o.executor?.threads ?? o.threads ?? availableParallelism();
+  // Run i starts from net i of the seed's stream.
+  checkNetRange(first, o.runs, { first: 'first run', count: 'runs' });
+  const threads = o.executor?.threads ?? chooseThreads(o.threads).threads;
   // The wasm trainer keeps 32 lanes busy per thread and idles some at the end of each job: give it big jobs, but at least two per thread.
   const jobSize =
     o.jobSize ?? (o.engine?.kind === 'wasm' ? Math.max(32, Math.min(1024, Math.ceil(o.runs / (2 * threads)))) : 16);
+  checkMemory(
+    `training ${describeArch(o.spec)} on ${o.train.m} points`,
+    sgdMemoryNeeds({
+      spec: o.spec,
+      config: o.config,
+      trainM: o.train.m,
+      testM: o.test.m,
+      engine: o.engine,
+      threads,
+      jobSize,
+    }),
+  );
   const mE = o.test.m;
   const table = o.resume?.table ?? new FunctionTable(mE, o.test.labels, o.provenance ?? null);
   const state: SgdState = o.resume ? structuredClone(o.resume.state) : emptyState(mE);

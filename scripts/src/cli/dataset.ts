@@ -61,9 +61,11 @@ export function loadDataset(a: DataArgs): Dataset {
 
 /**
  * The split S/E named by the flags: --train-mask, or --train-size (with
- * --seed, and optionally --test-size). Without either, S is empty and E is
- * every point (or a seeded --test-size subset of them) — the setting of
- * unconditioned prior tables.
+ * --seed). Either way --test-size, if given, makes E a seeded subset of that
+ * size of the points outside S (with --train-mask as with --train-size: the
+ * flag means the same, so it is honoured rather than refused). Without
+ * either, S is empty and E is every point (or a seeded --test-size subset of
+ * them) — the setting of unconditioned prior tables.
  */
 export function loadSplit(a: DataArgs): Split {
   if (a['train-mask'] !== undefined && a['train-size'] !== undefined) {
@@ -79,7 +81,8 @@ export function loadSplit(a: DataArgs): Split {
     });
   }
   const ds = loadDataset(a);
-  if (a['train-mask'] !== undefined) return splitByMask(ds, a['train-mask']);
+  if (a['train-mask'] !== undefined)
+    return splitByMask(ds, a['train-mask'], { testSize: a['test-size'], seed: a.seed });
   return splitBySize(ds, a['train-size'] ?? 0, a.seed, a['test-size']);
 }
 

@@ -44,7 +44,10 @@ export const DATA_OPTIONS = {
     describe: 'Boolean target as 2^n bits (char i = label of input i, whose binary digits MSB-first spell i) or 0x-hex',
   },
   encoding: { type: 'string', choices: ['01', 'pm1'], default: '01', describe: 'Boolean inputs in {0,1} or {-1,+1}' },
-  'train-mask': { type: 'string', describe: 'bits (or 0x-hex), 1 marks a training point of S; the rest is E' },
+  'train-mask': {
+    type: 'string',
+    describe: 'bits (or 0x-hex), 1 marks a training point of S; the rest (or --test-size of it) is E',
+  },
   'train-size': { type: 'number', describe: '|S|, chosen with --seed (the rest, or --test-size of it, is E)' },
   'test-size': { type: 'number', describe: '|E|, chosen with --seed from the points not in S' },
   binarize: {
@@ -76,7 +79,7 @@ export const COMPUTE_OPTIONS = {
     default: 'auto',
     describe: 'where batched work runs: auto picks the fastest measured for the workload',
   },
-  threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+  threads: { type: 'number', describe: 'worker threads (default: all cores; more are capped at the cores)' },
   precision: { type: 'string', choices: ['f32', 'f64'], describe: 'forward-pass precision (default: backend choice)' },
 } as const satisfies Record<string, Options>;
 

@@ -6,10 +6,13 @@ import {
   type ArchSpec,
   autoBackendFor,
   type BackendName,
+  checkMemory,
+  checkNetRange,
   createProvenance,
   FsbayesError,
   type FunctionTable,
   getBackend,
+  paramLayout,
   parseArch,
   type Split,
   samplePriorTable,
@@ -38,14 +41,26 @@ export interface PriorRun {
   seconds: number;
 }
 
-/** The spec named by the flags, for inputs of the given shape. */
-export function specFromArgs(a: ArchArgs, inputShape: readonly number[]): ArchSpec {
-  return parseArch(a.arch, {
+/**
+ * The spec named by the flags, for inputs of the given shape. With `nets`
+ * (commands that build finite nets: functions, sample, sgd) a spec whose one
+ * net cannot be held at all is refused here; kernel commands never build a
+ * net, so any width is fine for them.
+ */
+export function specFromArgs(a: ArchArgs, inputShape: readonly number[], opts: { nets?: boolean } = {}): ArchSpec {
+  const spec = parseArch(a.arch, {
     inputShape,
     activation: a.activation as ArchSpec['activation'],
     sigmaW: a['sigma-w'],
     sigmaB: a['sigma-b'],
   });
+  if (opts.nets) {
+    const P = paramLayout(spec).size;
+    checkMemory(`--arch ${a.arch} on ${inputShape.join('×')} inputs`, [
+      { what: `one net's ${P.toLocaleString('en')} parameters (f64)`, bytes: P * 8, pool: 'native' },
+    ]);
+  }
+  return spec;
 }
 
 /** Draw `samples` prior nets (from net `first` of the seed's stream) and tabulate their functions on E. */
@@ -55,12 +70,11 @@ export async function runPriorTable(
 ): Promise<PriorRun> {
   if (!Number.isSafeInteger(a.samples) || a.samples < 1)
     throw new FsbayesError(`--samples must be a positive integer, got ${a.samples}`);
-  if (!Number.isSafeInteger(a.first) || a.first < 0)
-    throw new FsbayesError(`--first must be a non-negative integer, got ${a.first}`);
+  checkNetRange(a.first, a.samples, { first: '--first', count: '--samples' });
   const split = loadSplit(a);
   const E = split.test;
   if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
-  const spec = specFromArgs(a, E.shape);
+  const spec = specFromArgs(a, E.shape, { nets: true });
   const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
   const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
   try {

@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import {
   checkCompatible,
+  checkHistogramBins,
   compareSources,
   formatNumber,
   type Hist2dNormalize,
@@ -132,7 +133,7 @@ export const compareCommand = {
     positiveInt(a['top-k'], '--top-k');
     positiveInt(a.bootstrap, '--bootstrap', 0);
     positiveInt(a.seed, '--seed', 0);
-    positiveInt(a.bins, '--bins');
+    checkHistogramBins(a.bins, '--bins');
     if (!(a.level > 0 && a.level < 1)) throw new FsbayesError(`--level must be in (0, 1), got ${a.level}`);
     if (!(a.alpha > 0)) throw new FsbayesError(`--alpha must be > 0, got ${a.alpha}`);
     const names = sourceNames(a, tables);

@@ -22,7 +22,11 @@ export const dataCommand = {
         'your own IDX files',
       ),
   handler: run('data', (a: DataArgs & OutputArgs) => {
-    const split = a['train-mask'] !== undefined || a['train-size'] !== undefined || a.dataset === 'mnist';
+    const split =
+      a['train-mask'] !== undefined ||
+      a['train-size'] !== undefined ||
+      a['test-size'] !== undefined ||
+      a.dataset === 'mnist';
     if (split) {
       const s = loadSplit(a);
       const sum = summarize(s);

@@ -90,6 +90,7 @@ export const reproCommand = {
       overrides,
       resume: a.resume,
     };
+    exp.settings(ctx); // a bad --set is refused here, before anything is written or computed
     // Keep the work folder only if some step finished (there is something to resume).
     const cleanUp = () => {
       if (!hasStages(work)) rmSync(work, { recursive: true, force: true });

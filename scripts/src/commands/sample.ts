@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import {
   autoBackendFor,
   type BackendName,
+  checkNetRange,
   createProvenance,
   FsbayesError,
   type FunctionTable,
@@ -151,8 +152,7 @@ async function sampleRejection(a: Args): Promise<void> {
   const maxSamples = a['max-samples'];
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1)
     throw new FsbayesError(`--max-samples must be a positive integer, got ${maxSamples}`);
-  if (!Number.isSafeInteger(a.first) || a.first < 0)
-    throw new FsbayesError(`--first must be a non-negative integer, got ${a.first}`);
+  checkNetRange(a.first, maxSamples, { first: '--first', count: '--max-samples' });
   if (a['time-limit'] !== undefined && !(a['time-limit'] > 0))
     throw new FsbayesError(`--time-limit must be a positive number of seconds, got ${a['time-limit']}`);
   if (!(a['checkpoint-every'] >= 0))
@@ -168,7 +168,7 @@ async function sampleRejection(a: Args): Promise<void> {
   if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   if (mode === 'posterior' && S.m === 0)
     throw new FsbayesError('S is empty: give --train-size or --train-mask (or use --mode prior)');
-  const spec = specFromArgs(a, E.shape);
+  const spec = specFromArgs(a, E.shape, { nets: true });
   const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
   const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
   if (a.resume && !ckptPath)

@@ -183,7 +183,7 @@ export const sgdCommand = {
     if (split.train.m === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask');
     if (split.test.m === 0)
       throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
-    const spec = specFromArgs(a, split.train.shape);
+    const spec = specFromArgs(a, split.train.shape, { nets: true });
     if (spec.kind !== 'fcn')
       throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
     if (config.optimizer === 'agd' && spec.bias)

@@ -15,6 +15,7 @@ import type { ExperimentResult } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
 export type BooleanSettings = {
@@ -48,6 +49,15 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
       pbLimit: 5000,
       bootstrap: 200,
       minCount: 5,
+    },
+    {
+      flips: { min: 0, max: 2 ** 7, integer: true, why: 'the target has 2^7 = 128 bits' },
+      sgdRuns: COUNT,
+      rejectionNets: COUNT,
+      rejectionAccept: COUNT,
+      pbLimit: COUNT,
+      bootstrap: COUNT0,
+      minCount: COUNT,
     },
   );
 }

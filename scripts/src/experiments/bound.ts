@@ -17,6 +17,7 @@ import { FsbayesError, mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { epPosteriorOnTest, kernelMatrix, pacBayesBound } from '@fsbayes/nngp';
 import type { ExperimentResult } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
+import { MNIST_DIGITS, mnistSizes } from './settings.js';
 
 const ARCH = 'fcn:128,128';
 const SIGMA_W = 1.41;
@@ -33,12 +34,20 @@ export function corruptLabels(labels: Uint8Array, c: number, rng: Rng): Uint8Arr
   return out;
 }
 
-export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = settingsFor(
+export function boundSettings(ctx: ExperimentContext) {
+  const digits = { min: 1, max: MNIST_DIGITS - 1, integer: true, why: `${MNIST_DIGITS} digits in all` };
+  return settingsFor(
     ctx,
     { trainSize: [100, 300, 1000, 2000], corruption: [0, 0.2, 0.5], testSize: 1000 },
-    { trainSize: [100, 300, 1000, 3000, 10000], corruption: [0, 0.2, 0.5, 1], testSize: 2000 },
+    // |S| ≤ 8,000 so that S and E fit in the package's 10,000 digits (10,000 left no E).
+    { trainSize: [100, 300, 1000, 3000, 8000], corruption: [0, 0.2, 0.5, 1], testSize: 2000 },
+    { trainSize: digits, corruption: { min: 0, max: 1, why: 'the fraction of labels replaced' }, testSize: digits },
+    (s) => mnistSizes(Math.max(...s.trainSize), s.testSize),
   );
+}
+
+export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = boundSettings(ctx);
   const { trainSize: sizes, corruption: corruptions, testSize } = st;
   const rows: { m: number; corruption: number; logPS: number; bound: number; gpTestError: number; seconds: number }[] =
     [];

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsbayesError, FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
 import { Progress } from '../cli/progress.js';
+import { checkSettings, type SettingRanges } from './settings.js';
 
 export type Scale = 'small' | 'full';
 
@@ -73,10 +74,19 @@ export type SettingValue = number | number[];
 
 /**
  * The experiment's settings at the context's scale, with `--set` overrides
- * applied. An override must name a setting and keep its kind (number or
- * list); errors name the bad key and list the valid ones.
+ * applied. An override must name a setting, keep its kind (number or list)
+ * and lie in the setting's declared range (`ranges`, one per key; `check`
+ * tests what spans several settings); errors name the bad key, its value
+ * and what is allowed. Experiments call this first, and `repro` calls it
+ * before anything is written, so a bad value never starts a run.
  */
-export function settingsFor<T extends Record<string, SettingValue>>(ctx: ExperimentContext, small: T, full: T): T {
+export function settingsFor<T extends Record<string, SettingValue>>(
+  ctx: ExperimentContext,
+  small: T,
+  full: T,
+  ranges: SettingRanges<T>,
+  check?: (s: T) => string | undefined,
+): T {
   const out: Record<string, SettingValue> = { ...(ctx.scale === 'full' ? full : small) };
   for (const [k, v] of Object.entries(ctx.overrides ?? {})) {
     if (!(k in out))
@@ -87,6 +97,7 @@ export function settingsFor<T extends Record<string, SettingValue>>(ctx: Experim
       throw new FsbayesError(`setting '${k}' takes one number, got ${value.join(',')}`);
     out[k] = value;
   }
+  checkSettings(ctx.name, out as T, ranges, new Set(Object.keys(ctx.overrides ?? {})), check);
   return out as T;
 }
 

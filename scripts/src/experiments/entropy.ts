@@ -15,6 +15,7 @@ import { linePlot, type ReportFigure } from '@fsbayes/compare';
 import { chiSquareUniform, type ExperimentResult } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
+import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;
 const M = 2 ** N;
@@ -27,12 +28,17 @@ interface Config {
   sigmaB: number;
 }
 
-export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = settingsFor(
+export function entropySettings(ctx: ExperimentContext) {
+  return settingsFor(
     ctx,
     { samples: 100_000, sigmaB: [0.5, 1, 2, 5, 10], depth: [1, 2, 4, 8] },
     { samples: 10_000_000, sigmaB: [0.1, 0.5, 1, 2, 5, 10], depth: [1, 2, 3, 4, 5, 6, 7, 8] },
+    { samples: COUNT, sigmaB: SIGMA, depth: COUNT },
   );
+}
+
+export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = entropySettings(ctx);
   const { samples, sigmaB: sigmaBs, depth: depths } = st;
   const configs: Config[] = [
     { panel: 'no-bias', label: 'perceptron, b = 0', arch: 'fcn:', sigmaW: Math.sqrt(N), sigmaB: 0 },

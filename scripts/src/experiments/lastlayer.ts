@@ -14,6 +14,7 @@ import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
 
 export type LastLayerSettings = {
@@ -50,6 +51,16 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       frozenSamples: 100_000,
       pbLimit: 3000,
       bootstrap: 200,
+    },
+    {
+      widths: COUNT,
+      rejectionMaxWidth: COUNT,
+      rejectionNets: COUNT,
+      rejectionAccept: COUNT,
+      features: COUNT,
+      frozenSamples: COUNT,
+      pbLimit: COUNT,
+      bootstrap: COUNT0,
     },
   );
 }

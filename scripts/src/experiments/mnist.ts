@@ -14,6 +14,7 @@ import { type ExperimentResult, num } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
+import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
 import { pbWithProgress, systemOf } from './system.js';
 
 export type MnistSettings = {
@@ -29,7 +30,17 @@ export function mnistSettings(ctx: ExperimentContext): MnistSettings {
   return settingsFor<MnistSettings>(
     ctx,
     { trainSize: 200, testSize: 20, sgdRuns: 300, pbLimit: 40, epSamples: 100_000, bootstrap: 100 },
-    { trainSize: 10_000, testSize: 100, sgdRuns: 100_000, pbLimit: 2000, epSamples: 10_000_000, bootstrap: 200 },
+    // |S| + |E| = all 10,000 digits of the mnist package (|S| = 10,000 left no E).
+    { trainSize: 9_900, testSize: 100, sgdRuns: 100_000, pbLimit: 2000, epSamples: 10_000_000, bootstrap: 200 },
+    {
+      trainSize: { min: 1, max: MNIST_DIGITS - 1, integer: true, why: `${MNIST_DIGITS} digits in all` },
+      testSize: { min: 1, max: MNIST_DIGITS - 1, integer: true, why: `${MNIST_DIGITS} digits in all` },
+      sgdRuns: COUNT,
+      pbLimit: COUNT,
+      epSamples: COUNT,
+      bootstrap: COUNT0,
+    },
+    (s) => mnistSizes(s.trainSize, s.testSize),
   );
 }
 

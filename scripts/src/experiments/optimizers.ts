@@ -14,6 +14,7 @@ import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
 
 interface Run {
@@ -132,12 +133,17 @@ async function family(
   return { rows: rows.map(({ out: _o, ...r }) => ({ ...r, logPS: pb.logPS })), section };
 }
 
-export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = settingsFor(
+export function optimizersSettings(ctx: ExperimentContext) {
+  return settingsFor(
     ctx,
     { runs: 2000, pbLimit: 300, bootstrap: 50, minCount: 3 },
     { runs: 20_000, pbLimit: 5000, bootstrap: 200, minCount: 5 },
+    { runs: COUNT, pbLimit: COUNT, bootstrap: COUNT0, minCount: COUNT },
   );
+}
+
+export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = optimizersSettings(ctx);
   const { runs, pbLimit, bootstrap, minCount } = st;
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);

@@ -11,6 +11,7 @@ import { spearman } from '../cli/summary.js';
 import { type ExperimentResult, num } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
+import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;
 const M = 2 ** N;
@@ -79,12 +80,17 @@ export function analyse(label: string, t: FunctionTable, minCount: number): Anal
   };
 }
 
-export async function reproSimplicity(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = settingsFor(
+export function simplicitySettings(ctx: ExperimentContext) {
+  return settingsFor(
     ctx,
     { samples: 1_000_000, sigmaB: [1], minCount: 5 },
     { samples: 100_000_000, sigmaB: [1, 0], minCount: 5 },
+    { samples: COUNT, sigmaB: SIGMA, minCount: COUNT },
   );
+}
+
+export async function reproSimplicity(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = simplicitySettings(ctx);
   const { samples, sigmaB: sigmaBs, minCount } = st;
   const results: Analysis[] = [];
   const csv = ['config,key,count,probability,lz,ones'];

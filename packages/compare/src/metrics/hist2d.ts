@@ -10,7 +10,7 @@
  * frequency, how their P_B is spread. 'column' conditions on x instead, and
  * 'none' keeps counts.
  */
-import { FsbayesError } from '@fsbayes/core';
+import { checkMemory, FsbayesError } from '@fsbayes/core';
 
 /** How {@link histogram2d} normalises. */
 export type Hist2dNormalize = 'row' | 'column' | 'none';
@@ -38,13 +38,30 @@ export interface Histogram2d {
   normalize: Hist2dNormalize;
 }
 
+/** Heap bytes of a bins × bins histogram: its counts and its normalised values, one double per cell each. */
+export function histogram2dBytes(bins: number): number {
+  return 2 * bins * bins * 8;
+}
+
+/**
+ * Check a bin count before anything is computed: a positive integer whose
+ * bins × bins cells (counts and values) fit in the JS heap. `what` names it
+ * in messages (`--bins` in the CLI). Returns the bins.
+ */
+export function checkHistogramBins(bins: number, what = 'bins'): number {
+  if (!Number.isSafeInteger(bins) || bins < 1)
+    throw new FsbayesError(`${what} must be a positive integer, got ${bins}`);
+  checkMemory(`a 2-D histogram of ${what} ${bins} (${bins} × ${bins} cells)`, [
+    { what: 'its counts and normalised values', bytes: histogram2dBytes(bins), pool: 'heap' },
+  ]);
+  return bins;
+}
+
 /** Bin points (x[i], y[i]); points outside the range are clamped into the edge bins. */
 export function histogram2d(x: readonly number[], y: readonly number[], options: Hist2dOptions = {}): Histogram2d {
   if (x.length !== y.length)
     throw new FsbayesError(`histogram2d: x and y differ in length (${x.length} vs ${y.length})`);
-  const bins = options.bins ?? 20;
-  if (!Number.isSafeInteger(bins) || bins < 1)
-    throw new FsbayesError(`histogram2d: bins must be a positive integer, got ${bins}`);
+  const bins = checkHistogramBins(options.bins ?? 20, 'histogram2d: bins');
   const normalize = options.normalize ?? 'row';
   let [lo, hi] = options.range ?? dataRange([...x, ...y]);
   if (!(hi > lo)) {

@@ -323,7 +323,9 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
   const yHi = o.yEdges[o.yEdges.length - 1];
   const x = o.x.log ? exponentScale(xLo, xHi, xr) : linearScale(xLo, xHi, xr, true);
   const y = o.y.log ? exponentScale(yLo, yHi, yr) : linearScale(yLo, yHi, yr, true);
-  const max = Math.max(0, ...o.values.flat());
+  // A loop, not Math.max(...values.flat()): that copies every cell and overflows the stack past ~10⁵ of them.
+  let max = 0;
+  for (const row of o.values) for (const v of row) if (v > max) max = v;
   const marks: Mark[] = [];
   o.values.forEach((row, r) => {
     row.forEach((v, c) => {

@@ -7,7 +7,7 @@ import { bitString, lzComplexity } from '@fsbayes/core';
 import { jointCSV, jointTable } from '../joint.js';
 import type { Interval } from '../metrics/bootstrap.js';
 import type { Comparison, PairResult } from '../metrics/compare.js';
-import { type Hist2dNormalize, histogram2d } from '../metrics/hist2d.js';
+import { checkHistogramBins, type Hist2dNormalize, histogram2d } from '../metrics/hist2d.js';
 import {
   heatmapPlot,
   histogramPlot,
@@ -67,6 +67,7 @@ export function pairPlots(
   options: Pick<CompareReportOptions, 'bins' | 'normalize' | 'maxPoints'> = {},
 ): ReportFigure[] {
   const o = { bins: options.bins ?? 20, normalize: options.normalize ?? 'row', maxPoints: options.maxPoints ?? 5000 };
+  checkHistogramBins(o.bins);
   const pa = probs(a);
   const pb = probs(b);
   // The support as in the metrics: tables are complete, P_B files list only what they know.
@@ -138,6 +139,7 @@ export function compareReport(
   options: CompareReportOptions = {},
 ): ReportSpec {
   const o = { bins: options.bins ?? 20, normalize: options.normalize ?? 'row', maxPoints: options.maxPoints ?? 5000 };
+  checkHistogramBins(o.bins); // before any figure is built
   const opt = cmp.options;
   const boot = opt.bootstrap > 0;
   const ci = (p: PairResult, k: keyof NonNullable<PairResult['ci']>) => withInterval(p[k], p.ci?.[k]);

@@ -3,6 +3,7 @@ import { type ArchSpec, inputSize } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
 import { checkSeed } from '../rng/rng.js';
+import { checkNetRange } from './prior.js';
 import type { PriorFunctionsJob } from './types.js';
 
 /** Sign bits of pre-activations [nets × m] into out (bit = value > 0), starting at net `at`. */
@@ -25,10 +26,7 @@ function checkInputs(spec: ArchSpec, inputs: Float64Array, m: number): void {
 export function checkPriorJob(job: PriorFunctionsJob): void {
   checkSeed(job.seed);
   checkInputs(job.spec, job.inputs, job.m);
-  if (!Number.isSafeInteger(job.first) || job.first < 0)
-    throw new FsbayesError(`first net must be a non-negative integer, got ${job.first}`);
-  if (!Number.isSafeInteger(job.count) || job.count < 0)
-    throw new FsbayesError(`net count must be a non-negative integer, got ${job.count}`);
+  checkNetRange(job.first, job.count);
 }
 
 export function checkForward(

@@ -24,7 +24,7 @@ import { WasmBackend } from './wasm.js';
 
 export { JsBackend } from './js.js';
 export { fmaSupport, type KernelVariant, NET_BLOCK } from './kernels.js';
-export { netNormals, priorParams } from './prior.js';
+export { checkNetRange, type NetRangeNames, netNormals, priorParams } from './prior.js';
 export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm.js';
 export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './workers.js';

@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import { paramLayout } from '../arch/params.js';
 import type { FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
+import { formatBytes, WASM32_MAX_BYTES } from '../resources/memory.js';
 import { Rng, type Seed } from '../rng/rng.js';
 
 /** Net i of a seed belongs to block floor(i / NET_BLOCK), whose normals come from `new Rng(seed, 'nets', block)`. */
@@ -137,6 +138,53 @@ export function blockSegments(
 
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
+/**
+ * Where `configure` puts a net's buffers above `heap`: inputs (transposed),
+ * two activation buffers of the widest layer, one net's parameters (f64)
+ * and the readout; `end` is the first free byte (scratch starts there).
+ */
+function kernelLayout(spec: FcnSpec, m: number, precision: 'f32' | 'f64', heap: number) {
+  const layout = paramLayout(spec);
+  const sz = precision === 'f32' ? 4 : 8;
+  const mp = Math.max(8, Math.ceil(m / 8) * 8);
+  const maxW = Math.max(1, ...spec.hidden);
+  let p = heap;
+  const xT = p;
+  p = align(p + spec.inputDim * mp * sz);
+  const bufA = p;
+  p = align(p + maxW * mp * sz);
+  const bufB = p;
+  p = align(p + maxW * mp * sz);
+  const par = p;
+  p = align(p + layout.size * 8);
+  const outBuf = p;
+  p = align(p + mp * sz);
+  return { layout, mp, xT, bufA, bufB, par, outBuf, end: p };
+}
+
+/** Bytes below a kernel instance's heap (static data and stack; measured ~22 KiB, rounded up). */
+const KERNEL_STATIC_BYTES = 64 * 1024;
+
+/** Bytes of scratch the forward pass uses per call (see `forward`). */
+const FORWARD_SCRATCH_BYTES = 8 << 20;
+
+/**
+ * The wasm memory one kernel instance grows to for a net shape and m inputs:
+ * its buffers (`kernelLayout`) plus the largest scratch a job takes (the
+ * inputs in f64, a stream block of packed functions, a forward chunk).
+ * Used to refuse a job that cannot fit in a wasm32 memory before any
+ * worker tries to grow one.
+ */
+export function kernelMemoryBytes(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): number {
+  const { layout, end } = kernelLayout(spec, m, precision, KERNEL_STATIC_BYTES);
+  const scratch = Math.max(
+    m * spec.inputDim * 8,
+    NET_BLOCK * Math.ceil(m / 32) * 4,
+    Math.max(FORWARD_SCRATCH_BYTES, 8 * (layout.size + m)),
+  );
+  return end + scratch;
+}
+
 /** One wasm instance with its own memory. */
 export class Kernels {
   readonly variant: KernelVariant;
@@ -161,7 +209,21 @@ export class Kernels {
   private ensure(end: number): void {
     const mem = this.ex.memory;
     const have = mem.buffer.byteLength;
-    if (end > have) mem.grow(Math.ceil((end - have) / 65536));
+    if (end <= have) return;
+    // Callers check estimates first (kernelMemoryBytes); this names the need if one slips through.
+    if (end > WASM32_MAX_BYTES)
+      throw new FsbayesError(
+        `wasm kernels need ${formatBytes(end)} of memory, more than the ${formatBytes(WASM32_MAX_BYTES)} one wasm32 memory can address`,
+        { kind: 'resource' },
+      );
+    try {
+      mem.grow(Math.ceil((end - have) / 65536));
+    } catch (e) {
+      throw new FsbayesError(`wasm kernels: cannot grow memory to ${formatBytes(end)}: ${(e as Error).message}`, {
+        kind: 'resource',
+        cause: e,
+      });
+    }
   }
 
   private f64(ptr: number, n: number): Float64Array {
@@ -219,22 +281,8 @@ export class Kernels {
   configure(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): void {
     if (spec.hidden.length > MAX_HIDDEN)
       throw new FsbayesError(`wasm kernels take at most ${MAX_HIDDEN} hidden layers`);
-    const layout = paramLayout(spec);
-    const sz = precision === 'f32' ? 4 : 8;
-    const mp = Math.max(8, Math.ceil(m / 8) * 8);
+    const { layout, mp, xT, bufA, bufB, par, outBuf, end: p } = kernelLayout(spec, m, precision, this.heap);
     const d = spec.inputDim;
-    const maxW = Math.max(1, ...spec.hidden);
-    let p = this.heap;
-    const xT = p;
-    p = align(p + d * mp * sz);
-    const bufA = p;
-    p = align(p + maxW * mp * sz);
-    const bufB = p;
-    p = align(p + maxW * mp * sz);
-    const par = p;
-    p = align(p + layout.size * 8);
-    const outBuf = p;
-    p = align(p + mp * sz);
     this.ensure(p);
     const cfg = new Int32Array(this.ex.memory.buffer, this.ex.cfgPtr(), 16 + MAX_HIDDEN);
     cfg.fill(0);

@@ -57,7 +57,7 @@ export class WasmPool {
     }
   }
 
-  /** Start `threads` workers on a compiled kernel module; resolves when all are warmed up. */
+  /** Start `threads` workers (capped at the cores, see `startWorkers`) on a compiled kernel module; resolves when all are warmed up. */
   static async create(threads: number, module: WasmModule, variant: KernelVariant): Promise<WasmPool> {
     const workers = await startWorkers(
       workerFile(),

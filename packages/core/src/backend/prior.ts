@@ -11,6 +11,7 @@
 import { paramLayout, paramScales } from '../arch/params.js';
 import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
+import { checkMemory } from '../resources/memory.js';
 import { checkSeed, type Seed } from '../rng/rng.js';
 import { blockSegments, Kernels, kernelModule } from './kernels.js';
 
@@ -30,11 +31,36 @@ export function localKernels(): Kernels {
   return local;
 }
 
-function checkRange(first: number, count: number, P: number): void {
+/** Names of the two numbers of a net range in messages (the CLI passes its flags). */
+export interface NetRangeNames {
+  first: string;
+  count: string;
+}
+
+/**
+ * Validate nets [first, first + count) of a seed's stream, the one check
+ * every command and library entry uses: both non-negative integers, and the
+ * range inside the stream, whose indices are exact only up to 2^53 − 1
+ * (first + count ≤ Number.MAX_SAFE_INTEGER). `names` label the numbers in
+ * messages (e.g. `--first` and `--samples`).
+ */
+export function checkNetRange(
+  first: number,
+  count: number,
+  names: NetRangeNames = { first: 'first net', count: 'net count' },
+): void {
   if (!Number.isSafeInteger(first) || first < 0)
-    throw new FsbayesError(`first net must be a non-negative integer, got ${first}`);
+    throw new FsbayesError(`${names.first} must be a non-negative integer, got ${first}`);
   if (!Number.isSafeInteger(count) || count < 0)
-    throw new FsbayesError(`net count must be a non-negative integer, got ${count}`);
+    throw new FsbayesError(`${names.count} must be a non-negative integer, got ${count}`);
+  if (first > Number.MAX_SAFE_INTEGER - count)
+    throw new FsbayesError(
+      `${names.first} ${first} with ${names.count} ${count} runs past the end of a seed's net stream: nets are numbered 0 … 2^53 − 2, so ${names.first} + ${names.count} must be ≤ ${Number.MAX_SAFE_INTEGER}`,
+    );
+}
+
+function checkRange(first: number, count: number, P: number): void {
+  checkNetRange(first, count);
   if (!Number.isSafeInteger(P) || P < 1)
     throw new FsbayesError(`parameters per net must be a positive integer, got ${P}`);
 }
@@ -43,6 +69,9 @@ function checkRange(first: number, count: number, P: number): void {
 export function netNormals(seed: Seed, first: number, count: number, P: number): Float64Array {
   checkSeed(seed);
   checkRange(first, count, P);
+  checkMemory(`drawing ${count} net${count === 1 ? '' : 's'} of ${P} parameters`, [
+    { what: 'their standard normals (f64)', bytes: count * P * 8, pool: 'native' },
+  ]);
   const k = localKernels();
   const out = new Float64Array(count * P);
   for (const s of blockSegments(first, count)) {

@@ -7,17 +7,18 @@
  * block by skipping ahead in its stream), so results do not depend on the
  * number of threads. CNNs are not supported (`supports` is false).
  */
-import os from 'node:os';
-import type { ArchSpec, FcnSpec } from '../arch/spec.js';
+import { type ArchSpec, describeArch, type FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
+import { checkMemory, type MemoryNeed } from '../resources/memory.js';
+import { chooseThreads } from '../resources/threads.js';
 import { checkForward, checkPriorJob } from './checks.js';
-import { blockSegments, type KernelVariant, kernelModule, MAX_HIDDEN } from './kernels.js';
+import { blockSegments, type KernelVariant, kernelMemoryBytes, kernelModule, MAX_HIDDEN } from './kernels.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 
 export interface WasmBackendOptions {
-  /** Worker threads (default `os.availableParallelism()`). */
+  /** Worker threads (default all cores; more than `os.availableParallelism()` are capped, said in `info.detail`). */
   threads?: number;
   /** Forward-pass arithmetic (default f32; parameters are always drawn in f64). */
   precision?: 'f32' | 'f64';
@@ -33,7 +34,7 @@ export class WasmBackend implements Backend {
   readonly variant: KernelVariant;
   private readonly pool: WasmPool;
 
-  private constructor(pool: WasmPool, precision: 'f32' | 'f64', variant: KernelVariant) {
+  private constructor(pool: WasmPool, precision: 'f32' | 'f64', variant: KernelVariant, note?: string) {
     this.pool = pool;
     this.variant = variant;
     const t = pool.threads;
@@ -41,20 +42,31 @@ export class WasmBackend implements Backend {
       name: 'wasm',
       precision,
       threads: t,
-      detail: `wasm ${variant === 'fma' ? 'simd+fma' : 'simd'} ${precision}, ${t} thread${t === 1 ? '' : 's'}`,
+      detail: `wasm ${variant === 'fma' ? 'simd+fma' : 'simd'} ${precision}, ${t} thread${t === 1 ? '' : 's'}${note ? ` (${note})` : ''}`,
     };
   }
 
   static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const threads = opts.threads ?? os.availableParallelism();
-    if (!Number.isSafeInteger(threads) || threads < 1)
-      throw new FsbayesError(`threads must be a positive integer, got ${threads}`);
+    const { threads, note } = chooseThreads(opts.threads);
     const precision = opts.precision ?? 'f32';
     if (precision !== 'f32' && precision !== 'f64')
       throw new FsbayesError(`precision must be f32 or f64, got ${precision}`);
     const { module, variant } = kernelModule(opts.variant ?? 'auto');
     const pool = await WasmPool.create(threads, module, variant);
-    return new WasmBackend(pool, precision, variant);
+    return new WasmBackend(pool, precision, variant, note);
+  }
+
+  /** Refuse a job whose kernel memory (per thread) or results cannot fit; see `kernelMemoryBytes`. */
+  private checkMemory(spec: FcnSpec, m: number, job: MemoryNeed[]): void {
+    checkMemory(`the wasm backend on ${describeArch(spec)} with ${m} inputs`, [
+      {
+        what: `kernel memory per thread (${this.info.precision})`,
+        bytes: kernelMemoryBytes(spec, m, this.info.precision),
+        pool: 'wasm32',
+        copies: this.pool.threads,
+      },
+      ...job,
+    ]);
   }
 
   supports(spec: ArchSpec): boolean {
@@ -75,6 +87,7 @@ export class WasmBackend implements Backend {
     const spec = this.fcn(job.spec);
     const { m, seed, first, count } = job;
     const words = wordsFor(m);
+    this.checkMemory(spec, m, [{ what: 'packed functions', bytes: count * words * 4, pool: 'native' }]);
     const out = new Uint32Array(count * words);
     if (count === 0) return out;
     const ctx: PoolContext = { spec, m, precision: this.info.precision, inputs: job.inputs };
@@ -96,6 +109,10 @@ export class WasmBackend implements Backend {
   ): Promise<Float64Array> {
     const P = checkForward(spec, params, nets, inputs, m);
     const fcn = this.fcn(spec);
+    this.checkMemory(fcn, m, [
+      { what: 'parameters (f64)', bytes: nets * P * 8, pool: 'native' },
+      { what: 'outputs (f64)', bytes: nets * m * 8, pool: 'native' },
+    ]);
     const out = new Float64Array(nets * m);
     if (nets === 0) return out;
     const ctx: PoolContext = { spec: fcn, m, precision: this.info.precision, inputs };

@@ -6,17 +6,21 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { FsbayesError } from '../errors/index.js';
+import { chooseThreads } from '../resources/threads.js';
 
 /**
  * Start `threads` workers from `file`, send each `init` and resolve when all
  * are ready. If any fails to start, all are terminated and the error thrown.
  * `what` names the pool in the error for a missing (unbuilt) worker script.
+ * More threads than cores are capped (`chooseThreads`): the pool's size is
+ * the length of the returned array.
  */
 export async function startWorkers(file: string, threads: number, init: unknown, what: string): Promise<Worker[]> {
+  const n = chooseThreads(threads, `${what} threads`).threads;
   if (!existsSync(file)) throw new FsbayesError(`${what} worker script not built (${file}); run \`pnpm build\``);
   const workers: Worker[] = [];
   try {
-    for (let t = 0; t < threads; t++) workers.push(new Worker(file));
+    for (let t = 0; t < n; t++) workers.push(new Worker(file));
     await Promise.all(
       workers.map(
         (w) =>

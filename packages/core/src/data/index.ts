@@ -31,7 +31,7 @@ export {
   mnistDataset,
   mnistFull,
 } from './mnist.js';
-export { maskOf, splitByMask, splitBySize } from './split.js';
+export { type MaskSplitOptions, maskOf, splitByMask, splitBySize } from './split.js';
 export { type DatasetSummary, type SplitSummary, summarize } from './summary.js';
 export {
   binarizeDigits,

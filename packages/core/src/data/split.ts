@@ -68,27 +68,44 @@ export function drawSplitIndices(
   return { trainIndex, testIndex };
 }
 
+/** Options of {@link splitByMask}. */
+export interface MaskSplitOptions {
+  /** |E|: that many of the points outside S, chosen uniformly with `seed` (default: all of them). */
+  testSize?: number;
+  /** Seed of the choice of E (needed with `testSize`); stream `(seed, 'data', 'split-mask')`. */
+  seed?: Seed;
+}
+
 /**
  * Split `ds` by a mask of m bits (a Uint8Array, a '0'/'1' string or hex, as in
  * `data/bits.ts`): bit i = 1 puts point i in the training set S, 0 in the
- * test set E. `meta` records the mask as hex.
+ * test set E — or, with `testSize`, E is that many of the 0 points, chosen
+ * uniformly with `seed` (the same seed, mask and size always give the same
+ * E). `meta` records the mask as hex.
  */
-export function splitByMask(ds: Dataset, mask: Uint8Array | string): Split {
+export function splitByMask(ds: Dataset, mask: Uint8Array | string, options: MaskSplitOptions = {}): Split {
   const bits = parseBits(mask, ds.m, 'mask', `dataset ${ds.name} has ${ds.m} points`);
   let ones = 0;
   for (let i = 0; i < bits.length; i++) ones += bits[i];
   const trainIndex = new Int32Array(ones);
-  const testIndex = new Int32Array(ds.m - ones);
+  const rest = new Int32Array(ds.m - ones);
   for (let i = 0, a = 0, b = 0; i < ds.m; i++) {
     if (bits[i]) trainIndex[a++] = i;
-    else testIndex[b++] = i;
+    else rest[b++] = i;
   }
-  return makeSplit(ds, trainIndex, testIndex, {
-    method: 'mask',
-    mask: bitsToHex(bits),
-    trainSize: ones,
-    testSize: ds.m - ones,
-  });
+  const meta = { method: 'mask', mask: bitsToHex(bits), trainSize: ones, testSize: rest.length };
+  const { testSize, seed } = options;
+  if (testSize === undefined) return makeSplit(ds, trainIndex, rest, meta);
+  checkSize(testSize, 'testSize', ds.m, ds.name);
+  if (testSize > rest.length)
+    throw new FsbayesError(
+      `testSize ${testSize} exceeds the ${rest.length} points outside the mask's S (${ones} of the ${ds.m} points of ${ds.name} are in S)`,
+    );
+  if (seed === undefined) throw new FsbayesError('splitByMask: testSize needs a seed to choose E with');
+  const pick = new Rng(seed, 'data', 'split-mask').choose(rest.length, testSize);
+  const testIndex = new Int32Array(testSize);
+  for (let k = 0; k < testSize; k++) testIndex[k] = rest[pick[k]];
+  return makeSplit(ds, trainIndex, testIndex, { ...meta, testSize, seed, stream: 'data/split-mask' });
 }
 
 /**

@@ -20,11 +20,11 @@
  * of these give bitwise-identical results.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { FsbayesError } from '../errors/index.js';
+import { usefulThreads } from '../resources/threads.js';
 import { abortJob, CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
 
 export type LinalgVariant = 'simd' | 'fma';
@@ -393,7 +393,8 @@ export class LinalgEngine {
   /** Run a job now, on `threads` threads (the calling thread included); returns the Cholesky status. */
   runSync(job: Job, threads: number): { fail: number; value: number } {
     if (this.closed) throw new FsbayesError('linalg engine is closed');
-    threads = Math.min(threads, MAX_WORKERS + 1);
+    // More threads than cores only wait for them (and results do not depend on the count).
+    threads = Math.min(threads, MAX_WORKERS + 1, usefulThreads());
     if (threads > 1 && !this.poolBusy && this.settle() && this.workersForSync(threads - 1)) {
       this.poolBusy = true;
       try {
@@ -429,7 +430,7 @@ export class LinalgEngine {
     finish: (status: { fail: number; value: number }) => R,
     dispose: () => void = () => {},
   ): Promise<R> {
-    threads = Math.min(threads, MAX_WORKERS);
+    threads = Math.min(threads, MAX_WORKERS, usefulThreads());
     const run = async (): Promise<R> => {
       if (this.closed) throw new FsbayesError('linalg engine is closed');
       if (this.poolBusy || !this.settle() || !(await this.workersForAsync(threads))) {
@@ -529,7 +530,7 @@ export async function closeLinalgEngine(): Promise<void> {
   if (e) await e.close();
 }
 
-/** Default thread count: all cores. */
+/** Default thread count: all cores (also the most any job uses). */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+  return usefulThreads();
 }

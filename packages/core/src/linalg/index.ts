@@ -33,6 +33,7 @@
  * plain TypeScript, single-threaded.
  */
 import { FsbayesError } from '../errors/index.js';
+import { checkMemory } from '../resources/memory.js';
 import { closeLinalgEngine, defaultThreads, type LinalgEngine, linalgEngine } from './engine.js';
 import { checkFcnParams, type FcnKernelParams, type FcnKernelResult, fcnKernelRef } from './fcn.js';
 import { cholPlan, fcnPlan, gramPlan, matmulPlan, type Plan, runPlan, runPlanAsync, trsmPlan } from './ops.js';
@@ -65,7 +66,7 @@ let wasmEnabled = true;
 /** What runs the large problems here: `wasm simd+fma, 2 threads`, or why plain TypeScript. */
 export function linalgInfo(): { wasm: boolean; variant?: string; threads: number; detail: string } {
   const e = engine();
-  const threads = threadsDefault || defaultThreads();
+  const threads = Math.min(threadsDefault || defaultThreads(), defaultThreads());
   if (!e) return { wasm: false, threads: 1, detail: 'plain TypeScript (wasm linalg module unavailable)' };
   const v = e.variant === 'fma' ? 'simd+fma' : 'simd';
   const t = e.poolError ? 1 : threads;
@@ -226,8 +227,16 @@ function choleskyWithJitter(
  * a factor with 1e8-sized entries. jitter 'auto' then retries with
  * 1e-10·mean(diag), ×10 up to 1e-2·mean(diag), and reports what it added.
  */
+/** The factor and its copy in wasm memory. */
+function checkCholeskyMemory(n: number): void {
+  checkMemory(`the Cholesky factor of a ${n} × ${n} matrix`, [
+    { what: 'the factor (f64; a copy in wasm memory and the result)', bytes: n * n * 8, pool: 'native', copies: 2 },
+  ]);
+}
+
 export function cholesky(A: Float64Array, n: number, opts: CholeskyOptions = {}): CholeskyResult {
   checkSquare('cholesky', A, n);
+  checkCholeskyMemory(n);
   const threads = threadsFor(opts.threads);
   const work = (n * n * n) / 3;
   const e = pick(work) === 'wasm' ? engine() : undefined;
@@ -248,6 +257,7 @@ export function cholesky(A: Float64Array, n: number, opts: CholeskyOptions = {})
 /** `cholesky` without blocking the event loop on large matrices (same arguments, same result bits). */
 export async function choleskyAsync(A: Float64Array, n: number, opts: CholeskyOptions = {}): Promise<CholeskyResult> {
   checkSquare('cholesky', A, n);
+  checkCholeskyMemory(n);
   const work = (n * n * n) / 3;
   const threads = threadsForWork(work, threadsFor(opts.threads));
   const e = pick(work) === 'wasm' ? engine() : undefined;
@@ -424,6 +434,14 @@ function fcnArgs(X: Float64Array, n: number, d: number, p: FcnKernelParams, X2?:
     checkMat('fcnKernel', X2, n2, d, 'X2');
   }
   const cols = X2 ? (n2 as number) : n;
+  checkMemory(`the FCN kernel of ${n} × ${cols} points`, [
+    {
+      what: `the kernel matrix${p.ntk ? ' and the NTK' : ''} (f64; a copy in wasm memory and the result)`,
+      bytes: n * cols * 8 * (p.ntk ? 2 : 1),
+      pool: 'native',
+      copies: 2,
+    },
+  ]);
   // Gram multiply-adds (half when symmetric) plus roughly 40 per entry and layer for the maps.
   const entries = X2 ? n * cols : (n * n) / 2;
   return { cols, work: entries * (d + 40 * p.hidden * (p.ntk ? 1.2 : 1)) };

@@ -1,4 +1,5 @@
 import type { ArchSpec } from '../arch/spec.js';
+import { checkNetRange } from '../backend/prior.js';
 import type { Backend } from '../backend/types.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Provenance } from '../functions/provenance.js';
@@ -39,8 +40,9 @@ export async function samplePriorTable(o: PriorTableOptions): Promise<FunctionTa
   }
   if (!o.backend.supports(o.spec))
     throw new FsbayesError(`backend ${o.backend.info.name} cannot run this architecture`);
-  const table = new FunctionTable(o.m, o.labels, o.provenance ?? null);
   const first = o.first ?? 0;
+  checkNetRange(first, o.samples, { first: 'first', count: 'samples' });
+  const table = new FunctionTable(o.m, o.labels, o.provenance ?? null);
   for (let done = 0; done < o.samples; ) {
     const count = Math.min(PRIOR_CHUNK, o.samples - done);
     const bits = await o.backend.priorFunctions({

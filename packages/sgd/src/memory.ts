@@ -1,0 +1,108 @@
+/**
+ * What training takes in memory, estimated before any trainer is built, so
+ * a net that cannot fit (e.g. `fcn:100000,100000`) is refused at once with
+ * the estimate and the limit (core's `checkMemory`) instead of failing in a
+ * worker with "Unable to grow instance memory".
+ */
+import { type FcnSpec, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
+import type { Engine } from './batch.js';
+import type { SgdConfig } from './config.js';
+
+/** What the estimate depends on. */
+export interface SgdMemoryInput {
+  spec: FcnSpec;
+  config: SgdConfig;
+  /** |S| and |E|. */
+  trainM: number;
+  testM: number;
+  engine?: Engine;
+  /** Worker threads (one trainer each). */
+  threads: number;
+  /** Runs per job (their initial parameters are in flight, 3 jobs per thread). */
+  jobSize: number;
+}
+
+const align = (x: number) => Math.ceil(x / 64) * 64;
+
+/** Static data below a wasm trainer's heap, rounded up. */
+const WASM_STATIC_BYTES = 64 * 1024;
+
+/**
+ * The wasm memory one `WasmLaneTrainer` grows to: the layout of its
+ * constructor (keep the two in step; a test compares this with a real
+ * trainer's memory).
+ */
+export function wasmTrainerBytes(
+  spec: FcnSpec,
+  config: SgdConfig,
+  trainM: number,
+  testM: number,
+  groups: number,
+): number {
+  const dims = [spec.inputDim, ...spec.hidden, 1];
+  const d = dims[0];
+  const P = paramLayout(spec).size;
+  const cap = Math.max(Math.min(config.batch, trainM), 32);
+  const blocks = d >> 2;
+  const sizes = [
+    2048,
+    trainM * d * 4,
+    trainM * 4,
+    testM * d * 4,
+    cap * 16,
+    ...dims.slice(0, -1).map((w) => cap * w * 16),
+    ...dims.slice(1).map((w) => cap * w * 16),
+    ...dims.slice(1).map((w) => cap * w * 16),
+    Math.ceil(cap / 2) * Math.ceil(blocks / 32) * 4,
+    blocks * Math.ceil(cap / 32) * 4,
+    groups * 4 * trainM * 4,
+    groups * 16,
+    testM * 16,
+    groups * align(4 * P * 16),
+  ];
+  return sizes.reduce((p, b) => align(p + b), align(WASM_STATIC_BYTES));
+}
+
+/** Bytes of one float64 `RunTrainer` (its net's buffers, θ, gradient, optimiser state, data copies). */
+export function jsTrainerBytes(spec: FcnSpec, config: SgdConfig, trainM: number, testM: number): number {
+  const dims = [spec.inputDim, ...spec.hidden, 1];
+  const P = paramLayout(spec).size;
+  const cap = Math.max(Math.min(config.batch, trainM), 64);
+  const acts = dims.slice(0, -1).reduce((s, w) => s + w, 0) + 2 * dims.slice(1).reduce((s, w) => s + w, 0);
+  // θ, gradient and up to two optimiser accumulators, each P float64
+  return 8 * (cap * acts + 4 * P + (trainM + testM) * (spec.inputDim + 1));
+}
+
+/** The buffers of a training run: per-thread trainers and the initial parameters drawn on the main thread. */
+export function sgdMemoryNeeds(o: SgdMemoryInput): MemoryNeed[] {
+  const P = paramLayout(o.spec).size;
+  const depth = Math.max(2, 3 * o.threads);
+  const needs: MemoryNeed[] = [
+    {
+      what: `one stream block of initial parameters (${NET_BLOCK} nets, f64)`,
+      bytes: NET_BLOCK * P * 8,
+      pool: 'native',
+    },
+    {
+      what: `initial parameters of the jobs in flight (${o.jobSize} runs, f64)`,
+      bytes: o.jobSize * P * 8,
+      pool: 'native',
+      copies: depth,
+    },
+  ];
+  if (o.engine?.kind === 'wasm')
+    needs.push({
+      what: `wasm trainer memory per thread (${o.engine.groups} groups of 4 lanes)`,
+      bytes: wasmTrainerBytes(o.spec, o.config, o.trainM, o.testM, o.engine.groups),
+      pool: 'wasm32',
+      copies: o.threads,
+    });
+  else
+    needs.push({
+      what: 'float64 trainer per thread',
+      bytes: jsTrainerBytes(o.spec, o.config, o.trainM, o.testM),
+      pool: 'native',
+      copies: o.threads,
+    });
+  return needs;
+}

@@ -1,0 +1,99 @@
+/**
+ * The valid values of an experiment's settings. Each experiment declares a
+ * range for every setting (`settingsFor` requires one per key), so a `--set`
+ * value outside it is refused before anything runs, naming the key, the
+ * value and the range — not silently clipped (`flips=500` on 128 points) or
+ * left to fail an hour later.
+ */
+import { FsbayesError } from '@fsbayes/core';
+import type { SettingValue } from './context.js';
+
+/** Where a setting's value (each element, for a list) must lie. */
+export interface SettingRange {
+  /** Smallest allowed value (inclusive). */
+  min?: number;
+  /** Largest allowed value (inclusive). */
+  max?: number;
+  /** Whole numbers only (safe integers). */
+  integer?: boolean;
+  /** Why the bounds, shown with them (e.g. `the 128 points of the Boolean system`). */
+  why?: string;
+}
+
+/** One range per setting of `T`. */
+export type SettingRanges<T> = { readonly [K in keyof T]: SettingRange };
+
+/** A count of things: an integer ≥ 1. */
+export const COUNT: SettingRange = { min: 1, integer: true };
+/** A count that may be 0 (e.g. bootstrap replicates: 0 means none). */
+export const COUNT0: SettingRange = { min: 0, integer: true };
+/** A standard deviation of a prior: a number ≥ 0 (0: that part is off). */
+export const SIGMA: SettingRange = { min: 0 };
+
+/** `an integer in 0 … 128 (why)`, `a number ≥ 0`, … */
+export function describeRange(r: SettingRange): string {
+  const kind = r.integer ? 'an integer' : 'a number';
+  const lo = r.min !== undefined;
+  const hi = r.max !== undefined;
+  const bounds =
+    lo && hi
+      ? r.integer
+        ? ` in ${r.min} … ${r.max}`
+        : ` in [${r.min}, ${r.max}]`
+      : lo
+        ? ` ≥ ${r.min}`
+        : hi
+          ? ` ≤ ${r.max}`
+          : '';
+  return `${kind}${bounds}${r.why ? ` (${r.why})` : ''}`;
+}
+
+function inRange(v: number, r: SettingRange): boolean {
+  if (!Number.isFinite(v)) return false;
+  if (r.integer && !Number.isSafeInteger(v)) return false;
+  if (r.min !== undefined && v < r.min) return false;
+  if (r.max !== undefined && v > r.max) return false;
+  return true;
+}
+
+const show = (v: SettingValue) => (Array.isArray(v) ? v.join(',') : String(v));
+
+/**
+ * Check every setting against its range. `overridden` names the keys given
+ * with `--set` (messages quote them as such); `check` tests what one range
+ * cannot (e.g. |S| + |E| ≤ the dataset) and returns the problem, if any.
+ */
+export function checkSettings<T extends Record<string, SettingValue>>(
+  experiment: string,
+  settings: T,
+  ranges: SettingRanges<T>,
+  overridden: ReadonlySet<string>,
+  check?: (s: T) => string | undefined,
+): void {
+  const given = (k: string) =>
+    overridden.has(k) ? `--set ${k}=${show(settings[k])}` : `setting ${k} = ${show(settings[k])} of the preset`;
+  for (const [k, v] of Object.entries(settings)) {
+    const r = ranges[k as keyof T];
+    if (!r) throw new FsbayesError(`setting '${k}' of ${experiment} declares no range`, { kind: 'internal' });
+    const bad = (Array.isArray(v) ? v : [v]).find((x) => !inRange(x, r));
+    if (bad !== undefined)
+      throw new FsbayesError(
+        `${given(k)}: ${Array.isArray(v) ? 'each value of ' : ''}${k} of ${experiment} must be ${describeRange(r)}, got ${bad}`,
+      );
+  }
+  const problem = check?.(settings);
+  if (problem !== undefined) {
+    const keys = [...overridden].map((k) => `--set ${k}=${show(settings[k])}`).join(' ');
+    throw new FsbayesError(`${keys ? `${keys}: ` : ''}${experiment}: ${problem}`);
+  }
+}
+
+/** Digits in the `mnist` package (what `mnistDataset` draws S and E from). */
+export const MNIST_DIGITS = 10_000;
+
+/** The cross-check of an MNIST experiment: S and E are disjoint draws from the package's digits. */
+export function mnistSizes(trainSize: number, testSize: number): string | undefined {
+  return trainSize + testSize > MNIST_DIGITS
+    ? `trainSize ${trainSize} + testSize ${testSize} = ${trainSize + testSize} exceeds the ${MNIST_DIGITS} digits of the mnist package`
+    : undefined;
+}
