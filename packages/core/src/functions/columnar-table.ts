@@ -25,8 +25,8 @@ export interface ColumnarTableOptions {
   /**
    * The most bytes the in-memory part may take (its peak, while it grows:
    * 1.5 × capacity × (4·ceil(m/32) + 8) bytes). Beyond it, sorted runs are
-   * spilled to disk. Default 1 GiB (about 30M slots, 22M functions of 128 bits
-   * held in memory).
+   * spilled to disk. Default 2 GiB: 2^25 slots, so up to 25M functions of
+   * 65–128 bits in memory (805 MB, 1.2 GB while growing) before a spill.
    */
   memoryBytes?: number;
   /**
@@ -43,7 +43,7 @@ export interface ColumnarTableOptions {
 /** The most distinct functions a FunctionTable (a JS Map) holds. */
 export const FUNCTION_TABLE_MAX_DISTINCT = 2 ** 24 - 1;
 
-const DEFAULT_MEMORY = 2 ** 30;
+const DEFAULT_MEMORY = 2 ** 31;
 const DEFAULT_BATCH_ROWS = 1 << 16;
 
 // Spill folders still present, removed at exit so that no run outlives its process.
