@@ -1,6 +1,8 @@
 /**
  * Functions on a test set as packed bit vectors with stable hex keys,
- * FunctionTable (exact counts, merge, JSON/CSV), provenance, and atomic files.
+ * FunctionTable (exact counts, merge, JSON/CSV), ColumnarTable (exact counts
+ * beyond memory: typed arrays, sorted spills, Arrow IPC files, streaming
+ * merge), provenance, and atomic files.
  */
 
 export {
