@@ -33,10 +33,17 @@ export function peakBytes(capacity: number, w: number): number {
   return 1.5 * capacity * slotBytes(w);
 }
 
-/** The largest capacity (a power of two, at least MIN_CAPACITY) whose {@link peakBytes} fits in `budget` bytes. */
+/** Bytes one typed array may safely hold on every supported Node (V8's limit is higher on newer ones). */
+const MAX_ARRAY_BYTES = 2 ** 32;
+
+/**
+ * The largest capacity (a power of two, at least MIN_CAPACITY) whose
+ * {@link peakBytes} fits in `budget` bytes (and whose arrays stay below 4 GiB each).
+ */
 export function capacityFor(budget: number, w: number): number {
   let cap = MIN_CAPACITY;
-  while (cap * 2 <= MAX_CAPACITY && peakBytes(cap * 2, w) <= budget) cap *= 2;
+  const widest = Math.max(4 * w, 8);
+  while (cap * 2 <= MAX_CAPACITY && cap * 2 * widest <= MAX_ARRAY_BYTES && peakBytes(cap * 2, w) <= budget) cap *= 2;
   return cap;
 }
 
