@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,sampler,sgd, --json FILE.
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,sampler,sgd,table, --json FILE
+ * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { benchEp, benchKernelPrecision } from './ep.js';
@@ -9,10 +10,11 @@ import { benchLinalg } from './linalg.js';
 import { benchPrior } from './prior.js';
 import { benchSampler } from './sampler.js';
 import { benchSgd } from './sgd.js';
+import { benchTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'sampler', 'sgd'];
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'sampler', 'sgd', 'table'];
 const out: Record<string, unknown> = {};
 
 if (only.includes('prior')) {
@@ -42,6 +44,11 @@ if (only.includes('sgd')) {
   const md = await benchSgd({ quick });
   console.log(`## SGD ensemble training\n\n${md}\n`);
   out.sgd = md;
+}
+if (only.includes('table')) {
+  const r = await benchTable({ quick });
+  console.log(`## Function tables: Map + JSON vs columnar + Arrow\n\n${r.markdown}\n`);
+  out.table = r.rows;
 }
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(out, null, 2));

@@ -1,7 +1,23 @@
 /**
  * Functions on a test set as packed bit vectors with stable hex keys,
- * FunctionTable (exact counts, merge, JSON/CSV), provenance, and atomic files.
+ * FunctionTable (exact counts, merge, JSON/CSV), ColumnarTable (exact counts
+ * beyond memory: typed arrays, sorted spills, Arrow IPC files, streaming
+ * merge), provenance, and atomic files.
  */
+
+export {
+  ARROW_METADATA_KEY,
+  ARROW_TABLE_FORMAT,
+  ARROW_TABLE_FORMAT_VERSION,
+  type ArrowTableHeader,
+} from './arrow-format.js';
+export {
+  ArrowTableWriter,
+  type ArrowWriteResult,
+  readArrowTable,
+  readArrowTableHeader,
+  writeArrowTable,
+} from './arrow-io.js';
 export {
   bitString,
   keyLength,
@@ -16,7 +32,25 @@ export {
   unpackBits,
   wordsFor,
 } from './bits.js';
+export {
+  type ArrowMergeOptions,
+  type ArrowMergeResult,
+  mergeArrowTables,
+  mergedHeader,
+} from './columnar-merge.js';
+export {
+  ColumnarTable,
+  type ColumnarTableOptions,
+  FUNCTION_TABLE_MAX_DISTINCT,
+  readTableArrow,
+  writeTableArrow,
+} from './columnar-table.js';
 export { readTable, readTableSync, writeFileAtomic, writeFileAtomicSync, writeTable, writeTableSync } from './io.js';
+export { compareKeys } from './key-order.js';
+export { sortRowsByKey } from './key-sort.js';
+export { mergeSorted, type SortedStream } from './kway-merge.js';
+export { type MergeSide, mergedProvenance } from './merge-rules.js';
+export { capacityFor, type PackedBatch, PackedCounter } from './packed-counter.js';
 export {
   canonicalJson,
   createProvenance,

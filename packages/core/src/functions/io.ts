@@ -10,14 +10,14 @@ import { FunctionTable } from './table.js';
 
 let seq = 0;
 
-/** The temporary sibling a write goes through: `path + '.tmp-<pid>-<n>'` (n unique within the process). */
-function tmpPath(path: string): string {
+/** The temporary sibling a write goes through: `path + '.tmp-<pid>-<n>'` (n unique within the process). @internal */
+export function tmpPath(path: string): string {
   seq += 1;
   return `${path}.tmp-${process.pid}-${seq}`;
 }
 
-/** fsync the directory so the rename itself is durable; not possible everywhere, so best effort. */
-function syncDirSync(path: string): void {
+/** fsync the directory so the rename itself is durable; not possible everywhere, so best effort. @internal */
+export function syncDirSync(path: string): void {
   try {
     const fd = openSync(dirname(path), 'r');
     try {

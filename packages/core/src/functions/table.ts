@@ -5,14 +5,10 @@
 import { entropyOfCounts } from '../boolean/entropy.js';
 import { FsbayesError } from '../errors/index.js';
 import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
-import {
-  canonicalJson,
-  experimentIdentity,
-  mergeProvenance,
-  type Provenance,
-  toPlainJson,
-  validateProvenance,
-} from './provenance.js';
+import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
+import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';
+
+export type { MergeOptions } from './merge-rules.js';
 
 /** One distinct function in a table. */
 export interface FunctionEntry {
@@ -38,15 +34,6 @@ export interface FunctionTableJSON {
   provenance: Provenance | null;
   /** Sorted by count descending, then key ascending. */
   functions: FunctionEntry[];
-}
-
-/** Options of {@link FunctionTable.merge}. */
-export interface MergeOptions {
-  /**
-   * Allow the two tables to share seeds or shard names. Off by default: a
-   * shared seed or shard usually means the same runs would be counted twice.
-   */
-  allowOverlap?: boolean;
 }
 
 interface Rec {
@@ -263,52 +250,7 @@ export class FunctionTable {
    */
   merge(other: FunctionTable, options: MergeOptions = {}): this {
     if (!(other instanceof FunctionTable)) throw new FsbayesError('merge: expected a FunctionTable');
-    if (other.m !== this.m)
-      throw new FsbayesError(`merge: cannot merge tables on different test sets (m = ${this.m} vs ${other.m})`);
-    const la = this.labelBits;
-    const lb = other.labelBits;
-    if ((la === null) !== (lb === null)) {
-      throw new FsbayesError(
-        `merge: labels differ (${la === null ? 'this table has none' : 'the other table has none'})`,
-      );
-    }
-    if (la !== null && lb !== null) {
-      for (let i = 0; i < this.m; i++) {
-        if (la[i] !== lb[i])
-          throw new FsbayesError(`merge: labels differ (first at position ${i}: ${la[i]} vs ${lb[i]})`);
-      }
-    }
-    const pa = this.prov;
-    const pb = other.prov;
-    let merged: Provenance | null;
-    if (pa === null && this.totalCount === 0) {
-      merged = pb === null ? null : toPlainJson(pb);
-    } else {
-      if (experimentIdentity(pa) !== experimentIdentity(pb)) {
-        throw new FsbayesError(`merge: experiment identities differ (${identityDiff(pa, pb)})`);
-      }
-      if (pa !== null && pb !== null) {
-        if (!options.allowOverlap) {
-          const seeds = pa.seeds.filter((s) => pb.seeds.includes(s));
-          if (seeds.length > 0) {
-            throw new FsbayesError(
-              `merge: both tables used seed(s) ${seeds.map((s) => JSON.stringify(s)).join(', ')}; ` +
-                'merging would count the same runs twice (pass { allowOverlap: true } if the runs differ)',
-            );
-          }
-          const shards = (pa.shards ?? []).filter((s) => (pb.shards ?? []).includes(s));
-          if (shards.length > 0) {
-            throw new FsbayesError(
-              `merge: both tables contain shard(s) ${shards.map((s) => JSON.stringify(s)).join(', ')}; ` +
-                'merging would count them twice (pass { allowOverlap: true } to force)',
-            );
-          }
-        }
-        merged = mergeProvenance(pa, pb);
-      } else {
-        merged = null;
-      }
-    }
+    const merged = mergedProvenance(this.mergeSide(), other.mergeSide(), options);
     // Snapshot first so that merging a table into itself doubles it exactly.
     const add = [...other.recs].map(([k, r]) => [k, { ...r }] as const);
     for (const [key, r] of add) {
@@ -319,6 +261,10 @@ export class FunctionTable {
     }
     this.prov = merged;
     return this;
+  }
+
+  private mergeSide(): MergeSide {
+    return { m: this.m, labels: this.labelBits, provenance: this.prov, total: this.totalCount };
   }
 
   /** The JSON form (format 'fsbayes.function-table', version 1). */
@@ -441,17 +387,4 @@ export class FunctionTable {
 
 function checkCount(c: number, where: string): void {
   if (!Number.isSafeInteger(c) || c < 1) throw new FsbayesError(`${where} must be a positive integer, got ${c}`);
-}
-
-function identityDiff(a: Provenance | null, b: Provenance | null): string {
-  if (a === null || b === null)
-    return a === null ? 'this table has no provenance' : 'the other table has no provenance';
-  const fields = (['tool', 'spec', 'dataset', 'experiment'] as const).filter(
-    (f) => canonicalJson(a[f]) !== canonicalJson(b[f]),
-  );
-  return fields.map((f) => `${f}: ${short(canonicalJson(a[f]))} vs ${short(canonicalJson(b[f]))}`).join('; ');
-}
-
-function short(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
