@@ -197,8 +197,16 @@ export function orthantLogProbOf(s: CovarianceStructure, y: ArrayLike<number>, o
       for (let k = 0; k < t.src.length; k++) {
         const l = t.lo[k] > Number.NEGATIVE_INFINITY;
         const u = t.hi[k] < Number.POSITIVE_INFINITY;
-        if (l) sl.push(t.src[k]), yl.push(1), ml.push(-t.lo[k]);
-        if (u) sl.push(t.src[k]), yl.push(-1), ml.push(-t.hi[k]);
+        if (l) {
+          sl.push(t.src[k]);
+          yl.push(1);
+          ml.push(-t.lo[k]);
+        }
+        if (u) {
+          sl.push(t.src[k]);
+          yl.push(-1);
+          ml.push(-t.hi[k]);
+        }
         if (l && u)
           w.add(
             `points ${t.loFrom[k]} and ${t.hiFrom[k]} are one point under K but have different means and opposite labels: EP sees them as two points of a singular K`,

@@ -103,14 +103,14 @@ export function analyseCovariance(K: Float64Array, n: number, opts: CovarianceCh
     const d = K[i * n + i];
     if (d < -psdTol * scale || (scale === 0 && d < 0))
       throw new FsbayesError(
-        `${name}[${i}][${i}] = ${fmt(d)} is a negative variance: a covariance must be positive semi-definite (tolerance ${psdTol}·max variance)`,
+        `${name}[${i}][${i}] = ${fmt(d)} is a negative variance: a covariance must be positive semi-definite (tolerance ${psdTol.toExponential()}·max variance)`,
       );
     for (let j = 0; j < i; j++) {
       const a = K[i * n + j];
       const b = K[j * n + i];
       if (Math.abs(a - b) > symTol * scale)
         throw new FsbayesError(
-          `${name} is not symmetric: ${name}[${i}][${j}] = ${fmt(a)} but ${name}[${j}][${i}] = ${fmt(b)} (tolerance ${symTol}·max variance)`,
+          `${name} is not symmetric: ${name}[${i}][${j}] = ${fmt(a)} but ${name}[${j}][${i}] = ${fmt(b)} (tolerance ${symTol.toExponential()}·max variance)`,
         );
     }
   }
@@ -125,7 +125,7 @@ export function analyseCovariance(K: Float64Array, n: number, opts: CovarianceCh
     for (let k = 0; k < n; k++) {
       if (Math.abs(K[i * n + k]) > abs)
         throw new FsbayesError(
-          `${name} is not positive semi-definite: ${name}[${i}][${i}] = 0 but ${name}[${i}][${k}] = ${fmt(K[i * n + k])} (tolerance ${psdTol}·max variance)`,
+          `${name} is not positive semi-definite: ${name}[${i}][${i}] = 0 but ${name}[${i}][${k}] = ${fmt(K[i * n + k])} (tolerance ${psdTol.toExponential()}·max variance)`,
         );
     }
   }
@@ -177,8 +177,8 @@ function structureWarnings(s: CovarianceStructure, name: string): string[] {
   if (duplicates > 0)
     w.push(
       kept.length === 1 && zeroVariance === 0
-        ? `${name} is degenerate: all ${n} points are one point under it (correlation 1 within ${s.tolerances.dupTol}); decided exactly`
-        : `${duplicates} of ${n} points repeat other points under ${name} (correlation 1 within ${s.tolerances.dupTol}): removed exactly (a repeat with the same label adds nothing; a conflicting label gives P = 0)`,
+        ? `${name} is degenerate: all ${n} points are one point under it (correlation 1 within ${s.tolerances.dupTol.toExponential()}); decided exactly`
+        : `${duplicates} of ${n} points repeat other points under ${name} (correlation 1 within ${s.tolerances.dupTol.toExponential()}): removed exactly (a repeat with the same label adds nothing; a conflicting label gives P = 0)`,
     );
   return w;
 }
@@ -251,12 +251,12 @@ function factoriseCheck(s: CovarianceStructure, name: string): void {
     } catch (e2) {
       if (!(e2 instanceof NotPositiveDefiniteError)) throw e2;
       throw new FsbayesError(
-        `${name} is not positive semi-definite: its Cholesky factorisation fails at point ${s.kept[e2.pivot] ?? e2.pivot} (pivot ${e2.value.toExponential(3)}) even with ${j.toExponential(3)} (tolerance ${psdTol}·max variance) added to the diagonal`,
+        `${name} is not positive semi-definite: its Cholesky factorisation fails at point ${s.kept[e2.pivot] ?? e2.pivot} (pivot ${e2.value.toExponential(3)}) even with ${j.toExponential(3)} (tolerance ${psdTol.toExponential()}·max variance) added to the diagonal`,
       );
     }
     s.psdJitter = j;
     s.warnings.push(
-      `${name} is singular: it is positive semi-definite only within the tolerance (its Cholesky factorisation needs ${j.toExponential(3)} = ${psdTol}·max variance on the diagonal): the Gaussian is degenerate and estimates of its probabilities are less reliable`,
+      `${name} is singular: it is positive semi-definite only within the tolerance (its Cholesky factorisation needs ${j.toExponential(3)} = ${psdTol.toExponential()}·max variance on the diagonal): the Gaussian is degenerate and estimates of its probabilities are less reliable`,
     );
   }
   let min = 1;
@@ -423,7 +423,7 @@ export function describeOrthantZero(
     return `point ${c.i} has zero variance (K[${c.i}][${c.i}] = 0), so f = ${m} there for every function, which predicts label ${m > 0 ? '+1' : '−1 (only f > 0 is label +1)'}; its label is ${sign(y[c.i])}`;
   }
   if (c.kind === 'conflict')
-    return `points ${c.i} and ${c.j} are one point under K (K[${c.i}][${c.i}] = K[${c.j}][${c.j}] = K[${c.i}][${c.j}] = ${K[c.i * n + c.j].toPrecision(6)}: correlation 1) but ${mean === undefined ? `have labels ${sign(y[c.i])} and ${sign(y[c.j])}` : `their labels ${sign(y[c.i])} and ${sign(y[c.j])} with means ${mean[c.i]} and ${mean[c.j]} cannot both hold`}`;
+    return `points ${c.i} and ${c.j} are one point under K (K[${c.i}][${c.i}] = K[${c.j}][${c.j}] = K[${c.i}][${c.j}] = ${fmt(K[c.i * n + c.j])}: correlation 1) but ${mean === undefined ? `have labels ${sign(y[c.i])} and ${sign(y[c.j])}` : `their labels ${sign(y[c.i])} and ${sign(y[c.j])} with means ${mean[c.i]} and ${mean[c.j]} cannot both hold`}`;
   return `the constraints on point ${c.i} and its repeats leave an empty interval`;
 }
 
