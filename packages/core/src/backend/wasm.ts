@@ -11,7 +11,7 @@ import os from 'node:os';
 import type { ArchSpec, FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
-import { checkForward, checkPriorJob } from './checks.js';
+import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } from './checks.js';
 import { blockSegments, type KernelVariant, kernelModule, MAX_HIDDEN } from './kernels.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -73,6 +73,7 @@ export class WasmBackend implements Backend {
   async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
     checkPriorJob(job);
     const spec = this.fcn(job.spec);
+    checkForwardRange(spec, job.inputs, job.m, this.info.precision);
     const { m, seed, first, count } = job;
     const words = wordsFor(m);
     const out = new Uint32Array(count * words);
@@ -109,6 +110,7 @@ export class WasmBackend implements Backend {
       );
     }
     await Promise.all(jobs);
+    checkForwardFinite(out, m, this.info.precision);
     return out;
   }
 
