@@ -43,6 +43,8 @@ export interface Source {
   massListed: number;
   /** The file's provenance.dataset, when present: compared across sources to check S and E. */
   dataset: Record<string, unknown> | null;
+  /** Why the source's numbers are not to be trusted (a P_B file's `warnings`), shown in reports. */
+  warnings?: string[];
 }
 
 /** A table as a source. */
@@ -154,6 +156,7 @@ export function pbSource(name: string, obj: unknown, where = name): Source {
     complete: false,
     massListed: mass,
     dataset: isRecord(ds) ? ds : null,
+    warnings: Array.isArray(obj.warnings) ? obj.warnings.filter((w): w is string => typeof w === 'string') : [],
   };
 }
 

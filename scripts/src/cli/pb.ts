@@ -174,3 +174,15 @@ export function pbOfTable(
     }),
   };
 }
+
+/**
+ * A P_B file read back from JSON (a resumed experiment stage, a file): rows
+ * written as `"logPB": null, "pB": 0` get their −∞ back, so arithmetic on
+ * them (exp, sorting) is right. Returns the same object, changed in place.
+ */
+export function revivePb(pb: PbFile): PbFile {
+  for (const f of pb.functions)
+    if (f.pB === 0 && (f.logPB as number | null) === null) f.logPB = Number.NEGATIVE_INFINITY;
+  pb.warnings ??= [];
+  return pb;
+}
