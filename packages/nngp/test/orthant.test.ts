@@ -173,7 +173,9 @@ describe('lattice', () => {
 });
 
 describe('d = 1: Φ(μ/σ)', () => {
-  const K = Float64Array.of(4);
+  // One coordinate is decided in closed form by the reduction, whatever the method; to test the methods
+  // themselves, a second, independent coordinate (P = ½) is added: P = Φ(yμ/σ)/2.
+  const K = Float64Array.of(4, 0, 0, 1);
   for (const [mu, y] of [
     [1, 1],
     [1, -1],
@@ -181,23 +183,29 @@ describe('d = 1: Φ(μ/σ)', () => {
   ] as const) {
     const exact = logNormCdf((y * mu) / 2);
     it(`μ = ${mu}, σ = 2, y = ${y}`, () => {
-      expectWithin(run(K, 1, [y], { method: 'botev', mean: [mu], seed: 1 }), exact, 1e-12);
-      expectWithin(run(K, 1, [y], { method: 'genz', mean: [mu], seed: 1 }), exact, 1e-12);
-      expectWithin(run(K, 1, [y], { method: 'ep', mean: [mu] }), exact, 1e-9);
-      const mc = run(K, 1, [y], { method: 'mc', mean: [mu], seed: 1, samples: 200_000 });
-      expectWithin(mc, exact);
+      const one = run(Float64Array.of(4), 1, [y], { method: 'mc', mean: [mu] });
+      expect(one.exact).toBe(true);
+      expect(one.logP).toBeCloseTo(exact, 14);
+      const two = exact + Math.log(0.5);
+      expectWithin(run(K, 2, [y, 1], { method: 'botev', mean: [mu, 0], seed: 1 }), two, 1e-12);
+      expectWithin(run(K, 2, [y, 1], { method: 'genz', mean: [mu, 0], seed: 1 }), two, 1e-12);
+      expectWithin(run(K, 2, [y, 1], { method: 'ep', mean: [mu, 0] }), two, 1e-9);
+      const mc = run(K, 2, [y, 1], { method: 'mc', mean: [mu, 0], seed: 1, samples: 200_000 });
+      expectWithin(mc, two);
     });
   }
-  it('a far tail (P = Φ(−20) ≈ 2.8e−89): Botev, Genz and EP exact, MC no hits with a valid bound', () => {
-    const exact = logNormCdf(-20);
-    expectWithin(run(Float64Array.of(1), 1, [1], { method: 'botev', mean: [-20] }), exact, 1e-10);
-    expectWithin(run(Float64Array.of(1), 1, [1], { method: 'genz', mean: [-20] }), exact, 1e-10);
-    expectWithin(run(Float64Array.of(1), 1, [-1], { method: 'ep', mean: [20] }), exact, 1e-7);
-    const mc = run(Float64Array.of(1), 1, [1], { method: 'mc', mean: [-20], samples: 1000 });
+  it('a far tail (P = Φ(−20)/2 ≈ 1.4e−89): Botev, Genz and EP exact, MC no hits with a valid bound', () => {
+    const exact = logNormCdf(-20) + Math.log(0.5);
+    const I = Float64Array.of(1, 0, 0, 1);
+    expectWithin(run(I, 2, [1, 1], { method: 'botev', mean: [-20, 0] }), exact, 1e-10);
+    expectWithin(run(I, 2, [1, 1], { method: 'genz', mean: [-20, 0] }), exact, 1e-10);
+    expectWithin(run(I, 2, [-1, 1], { method: 'ep', mean: [20, 0] }), exact, 1e-7);
+    const mc = run(I, 2, [1, 1], { method: 'mc', mean: [-20, 0], samples: 1000 });
     expect(mc.logP).toBe(Number.NEGATIVE_INFINITY);
     expect(mc.stderr).toBeNull();
     expect(mc.logUpper95).toBeCloseTo(Math.log(1 - 0.05 ** (1 / 1000)), 12);
     expect(mc.logUpper95!).toBeGreaterThan(exact);
+    expect(mc.warnings.join(' ')).toMatch(/Monte Carlo saw no hits in 1000 draws/);
   });
 });
 

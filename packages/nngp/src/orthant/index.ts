@@ -41,7 +41,7 @@
  * did not converge, jitter, a degenerate or near-singular K, a method below
  * its reliable range), empty when there is nothing to say.
  */
-import { FsbayesError, Rng, type Seed, Warnings } from '@fsbayes/core';
+import { FsbayesError, logDiffNormCdf, Rng, type Seed, Warnings } from '@fsbayes/core';
 import type { EpOptions } from '../ep/index.js';
 import type { LogProbability, OrthantMethod } from '../index.js';
 import { botevRectangle } from './botev.js';
@@ -130,7 +130,7 @@ export interface OrthantResult extends LogProbability {
   points?: number;
   /** Pivots whose conditional variance was at rounding level and had to be clamped (K singular). */
   clamped?: number;
-  /** True when the reduction decided P exactly (0 or 1; logP −∞ or 0) and no method ran. */
+  /** True when P is known exactly and no method ran: decided by the reduction (0 or 1), or one coordinate left (Φ). */
   exact: boolean;
   /** With P = 0 exactly: why, in words. */
   zeroReason?: string;
@@ -183,6 +183,7 @@ export function orthantLogProbOf(s: CovarianceStructure, y: ArrayLike<number>, o
     };
   if (!r.twoSided && r.src.length === 0)
     return { logP: 0, stderr: 0, method, exact: true, reduced, warnings: w.toArray() };
+  if (r.intervals.src.length === 1) return oneDimensional(s, r.intervals, method, reduced, w);
   if (method === 'ep') {
     let src: ArrayLike<number> = r.src;
     let ys: ArrayLike<number> = r.y;
@@ -227,6 +228,26 @@ export function orthantLogProbOf(s: CovarianceStructure, y: ArrayLike<number>, o
   const t = r.intervals;
   const res = rectangleCore(subMatrix(s.K, n, t.src), t.src.length, t.lo, t.hi, { ...opts, method }, w);
   return { ...res, exact: false, reduced: { ...reduced, n: t.src.length }, warnings: w.toArray() };
+}
+
+/** One coordinate left: P = Φ(hi/σ) − Φ(lo/σ) in closed form, whatever the method. */
+function oneDimensional(
+  s: CovarianceStructure,
+  t: ReducedIntervals,
+  method: OrthantMethod,
+  reduced: OrthantResult['reduced'],
+  w: Warnings,
+): OrthantResult {
+  const k = t.src[0];
+  const sd = Math.sqrt(s.K[k * s.n + k]);
+  return {
+    logP: logDiffNormCdf(t.lo[0] / sd, t.hi[0] / sd),
+    stderr: 0,
+    method,
+    exact: true,
+    reduced,
+    warnings: w.toArray(),
+  };
 }
 
 /** P decided by the reduction (0, or 1 when nothing is left), else null. */
@@ -299,6 +320,8 @@ export function rectangleLogProb(
         : `coordinate ${c.i} and its repeats leave an empty interval`,
   );
   if (decided) return decided;
+  if (r.src.length === 1)
+    return oneDimensional(s, r, method, { n: 1, zeroVariance: s.zeroVariance, duplicates: s.duplicates }, w);
   const res = rectangleCore(subMatrix(Sigma, d, r.src), r.src.length, r.lo, r.hi, opts, w);
   return {
     ...res,

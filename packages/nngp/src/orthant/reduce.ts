@@ -12,11 +12,12 @@
  *    constraint holds with probability 1 or 0. Sign convention of the nets:
  *    label +1 ⇔ f > 0, so f = 0 has label −1 (a zero-variance point of a
  *    zero-mean GP is always predicted −1/0). Such a row must be 0 (PSD).
- * 3. Duplicate coordinates: i and j with Kᵢᵢ = Kⱼⱼ = Kᵢⱼ (within `dupTol`
- *    relative) are one random variable (var(gᵢ − gⱼ) = 0), e.g. a repeated
- *    input. Their constraints intersect: the same label adds nothing; a
- *    conflicting label makes the orthant empty, P = 0 exactly. Their rows
- *    must agree (PSD); each group keeps its smallest index.
+ * 3. Duplicate coordinates: i and j with Kᵢᵢ = Kⱼⱼ = |Kᵢⱼ| (within `dupTol`
+ *    relative) are one random variable up to sign (gⱼ = ±gᵢ: correlation ±1),
+ *    e.g. a repeated input, or x and −x under an odd kernel. Their constraints
+ *    intersect: a repeat with the same label adds nothing; a conflicting label
+ *    makes the orthant empty, P = 0 exactly. Their rows must agree up to the
+ *    sign (PSD); each group keeps its smallest index.
  * 4. What is left is factorised (Cholesky, O(n³)): if that fails, once more
  *    with `psdTol`·s on the diagonal; if it fails again K is not PSD within
  *    the tolerance and is refused. A matrix that needs that jitter is
@@ -35,7 +36,7 @@ export interface CovarianceCheckOptions {
   symTol?: number;
   /** K is PSD within tolerance if K + psdTol·s·I has a Cholesky factor (default 1e−6). */
   psdTol?: number;
-  /** i, j are one coordinate when |Kᵢⱼ − Kᵢᵢ| and |Kᵢⱼ − Kⱼⱼ| ≤ dupTol·max(Kᵢᵢ, Kⱼⱼ) (default 1e−10). */
+  /** i, j are one coordinate (up to sign) when ||Kᵢⱼ| − Kᵢᵢ| and ||Kᵢⱼ| − Kⱼⱼ| ≤ dupTol·max(Kᵢᵢ, Kⱼⱼ) (default 1e−10). */
   dupTol?: number;
   /** Warn when the smallest L_kk²/K_kk is below this (default 1e−10). */
   singularTol?: number;
@@ -54,6 +55,8 @@ export interface CovarianceStructure {
   scale: number;
   /** Per coordinate: −1 when its variance is 0, else the index of its group's representative (itself if kept). */
   rep: Int32Array;
+  /** Per coordinate: gᵢ = sign[i]·g_rep[i] (+1 for a repeat, −1 for correlation −1; 0 for zero variance). */
+  sign: Int8Array;
   /** The representatives, increasing: the coordinates that stay. */
   kept: Int32Array;
   /** Coordinates with zero variance, and coordinates that repeat a kept one. */
@@ -75,7 +78,7 @@ function tol(v: number | undefined, def: number, what: string): number {
   return t;
 }
 
-const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
+const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
 /**
  * Validate a covariance K (n×n row-major) and find its zero-variance and
@@ -129,17 +132,19 @@ export function analyseCovariance(K: Float64Array, n: number, opts: CovarianceCh
         );
     }
   }
-  const duplicates = findDuplicates(K, n, rep, dupTol);
-  // Rows of one group must agree: var(gᵢ − g_r) ≈ 0 bounds |Kᵢₖ − K_rk| by √(var·Kₖₖ).
+  const sign = new Int8Array(n);
+  const duplicates = findDuplicates(K, n, rep, sign, dupTol);
+  // Rows of one group must agree (up to the sign): var(gᵢ − s·g_r) ≈ 0 bounds |Kᵢₖ − s·K_rk| by √(var·Kₖₖ).
   for (let i = 0; i < n; i++) {
     const r = rep[i];
     if (r < 0 || r === i) continue;
-    const v = Math.max(0, K[i * n + i] + K[r * n + r] - 2 * K[i * n + r]);
+    const sg = sign[i];
+    const v = Math.max(0, K[i * n + i] + K[r * n + r] - 2 * sg * K[i * n + r]);
     for (let k = 0; k < n; k++) {
       const kk = Math.max(0, K[k * n + k]);
-      if (Math.abs(K[i * n + k] - K[r * n + k]) > Math.sqrt(v * kk) * 1.01 + abs + 4 * dupTol * scale)
+      if (Math.abs(K[i * n + k] - sg * K[r * n + k]) > Math.sqrt(v * kk) * 1.01 + abs + 4 * dupTol * scale)
         throw new FsbayesError(
-          `${name} is not positive semi-definite: points ${r} and ${i} are one point under it (${name}[${r}][${r}] = ${name}[${i}][${i}] = ${name}[${r}][${i}] = ${fmt(K[r * n + i])}) but ${name}[${r}][${k}] = ${fmt(K[r * n + k])} ≠ ${name}[${i}][${k}] = ${fmt(K[i * n + k])}`,
+          `${name} is not positive semi-definite: points ${r} and ${i} are one point${sg < 0 ? ' up to sign' : ''} under it (${name}[${r}][${r}] = ${name}[${i}][${i}] = ${sg < 0 ? '−' : ''}${name}[${r}][${i}] = ${fmt(K[r * n + r])}) but ${name}[${r}][${k}] = ${fmt(K[r * n + k])} and ${name}[${i}][${k}] = ${fmt(K[i * n + k])}`,
         );
     }
   }
@@ -151,6 +156,7 @@ export function analyseCovariance(K: Float64Array, n: number, opts: CovarianceCh
     n,
     scale,
     rep,
+    sign,
     kept,
     zeroVariance,
     duplicates,
@@ -177,53 +183,57 @@ function structureWarnings(s: CovarianceStructure, name: string): string[] {
   if (duplicates > 0)
     w.push(
       kept.length === 1 && zeroVariance === 0
-        ? `${name} is degenerate: all ${n} points are one point under it (correlation 1 within ${s.tolerances.dupTol.toExponential()}); decided exactly`
-        : `${duplicates} of ${n} points repeat other points under ${name} (correlation 1 within ${s.tolerances.dupTol.toExponential()}): removed exactly (a repeat with the same label adds nothing; a conflicting label gives P = 0)`,
+        ? `${name} is degenerate: all ${n} points are one point under it (correlation ±1 within ${s.tolerances.dupTol.toExponential()}); decided exactly`
+        : `${duplicates} of ${n} points repeat other points under ${name} (correlation ±1 within ${s.tolerances.dupTol.toExponential()}): removed exactly (a repeat with a consistent label adds nothing; a conflicting label gives P = 0)`,
     );
   return w;
 }
 
 /**
- * Group coordinates with Kᵢᵢ = Kⱼⱼ = Kᵢⱼ (within dupTol): rep[i] becomes its
- * group's smallest index. Only coordinates with nearly equal variances can be
- * one, so they are compared within runs of sorted variances. Returns the
- * number of coordinates that are not their group's representative.
+ * Group coordinates with Kᵢᵢ = Kⱼⱼ = |Kᵢⱼ| (within dupTol): rep[i] becomes its
+ * group's smallest index and sign[i] the sign with gᵢ = sign[i]·g_rep. Only
+ * coordinates with nearly equal variances can be one, so they are compared
+ * within runs of sorted variances. Returns the number of coordinates that are
+ * not their group's representative.
  */
-function findDuplicates(K: Float64Array, n: number, rep: Int32Array, dupTol: number): number {
+function findDuplicates(K: Float64Array, n: number, rep: Int32Array, sign: Int8Array, dupTol: number): number {
   const live: number[] = [];
   for (let i = 0; i < n; i++) if (rep[i] >= 0) live.push(i);
   live.sort((a, b) => K[a * n + a] - K[b * n + b] || a - b);
   const reps: number[] = [];
   let start = 0;
-  for (let p = 0; p < live.length; p++) {
-    const i = live[p];
+  for (const i of live) {
     const di = K[i * n + i];
     while (start < reps.length && K[reps[start] * n + reps[start]] < di * (1 - 2 * dupTol)) start++;
-    let found = -1;
+    sign[i] = 1;
     for (let q = start; q < reps.length; q++) {
       const j = reps[q];
       const dj = K[j * n + j];
       const c = K[i * n + j];
       const t = dupTol * Math.max(di, dj);
-      if (Math.abs(c - di) <= t && Math.abs(c - dj) <= t) {
-        found = j;
+      if (Math.abs(Math.abs(c) - di) <= t && Math.abs(Math.abs(c) - dj) <= t) {
+        rep[i] = j;
+        sign[i] = c < 0 ? -1 : 1;
         break;
       }
     }
-    if (found < 0) reps.push(i);
-    else rep[i] = found;
+    if (rep[i] === i) reps.push(i);
   }
-  // each group's representative: its smallest index
+  // each group's representative: its smallest index (signs re-expressed relative to it)
   const low = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const r = rep[i];
     if (r < 0) continue;
     if (low[r] < 0 || i < low[r]) low[r] = i;
   }
+  const lowSign = new Int8Array(n);
+  for (let i = 0; i < n; i++) if (rep[i] >= 0 && low[rep[i]] === i) lowSign[rep[i]] = sign[i];
   let dup = 0;
   for (let i = 0; i < n; i++) {
     if (rep[i] < 0) continue;
-    rep[i] = low[rep[i]];
+    const r = rep[i];
+    sign[i] = (sign[i] * lowSign[r]) as 1 | -1;
+    rep[i] = low[r];
     if (rep[i] !== i) dup++;
   }
   return dup;
@@ -332,12 +342,15 @@ export function reduceIntervals(
       continue;
     }
     const k = slot[rep[i]];
-    if (lo[i] > L[k]) {
-      L[k] = lo[i];
+    // gᵢ = sign·g_rep: a constraint on gᵢ is one on g_rep, mirrored when the sign is −1
+    const a = s.sign[i] < 0 ? -hi[i] : lo[i];
+    const b = s.sign[i] < 0 ? -lo[i] : hi[i];
+    if (a > L[k]) {
+      L[k] = a;
       loFrom[k] = i;
     }
-    if (hi[i] < U[k]) {
-      U[k] = hi[i];
+    if (b < U[k]) {
+      U[k] = b;
       hiFrom[k] = i;
     }
   }
@@ -422,8 +435,13 @@ export function describeOrthantZero(
     const m = mean === undefined ? 0 : mean[c.i];
     return `point ${c.i} has zero variance (K[${c.i}][${c.i}] = 0), so f = ${m} there for every function, which predicts label ${m > 0 ? '+1' : '−1 (only f > 0 is label +1)'}; its label is ${sign(y[c.i])}`;
   }
-  if (c.kind === 'conflict')
-    return `points ${c.i} and ${c.j} are one point under K (K[${c.i}][${c.i}] = K[${c.j}][${c.j}] = K[${c.i}][${c.j}] = ${fmt(K[c.i * n + c.j])}: correlation 1) but ${mean === undefined ? `have labels ${sign(y[c.i])} and ${sign(y[c.j])}` : `their labels ${sign(y[c.i])} and ${sign(y[c.j])} with means ${mean[c.i]} and ${mean[c.j]} cannot both hold`}`;
+  if (c.kind === 'conflict') {
+    const neg = K[c.i * n + c.j] < 0;
+    const same = neg
+      ? `f(x_${c.j}) = −f(x_${c.i}) for every function (K[${c.i}][${c.i}] = K[${c.j}][${c.j}] = −K[${c.i}][${c.j}] = ${fmt(K[c.i * n + c.i])}: correlation −1)`
+      : `points ${c.i} and ${c.j} are one point under K (K[${c.i}][${c.i}] = K[${c.j}][${c.j}] = K[${c.i}][${c.j}] = ${fmt(K[c.i * n + c.j])}: correlation 1)`;
+    return `${same} but ${mean === undefined ? `their labels ${sign(y[c.i])} and ${sign(y[c.j])} cannot both hold` : `their labels ${sign(y[c.i])} and ${sign(y[c.j])} with means ${mean[c.i]} and ${mean[c.j]} cannot both hold`}`;
+  }
   return `the constraints on point ${c.i} and its repeats leave an empty interval`;
 }
 
@@ -442,6 +460,7 @@ export function restrictStructure(s: CovarianceStructure, n0: number, name = 'K'
     Int32Array.from({ length: n0 }, (_, i) => i),
   );
   const rep = s.rep.slice(0, n0);
+  const sign = s.sign.slice(0, n0);
   const kept = s.kept.filter((i) => i < n0);
   let zeroVariance = 0;
   let duplicates = 0;
@@ -449,7 +468,7 @@ export function restrictStructure(s: CovarianceStructure, n0: number, name = 'K'
     if (rep[i] < 0) zeroVariance++;
     else if (rep[i] !== i) duplicates++;
   }
-  const part = { ...s, K, n: n0, rep, kept, zeroVariance, duplicates, warnings: [] as string[] };
+  const part = { ...s, K, n: n0, rep, sign, kept, zeroVariance, duplicates, warnings: [] as string[] };
   part.warnings = s.warnings.length === 0 ? [] : structureWarnings(part, name);
   return part;
 }
