@@ -12,10 +12,12 @@ export function printWarnings(command: string, warnings: readonly string[] | und
 
 /**
  * The JSON form of a log-probability that may be −∞ (JSON has no −Infinity):
- * −∞ becomes `null` with `p: 0` beside it; an exact 0 gets `p: 1`.
+ * −∞ becomes `null`; when it is exact, `p: 0` goes beside it (an exact 0 gets
+ * `p: 1`). A −∞ that is not exact (Monte Carlo without hits) is `null` alone,
+ * its warning saying what is known.
  */
 export function jsonLogP(logP: number, exact: boolean): { logP: number | null; p?: 0 | 1 } {
-  if (logP === Number.NEGATIVE_INFINITY) return { logP: null, p: 0 };
+  if (logP === Number.NEGATIVE_INFINITY) return exact ? { logP: null, p: 0 } : { logP: null };
   if (exact && logP === 0) return { logP: 0, p: 1 };
   return { logP };
 }

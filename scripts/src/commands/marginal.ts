@@ -75,7 +75,7 @@ export async function marginal(a: Args) {
     ...(j.p !== undefined ? { pS: j.p } : {}),
     method: a.method,
     m: n,
-    kernelCheck: { ...analyseTolerances(check) },
+    kernelCheck: analyseTolerances(check),
     seconds: (performance.now() - t0) / 1000,
     ...about,
     warnings: r.warnings,
