@@ -183,7 +183,7 @@ export function orthantLogProbOf(s: CovarianceStructure, y: ArrayLike<number>, o
     };
   if (!r.twoSided && r.src.length === 0)
     return { logP: 0, stderr: 0, method, exact: true, reduced, warnings: w.toArray() };
-  if (r.intervals.src.length === 1) return oneDimensional(s, r.intervals, method, reduced, w);
+  if (r.intervals.src.length === 1) return oneDimensional(s, r.intervals, method, { ...reduced, n: 1 }, w);
   if (method === 'ep') {
     let src: ArrayLike<number> = r.src;
     let ys: ArrayLike<number> = r.y;
@@ -316,7 +316,7 @@ export function rectangleLogProb(
     c.kind === 'zero-variance'
       ? `coordinate ${c.i} has zero variance, so X = 0 there, outside [${l[c.i]}, ${u[c.i]}]`
       : c.kind === 'conflict'
-        ? `coordinates ${c.i} and ${c.j} are one variable under Σ (correlation 1) and their bounds [${l[c.i]}, ${u[c.i]}] and [${l[c.j]}, ${u[c.j]}] do not overlap`
+        ? `coordinates ${c.i} and ${c.j} are one variable under Σ (correlation ±1) and their bounds [${l[c.i]}, ${u[c.i]}] and [${l[c.j]}, ${u[c.j]}] do not overlap`
         : `coordinate ${c.i} and its repeats leave an empty interval`,
   );
   if (decided) return decided;
