@@ -43,6 +43,8 @@ export interface Source {
   massListed: number;
   /** The file's provenance.dataset, when present: compared across sources to check S and E. */
   dataset: Record<string, unknown> | null;
+  /** Why the source's numbers are not to be trusted (a P_B file's `warnings`), shown in reports. */
+  warnings?: string[];
 }
 
 /** A table as a source. */
@@ -81,7 +83,8 @@ export interface PbFileJSON {
   formatVersion: 1;
   nE: number;
   logPS?: number;
-  functions: { key: string; logPB: number; errors?: number | null; count?: number }[];
+  /** logPB null (or −∞) with pB: 0 is an exact zero. */
+  functions: { key: string; logPB: number | null; pB?: 0; errors?: number | null; count?: number }[];
   provenance?: { dataset?: unknown } | null;
 }
 
@@ -120,10 +123,12 @@ export function pbSource(name: string, obj: unknown, where = name): Source {
     }
     if (seen.has(key)) fail(`${at}.key: duplicate key ${JSON.stringify(r.key)}`);
     seen.add(key);
-    const lp = r.logPB;
+    // P_B = 0 exactly is written "logPB": null with "pB": 0 beside it (JSON has no −∞); in memory it is −∞.
+    const zero = r.pB === 0 && (r.logPB === null || r.logPB === Number.NEGATIVE_INFINITY);
+    const lp = zero ? Number.NEGATIVE_INFINITY : r.logPB;
     // EP's error can put log P_B slightly above 0 for a near-certain function, so only finiteness is required.
-    if (typeof lp !== 'number' || !Number.isFinite(lp)) {
-      fail(`${at}.logPB: must be a finite number, got ${JSON.stringify(lp)}`);
+    if (!zero && (typeof lp !== 'number' || !Number.isFinite(lp))) {
+      fail(`${at}.logPB: must be a finite number, got ${JSON.stringify(lp)} (an exact zero is null with "pB": 0)`);
     }
     const err = r.errors ?? null;
     if (err !== null && (typeof err !== 'number' || !Number.isSafeInteger(err) || err < 0 || err > (m as number))) {
@@ -151,6 +156,7 @@ export function pbSource(name: string, obj: unknown, where = name): Source {
     complete: false,
     massListed: mass,
     dataset: isRecord(ds) ? ds : null,
+    warnings: Array.isArray(obj.warnings) ? obj.warnings.filter((w): w is string => typeof w === 'string') : [],
   };
 }
 

@@ -67,6 +67,30 @@ describe('gpu fcnKernel (gpu.js CPU mode)', async () => {
     await small.close();
   });
 
+  it('a zero-variance unit is the constant 0: the all-zero input without bias has a zero row (step, relu)', async () => {
+    const Z = X.slice();
+    Z.fill(0, 0, d);
+    for (const activation of ['step', 'relu'] as const) {
+      const p: FcnKernelParams = { hidden: 3, activation, sigmaW: 1.41, sigmaB: 0, bias: false, ntk: true };
+      const got = await gpu.fcnKernel(Z, n, d, p);
+      const want = fcnKernel(Z, n, d, p);
+      for (let j = 0; j < n; j++) {
+        expect(got.nngp[j]).toBe(0);
+        expect((got.ntk as Float64Array)[j]).toBe(0);
+      }
+      // the other entries (scale-relative, as maxRel): float32 against float64
+      let worst = 0;
+      for (let i = 1; i < n; i++)
+        for (let j = 1; j < n; j++) {
+          const scale = Math.sqrt(want.nngp[i * n + i] * want.nngp[j * n + j]);
+          worst = Math.max(worst, Math.abs(got.nngp[i * n + j] - want.nngp[i * n + j]) / scale);
+        }
+      expect(worst).toBeLessThan(2e-6);
+      const model = fcnKernelF32Model(Z, n, d, p);
+      for (let j = 0; j < n; j++) expect(model.nngp[j * n]).toBe(0);
+    }
+  });
+
   it('names bad shapes', async () => {
     await expect(gpu.fcnKernel(X, n, d + 1, cases[0])).rejects.toThrow(/X must hold n×d = 24×10/);
   });

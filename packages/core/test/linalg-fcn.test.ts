@@ -263,4 +263,46 @@ describe('fcnKernel', () => {
     }
     console.log(`Monte Carlo relative Frobenius errors: ${errors.join(', ')}`);
   });
+
+  it('a zero-variance unit is the constant 0 (relu(0) = step(0) = 0): the all-zero input without bias has a zero row on every path', () => {
+    // Issue 16 bug 1: the wasm path (large blocks) gave K(0,0) = σ_w²/2 for step, and at depth ≥ 3 a non-zero row.
+    const d = 7;
+    for (const n of [12, 128]) {
+      // n = 128: 16 384 entries, the threaded wasm path; n = 12: plain TS
+      const X = rnd(n * d, 5).map((v) => (v > 0 ? 1 : 0));
+      X.fill(0, 0, d); // x0 = 0
+      for (const activation of ['step', 'relu'] as const) {
+        for (const hidden of [1, 3]) {
+          const p: FcnKernelParams = { hidden, activation, sigmaW: 1.41, sigmaB: 0, bias: false, ntk: true };
+          const tag = `${activation}, ${hidden} hidden, n ${n}`;
+          const { nngp: K, ntk } = fcnKernel(X, n, d, p);
+          // independent: every finite net without biases maps x = 0 to exactly 0, so its row is 0
+          const spec: FcnSpec = {
+            kind: 'fcn',
+            inputDim: d,
+            hidden: Array(hidden).fill(16),
+            activation,
+            sigmaW: 1.41,
+            sigmaB: 0,
+            bias: false,
+          };
+          const f = forwardReference(spec, priorParams(spec, 3, 0, 8), 8, X.subarray(0, d), 1);
+          expect(Array.from(f), tag).toEqual(Array(8).fill(0));
+          for (let j = 0; j < n; j++) {
+            expect(K[j], tag).toBe(0);
+            expect(K[j * n], tag).toBe(0);
+            expect((ntk as Float64Array)[j], tag).toBe(0);
+          }
+          // the other entries: the wasm path against the plain-TS loop, and unchanged by the zero point
+          const ref = fcnKernelRef(X, n, d, p);
+          expect(relErr(K, ref.nngp), tag).toBeLessThan(1e-14);
+          expect(relErr(ntk as Float64Array, ref.ntk as Float64Array), tag).toBeLessThan(1e-14);
+          expect(K[n + 1], tag).toBeGreaterThan(0);
+          const cross = fcnKernel(X.subarray(0, 2 * d), 2, d, p, X, n).nngp;
+          for (let j = 0; j < n; j++) expect(cross[j], tag).toBe(0);
+          expect(relErr(cross.subarray(n), K.subarray(n, 2 * n)), tag).toBeLessThan(1e-14);
+        }
+      }
+    }
+  });
 });

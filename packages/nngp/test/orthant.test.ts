@@ -173,7 +173,9 @@ describe('lattice', () => {
 });
 
 describe('d = 1: Φ(μ/σ)', () => {
-  const K = Float64Array.of(4);
+  // One coordinate is decided in closed form by the reduction, whatever the method; to test the methods
+  // themselves, a second, independent coordinate (P = ½) is added: P = Φ(yμ/σ)/2.
+  const K = Float64Array.of(4, 0, 0, 1);
   for (const [mu, y] of [
     [1, 1],
     [1, -1],
@@ -181,23 +183,29 @@ describe('d = 1: Φ(μ/σ)', () => {
   ] as const) {
     const exact = logNormCdf((y * mu) / 2);
     it(`μ = ${mu}, σ = 2, y = ${y}`, () => {
-      expectWithin(run(K, 1, [y], { method: 'botev', mean: [mu], seed: 1 }), exact, 1e-12);
-      expectWithin(run(K, 1, [y], { method: 'genz', mean: [mu], seed: 1 }), exact, 1e-12);
-      expectWithin(run(K, 1, [y], { method: 'ep', mean: [mu] }), exact, 1e-9);
-      const mc = run(K, 1, [y], { method: 'mc', mean: [mu], seed: 1, samples: 200_000 });
-      expectWithin(mc, exact);
+      const one = run(Float64Array.of(4), 1, [y], { method: 'mc', mean: [mu] });
+      expect(one.exact).toBe(true);
+      expect(one.logP).toBeCloseTo(exact, 14);
+      const two = exact + Math.log(0.5);
+      expectWithin(run(K, 2, [y, 1], { method: 'botev', mean: [mu, 0], seed: 1 }), two, 1e-12);
+      expectWithin(run(K, 2, [y, 1], { method: 'genz', mean: [mu, 0], seed: 1 }), two, 1e-12);
+      expectWithin(run(K, 2, [y, 1], { method: 'ep', mean: [mu, 0] }), two, 1e-9);
+      const mc = run(K, 2, [y, 1], { method: 'mc', mean: [mu, 0], seed: 1, samples: 200_000 });
+      expectWithin(mc, two);
     });
   }
-  it('a far tail (P = Φ(−20) ≈ 2.8e−89): Botev, Genz and EP exact, MC no hits with a valid bound', () => {
-    const exact = logNormCdf(-20);
-    expectWithin(run(Float64Array.of(1), 1, [1], { method: 'botev', mean: [-20] }), exact, 1e-10);
-    expectWithin(run(Float64Array.of(1), 1, [1], { method: 'genz', mean: [-20] }), exact, 1e-10);
-    expectWithin(run(Float64Array.of(1), 1, [-1], { method: 'ep', mean: [20] }), exact, 1e-7);
-    const mc = run(Float64Array.of(1), 1, [1], { method: 'mc', mean: [-20], samples: 1000 });
+  it('a far tail (P = Φ(−20)/2 ≈ 1.4e−89): Botev, Genz and EP exact, MC no hits with a valid bound', () => {
+    const exact = logNormCdf(-20) + Math.log(0.5);
+    const I = Float64Array.of(1, 0, 0, 1);
+    expectWithin(run(I, 2, [1, 1], { method: 'botev', mean: [-20, 0] }), exact, 1e-10);
+    expectWithin(run(I, 2, [1, 1], { method: 'genz', mean: [-20, 0] }), exact, 1e-10);
+    expectWithin(run(I, 2, [-1, 1], { method: 'ep', mean: [20, 0] }), exact, 1e-7);
+    const mc = run(I, 2, [1, 1], { method: 'mc', mean: [-20, 0], samples: 1000 });
     expect(mc.logP).toBe(Number.NEGATIVE_INFINITY);
     expect(mc.stderr).toBeNull();
     expect(mc.logUpper95).toBeCloseTo(Math.log(1 - 0.05 ** (1 / 1000)), 12);
     expect(mc.logUpper95!).toBeGreaterThan(exact);
+    expect(mc.warnings.join(' ')).toMatch(/Monte Carlo saw no hits in 1000 draws/);
   });
 });
 
@@ -386,7 +394,7 @@ describe('seeds', () => {
 });
 
 describe('degenerate and edge cases', () => {
-  it('a repeated input with a consistent label changes nothing (singular K)', () => {
+  it('a repeated input with a consistent label changes nothing (removed exactly by the reduction)', () => {
     const base = new Float64Array(16);
     const B = [
       [1, 0.5, 0.2, 0.1],
@@ -403,7 +411,9 @@ describe('degenerate and edge cases', () => {
     const y6 = idx.map((i) => y4[i]);
     const ref = run(base, 4, y4, { method: 'genz', seed: 1, samples: 100_000 });
     const dup = run(K, 6, y6, { method: 'botev', seed: 1, samples: 20_000 });
-    expect(dup.clamped).toBe(2);
+    expect(dup.clamped).toBeUndefined();
+    expect(dup.reduced).toEqual({ n: 4, zeroVariance: 0, duplicates: 2 });
+    expect(dup.logP).toBe(run(base, 4, y4, { method: 'botev', seed: 1, samples: 20_000 }).logP);
     expect(Math.abs(dup.logP - ref.logP)).toBeLessThan(4 * Math.hypot(dup.stderr!, ref.stderr!) + 1e-6);
   });
 
@@ -411,7 +421,9 @@ describe('degenerate and edge cases', () => {
     const K = equicorrelated(2, 0.1);
     expect(() => orthantLogProb(K, 2, [1, 0], { method: 'botev' })).toThrow(/±1/);
     expect(() => orthantLogProb(K, 3, [1, 1, 1], { method: 'botev' })).toThrow(/3×3/);
-    expect(() => orthantLogProb(Float64Array.of(1, 2, 2, 1), 2, [1, 1], { method: 'botev' })).toThrow(/semidefinite/);
+    expect(() => orthantLogProb(Float64Array.of(1, 2, 2, 1), 2, [1, 1], { method: 'botev' })).toThrow(
+      /not positive semi-definite/,
+    );
     expect(() => orthantLogProb(Float64Array.of(1, Number.NaN, Number.NaN, 1), 2, [1, 1], { method: 'genz' })).toThrow(
       /finite/,
     );

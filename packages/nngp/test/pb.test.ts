@@ -99,19 +99,28 @@ describe('P_B(f|S)', () => {
     });
   });
 
-  it('a test point that repeats a training point: no NaN; contradicting its label is ~impossible (joint) or unlikely (conditional)', () => {
+  it('a test point that repeats a training point: agreeing adds nothing, contradicting its label is impossible (exactly)', () => {
     const K = booleanKernel([...S.slice(0, 8), S[3], 1]); // E = (copy of S[3], input 1)
     const yS8 = yS.slice(0, 8);
     const agree = yS8[3] > 0 ? 1 : 0;
     const fns = [Uint8Array.of(agree, 0), Uint8Array.of(1 - agree, 0)];
+    // the same problem without the repeat: E = (input 1)
+    const alone = logPosteriorProbabilities(booleanKernel([...S.slice(0, 8), 1]), 8, yS8, [Uint8Array.of(0)]);
     for (const mode of ['joint', 'conditional'] as const) {
       const r = logPosteriorProbabilities(K, 8, yS8, fns, { mode });
-      expect(Number.isNaN(r.logPB[0]) || Number.isNaN(r.logPB[1])).toBe(false);
-      expect(Number.isFinite(r.logPB[0])).toBe(true);
+      // agreeing: the repeat is removed exactly, so P_B is that of input 1 alone
+      expect(r.logPB[0]).toBe(
+        mode === 'joint'
+          ? alone.logPB[0]
+          : logPosteriorProbabilities(booleanKernel([...S.slice(0, 8), 1]), 8, yS8, [Uint8Array.of(0)], { mode })
+              .logPB[0],
+      );
       expect(r.logPB[0]).toBeGreaterThan(-0.2);
-      // joint: P = 0 exactly, EP heads to −∞ until the site-precision cap (observed −11.8);
-      // conditional sees S only through EP's Gaussian marginal of the repeated point, N(−0.21, 0.023): e^{−2.9}
-      expect(r.logPB[1]).toBeLessThan(mode === 'joint' ? -10 : -2.5);
+      // contradicting: P = 0 exactly (before the reduction, EP gave −11.8 joint and −2.9 conditional)
+      expect(r.logPB[1]).toBe(Number.NEGATIVE_INFINITY);
+      expect(Array.from(r.exact)).toEqual([0, 1]);
+      expect(Array.from(r.keptE)).toEqual([1]);
+      expect(r.warnings.join('\n')).toMatch(/1 of 2 functions have P_B = 0 exactly/);
     }
     // the GP_EP sampler draws from the same Gaussian marginal: mostly, not always, agreeing (Φ(0.21/0.15) ≈ 0.92)
     const s = sampleEpPosterior(K, 8, yS8, 2000, { seed: 1 });

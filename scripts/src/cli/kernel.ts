@@ -112,8 +112,14 @@ export async function kernelOn(
   }
 }
 
-/** The NNGP kernel on S ∪ E (S first) of the split named by the flags. */
-export async function splitKernel(a: DataArgs & ArchArgs & DeviceArgs): Promise<{
+/**
+ * The NNGP kernel on S ∪ E (S first) of the split named by the flags;
+ * `before(spec, split)` runs first (checks that must come before the compute).
+ */
+export async function splitKernel(
+  a: DataArgs & ArchArgs & DeviceArgs,
+  before?: (spec: ArchSpec, split: Split) => void,
+): Promise<{
   spec: ArchSpec;
   split: Split;
   K: Float64Array;
@@ -123,6 +129,7 @@ export async function splitKernel(a: DataArgs & ArchArgs & DeviceArgs): Promise<
 }> {
   const split = loadSplit(a);
   const spec = specFromArgs(a, split.train.shape);
+  before?.(spec, split);
   const s = stackSplit(split);
   const K = await kernelOn(a, spec, s.X, s.nS + s.nE);
   return { spec, split, K, nS: s.nS, nE: s.nE, y: s.y };

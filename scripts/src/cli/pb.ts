@@ -4,21 +4,29 @@
  */
 import {
   type ArchSpec,
+  canonicalJson,
   createProvenance,
   FsbayesError,
   type FunctionTable,
   keyToBits,
   type Split,
 } from '@fsbayes/core';
-import { logPosteriorProbabilities } from '@fsbayes/nngp';
+import { type CovarianceCheckOptions, logPosteriorProbabilities } from '@fsbayes/nngp';
 import { describeSplit } from './dataset.js';
 
-/** One function of a P_B file. */
+/**
+ * One function of a P_B file. `logPB` is −∞ when P_B = 0 exactly (the function
+ * contradicts a repeated or zero-variance point); JSON has no −∞, so the file
+ * holds `"logPB": null` with `"pB": 0` beside it. `converged: false` marks a
+ * function whose EP did not converge.
+ */
 export interface PbRow {
   key: string;
   count: number;
   errors: number | null;
   logPB: number;
+  pB?: 0;
+  converged?: false;
 }
 
 /** The `fsbayes.pb` file. */
@@ -32,6 +40,10 @@ export interface PbFile {
   /** Σ P_B over the listed functions (≤ 1 up to EP's error). */
   massCovered: number;
   seconds: number;
+  /** Whether EP on S and every function's EP converged. */
+  converged: boolean;
+  /** Why these numbers are not to be trusted (EP not converged, jitter, degenerate kernel, …). */
+  warnings: string[];
   functions: PbRow[];
   provenance: ReturnType<typeof createProvenance>;
 }
@@ -44,6 +56,65 @@ export interface PbOfTableOptions {
   command?: string;
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Tolerances of the kernel check (wider for float32 kernels). */
+  check?: CovarianceCheckOptions;
+}
+
+/**
+ * Refuse a table made on another split or by another architecture than the
+ * system's (as `compare` and `merge` do): its provenance's training and test
+ * masks, dataset name and spec must match, then |E| and the labels on E (all
+ * that can be checked of a table without provenance). Cheap: call it before
+ * computing the kernel.
+ */
+export function checkTableFits(table: FunctionTable, spec: ArchSpec, split: Split, what: string): void {
+  const dataset = describeSplit(split);
+  const p = table.provenance;
+  if (p) checkProvenance(p, spec, dataset, what);
+  const nE = split.test.m;
+  if (table.m !== nE)
+    throw new FsbayesError(`${what} has functions on ${table.m} points but E here has ${nE}: use its split`);
+  const labels = table.labels;
+  if (labels) {
+    for (let i = 0; i < nE; i++) {
+      if (labels[i] !== split.test.labels[i])
+        throw new FsbayesError(`${what}: its labels on E differ from this split's at point ${i}: use its split`);
+    }
+  }
+}
+
+function checkProvenance(
+  p: NonNullable<FunctionTable['provenance']>,
+  spec: ArchSpec,
+  dataset: Record<string, unknown>,
+  what: string,
+): void {
+  const ds = (p.dataset ?? {}) as Record<string, unknown>;
+  for (const [f, name] of [
+    ['trainMask', 'training set S'],
+    ['testMask', 'test set E'],
+  ] as const) {
+    const mine = dataset[f];
+    const theirs = ds[f];
+    if (typeof theirs === 'string' && typeof mine === 'string' && theirs !== mine)
+      throw new FsbayesError(
+        `${what} was made on another ${name} (${f} ${short(theirs)}) than the data flags give here (${short(mine)}): use the data flags (--train-size/--seed or --train-mask, --test-size) it was made with`,
+      );
+  }
+  if (typeof ds.name === 'string' && ds.name !== dataset.name)
+    throw new FsbayesError(`${what} was made on dataset ${ds.name}, not ${String(dataset.name)}: use its data flags`);
+  if (p.spec !== undefined && p.spec !== null && canonicalJson(p.spec) !== canonicalJson(spec)) {
+    const a = p.spec as Record<string, unknown>;
+    const b = spec as unknown as Record<string, unknown>;
+    const diff = Object.keys({ ...a, ...b }).filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k]));
+    throw new FsbayesError(
+      `${what} was made by another architecture than --arch/--activation/--sigma-w/--sigma-b give here (differs in ${diff.map((k) => `${k}: ${JSON.stringify(a[k])} there, ${JSON.stringify(b[k])} here`).join('; ')}): give the flags it was made with`,
+    );
+  }
+}
+
+function short(s: string): string {
+  return s.length > 24 ? `${s.slice(0, 21)}...` : s;
 }
 
 /**
@@ -60,27 +131,27 @@ export function pbOfTable(
   const { split, nS, nE } = sys;
   const what = o.source ?? 'the table';
   if (nS === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask (the same as the table’s)');
-  if (table.m !== nE)
-    throw new FsbayesError(`${what} has functions on ${table.m} points but E here has ${nE}: use its split`);
-  const labels = table.labels;
-  if (labels) {
-    for (let i = 0; i < nE; i++) {
-      if (labels[i] !== split.test.labels[i])
-        throw new FsbayesError(`${what}: its labels on E differ from this split's at point ${i}: use its split`);
-    }
-  }
+  checkTableFits(table, sys.spec, split, what);
+  const described = describeSplit(split);
   const entries = table.entries().slice(0, o.limit ?? Number.POSITIVE_INFINITY);
   const r = logPosteriorProbabilities(
     sys.K,
     nS,
     sys.y.subarray(0, nS),
     entries.map((e) => keyToBits(e.key, nE)),
-    { onProgress: o.onProgress },
+    { onProgress: o.onProgress, ...(o.check ? { check: o.check } : {}) },
   );
-  const functions = entries.map((e, j) => ({ key: e.key, count: e.count, errors: e.errors, logPB: r.logPB[j] }));
+  const functions: PbRow[] = entries.map((e, j) => ({
+    key: e.key,
+    count: e.count,
+    errors: e.errors,
+    logPB: r.logPB[j],
+    ...(r.logPB[j] === Number.NEGATIVE_INFINITY ? { pB: 0 as const } : {}),
+    ...(r.convergedEach[j] ? {} : { converged: false as const }),
+  }));
   let massCovered = 0;
   for (const v of r.logPB) massCovered += Math.exp(v);
-  const { trainMask, testMask, ...dataset } = describeSplit(split);
+  const { trainMask, testMask, ...dataset } = described;
   return {
     format: 'fsbayes.pb',
     formatVersion: 1,
@@ -90,6 +161,8 @@ export function pbOfTable(
     nE,
     massCovered,
     seconds: (performance.now() - t0) / 1000,
+    converged: r.converged,
+    warnings: r.warnings,
     functions,
     provenance: createProvenance({
       command: o.command,
@@ -100,4 +173,16 @@ export function pbOfTable(
       backend: 'js+wasm f64',
     }),
   };
+}
+
+/**
+ * A P_B file read back from JSON (a resumed experiment stage, a file): rows
+ * written as `"logPB": null, "pB": 0` get their −∞ back, so arithmetic on
+ * them (exp, sorting) is right. Returns the same object, changed in place.
+ */
+export function revivePb(pb: PbFile): PbFile {
+  for (const f of pb.functions)
+    if (f.pB === 0 && (f.logPB as number | null) === null) f.logPB = Number.NEGATIVE_INFINITY;
+  pb.warnings ??= [];
+  return pb;
 }

@@ -5,6 +5,7 @@ import type { DataArgs } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
+import { jsonLogP, printWarnings } from '../cli/warnings.js';
 import { MARGINAL_OPTIONS, marginal } from './marginal.js';
 
 type Args = DataArgs &
@@ -44,6 +45,9 @@ export const boundCommand = {
   handler: run('bound', async (a: Args) => {
     let logPS: number;
     let m: number;
+    let warnings: string[] = [];
+    let zeroReason: string | undefined;
+    let converged: boolean | undefined;
     if (a['log-ps'] !== undefined) {
       if (a.m === undefined) throw new FsbayesError('--log-ps needs --m (the number of training points)');
       logPS = a['log-ps'];
@@ -52,15 +56,32 @@ export const boundCommand = {
       const r = await marginal(a);
       logPS = r.logPS;
       m = r.m;
+      warnings = r.warnings;
+      zeroReason = r.zeroReason;
+      converged = r.converged;
     }
     if (!(logPS <= 0)) throw new FsbayesError(`log P(S) must be ≤ 0, got ${logPS}`);
     if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`m must be a positive integer, got ${m}`);
     if (!(a.delta > 0 && a.delta < 1)) throw new FsbayesError(`--delta must be in (0, 1), got ${a.delta}`);
     const b = pacBayesBound(logPS, m, a.delta);
+    if (converged === false) warnings = [...warnings, 'the bound rests on an EP log P(S) that did not converge'];
+    printWarnings('bound', warnings);
+    const zero = logPS === Number.NEGATIVE_INFINITY;
     emit(
       a,
-      { ...b, logPS, m, delta: a.delta },
-      `test error ≤ ${b.epsilon.toFixed(4)} with probability ≥ 1 − ${a.delta.toPrecision(3)}  (log P(S) = ${logPS.toFixed(3)}, m = ${m})`,
+      {
+        ...b,
+        B: Number.isFinite(b.B) ? b.B : null,
+        logPS: jsonLogP(logPS, zero).logP,
+        ...(zero ? { pS: 0, zeroReason } : {}),
+        m,
+        delta: a.delta,
+        ...(converged === undefined ? {} : { converged }),
+        warnings,
+      },
+      zero
+        ? `test error ≤ 1 (vacuous): P(S) = 0 exactly${zeroReason ? ` (${zeroReason})` : ''}, m = ${m}`
+        : `test error ≤ ${b.epsilon.toFixed(4)} with probability ≥ 1 − ${a.delta.toPrecision(3)}  (log P(S) = ${logPS.toFixed(3)}${converged === false ? ', EP NOT CONVERGED' : ''}, m = ${m})${warnings.length ? `  [${warnings.length} warning${warnings.length === 1 ? '' : 's'}]` : ''}`,
     );
   }),
 };

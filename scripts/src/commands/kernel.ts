@@ -1,4 +1,5 @@
 import { parseArch } from '@fsbayes/core';
+import { analyseCovariance } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { loadSplit } from '../cli/dataset.js';
@@ -6,6 +7,8 @@ import { type DeviceArgs, kernelOn, readInputsJson, stackSplit, toRows } from '.
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
+import { printWarnings } from '../cli/warnings.js';
+import { checkFor } from './marginal.js';
 
 type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { inputs?: string; kind: string };
 
@@ -55,10 +58,13 @@ export const kernelCommand = {
       sigmaB: a['sigma-b'],
     });
     const K = await kernelOn(a, spec, X, n, a.kind as 'nngp' | 'ntk');
+    // degenerate structure (zero-variance or repeated points), O(n²): worth knowing before K is used
+    const warnings = analyseCovariance(K, n, { factorise: false, ...checkFor(a.device) }).warnings;
+    printWarnings('kernel', warnings);
     const rows = toRows(K, n);
     emit(
       a,
-      { kernel: rows, n, kind: a.kind, spec },
+      { kernel: rows, n, kind: a.kind, spec, warnings },
       rows
         .slice(0, 12)
         .map((r) =>

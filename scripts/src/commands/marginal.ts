@@ -1,11 +1,12 @@
 import { FsbayesError } from '@fsbayes/core';
-import { logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
+import { type CovarianceCheckOptions, logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { type DeviceArgs, kernelOn, readKernelJson, readLabelsJson, stackSplit } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
+import { jsonLogP, printWarnings } from '../cli/warnings.js';
 
 type Args = DataArgs &
   ArchArgs &
@@ -24,7 +25,18 @@ export const MARGINAL_OPTIONS = {
   kernel: { type: 'string', describe: 'JSON file with a covariance matrix K (instead of --arch and data)' },
 } as const;
 
-/** log P(S) of the split named by the flags (or of --kernel/--labels), by the chosen method. */
+/** Tolerances of the kernel check for a kernel of the given precision: float32 (GPU) kernels need wider ones. */
+export function checkFor(device: string | undefined): CovarianceCheckOptions {
+  return (device ?? 'cpu') === 'gpu' ? { psdTol: 1e-3, dupTol: 1e-6 } : {};
+}
+
+/**
+ * log P(S) of the split named by the flags (or of --kernel/--labels), by the chosen
+ * method, after the exact reduction (K checked; zero-variance and repeated points
+ * decided exactly). In the result, `logPS` is null when P(S) = 0 exactly (then
+ * `pS: 0`, `exact: true` and `zeroReason` say so; JSON has no −∞), and `warnings`
+ * says why the number is not to be trusted.
+ */
 export async function marginal(a: Args) {
   const t0 = performance.now();
   let K: Float64Array;
@@ -49,18 +61,48 @@ export async function marginal(a: Args) {
     const { trainMask, testMask: _e, ...dataset } = describeSplit(split);
     about = { spec, dataset: { ...dataset, trainMask } };
   }
+  const check = checkFor(a.device);
   const r =
     a.method === 'ep'
-      ? logMarginalLikelihood(K, n, y)
-      : orthantLogProb(K, n, y, { method: a.method as OrthantMethod, samples: a.samples, seed: a.seed });
+      ? logMarginalLikelihood(K, n, y, { check })
+      : orthantLogProb(K, n, y, { method: a.method as OrthantMethod, samples: a.samples, seed: a.seed, check });
+  const logPS = 'logPS' in r ? r.logPS : r.logP;
+  const { logP: _l, ...rest } = r as typeof r & { logP?: number };
+  const j = jsonLogP(logPS, r.exact);
   return {
-    ...r,
-    logPS: 'logPS' in r ? r.logPS : r.logP,
+    ...rest,
+    logPS,
+    ...(j.p !== undefined ? { pS: j.p } : {}),
     method: a.method,
     m: n,
+    kernelCheck: analyseTolerances(check),
     seconds: (performance.now() - t0) / 1000,
     ...about,
+    warnings: r.warnings,
   };
+}
+
+/** The tolerances the kernel check used (reported with the result). */
+function analyseTolerances(check: CovarianceCheckOptions) {
+  return {
+    symTol: check.symTol ?? 1e-10,
+    psdTol: check.psdTol ?? 1e-6,
+    dupTol: check.dupTol ?? 1e-10,
+    relativeTo: 'the largest variance',
+  };
+}
+
+/** The human line of a marginal result. */
+export function marginalLine(r: Awaited<ReturnType<typeof marginal>>): string {
+  const where = `(${r.method}, m = ${r.m}, ${r.seconds.toFixed(2)} s)`;
+  if (r.exact && r.logPS === Number.NEGATIVE_INFINITY)
+    return `P(S) = 0 exactly (log P(S) = −∞): ${r.zeroReason}  ${where}`;
+  if (r.exact) return `P(S) = 1 exactly (log P(S) = 0): every point is decided by the kernel  ${where}`;
+  const err = typeof r.stderr === 'number' ? ` ± ${r.stderr.toPrecision(3)}` : '';
+  const conv =
+    r.converged === false ? `  NOT CONVERGED (${r.iterations} ${r.method === 'ep' ? 'sweeps' : 'iterations'})` : '';
+  const value = r.logPS === Number.NEGATIVE_INFINITY ? '−∞' : r.logPS.toFixed(4);
+  return `log P(S) = ${value}${err} nats${conv}  ${where}${r.warnings.length ? `  [${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}]` : ''}`;
 }
 
 export const marginalCommand = {
@@ -88,7 +130,7 @@ export const marginalCommand = {
       .example('$0 marginal --kernel K.json --labels y.json --method genz', 'a given covariance'),
   handler: run('marginal', async (a: Args) => {
     const r = await marginal(a);
-    const err = typeof r.stderr === 'number' ? ` ± ${r.stderr.toPrecision(3)}` : '';
-    emit(a, r, `log P(S) = ${r.logPS.toFixed(4)}${err} nats  (${r.method}, m = ${r.m}, ${r.seconds.toFixed(2)} s)`);
+    printWarnings('marginal', r.warnings);
+    emit(a, { ...r, logPS: jsonLogP(r.logPS, r.exact).logP }, marginalLine(r));
   }),
 };

@@ -4,9 +4,11 @@ import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
-import { pbOfTable } from '../cli/pb.js';
+import { checkTableFits, pbOfTable } from '../cli/pb.js';
 import type { ArchArgs } from '../cli/prior.js';
 import { Progress } from '../cli/progress.js';
+import { formatLogP, printWarnings } from '../cli/warnings.js';
+import { checkFor } from './marginal.js';
 
 type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { functions: string; 'csv-out'?: string };
 
@@ -29,12 +31,12 @@ export const pbCommand = {
         'P_B of every function SGD found on the Boolean system',
       )
       .epilogue(
-        'The data flags must give the same S and E as the table (checked: |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
+        'The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
       ),
   handler: run('pb', async (a: Args) => {
     const table = readTableSync(a.functions);
     const t0 = performance.now();
-    const { spec, split, K, nS, nE, y } = await splitKernel(a);
+    const { spec, split, K, nS, nE, y } = await splitKernel(a, (sp, sl) => checkTableFits(table, sp, sl, a.functions));
     log(a, `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`);
     const bar = new Progress('pb', table.distinct, 'functions', a.quiet);
     const out = pbOfTable({ spec, split, K, nS, nE, y }, table, {
@@ -42,6 +44,7 @@ export const pbCommand = {
       source: a.functions,
       command: `fsbayes ${process.argv.slice(2).join(' ')}`,
       seed: a.seed,
+      check: checkFor(a.device),
     });
     bar.done();
     out.seconds = (performance.now() - t0) / 1000;
@@ -52,30 +55,33 @@ export const pbCommand = {
     if (a['csv-out']) {
       writeFileAtomicSync(
         ensureDirFor(a['csv-out']),
-        `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB}`).join('\n')}\n`,
+        `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`).join('\n')}\n`,
       );
     }
     const top = [...rows].sort((p, q) => q.logPB - p.logPB).slice(0, 10);
+    printWarnings('pb', out.warnings);
     const summary = {
       logPS: r.logPS,
       nS,
       nE,
       functions: rows.length,
       massCovered: mass,
+      converged: out.converged,
       seconds: out.seconds,
       out: a.out ?? null,
       top,
+      warnings: out.warnings,
     };
     emit(
       a,
       summary,
       [
-        `log P(S) = ${r.logPS.toFixed(4)} (EP, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}`,
+        `log P(S) = ${r.logPS.toFixed(4)} (EP, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}${out.converged ? '' : '  NOT CONVERGED (see the warnings)'}`,
         `Σ P_B over these functions = ${mass.toPrecision(4)}`,
         `${'rank'.padStart(4)}  ${'log P_B'.padStart(10)}  ${'P_B'.padStart(9)}  ${'count'.padStart(7)}  ${'err'.padStart(4)}  key`,
         ...top.map(
           (x, i) =>
-            `${String(i + 1).padStart(4)}  ${x.logPB.toFixed(4).padStart(10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}`,
+            `${String(i + 1).padStart(4)}  ${formatLogP(x.logPB).padStart(10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}${x.converged === false ? '  (EP not converged)' : ''}${x.pB === 0 ? '  (P_B = 0 exactly)' : ''}`,
         ),
         a.out ? `written to ${a.out}` : '',
       ].join('\n'),

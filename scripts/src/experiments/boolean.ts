@@ -16,7 +16,7 @@ import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.j
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
+import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
 
 export type BooleanSettings = {
   flips: number[];
@@ -91,7 +91,7 @@ export async function reproBoolean(
     // P_B by EP for the functions either route found, most frequent first.
     const union = new FunctionTable(sys.nE, sys.test.labels);
     for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
-    const pb = await stage(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
+    const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
     writeJson(ctx, `${tag}pb.json`, pb);
     const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));
@@ -130,7 +130,12 @@ export async function reproBoolean(
         meanTestError: rs.accepted > 0 ? rs.table.meanTestError() : null,
       },
       sgd: sgdSummary(sgd),
-      pb: { functions: pb.functions.length, massCovered: pb.massCovered },
+      pb: {
+        functions: pb.functions.length,
+        massCovered: pb.massCovered,
+        converged: pb.converged,
+        warnings: pb.warnings,
+      },
       sgdTopRankUnderPB: rankOfSgdTop,
       sgdTopP: sgdTop.count / sgd.table.total,
       pbTopP: Math.exp(pbTop),
@@ -148,6 +153,7 @@ export async function reproBoolean(
         `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against EP's ${pb.logPS.toFixed(3)} for the NNGP.`,
         `P_B by EP for the ${pb.functions.length} most frequent functions (together Σ P_B = ${pb.massCovered.toFixed(3)}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
       ].join(' '),
+      warnings: pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
     });
     sections.push(cmp.section);
   }

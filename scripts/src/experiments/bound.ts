@@ -49,8 +49,16 @@ export function boundSettings(ctx: ExperimentContext) {
 export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResult> {
   const st = boundSettings(ctx);
   const { trainSize: sizes, corruption: corruptions, testSize } = st;
-  const rows: { m: number; corruption: number; logPS: number; bound: number; gpTestError: number; seconds: number }[] =
-    [];
+  const rows: {
+    m: number;
+    corruption: number;
+    logPS: number;
+    bound: number;
+    gpTestError: number;
+    seconds: number;
+    /** Why this row's log P(S) is not to be trusted (EP not converged, jitter, degenerate kernel). */
+    warnings: string[];
+  }[] = [];
   for (const m of sizes) {
     const split = mnistDataset({ trainSize: m, testSize, seed: ctx.seed });
     const spec = parseArch(ARCH, {
@@ -69,7 +77,7 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
         const t0 = performance.now();
         K ??= kernelMatrix(spec, X, m + testSize);
         const yS = corruptLabels(split.train.labels, c, new Rng(ctx.seed, 'repro-bound', 'corrupt', m, c));
-        const { ep, predictive } = epPosteriorOnTest(
+        const { ep, predictive, warnings } = epPosteriorOnTest(
           K,
           m,
           Array.from(yS, (l) => (l ? 1 : -1)),
@@ -83,9 +91,12 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
           bound: pacBayesBound(ep.logZ, m).epsilon,
           gpTestError: wrong / testSize,
           seconds: (performance.now() - t0) / 1000,
+          warnings,
         };
       });
+      row.warnings ??= [];
       rows.push(row);
+      for (const w of row.warnings) say(ctx, `warning: |S| = ${m}, corruption ${c}: ${w}`);
       say(
         ctx,
         `|S| = ${m}, corruption ${c}: log P(S) = ${row.logPS.toFixed(2)}, bound ${row.bound.toFixed(3)}, GP test error ${row.gpTestError.toFixed(3)} (${row.seconds.toFixed(1)} s)`,
@@ -127,10 +138,18 @@ export async function reproBound(ctx: ExperimentContext): Promise<ExperimentResu
       {
         title: 'Bound against test error',
         text: `${ARCH} ReLU NNGP (σ_w = ${SIGMA_W}, σ_b = ${SIGMA_B}), binarised MNIST (digit ≥ 5), test error on ${testSize} held-out images. The bound holds with probability 1 − δ (δ = 2^-10) over the draw of S; it is non-vacuous and tracks the error as corruption grows.`,
+        warnings: rows.flatMap((r) => r.warnings.map((w) => `|S| = ${r.m}, corruption ${r.corruption}: ${w}`)),
         tables: [
           {
-            columns: ['|S|', 'corruption', 'log P(S)', 'bound', 'GP test error'],
-            rows: rows.map((r) => [r.m, r.corruption, r.logPS, r.bound, r.gpTestError]),
+            columns: ['|S|', 'corruption', 'log P(S)', 'bound', 'GP test error', 'warnings'],
+            rows: rows.map((r) => [
+              r.m,
+              r.corruption,
+              r.logPS,
+              r.bound,
+              r.gpTestError,
+              r.warnings.length > 0 ? `${r.warnings.length} (see above)` : '',
+            ]),
           },
         ],
         figures: [fig],

@@ -15,7 +15,7 @@ import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress } from './system.js';
+import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
 
 export type LastLayerSettings = {
   widths: number[];
@@ -104,7 +104,7 @@ export async function reproLastLayer(
     for (const t of [...tables, ...mine]) for (const e of t.table.entries()) union.add(e.key, e.count);
     tables.push(...mine);
     if (w === st.widths[st.widths.length - 1]) {
-      const pb = await stage(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
+      const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
       writeJson(ctx, 'pb.json', pb);
       logPS = pb.logPS;
       pbByWidth[w] = pb;
@@ -171,6 +171,7 @@ export async function reproLastLayer(
   const section: ReportSection = {
     title: 'Samplers against the NNGP posterior',
     text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} by EP. log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
+    warnings: pb.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
     tables: [
       {
         columns: [

@@ -15,7 +15,7 @@ import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.j
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
-import { pbWithProgress, systemOf } from './system.js';
+import { pbWithProgress, stagePb, systemOf } from './system.js';
 
 export type MnistSettings = {
   trainSize: number;
@@ -58,10 +58,11 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
   writeTableFile(ctx, 'sgd.json', sgd.table);
   // The GP-EP sampler: functions drawn from the EP posterior predictive on E.
   const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, { seed: ctx.seed });
+  for (const w of ep.warnings) say(ctx, `warning: GP-EP samples: ${w}`);
   const gp = new FunctionTable(sys.nE, sys.test.labels);
   for (const f of ep.functions) gp.add(packBits(f));
   writeTableFile(ctx, 'gp-ep-samples.json', gp);
-  const pb = await stage(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
+  const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
   writeJson(ctx, 'pb.json', pb);
   const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb), tableSource('GP-EP samples', gp)];
   const cmp = compareStep(
@@ -97,7 +98,13 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
       logPS: pb.logPS,
       sgd: { ...sgdSummary(sgd), top10Mass: top(sgd.table, 10) },
       gpEp: { samples: gp.total, distinct: gp.distinct, meanTestError: gp.meanTestError(), top10Mass: top(gp, 10) },
-      pb: { functions: pb.functions.length, massCovered: pb.massCovered },
+      pb: {
+        functions: pb.functions.length,
+        massCovered: pb.massCovered,
+        converged: pb.converged,
+        warnings: pb.warnings,
+      },
+      gpEpWarnings: ep.warnings,
       sgdTopRankUnderPB: rankOfSgdTop,
       pairs,
     },
@@ -105,6 +112,10 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
       {
         title: 'Setting',
         text: `FCN 784→128→128→1 ReLU, σ_w = 1.41, σ_b = 0.1; binarised MNIST (digit ≥ 5), |S| = ${st.trainSize}, |E| = ${st.testSize}. SGD: batch 32, cross-entropy, η = 0.01, stopped at 100% training accuracy; ${sgd.fitted} of ${sgd.runs} runs fitted (mean ${sgd.meanEpochs.toFixed(1)} epochs), ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}. EP: log P(S) = ${pb.logPS.toFixed(3)}; P_B for the ${pb.functions.length} most frequent SGD functions (Σ P_B = ${pb.massCovered.toFixed(3)}). SGD's most frequent function is #${rankOfSgdTop} under P_B. GP-EP: ${gp.total.toLocaleString('en')} draws from the EP posterior on E.`,
+        warnings: [
+          ...pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
+          ...ep.warnings.map((w) => `GP-EP samples: ${w}`),
+        ],
         tables: [
           {
             columns: ['distribution', 'distinct', 'mass of top 10', 'mean test error'],

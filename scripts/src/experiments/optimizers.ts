@@ -15,7 +15,7 @@ import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, type System } from './system.js';
+import { booleanSystem, booleanTarget, pbWithProgress, type System, stagePb } from './system.js';
 
 interface Run {
   name: string;
@@ -60,7 +60,7 @@ async function family(
   }
   const union = new FunctionTable(sys.nE, sys.test.labels);
   for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
-  const pb = await stage(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
+  const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
   writeJson(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
   const rows = results.map(({ run, out }) => {
@@ -96,6 +96,7 @@ async function family(
   const section: ReportSection = {
     title: `${sys.label}: every optimiser against P_B (log P(S) = ${pb.logPS.toFixed(3)} by EP)`,
     text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). Correlations over functions seen ≥ ${minCount} times (n).`,
+    warnings: pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
     tables: [
       {
         columns: [

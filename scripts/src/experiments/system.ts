@@ -16,8 +16,8 @@ import {
 import { kernelMatrix } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
 import { stackSplit } from '../cli/kernel.js';
-import { type PbFile, pbOfTable } from '../cli/pb.js';
-import { type ExperimentContext, progress } from './context.js';
+import { type PbFile, pbOfTable, revivePb } from '../cli/pb.js';
+import { type ExperimentContext, progress, say, stage } from './context.js';
 
 export interface System {
   label: string;
@@ -79,6 +79,16 @@ export function booleanSystem(
   const hex = bitsToHex(Uint8Array.from(target, (c) => (c === '1' ? 1 : 0)));
   const sys = systemOf(`target ${hex}`, split, arch, sigmaW, sigmaB);
   return { ...sys, target, lz: lzComplexity(target), targetHex: hex };
+}
+
+/**
+ * A resumable P_B step (see `stage`): exact zeros come back as −∞ from the
+ * stage file, and the P_B file's warnings are said as they are found.
+ */
+export async function stagePb(ctx: ExperimentContext, key: string, compute: () => PbFile): Promise<PbFile> {
+  const pb = revivePb(await stage(ctx, key, compute));
+  for (const w of pb.warnings) say(ctx, `warning: P_B by EP: ${w}`);
+  return pb;
 }
 
 /** P_B by EP for the most frequent `limit` functions of `table` (on E), with a progress bar. */

@@ -149,6 +149,7 @@ export function compareReport(
   sections.push({
     title: 'Sources',
     text: `All sources are distributions over functions on the same test set E (|E| = ${m}). Tables count nets; P_B files give log P_B(f|S) for the functions they list, whose sum Σ P_B may be below 1.`,
+    warnings: sources.flatMap((s) => (s.warnings ?? []).map((w) => `${s.name}: ${w}`)),
     tables: [
       {
         columns: [

@@ -33,6 +33,12 @@ export interface ReportSection {
   title: string;
   /** Paragraphs separated by blank lines; `code` spans are kept. */
   text?: string;
+  /**
+   * Why numbers of this section are not to be trusted (EP not converged,
+   * jitter, a degenerate kernel, …): shown right under the text, before the
+   * tables and figures, each as a marked warning.
+   */
+  warnings?: string[];
   tables?: ReportTable[];
   figures?: ReportFigure[];
 }
@@ -74,6 +80,7 @@ export function renderMarkdown(spec: ReportSpec): string {
   for (const s of spec.sections) {
     out.push(`## ${s.title}`, '');
     if (s.text) out.push(s.text.trim(), '');
+    for (const w of s.warnings ?? []) out.push(`> **Warning:** ${w.replace(/\n/g, ' ')}`, '');
     for (const t of s.tables ?? []) {
       if (t.caption) out.push(`*${t.caption}*`, '');
       out.push(`| ${t.columns.map(mdCell).join(' | ')} |`);
@@ -98,6 +105,7 @@ const CSS = `body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}caption{caption-side:top;text-align:left;font-style:italic;padding:.3em 0}
+p.warning{background:#fff4e5;border-left:4px solid #d55e00;padding:.4em .8em}
 figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}code{background:#f4f4f4;padding:0 .2em}`;
 
 /** The self-contained HTML of a report (SVGs inlined; no external files). */
@@ -118,6 +126,7 @@ export function renderHtml(spec: ReportSpec): string {
   for (const s of spec.sections) {
     out.push(`<h2>${escapeXml(s.title)}</h2>`);
     if (s.text) out.push(...paras(s.text));
+    for (const w of s.warnings ?? []) out.push(`<p class="warning"><strong>Warning:</strong> ${htmlText(w)}</p>`);
     for (const t of s.tables ?? []) {
       out.push('<table>');
       if (t.caption) out.push(`<caption>${htmlText(t.caption)}</caption>`);

@@ -44,3 +44,115 @@ export function checkForward(
     throw new FsbayesError(`${nets} nets need ${nets * P} parameters, got ${params.length}`);
   return P;
 }
+
+/** Largest finite value and smallest normal of each forward-pass precision. */
+const RANGE = {
+  f32: { max: 3.4028234663852886e38, minNormal: 1.1754943508222875e-38 },
+  f64: { max: Number.MAX_VALUE, minNormal: 2.2250738585072014e-308 },
+} as const;
+
+/**
+ * Headroom on the a-priori scales below: a pre-activation of standard
+ * deviation s reaches ~6s over many nets, and partial sums and single
+ * products differ from it by the square root of the fan-in; 2^20 covers both.
+ */
+const MARGIN = 2 ** 20;
+
+/**
+ * √E[φ(u)²] for u ~ N(0, sd²): exact for relu, step and erf; tanh within a
+ * small factor (its order of magnitude is what counts). Works on scales, not
+ * variances, so that sd² may overflow.
+ */
+function rmsOf(act: ArchSpec['activation'], sd: number): number {
+  if (!(sd > 0)) return 0;
+  switch (act) {
+    case 'relu':
+      return sd / Math.SQRT2;
+    case 'step':
+      return Math.SQRT1_2;
+    case 'erf': {
+      if (sd > 1e150) return 1;
+      const q = sd * sd;
+      return Math.sqrt((2 / Math.PI) * Math.asin((2 * q) / (1 + 2 * q)));
+    }
+    default:
+      return sd / Math.hypot(1, sd);
+  }
+}
+
+/**
+ * Refuse (FsbayesError, kind 'numeric') a forward pass of the prior nets of an
+ * FCN spec that would leave `precision`'s range on these inputs, before it
+ * runs: the infinite-width variance recursion (the NNGP diagonal) gives every
+ * layer's pre-activation variance for every input a priori, and the weights'
+ * scale σ_w/√fan_in each product's. Overflow (beyond max/2^20) turns sums into
+ * ±∞ and NaN; underflow (a non-zero scale below minNormal·2^20) turns them
+ * into subnormals or 0: either way the signs, i.e. the functions, are wrong
+ * without a trace. CNN specs are not checked here.
+ */
+export function checkForwardRange(
+  spec: ArchSpec,
+  inputs: Float64Array,
+  m: number,
+  precision: 'f32' | 'f64',
+  hint = precision === 'f32' ? 'run with --precision f64 (the wasm backend) or --backend js' : 'rescale σ_w and σ_b',
+): void {
+  if (spec.kind !== 'fcn') return;
+  const { max, minNormal } = RANGE[precision];
+  const hi = max / MARGIN;
+  const lo = minNormal * MARGIN;
+  const sb = spec.bias ? Math.abs(spec.sigmaB) : 0;
+  const sw = Math.abs(spec.sigmaW);
+  const about = `σ_w = ${spec.sigmaW}${spec.bias ? `, σ_b = ${spec.sigmaB}` : ''}`;
+  const refuse = (what: string, v: number, over: boolean): never => {
+    throw new FsbayesError(
+      `the ${precision} forward pass of ${about} would ${over ? 'overflow' : 'underflow'}: ${what} ≈ ${v.toExponential(2)}, ${over ? `beyond ${precision}'s ${max.toExponential(2)}` : `near ${precision}'s smallest normal ${minNormal.toExponential(2)}`} (with a 2^20 margin), so the functions' signs would be wrong; ${hint}`,
+      { kind: 'numeric' },
+    );
+  };
+  const check = (what: string, v: number): void => {
+    if (!(v <= hi)) refuse(what, v, true);
+    if (v > 0 && v < lo) refuse(what, v, false);
+  };
+  const widths = [spec.inputDim, ...spec.hidden];
+  if (sb > 0) check('the biases’ scale σ_b', sb);
+  for (let l = 0; l < widths.length; l++) check(`layer ${l + 1}'s weight scale σ_w/√fan_in`, sw / Math.sqrt(widths[l]));
+  const d = spec.inputDim;
+  const L = spec.hidden.length;
+  for (let i = 0; i < m; i++) {
+    // scales (standard deviations), not variances, so that nothing here overflows first
+    let rms = 0;
+    let amax = 0;
+    for (let k = 0; k < d; k++) {
+      const x = Math.abs(inputs[i * d + k]);
+      if (x > amax) amax = x;
+    }
+    if (amax > 0) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += (inputs[i * d + k] / amax) ** 2;
+      rms = amax * Math.sqrt(s / d);
+      // the first layer's products w·x
+      check(`layer 1's products w·x (input ${i})`, (sw / Math.sqrt(d)) * amax);
+    }
+    let sd = Math.hypot(sb, sw * rms);
+    for (let l = 0; l <= L; l++) {
+      const where = l === L ? 'the readout' : `hidden layer ${l + 1}`;
+      check(`the pre-activation scale of ${where} (input ${i})`, sd);
+      if (l === L) break;
+      const r = rmsOf(spec.activation, sd);
+      // the next layer's products w·φ(h)
+      if (r > 0) check(`layer ${l + 2}'s products w·φ(h) (input ${i})`, (sw / Math.sqrt(widths[l + 1])) * r);
+      sd = Math.hypot(sb, sw * r);
+    }
+  }
+}
+
+/** After a forward pass with given parameters: every readout value must be finite (names the first that is not). */
+export function checkForwardFinite(out: Float64Array, m: number, precision: 'f32' | 'f64'): void {
+  for (let k = 0; k < out.length; k++)
+    if (!Number.isFinite(out[k]))
+      throw new FsbayesError(
+        `the ${precision} forward pass gave ${out[k]} for net ${Math.floor(k / m)} at input ${k % m}: its values leave ${precision}'s range${precision === 'f32' ? '; run with --precision f64' : ''}`,
+        { kind: 'numeric' },
+      );
+}

@@ -49,11 +49,13 @@ export function fcnEntrySource(p: FcnKernelParams, d: number, rows: number, n2: 
       kd = ${lit(4 / Math.PI)} / Math.sqrt(Math.max(det, 0.0));
       e = ${lit(2 / Math.PI)} * Math.asin(t);`;
   } else {
-    layer = `      const sn = Math.sqrt(Math.max(a * b - kk * kk, 0.0));
-      const th = Math.atan2(sn, kk);
-      kd = (${PI} - th) * ${INV2PI};
-      e = ${act === 0 ? `(sn + (${PI} - th) * kk) * ${INV2PI}` : 'kd'};`;
-    if (act === 1) layer += '\n      kd = 0.0;';
+    // a unit with zero variance is the constant 0: relu(0) = step(0) = 0 (e = kd = 0), as in the finite nets
+    layer = `      if (a > 0.0 && b > 0.0) {
+        const sn = Math.sqrt(Math.max(a * b - kk * kk, 0.0));
+        const th = Math.atan2(sn, kk);
+        kd = (${PI} - th) * ${INV2PI};
+        e = ${act === 0 ? `(sn + (${PI} - th) * kk) * ${INV2PI}` : 'kd'};${act === 1 ? '\n        kd = 0.0;' : ''}
+      }`;
   }
   return `function fcnKernelEntry(x1, x2, q1, q2) {
   const i = this.thread.y;

@@ -46,6 +46,7 @@ import { ACTIVATIONS, type Activation, type ArchSpec, type FcnSpec } from '../ar
 import { FsbayesError } from '../errors/index.js';
 import { checkFcnParams, type FcnKernelDevice } from '../linalg/fcn.js';
 import type { Seed } from '../rng/rng.js';
+import { checkForwardFinite, checkForwardRange } from './checks.js';
 import { type EntryKernelRunner, gpuFcnKernel } from './gpu-kernel.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 
@@ -865,6 +866,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       await runBatches(fcn, nets, inputs, m, 'readout', copyParams(params, P), (b0, count, res) => {
         for (let k = 0; k < count * m; k++) out[b0 * m + k] = res[k];
       });
+      checkForwardFinite(out, m, 'f32');
       return out;
     },
 
@@ -879,6 +881,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
 
     async priorFunctions(job: PriorFunctionsJob) {
       const fcn = checkSpec(job.spec);
+      checkForwardRange(fcn, job.inputs, job.m, 'f32', 'run on the wasm backend with --precision f64');
       const { P } = layerPlans(fcn);
       const mod = (await import('./index.js')) as unknown as {
         priorParams?: (

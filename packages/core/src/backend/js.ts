@@ -6,7 +6,7 @@
 import { forwardReference } from '../arch/forward.js';
 import type { ArchSpec } from '../arch/spec.js';
 import { wordsFor } from '../functions/bits.js';
-import { checkForward, checkPriorJob, packSigns } from './checks.js';
+import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob, packSigns } from './checks.js';
 import { blockSegments } from './kernels.js';
 import { priorParams } from './prior.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -25,6 +25,7 @@ export class JsBackend implements Backend {
 
   async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
     checkPriorJob(job);
+    checkForwardRange(job.spec, job.inputs, job.m, 'f64');
     const { spec, inputs, m, seed, first, count } = job;
     const out = new Uint32Array(count * wordsFor(m));
     for (const s of blockSegments(first, count)) {
@@ -42,7 +43,9 @@ export class JsBackend implements Backend {
     m: number,
   ): Promise<Float64Array> {
     checkForward(spec, params, nets, inputs, m);
-    return forwardReference(spec, params, nets, inputs, m);
+    const out = forwardReference(spec, params, nets, inputs, m);
+    checkForwardFinite(out, m, 'f64');
+    return out;
   }
 
   async close(): Promise<void> {}

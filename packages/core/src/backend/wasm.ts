@@ -12,7 +12,7 @@ import { FsbayesError } from '../errors/index.js';
 import { wordsFor } from '../functions/bits.js';
 import { checkMemory, type MemoryNeed } from '../resources/memory.js';
 import { chooseThreads } from '../resources/threads.js';
-import { checkForward, checkPriorJob } from './checks.js';
+import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } from './checks.js';
 import { blockSegments, type KernelVariant, kernelMemoryBytes, kernelModule, MAX_HIDDEN } from './kernels.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
@@ -85,6 +85,7 @@ export class WasmBackend implements Backend {
   async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
     checkPriorJob(job);
     const spec = this.fcn(job.spec);
+    checkForwardRange(spec, job.inputs, job.m, this.info.precision);
     const { m, seed, first, count } = job;
     const words = wordsFor(m);
     this.checkMemory(spec, m, [{ what: 'packed functions', bytes: count * words * 4, pool: 'native' }]);
@@ -126,6 +127,7 @@ export class WasmBackend implements Backend {
       );
     }
     await Promise.all(jobs);
+    checkForwardFinite(out, m, this.info.precision);
     return out;
   }
 

@@ -22,3 +22,5 @@ export class FsbayesError extends Error {
 export function isFsbayesError(e: unknown): e is FsbayesError {
   return e instanceof FsbayesError;
 }
+
+export { Warnings } from './warnings.js';

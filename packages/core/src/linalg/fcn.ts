@@ -82,6 +82,11 @@ export function layerMap(act: number, a: number, b: number, c: number, out: Floa
     out[0] = r(r(FOUR_OVER_PI) / r(Math.sqrt(Math.max(det, 0))));
     return r(r(TWO_OVER_PI) * r(Math.asin(t)));
   }
+  // A unit with zero variance is the constant 0, and relu(0) = step(0) = 0 (as in the finite nets: step is 1(x > 0)).
+  if (!(a > 0 && b > 0)) {
+    out[0] = 0;
+    return 0;
+  }
   const ab = r(a * b);
   const s2 = r(ab - r(c * c));
   const sn = r(Math.sqrt(Math.max(s2, 0)));
@@ -95,8 +100,13 @@ export function layerMap(act: number, a: number, b: number, c: number, out: Floa
   return kd;
 }
 
-/** The diagonal (x = x') case of `layerMap`, exact (θ = 0). */
+/** The diagonal (x = x') case of `layerMap`, exact (θ = 0; a zero variance gives 0 for relu and step). */
 export function layerMapDiag(act: number, a: number, out: Float64Array): number {
+  if (act <= 1 && !(a > 0)) {
+    // zero variance: the unit is the constant 0, relu(0) = step(0) = 0 (see layerMap)
+    out[0] = 0;
+    return 0;
+  }
   if (act === 0) {
     out[0] = 0.5;
     return 0.5 * a;

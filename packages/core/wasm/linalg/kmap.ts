@@ -108,11 +108,13 @@ class L {
       const s2v = f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, c));
       const sn = f64x2.sqrt(f64x2.max(s2v, zero));
       const pmt = M.atan2pos(sn, f64x2.neg(c));
+      // a unit with zero variance is the constant 0 and relu(0) = step(0) = 0 (step is 1(x > 0), as in the nets)
+      const live = v128.and(f64x2.gt(a, zero), f64x2.gt(b, zero));
       if (act === ACT_RELU) {
-        e = f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI));
-        kd = f64x2.mul(pmt, M.s(INV_2PI));
+        e = v128.and(f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI)), live);
+        kd = v128.and(f64x2.mul(pmt, M.s(INV_2PI)), live);
       } else {
-        e = f64x2.mul(pmt, M.s(INV_2PI));
+        e = v128.and(f64x2.mul(pmt, M.s(INV_2PI)), live);
         kd = zero;
       }
     } else {
@@ -219,9 +221,9 @@ function chain(q: usize, n: i32, i0: i32, i1: i32, td: usize, hidden: i32, act: 
       let kd: f64;
       if (act === ACT_RELU) {
         e = 0.5 * a;
-        kd = 0.5;
+        kd = a > 0.0 ? 0.5 : 0.0;
       } else if (act === ACT_STEP) {
-        e = 0.5;
+        e = a > 0.0 ? 0.5 : 0.0;
         kd = 0.0;
       } else {
         e = TWO_OVER_PI * Math.asin((2.0 * a) / (1.0 + 2.0 * a));

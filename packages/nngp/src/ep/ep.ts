@@ -23,7 +23,8 @@
  * fixed point. τ̃ is clamped at 0 and capped at 1e10/Kᵢᵢ (see TAU_MAX_REL); a
  * site whose cavity variance comes out non-positive (rounding, with K
  * singular) is skipped for that sweep; a point with Kᵢᵢ = 0 is fixed at its
- * prior mean and contributes log 1(y m > 0).
+ * prior mean and contributes log 1 or log 0 exactly (label +1 ⇔ f > 0, so f = 0
+ * has label −1, as the nets read functions off).
  *
  * Accuracy (EP is an approximation except for n = 1; see test/ep.test.ts):
  * against exact bivariate orthants it is within 0.015 nats for |ρ| ≤ 0.8 and
@@ -344,9 +345,10 @@ export function epLogZ(
   let nuMu = 0;
   for (let i = 0; i < n; i++) {
     if (K[i * n + i] === 0) {
-      // a point with zero prior variance is fixed at its mean: log 1(y m > 0), log ½ at m = 0 (the limit of log Φ)
-      const ym = y[i] * (m ? m[i] : 0);
-      s += ym > 0 ? 0 : ym < 0 ? Number.NEGATIVE_INFINITY : -Math.LN2;
+      // a point with zero prior variance is fixed at its mean: label +1 ⇔ f > 0 (as the nets read functions off),
+      // so f = 0 has label −1 with probability 1 and label +1 with probability 0
+      const mi = m ? m[i] : 0;
+      s += (y[i] > 0 ? mi > 0 : mi <= 0) ? 0 : Number.NEGATIVE_INFINITY;
       continue;
     }
     const Sii = f.Sigma[i * n + i];

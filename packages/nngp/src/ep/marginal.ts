@@ -1,8 +1,9 @@
 /** log P(S) by EP, in the shape the CLI and the other estimators report. */
-import { type EpOptions, epClassify } from './ep.js';
+import { type CovarianceCheckOptions, orthantLogProb } from '../orthant/index.js';
+import { type EpOptions, signLabels } from './ep.js';
 
 export interface EpMarginalLikelihood {
-  /** EP's log P(sign f_S = y_S), f ~ N(0, K). */
+  /** EP's log P(sign f_S = y_S), f ~ N(0, K); −∞ when P(S) = 0 exactly (`exact`, `zeroReason`). */
   logPS: number;
   /** EP has no error estimate. */
   stderr: null;
@@ -13,22 +14,45 @@ export interface EpMarginalLikelihood {
   jitter: number;
   iterations: number;
   converged: boolean;
+  /** True when the exact reduction decided P(S) (0 or 1) and EP did not run. */
+  exact: boolean;
+  /** With P(S) = 0 exactly: why. */
+  zeroReason?: string;
+  /** Points EP saw, and those taken out exactly (zero variance, repeats). */
+  reduced: { n: number; zeroVariance: number; duplicates: number };
+  /** Why logPS is not to be trusted (empty when nothing is known against it). */
+  warnings: string[];
 }
 
+/**
+ * log P(S) of labels y (±1, or 0/1) under f ~ N(0, K) (or N(opts.priorMean, K)) by EP,
+ * after the exact reduction of `orthantLogProb` (checks K; zero-variance and repeated
+ * points decided exactly).
+ */
 export function logMarginalLikelihood(
   K: Float64Array,
   n: number,
   y: ArrayLike<number>,
-  opts: EpOptions = {},
+  opts: EpOptions & { check?: CovarianceCheckOptions } = {},
 ): EpMarginalLikelihood {
-  const r = epClassify(K, n, y, opts);
+  const { priorMean, check, ...ep } = opts;
+  const r = orthantLogProb(K, n, signLabels(y, n), {
+    method: 'ep',
+    ep,
+    check,
+    ...(priorMean !== undefined ? { mean: priorMean } : {}),
+  });
   return {
-    logPS: r.logZ,
+    logPS: r.logP,
     stderr: null,
     method: 'ep',
     m: n,
-    jitter: r.jitter,
-    iterations: r.iterations,
-    converged: r.converged,
+    jitter: r.jitter ?? 0,
+    iterations: r.iterations ?? 0,
+    converged: r.converged ?? true,
+    exact: r.exact,
+    ...(r.zeroReason !== undefined ? { zeroReason: r.zeroReason } : {}),
+    reduced: r.reduced,
+    warnings: r.warnings,
   };
 }

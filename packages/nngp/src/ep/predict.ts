@@ -9,7 +9,9 @@
  */
 
 import { FsbayesError, solveTriangular } from '@fsbayes/core';
+import { analyseCovariance, type CovarianceCheckOptions, reduceOrthant, subMatrix } from '../orthant/reduce.js';
 import { type EpOptions, type EpResult, epClassify, mirrorLower, signLabels } from './ep.js';
+import { epWarnings } from './warnings.js';
 
 /** N(mean, cov) on the test points. */
 export interface GaussianPredictive {
@@ -127,16 +129,43 @@ export function subtractAtALower(cov: Float64Array, v: Float64Array, nS: number,
 
 /**
  * EP on the training block of a kernel on S ∪ E (S first) and its predictive on
- * E: the Gaussian approximation of f_E | sign f_S = y_S.
+ * E: the Gaussian approximation of f_E | sign f_S = y_S. S goes through the exact
+ * reduction first (`reduce.ts`: K checked, zero-variance and repeated training
+ * points taken out exactly; P(S) = 0 exactly is refused, the posterior being
+ * undefined), so `ep` and the returned `Kss`/`Kse` are those of the kept
+ * training points `keptS`. `warnings` says why the numbers are not to be trusted.
  */
 export function epPosteriorOnTest(
   K: Float64Array,
   nS: number,
   yS: ArrayLike<number>,
-  opts: EpOptions = {},
-): { ep: EpResult; predictive: GaussianPredictive; Kss: Float64Array; Kee: Float64Array; Kse: Float64Array } {
-  const { Kss, Kse, Kee, nE } = splitBlocks(K, squareSize(K), nS);
-  const ep = epClassify(Kss, nS, signLabels(yS, nS), { ...opts, returnSigma: true });
-  const predictive = epPredict(ep, Kss, nS, Kse, Kee, nE);
-  return { ep, predictive, Kss, Kee, Kse };
+  opts: EpOptions & { check?: CovarianceCheckOptions } = {},
+): {
+  ep: EpResult;
+  predictive: GaussianPredictive;
+  Kss: Float64Array;
+  Kee: Float64Array;
+  Kse: Float64Array;
+  keptS: Int32Array;
+  warnings: string[];
+} {
+  const { check, ...epOpts } = opts;
+  const n = squareSize(K);
+  const blocks = splitBlocks(K, n, nS);
+  const s = analyseCovariance(blocks.Kss, nS, { name: 'K_SS', ...check });
+  const red = reduceOrthant(s, signLabels(yS, nS));
+  if (red.zeroReason !== null)
+    throw new FsbayesError(`P(S) = 0 exactly, so the posterior given S is undefined: ${red.zeroReason}`);
+  const keep = red.src;
+  const m = keep.length;
+  const Kss = subMatrix(blocks.Kss, nS, keep);
+  const { nE, Kee } = blocks;
+  const Kse = new Float64Array(m * nE);
+  for (let a = 0; a < m; a++) Kse.set(blocks.Kse.subarray(keep[a] * nE, keep[a] * nE + nE), a * nE);
+  const ep = epClassify(Kss, m, red.y, { ...epOpts, returnSigma: true });
+  let md = 0;
+  for (let i = 0; i < m; i++) md += Kss[i * m + i] / m;
+  const predictive = m > 0 ? epPredict(ep, Kss, m, Kse, Kee, nE) : { mean: new Float64Array(nE), cov: Kee.slice(), nE };
+  const warnings = [...s.warnings, ...epWarnings(ep, md, 'EP on S')];
+  return { ep, predictive, Kss, Kee, Kse, keptS: keep, warnings };
 }

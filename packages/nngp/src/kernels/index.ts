@@ -71,7 +71,7 @@ import {
   inputSize,
   validateSpec,
 } from '@fsbayes/core';
-import { checkBlock } from './check.js';
+import { checkBlock, checkFcnKernelRange, checkKernelFinite } from './check.js';
 import { closedForm } from './dual.js';
 import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
 import { cnnReference, fcnReference } from './reference.js';
@@ -130,16 +130,25 @@ export function kernelMatrix(
   if (n1 * m2 > MAX_ENTRIES) {
     throw new FsbayesError(`a ${n1}×${m2} kernel has more than 2^28 entries (2 GiB); compute it in blocks`);
   }
+  if (spec.kind === 'fcn') {
+    checkFcnKernelRange(spec, X1, n1);
+    if (X2 !== undefined) checkFcnKernelRange(spec, X2, m2);
+  }
   if (impl === 'auto' && spec.kind === 'fcn' && n1 * m2 > FAST_MIN_ENTRIES) {
     const fast = fastFcnKernel(spec, X1, n1, X2, m2, kind);
-    if (fast) return fast;
+    if (fast) {
+      checkKernelFinite(fast, m2, spec);
+      return fast;
+    }
   }
   const r = { act, sw2: spec.sigmaW * spec.sigmaW, sb2: spec.bias ? spec.sigmaB * spec.sigmaB : 0 };
   const A = { X: X1, n: n1 };
   const B = X2 === undefined ? null : { X: X2, n: m2 };
   const ntk = kind === 'ntk';
   const block = spec.kind === 'fcn' ? fcnReference(spec, r, A, B, ntk) : cnnReference(spec, r, A, B, ntk);
-  return ntk ? (block.ntk as Float64Array) : block.nngp;
+  const K = ntk ? (block.ntk as Float64Array) : block.nngp;
+  checkKernelFinite(K, m2, spec);
+  return K;
 }
 
 /** Something that computes FCN kernels off the CPU (core's {@link FcnKernelDevice}, e.g. the gpu backend). */
@@ -169,6 +178,8 @@ export async function kernelMatrixAsync(
   const d = inputSize(spec);
   checkBlock(X1, n1, d, 'X1');
   if (X2 !== undefined) checkBlock(X2, n2 as number, d, 'X2');
+  checkFcnKernelRange(spec, X1, n1);
+  if (X2 !== undefined) checkFcnKernelRange(spec, X2, n2 as number);
   const ntk = (rest.kind ?? 'nngp') === 'ntk';
   const p: FcnKernelParams = {
     hidden: spec.hidden.length,
@@ -179,5 +190,7 @@ export async function kernelMatrixAsync(
     ntk,
   };
   const r = await device.fcnKernel(X1, n1, d, p, X2, n2);
-  return ntk ? (r.ntk as Float64Array) : r.nngp;
+  const K = ntk ? (r.ntk as Float64Array) : r.nngp;
+  checkKernelFinite(K, X2 === undefined ? n1 : (n2 as number), spec);
+  return K;
 }

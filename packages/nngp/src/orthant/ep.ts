@@ -6,6 +6,7 @@
  * Botev (estimate and upper bound) where that matters.
  */
 import { type EpOptions, epClassify } from '../ep/index.js';
+import { epWarnings } from '../ep/warnings.js';
 import type { OrthantResult } from './index.js';
 
 export function epOrthant(
@@ -14,7 +15,17 @@ export function epOrthant(
   y: ArrayLike<number>,
   mean: ArrayLike<number> | undefined,
   opts: EpOptions | undefined,
-): OrthantResult {
+): Omit<OrthantResult, 'exact' | 'reduced'> {
   const r = epClassify(K, n, y, { ...opts, ...(mean !== undefined ? { priorMean: mean } : {}) });
-  return { logP: r.logZ, stderr: null, method: 'ep', iterations: r.iterations, converged: r.converged };
+  let md = 0;
+  for (let i = 0; i < n; i++) md += K[i * n + i] / n;
+  return {
+    logP: r.logZ,
+    stderr: null,
+    method: 'ep',
+    iterations: r.iterations,
+    converged: r.converged,
+    jitter: r.jitter,
+    warnings: epWarnings(r, md),
+  };
 }

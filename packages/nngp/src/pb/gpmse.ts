@@ -12,9 +12,11 @@
  * of f − ½ (the MSE-with-0.5-threshold convention of the authors' SGD code).
  * Which one their GP_MSE used is not recorded in our notes.
  */
-import { cholesky, FsbayesError, solveTriangular } from '@fsbayes/core';
-import { type EpOptions, epClassify, mirrorLower, signLabels } from '../ep/ep.js';
+import { cholesky, FsbayesError, solveTriangular, Warnings } from '@fsbayes/core';
+import { type EpOptions, mirrorLower, signLabels } from '../ep/ep.js';
 import { clampDiagonal, splitBlocks, squareSize, subtractAtALower } from '../ep/predict.js';
+import { orthantLogProbOf } from '../orthant/index.js';
+import { analyseCovariance } from '../orthant/reduce.js';
 import { bitsToLabels } from './posterior.js';
 
 export interface GpRegressionOptions {
@@ -37,6 +39,8 @@ export interface GpRegressionResult {
   jitter: number;
   /** EP sweeps per function. */
   iterations: Int32Array;
+  /** Why these numbers are not to be trusted (degenerate posterior covariance, EP not converged, …). */
+  warnings: string[];
 }
 
 /** The GP-regression posterior on E and the EP log-probability of each function's sign pattern. */
@@ -77,11 +81,21 @@ export function gpRegressionLogProb(
   const shifted = Float64Array.from(mean, (v) => v - thr);
   const logP = new Float64Array(functions.length);
   const iterations = new Int32Array(functions.length);
-  const epOpts: EpOptions = { ...opts.ep, init: undefined, priorMean: shifted };
+  const epOpts: EpOptions = { ...opts.ep, init: undefined, priorMean: undefined };
+  // one exact reduction of the posterior covariance (repeated test points), then each function's orthant
+  const s = analyseCovariance(cov, nE, { name: 'the GP-regression posterior covariance' });
+  const w = new Warnings().addAll(s.warnings);
+  if (jitter > 0) w.add(`K_SS + σ²I needed jitter ${jitter.toExponential(3)} beyond σ² = ${noise} to factorise`);
+  let unconverged = 0;
   for (let k = 0; k < functions.length; k++) {
-    const r = epClassify(cov, nE, bitsToLabels(functions[k], nE), epOpts);
-    logP[k] = r.logZ;
-    iterations[k] = r.iterations;
+    const r = orthantLogProbOf(s, bitsToLabels(functions[k], nE), { method: 'ep', mean: shifted, ep: epOpts });
+    logP[k] = r.logP;
+    iterations[k] = r.iterations ?? 0;
+    if (r.converged === false) unconverged++;
   }
-  return { logP, mean, cov, nE, jitter, iterations };
+  if (unconverged > 0)
+    w.add(
+      `EP did not converge for ${unconverged} of ${functions.length} functions: their log P is not a fixed point of EP`,
+    );
+  return { logP, mean, cov, nE, jitter, iterations, warnings: w.toArray() };
 }

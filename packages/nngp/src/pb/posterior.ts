@@ -29,10 +29,24 @@
  * test point that repeats a training point keeps a finite probability of
  * contradicting its label (e^{−2.9} in test/pb.test.ts), where 'joint' heads to
  * P = 0 (log P_B ≈ −12, stopped by EP's site-precision cap).
+ *
+ * Exact reduction first (`reduce.ts`, once for the kernel on S ∪ E): zero-variance
+ * and repeated points are decided exactly, so a test point that repeats a training
+ * point with the other label gets P_B = 0 exactly (log P_B = −∞, `exact[k] = 1`),
+ * in both modes; EP runs on the remaining points. P(S) = 0 exactly (S contradicts
+ * itself) leaves P_B undefined: refused with the reason.
  */
-import { FsbayesError } from '@fsbayes/core';
+import { FsbayesError, Warnings } from '@fsbayes/core';
 import { type EpOptions, epClassify, signLabels } from '../ep/ep.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
+import { epWarnings } from '../ep/warnings.js';
+import {
+  analyseCovariance,
+  type CovarianceCheckOptions,
+  reduceOrthant,
+  restrictStructure,
+  subMatrix,
+} from '../orthant/reduce.js';
 
 export interface PbOptions {
   /** 'joint' (default): full EP on S ∪ E_f per function; 'conditional': EP on the predictive of E only (fast). */
@@ -46,6 +60,8 @@ export interface PbOptions {
   ep?: EpOptions;
   /** Called after each function. */
   onProgress?: (done: number, total: number) => void;
+  /** Tolerances of the kernel check and exact reduction (see `analyseCovariance`). */
+  check?: CovarianceCheckOptions;
 }
 
 export interface PbResult {
@@ -61,10 +77,18 @@ export interface PbResult {
   iterations: Int32Array;
   /** Whether EP on S and every per-function EP converged. */
   converged: boolean;
+  /** Per function: 1 when its EP converged (or it was decided exactly). */
+  convergedEach: Uint8Array;
+  /** Per function: 1 when P_B was decided exactly (0: log P_B = −∞, a label contradicting a repeated point). */
+  exact: Uint8Array;
   /** Jitter EP on S needed (0 if none). */
   jitter: number;
-  /** The EP predictive of f_E given S (mean, nE×nE covariance). */
+  /** The EP predictive of f_E given S (mean, covariance) on the E points that are left after the reduction (`keptE`). */
   predictive: { mean: Float64Array; cov: Float64Array };
+  /** The E points (0-based within E) that EP saw; the others repeat points of S ∪ E or have zero variance. */
+  keptE: Int32Array;
+  /** Why these numbers are not to be trusted (EP not converged, jitter, degenerate kernel, …). */
+  warnings: string[];
 }
 
 /** ±1 labels from 0/1 bits (length nE). */
@@ -94,50 +118,112 @@ export function logPosteriorProbabilities(
   const mode = opts.mode ?? 'joint';
   if (mode !== 'joint' && mode !== 'conditional')
     throw new FsbayesError(`logPosteriorProbabilities: unknown mode ${mode}`);
+  if (!Number.isInteger(nS) || nS < 0 || nS > n)
+    throw new FsbayesError(`nS must be an integer in [0, ${n}], got ${nS}`);
+  const nE0 = n - nS;
   const epOpts: EpOptions = { tol: 1e-4, ...opts.ep, init: undefined, priorMean: undefined };
-  const { Kss, Kse, Kee, nE } = splitBlocks(K, n, nS);
   const ySs = signLabels(yS, nS);
-  const epS = epClassify(Kss, nS, ySs, { ...epOpts, returnSigma: true });
-  const pred = epPredict(epS, Kss, nS, Kse, Kee, nE);
+  // The exact reduction: once for the kernel, then per label vector (O(n)).
+  const full = analyseCovariance(K, n, opts.check);
+  const partS = restrictStructure(full, nS);
+  const redS = reduceOrthant(partS, ySs);
+  if (redS.zeroReason !== null)
+    throw new FsbayesError(`P(S) = 0 exactly, so P_B(f|S) is undefined: ${redS.zeroReason}`);
+  const w = new Warnings().addAll(full.warnings);
+  const kept = full.kept;
+  const mS = redS.src.length;
+  const keptE = Int32Array.from(Array.prototype.filter.call(kept, (i: number) => i >= nS) as number[], (i) => i - nS);
+  const Kr = subMatrix(K, n, kept);
+  const nr = kept.length;
+  const { Kss, Kse, Kee, nE } = splitBlocks(Kr, nr, mS);
+  const ySr = redS.y;
+  const epS = epClassify(Kss, mS, ySr, { ...epOpts, returnSigma: true });
+  w.addAll(epWarnings(epS, meanDiag(Kss, mS), 'EP on S'));
+  const pred = mS > 0 ? epPredict(epS, Kss, mS, Kse, Kee, nE) : { mean: new Float64Array(nE), cov: Kee.slice(), nE };
   const logPB = new Float64Array(functions.length);
   const iterations = new Int32Array(functions.length);
+  const convergedEach = new Uint8Array(functions.length);
+  const exact = new Uint8Array(functions.length);
   let converged = epS.converged;
-  const y = new Float64Array(n);
-  y.set(ySs);
-  const tau0 = new Float64Array(n);
-  const nu0 = new Float64Array(n);
+  const y = new Float64Array(nr);
+  y.set(ySr);
+  const tau0 = new Float64Array(nr);
+  const nu0 = new Float64Array(nr);
   tau0.set(epS.tauTilde);
   nu0.set(epS.nuTilde);
+  const yAll = new Float64Array(n);
+  yAll.set(ySs);
+  let zeros = 0;
+  let firstZero = '';
+  let unconverged = 0;
+  let jitterMax = 0;
   for (let k = 0; k < functions.length; k++) {
-    const yE = bitsToLabels(functions[k], nE);
-    const cond = epClassify(pred.cov, nE, yE, { ...epOpts, priorMean: pred.mean });
-    if (mode === 'conditional') {
-      logPB[k] = cond.logZ;
-      iterations[k] = cond.iterations;
-      converged &&= cond.converged;
+    yAll.set(bitsToLabels(functions[k], nE0), nS);
+    const red = reduceOrthant(full, yAll);
+    if (red.zeroReason !== null) {
+      logPB[k] = Number.NEGATIVE_INFINITY;
+      exact[k] = 1;
+      convergedEach[k] = 1;
+      if (zeros++ === 0) firstZero = `function ${k}: ${red.zeroReason}`;
+    } else if (nE === 0) {
+      logPB[k] = 0;
+      exact[k] = 1;
+      convergedEach[k] = 1;
     } else {
-      y.set(yE, nS);
-      for (let e = 0; e < nE; e++) {
-        tau0[nS + e] = cond.tauTilde[e];
-        nu0[nS + e] = cond.nuTilde[e] + cond.tauTilde[e] * pred.mean[e];
+      const yE = red.y.subarray(mS);
+      const cond = epClassify(pred.cov, nE, yE, { ...epOpts, priorMean: pred.mean });
+      if (mode === 'conditional') {
+        logPB[k] = cond.logZ;
+        iterations[k] = cond.iterations;
+        convergedEach[k] = cond.converged ? 1 : 0;
+        jitterMax = Math.max(jitterMax, cond.jitter);
+      } else {
+        y.set(yE, mS);
+        for (let e = 0; e < nE; e++) {
+          tau0[mS + e] = cond.tauTilde[e];
+          nu0[mS + e] = cond.nuTilde[e] + cond.tauTilde[e] * pred.mean[e];
+        }
+        const joint = epClassify(Kr, nr, y, { ...epOpts, init: { tauTilde: tau0, nuTilde: nu0 } });
+        logPB[k] = joint.logZ - epS.logZ;
+        iterations[k] = joint.iterations;
+        convergedEach[k] = joint.converged ? 1 : 0;
+        jitterMax = Math.max(jitterMax, joint.jitter);
       }
-      const joint = epClassify(K, n, y, { ...epOpts, init: { tauTilde: tau0, nuTilde: nu0 } });
-      logPB[k] = joint.logZ - epS.logZ;
-      iterations[k] = joint.iterations;
-      converged &&= joint.converged;
+      if (!convergedEach[k]) unconverged++;
+      converged &&= convergedEach[k] === 1;
     }
     opts.onProgress?.(k + 1, functions.length);
   }
+  if (zeros > 0)
+    w.add(
+      `${zeros} of ${functions.length} functions have P_B = 0 exactly (log P_B = −∞): they contradict a repeated or zero-variance point (${firstZero})`,
+    );
+  if (unconverged > 0)
+    w.add(
+      `EP did not converge for ${unconverged} of ${functions.length} functions (after up to ${epOpts.maxIterations ?? 200} sweeps): their log P_B is not a fixed point of EP`,
+    );
+  if (jitterMax > 0)
+    w.add(`EP added jitter up to ${jitterMax.toExponential(3)} to the kernel's diagonal for some functions`);
   return {
     logPS: epS.logZ,
     logPB,
     mode,
     nS,
-    nE,
+    nE: nE0,
     iterationsS: epS.iterations,
     iterations,
     converged,
+    convergedEach,
+    exact,
     jitter: epS.jitter,
     predictive: { mean: pred.mean, cov: pred.cov },
+    keptE,
+    warnings: w.toArray(),
   };
+}
+
+function meanDiag(K: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += K[i * n + i];
+  return n > 0 ? s / n : 0;
 }

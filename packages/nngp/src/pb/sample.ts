@@ -24,6 +24,8 @@ export interface EpSampleResult {
   cov: Float64Array;
   /** Jitter added to cov to factorise it (0 if none). */
   jitter: number;
+  /** Why these numbers are not to be trusted (EP on S, the reduction of S, jitter on cov). */
+  warnings: string[];
 }
 
 export function sampleEpPosterior(
@@ -35,9 +37,17 @@ export function sampleEpPosterior(
 ): EpSampleResult {
   if (!Number.isInteger(count) || count < 0)
     throw new FsbayesError(`sampleEpPosterior: count must be a non-negative integer, got ${count}`);
-  const { ep, predictive } = epPosteriorOnTest(K, nS, yS, { ...opts.ep, init: undefined, priorMean: undefined });
+  const { ep, predictive, warnings } = epPosteriorOnTest(K, nS, yS, {
+    ...opts.ep,
+    init: undefined,
+    priorMean: undefined,
+  });
   const { mean, cov, nE } = predictive;
   const { L, jitter } = cholesky(cov, nE, { jitter: 'auto' });
+  if (jitter > 0)
+    warnings.push(
+      `the predictive covariance on E needed jitter ${jitter.toExponential(3)} to factorise (repeated test points): the draws are from cov + jitter·I`,
+    );
   const rng = new Rng(opts.seed ?? 0, 'ep-posterior');
   const z = new Float64Array(nE);
   const functions: Uint8Array[] = [];
@@ -52,5 +62,5 @@ export function sampleEpPosterior(
     }
     functions.push(bits);
   }
-  return { functions, logPS: ep.logZ, mean, cov, jitter };
+  return { functions, logPS: ep.logZ, mean, cov, jitter, warnings };
 }
