@@ -16,7 +16,20 @@ export {
   unpackBits,
   wordsFor,
 } from './bits.js';
-export { readTable, readTableSync, writeFileAtomic, writeFileAtomicSync, writeTable, writeTableSync } from './io.js';
+export {
+  cleanStaleTemps,
+  type FileToWrite,
+  ioError,
+  readTable,
+  readTableSync,
+  tableText,
+  tmpPath,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeFilesAtomicSync,
+  writeTable,
+  writeTableSync,
+} from './io.js';
 export {
   canonicalJson,
   createProvenance,
