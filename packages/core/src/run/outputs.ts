@@ -201,7 +201,7 @@ function checkParent(path: string, flag: string): void {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (e) {
-    throw ioError(path, e);
+    throw ioError(`${flag} ${path}`, e);
   }
   let free: number | null = null;
   try {
