@@ -22,6 +22,14 @@ export interface OutputArgs {
   force?: boolean;
 }
 
+/**
+ * The command line recorded in a result's provenance: as typed, less
+ * --force (which only allows replacing the output, so changes no byte of it).
+ */
+export function commandLine(): string {
+  return recordedCommand(process.argv.slice(2), { '--force': false });
+}
+
 /** Log to stderr unless --quiet; stdout is reserved for the result. */
 export function log(args: { quiet: boolean }, msg: string): void {
   if (!args.quiet) process.stderr.write(`${msg}\n`);

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
-import { bitString, lzComplexity, Rng, recordedCommand, tableText } from '@fsbayes/core';
+import { bitString, lzComplexity, Rng, tableText } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { COMPUTE_OPTIONS, OUTPUT_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
+import { commandLine, emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
 import { type ComputeArgs, runPriorTable } from '../cli/prior.js';
 import { formatTop, spearman, topFunctions } from '../cli/summary.js';
 
@@ -47,7 +47,7 @@ export const demoCommand = {
       ]);
       const r = await runPriorTable(
         { ...a, ...data, arch: 'fcn:40,40', activation: 'relu', 'sigma-w': 1, 'sigma-b': 1, first: 0 },
-        recordedCommand(process.argv.slice(2), { '--force': false }),
+        commandLine(),
       );
       const t = r.table;
       const m = t.m;

@@ -1,8 +1,8 @@
-import { recordedCommand, tableText } from '@fsbayes/core';
+import { tableText } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, type OutputArgs, run, writeOutputs } from '../cli/output.js';
+import { commandLine, emit, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, runPriorTable } from '../cli/prior.js';
 import { formatTop, topFunctions } from '../cli/summary.js';
 
@@ -43,8 +43,7 @@ export const functionsCommand = {
         'Net i of a seed is the same net in every command (sampler, SGD initialisation): its parameters are drawn from the stream (seed, nets, floor(i/256)). --out writes the FunctionTable JSON (format fsbayes.function-table) with full provenance.',
       ),
   handler: run('functions', async (a: Args) => {
-    // --force only allows replacing the output: it is not part of the command that made it.
-    const r = await runPriorTable(a, recordedCommand(process.argv.slice(2), { '--force': false }));
+    const r = await runPriorTable(a, commandLine());
     writeOutputs(a, [
       ...(a.out ? [{ path: a.out, data: tableText(r.table) }] : []),
       ...(a['csv-out'] ? [{ path: a['csv-out'], data: r.table.toCSV() }] : []),

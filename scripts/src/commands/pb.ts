@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
+import { commandLine, emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import { pbOfTable } from '../cli/pb.js';
 import type { ArchArgs } from '../cli/prior.js';
 import { Progress } from '../cli/progress.js';
@@ -40,7 +40,7 @@ export const pbCommand = {
     const out = pbOfTable({ spec, split, K, nS, nE, y }, table, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
-      command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+      command: commandLine(),
       seed: a.seed,
     });
     bar.done();
