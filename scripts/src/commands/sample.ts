@@ -5,11 +5,13 @@
  * `<out>.ckpt` and continue with `--resume`; `--shard i/N` runs one of N
  * disjoint net ranges of the seed, and `fsbayes merge` joins them exactly.
  */
+import { readFileSync } from 'node:fs';
 import {
   autoBackendFor,
   type BackendName,
   createProvenance,
   FsbayesError,
+  FUNCTION_TABLE_FORMAT,
   type FunctionTable,
   getBackend,
   parseShard,
@@ -132,7 +134,8 @@ export const sampleCommand = {
       });
       try {
         // The table a time-limited leg of this run left at --out is replaced when the run is resumed.
-        prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: driver.resuming } : null]);
+        const partial = driver.resuming && a.out !== undefined && holdsTable(a.out);
+        prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: partial } : null]);
         if (a.mode === 'frozen') await sampleFrozen(a, driver);
         else await sampleRejection(a, driver);
       } finally {
@@ -459,6 +462,15 @@ async function sampleFrozen(a: Args, driver: ResumableRun): Promise<void> {
     false,
   );
   if (r.stopped === 'signal') process.exitCode = driver.exitCode ?? 130;
+}
+
+/** Whether `path` holds a function table (what a time-limited leg leaves at --out). */
+function holdsTable(path: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))?.format === FUNCTION_TABLE_FORMAT;
+  } catch {
+    return false;
+  }
 }
 
 function countBy(xs: string[]): Record<string, number> {

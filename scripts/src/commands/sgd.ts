@@ -164,9 +164,10 @@ export const sgdCommand = {
         log: (m) => log(a, m),
       });
       try {
+        // A stopped run leaves only its checkpoint: --out and --csv-out are written once, at the end.
         prepareOutputs(a, [
-          a.out ? { path: a.out, kind: 'file', replaceable: driver.resuming } : null,
-          a['csv-out'] ? { path: a['csv-out'], kind: 'file', flag: '--csv-out', replaceable: driver.resuming } : null,
+          a.out ? { path: a.out, kind: 'file' } : null,
+          a['csv-out'] ? { path: a['csv-out'], kind: 'file', flag: '--csv-out' } : null,
         ]);
         await trainSgd(a, driver);
       } finally {
