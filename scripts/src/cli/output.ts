@@ -11,6 +11,7 @@ import {
   type OutputTarget,
   type PreparedOutputs,
   prepareOutputs as prepareTargets,
+  ResumableRun,
   recordedCommand,
 } from '@fsbayes/core';
 
@@ -80,6 +81,23 @@ export type OutputOptions = Record<string, OutputKind>;
 /** The default: --out and --csv-out are files. */
 export const FILE_OUTPUTS: OutputOptions = { out: 'file', 'csv-out': 'file' };
 
+/** Run-scoped cleanups (checkpoint locks, signal handlers), done when the command ends. */
+const cleanups: (() => void)[] = [];
+
+/**
+ * The resumable run of a long command (`sample`, `sgd`): checks its
+ * checkpoint before any compute, refuses an existing one without --resume,
+ * locks it and catches SIGINT/SIGTERM (see core's ResumableRun); released
+ * when the command ends.
+ */
+export function resumableRun(a: OutputArgs & { checkpoint?: string; resume: boolean }): ResumableRun {
+  const driver = ResumableRun.open({ out: a.out, checkpoint: a.checkpoint, resume: a.resume, log: (m) => log(a, m) });
+  cleanups.push(() => driver.close());
+  return driver;
+}
+
+type Handler<A> = (args: A) => Promise<void> | void;
+
 /**
  * Wrap a command handler. Before it runs, the targets named by `outputs`
  * (default: --out and --csv-out, files) are checked and locked; pass null
@@ -89,11 +107,15 @@ export const FILE_OUTPUTS: OutputOptions = { out: 'file', 'csv-out': 'file' };
  * FSBAYES_DEBUG=1). After a failure the prepared targets are left as they
  * were (folders this run created are removed again).
  */
+export function run<A>(command: string, fn: Handler<A>): (args: A) => Promise<void>;
+export function run<A>(command: string, outputs: OutputOptions | null, fn: Handler<A>): (args: A) => Promise<void>;
 export function run<A>(
   command: string,
-  fn: (args: A) => Promise<void> | void,
-  outputs: OutputOptions | null = FILE_OUTPUTS,
+  second: OutputOptions | null | Handler<A>,
+  third?: Handler<A>,
 ): (args: A) => Promise<void> {
+  const fn = (typeof second === 'function' ? second : third) as Handler<A>;
+  const outputs = typeof second === 'function' ? FILE_OUTPUTS : second;
   return async (args: A) => {
     try {
       if (outputs) {
@@ -119,6 +141,7 @@ export function run<A>(
       process.exitCode = 1;
     } finally {
       prepared.length = 0;
+      for (const c of cleanups.splice(0).reverse()) c();
     }
   };
 }

@@ -121,80 +121,76 @@ export const compareCommand = {
       .epilogue(
         'Pairs are every (i < j) of the tables in order, then --pb. Two tables are compared on the union of their functions; a table and a P_B file on the functions the P_B file lists (each renormalised there). Correlations use functions seen ≥ --min-count times by every table side. JS, TV and Hellinger handle unseen functions exactly; KL follows --unseen. The bootstrap resamples each table’s nets (seeded); P_B values are not resampled.',
       ),
-  handler: run(
-    'compare',
-    async (a: Args) => {
-      const report = prepareOutputs(a, [a.out ? { path: a.out, kind: 'folder' } : null]);
-      const tables = a.tables ?? [];
-      if (tables.length + (a.pb ? 1 : 0) < 2) {
-        throw new FsbayesError(
-          `give at least two tables, or one table and --pb (got ${tables.length} table${tables.length === 1 ? '' : 's'}${a.pb ? ' and --pb' : ''})`,
-        );
-      }
-      positiveInt(a['min-count'], '--min-count');
-      positiveInt(a['top-k'], '--top-k');
-      positiveInt(a.bootstrap, '--bootstrap', 0);
-      positiveInt(a.seed, '--seed', 0);
-      positiveInt(a.bins, '--bins');
-      if (!(a.level > 0 && a.level < 1)) throw new FsbayesError(`--level must be in (0, 1), got ${a.level}`);
-      if (!(a.alpha > 0)) throw new FsbayesError(`--alpha must be > 0, got ${a.alpha}`);
-      const names = sourceNames(a, tables);
-      const sources: Source[] = tables.map((path, i) => {
-        const t = readTableSync(path);
-        if (t.total === 0) throw new FsbayesError(`${path}: the table is empty`);
-        return tableSource(names[i], t);
-      });
-      if (a.pb) sources.push(readPbSource(a.pb, names[names.length - 1]));
-      checkCompatible(sources);
-      const t0 = performance.now();
-      if (a.bootstrap > 0)
-        log(a, `bootstrap: ${a.bootstrap} resamples of ${sources.filter((s) => s.kind === 'table').length} table(s)…`);
-      const cmp = compareSources(sources, {
-        minCount: a['min-count'],
-        topK: a['top-k'],
-        unseen: a.unseen as UnseenPolicy,
-        alpha: a.alpha,
-        bootstrap: a.bootstrap,
-        seed: a.seed,
-        level: a.level,
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      const result = {
-        sources: cmp.sources,
-        pairs: cmp.pairs,
-        options: cmp.options,
-        m: sources[0].m,
-        seconds,
-        out: a.out ?? null,
-      };
-      if (a.out) {
-        let written: string[] = [];
-        // Built in a staging folder beside --out and swapped in whole: a failure (a full disk) leaves no half report.
-        await report.writeFolder(a.out, (dir) => {
-          written = writeCompareReport(dir, sources, cmp, {
-            bins: a.bins,
-            normalize: a.normalize as Hist2dNormalize,
-          });
+  handler: run('compare', null, async (a: Args) => {
+    const report = prepareOutputs(a, [a.out ? { path: a.out, kind: 'folder' } : null]);
+    const tables = a.tables ?? [];
+    if (tables.length + (a.pb ? 1 : 0) < 2) {
+      throw new FsbayesError(
+        `give at least two tables, or one table and --pb (got ${tables.length} table${tables.length === 1 ? '' : 's'}${a.pb ? ' and --pb' : ''})`,
+      );
+    }
+    positiveInt(a['min-count'], '--min-count');
+    positiveInt(a['top-k'], '--top-k');
+    positiveInt(a.bootstrap, '--bootstrap', 0);
+    positiveInt(a.seed, '--seed', 0);
+    positiveInt(a.bins, '--bins');
+    if (!(a.level > 0 && a.level < 1)) throw new FsbayesError(`--level must be in (0, 1), got ${a.level}`);
+    if (!(a.alpha > 0)) throw new FsbayesError(`--alpha must be > 0, got ${a.alpha}`);
+    const names = sourceNames(a, tables);
+    const sources: Source[] = tables.map((path, i) => {
+      const t = readTableSync(path);
+      if (t.total === 0) throw new FsbayesError(`${path}: the table is empty`);
+      return tableSource(names[i], t);
+    });
+    if (a.pb) sources.push(readPbSource(a.pb, names[names.length - 1]));
+    checkCompatible(sources);
+    const t0 = performance.now();
+    if (a.bootstrap > 0)
+      log(a, `bootstrap: ${a.bootstrap} resamples of ${sources.filter((s) => s.kind === 'table').length} table(s)…`);
+    const cmp = compareSources(sources, {
+      minCount: a['min-count'],
+      topK: a['top-k'],
+      unseen: a.unseen as UnseenPolicy,
+      alpha: a.alpha,
+      bootstrap: a.bootstrap,
+      seed: a.seed,
+      level: a.level,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const result = {
+      sources: cmp.sources,
+      pairs: cmp.pairs,
+      options: cmp.options,
+      m: sources[0].m,
+      seconds,
+      out: a.out ?? null,
+    };
+    if (a.out) {
+      let written: string[] = [];
+      // Built in a staging folder beside --out and swapped in whole: a failure (a full disk) leaves no half report.
+      await report.writeFolder(a.out, (dir) => {
+        written = writeCompareReport(dir, sources, cmp, {
+          bins: a.bins,
+          normalize: a.normalize as Hist2dNormalize,
         });
-        log(a, `report: ${written.length} files in ${a.out} (open ${join(a.out, 'report.html')})`);
-      }
-      const human = [
-        `${sources.length} sources on |E| = ${sources[0].m}: ${cmp.sources
-          .map(
-            (s) =>
-              `${s.name} (${s.kind === 'table' ? `${s.total} nets, ` : ''}${s.distinct} functions, test error ${withInterval(s.meanTestError, s.meanTestErrorCi)})`,
-          )
-          .join('; ')}`,
-        ...cmp.pairs.map(pairLine),
-        cmp.options.bootstrap > 0
-          ? `[brackets: ${cmp.options.level * 100}% bootstrap intervals, ${cmp.options.bootstrap} resamples, seed ${cmp.options.seed}]`
-          : '',
-        a.out ? `report written to ${join(a.out, 'report.md')} and report.html` : '',
-      ]
-        .filter((s) => s !== '')
-        .join('\n');
-      emit(a, result, human, false);
-    },
-    null,
-  ),
+      });
+      log(a, `report: ${written.length} files in ${a.out} (open ${join(a.out, 'report.html')})`);
+    }
+    const human = [
+      `${sources.length} sources on |E| = ${sources[0].m}: ${cmp.sources
+        .map(
+          (s) =>
+            `${s.name} (${s.kind === 'table' ? `${s.total} nets, ` : ''}${s.distinct} functions, test error ${withInterval(s.meanTestError, s.meanTestErrorCi)})`,
+        )
+        .join('; ')}`,
+      ...cmp.pairs.map(pairLine),
+      cmp.options.bootstrap > 0
+        ? `[brackets: ${cmp.options.level * 100}% bootstrap intervals, ${cmp.options.bootstrap} resamples, seed ${cmp.options.seed}]`
+        : '',
+      a.out ? `report written to ${join(a.out, 'report.md')} and report.html` : '',
+    ]
+      .filter((s) => s !== '')
+      .join('\n');
+    emit(a, result, human, false);
+  }),
 };

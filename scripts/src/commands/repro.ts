@@ -71,90 +71,86 @@ export const reproCommand = {
       .epilogue(
         'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
       ),
-  handler: run(
-    'repro',
-    async (a: Args) => {
-      const exp = EXPERIMENTS.find((e) => e.name === a.name);
-      if (!exp) throw new FsbayesError(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
-      if (!Number.isSafeInteger(a.seed)) throw new FsbayesError(`--seed must be an integer, got ${a.seed}`);
-      const overrides = parseOverrides((a.set ?? []).map(String));
-      // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
-      const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
-      const out = target.targets[0].path;
-      // Work in a sibling folder and swap it in at the end: a failed or killed run
-      // never leaves a half-written `out`. The work folder keeps each finished step
-      // (`stages/`), so `--resume` continues an interrupted run.
-      const work = `${out}.partial`;
-      const identity = canonicalJson({ experiment: exp.name, scale: a.scale, seed: a.seed, overrides });
-      const idFile = join(work, 'run.json');
-      if (existsSync(work)) {
-        if (!lstatSync(work).isDirectory())
-          throw new FsbayesError(
-            `${work} (the work folder of --out ${out}) is a file: move it away, or give another --out`,
-          );
-        if (!a.resume)
-          throw new FsbayesError(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
-        const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
-        if (saved !== identity)
-          throw new FsbayesError(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
-      }
-      const ctx = {
-        name: exp.name,
-        scale: a.scale as Scale,
-        out: work,
-        seed: a.seed,
-        quiet: a.quiet,
-        threads: a.threads,
-        overrides,
-        resume: a.resume,
-        timings: {},
-      };
-      // Set once the report is complete in the work folder: from then on it is never removed.
-      let rendered = false;
-      // Keep the work folder only if some step finished (there is something to resume).
-      const cleanUp = () => {
-        if (!rendered && !hasStages(work)) rmSync(work, { recursive: true, force: true });
-      };
-      const onSignal = (sig: NodeJS.Signals) => {
-        cleanUp();
-        const again = existsSync(work) ? `; finished steps are kept in ${work}: rerun with --resume to continue` : '';
-        process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was${again}\n`);
-        process.exit(sig === 'SIGINT' ? 130 : 143);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const t0 = performance.now();
-      let result: Awaited<ReturnType<typeof exp.run>>;
-      let files: Record<string, string>;
-      try {
-        mkdirSync(work, { recursive: true });
-        writeFileAtomicSync(idFile, identity);
-        result = await exp.run(ctx);
-        files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
-        rmSync(join(work, 'stages'), { recursive: true, force: true });
-        rmSync(idFile, { force: true });
-        rendered = true;
-        // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked above).
-        target.commitFolder(work, out);
-      } catch (e) {
-        cleanUp();
-        if (rendered && e instanceof Error)
-          throw new FsbayesError(`${e.message}; the finished results are kept in ${work}: move them yourself`, {
-            kind: 'io',
-            cause: e,
-          });
-        throw e;
-      } finally {
-        await closeBackends();
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      for (const k of Object.keys(files)) files[k] = join(out, files[k]);
-      emit(
-        { ...a, out: undefined },
-        { experiment: exp.name, scale: a.scale, seed: a.seed, seconds, out, ...result.summary, files },
-        `${result.title}\n${files.report} (${seconds.toFixed(0)} s)`,
-      );
-    },
-    null,
-  ),
+  handler: run('repro', null, async (a: Args) => {
+    const exp = EXPERIMENTS.find((e) => e.name === a.name);
+    if (!exp) throw new FsbayesError(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+    if (!Number.isSafeInteger(a.seed)) throw new FsbayesError(`--seed must be an integer, got ${a.seed}`);
+    const overrides = parseOverrides((a.set ?? []).map(String));
+    // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
+    const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
+    const out = target.targets[0].path;
+    // Work in a sibling folder and swap it in at the end: a failed or killed run
+    // never leaves a half-written `out`. The work folder keeps each finished step
+    // (`stages/`), so `--resume` continues an interrupted run.
+    const work = `${out}.partial`;
+    const identity = canonicalJson({ experiment: exp.name, scale: a.scale, seed: a.seed, overrides });
+    const idFile = join(work, 'run.json');
+    if (existsSync(work)) {
+      if (!lstatSync(work).isDirectory())
+        throw new FsbayesError(
+          `${work} (the work folder of --out ${out}) is a file: move it away, or give another --out`,
+        );
+      if (!a.resume)
+        throw new FsbayesError(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
+      const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
+      if (saved !== identity)
+        throw new FsbayesError(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
+    }
+    const ctx = {
+      name: exp.name,
+      scale: a.scale as Scale,
+      out: work,
+      seed: a.seed,
+      quiet: a.quiet,
+      threads: a.threads,
+      overrides,
+      resume: a.resume,
+      timings: {},
+    };
+    // Set once the report is complete in the work folder: from then on it is never removed.
+    let rendered = false;
+    // Keep the work folder only if some step finished (there is something to resume).
+    const cleanUp = () => {
+      if (!rendered && !hasStages(work)) rmSync(work, { recursive: true, force: true });
+    };
+    const onSignal = (sig: NodeJS.Signals) => {
+      cleanUp();
+      const again = existsSync(work) ? `; finished steps are kept in ${work}: rerun with --resume to continue` : '';
+      process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was${again}\n`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const t0 = performance.now();
+    let result: Awaited<ReturnType<typeof exp.run>>;
+    let files: Record<string, string>;
+    try {
+      mkdirSync(work, { recursive: true });
+      writeFileAtomicSync(idFile, identity);
+      result = await exp.run(ctx);
+      files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
+      rmSync(join(work, 'stages'), { recursive: true, force: true });
+      rmSync(idFile, { force: true });
+      rendered = true;
+      // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked above).
+      target.commitFolder(work, out);
+    } catch (e) {
+      cleanUp();
+      if (rendered && e instanceof Error)
+        throw new FsbayesError(`${e.message}; the finished results are kept in ${work}: move them yourself`, {
+          kind: 'io',
+          cause: e,
+        });
+      throw e;
+    } finally {
+      await closeBackends();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const k of Object.keys(files)) files[k] = join(out, files[k]);
+    emit(
+      { ...a, out: undefined },
+      { experiment: exp.name, scale: a.scale, seed: a.seed, seconds, out, ...result.summary, files },
+      `${result.title}\n${files.report} (${seconds.toFixed(0)} s)`,
+    );
+  }),
 };

@@ -15,7 +15,7 @@ import {
   type FunctionTable,
   getBackend,
   parseShard,
-  ResumableRun,
+  type ResumableRun,
   rangeShard,
   recordedCommand,
   shardRange,
@@ -32,7 +32,7 @@ import {
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
 import { fmtCount, fmtTime, Progress } from '../cli/progress.js';
 
@@ -122,28 +122,15 @@ export const sampleCommand = {
       .epilogue(
         'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge).',
       ),
-  handler: run(
-    'sample',
-    async (a: Args) => {
-      // The checkpoint first (an existing one asks for --resume), then --out, all before any compute.
-      const driver = ResumableRun.open({
-        out: a.out,
-        checkpoint: a.checkpoint,
-        resume: a.resume,
-        log: (m) => log(a, m),
-      });
-      try {
-        // The table a time-limited leg of this run left at --out is replaced when the run is resumed.
-        const partial = driver.resuming && a.out !== undefined && holdsTable(a.out);
-        prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: partial } : null]);
-        if (a.mode === 'frozen') await sampleFrozen(a, driver);
-        else await sampleRejection(a, driver);
-      } finally {
-        driver.close();
-      }
-    },
-    null,
-  ),
+  handler: run('sample', null, async (a: Args) => {
+    // The checkpoint first (an existing one asks for --resume; locked), then --out, all before any compute.
+    const driver = resumableRun(a);
+    // The table a time-limited leg of this run left at --out is replaced when the run is resumed.
+    const partial = driver.resuming && a.out !== undefined && holdsTable(a.out);
+    prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: partial } : null]);
+    if (a.mode === 'frozen') return sampleFrozen(a, driver);
+    return sampleRejection(a, driver);
+  }),
 };
 
 async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {

@@ -3,7 +3,6 @@ import {
   type FcnSpec,
   FsbayesError,
   parseShard,
-  ResumableRun,
   rangeShard,
   recordedCommand,
   shardRange,
@@ -23,7 +22,7 @@ import {
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
 import { Progress } from '../cli/progress.js';
 
@@ -153,155 +152,139 @@ export const sgdCommand = {
           '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
           'Shards (--shard i/N) own disjoint run ranges of one seed; merge their tables. Same seed, same bytes.',
       ),
-  handler: run(
-    'sgd',
-    async (a: Args) => {
-      // The checkpoint first (an existing one asks for --resume), then --out and --csv-out, all before any compute.
-      const driver = ResumableRun.open({
-        out: a.out,
-        checkpoint: a.checkpoint,
-        resume: a.resume,
-        log: (m) => log(a, m),
-      });
-      try {
-        // A stopped run leaves only its checkpoint: --out and --csv-out are written once, at the end.
-        prepareOutputs(a, [
-          a.out ? { path: a.out, kind: 'file' } : null,
-          a['csv-out'] ? { path: a['csv-out'], kind: 'file', flag: '--csv-out' } : null,
-        ]);
-        await trainSgd(a, driver);
-      } finally {
-        driver.close();
-      }
-    },
-    null,
-  ),
+  handler: run('sgd', null, async (a: Args) => {
+    // Before any compute: the checkpoint (an existing one asks for --resume; locked), then --out and --csv-out.
+    // A stopped run leaves only its checkpoint: --out and --csv-out are written once, at the end.
+    const driver = resumableRun(a);
+    prepareOutputs(a, [
+      a.out ? { path: a.out, kind: 'file' } : null,
+      a['csv-out'] ? { path: a['csv-out'], kind: 'file', flag: '--csv-out' } : null,
+    ]);
+    if (!Number.isSafeInteger(a.runs) || a.runs < 1)
+      throw new FsbayesError(`--runs must be a positive integer, got ${a.runs}`);
+    if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
+      throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
+    const config = resolveConfig({
+      optimizer: a.optimizer as OptimizerName,
+      loss: a.loss as LossName,
+      mseTargets: a['mse-targets'] as '01' | 'pm1',
+      batch: a.batch,
+      params: {
+        lr: a.lr,
+        momentum: a.momentum,
+        nesterov: a.nesterov,
+        weightDecay: a['weight-decay'],
+        lrDecay: a['lr-decay'],
+        beta1: a.beta1,
+        beta2: a.beta2,
+        rho: a.rho,
+        eps: a.eps,
+        initialAccumulator: a['initial-accumulator'],
+      },
+      stop: { checkEvery: a['check-every'], epochsAfterFit: a['epochs-after-fit'], maxEpochs: a['max-epochs'] },
+    });
+    const split = loadSplit(a);
+    if (split.train.m === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask');
+    if (split.test.m === 0)
+      throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
+    const spec = specFromArgs(a, split.train.shape);
+    if (spec.kind !== 'fcn')
+      throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
+    if (config.optimizer === 'agd' && spec.bias)
+      throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
+    const shard = a.shard === undefined ? null : parseShard(a.shard);
+    const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
+    const experiment = {
+      kind: 'sgd',
+      init: config.optimizer === 'agd' ? 'orthogonal (agd)' : 'prior',
+      optimizer: config.optimizer,
+      ...config.params,
+      loss: config.loss,
+      ...(config.loss === 'mse' ? { mseTargets: config.mseTargets } : {}),
+      batch: config.batch,
+      stop: config.stop,
+    };
+    const { engine, backend } = chooseEngine(spec as FcnSpec, config, a.backend as 'auto' | 'js' | 'wasm');
+    const dataset = describeSplit(split);
+    const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
+    const ckptPath = driver.checkpointPath;
+    const cp = driver.load<SgdState>(identity);
+    const resume = cp ? { state: cp.state, table: cp.table } : null;
+    if (cp) log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
+    const progress = new Progress('sgd', range.count, 'runs', a.quiet);
+    const mE = split.test.m;
+    const r = await trainSgdTable({
+      spec: spec as FcnSpec,
+      config,
+      train: split.train,
+      test: split.test,
+      seed: a.seed,
+      first: range.first,
+      runs: range.count,
+      threads: a.threads,
+      engine,
+      resume,
+      onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
+      onCheckpoint: ckptPath ? (s, t) => driver.save({ identity, state: s, table: t }) : undefined,
+      checkpointSeconds: a['checkpoint-every'],
+      stopAfter: a['stop-after'],
+      shouldStop: driver.shouldStop,
+    });
+    const { state, table } = r;
+    if (state.done < range.count) {
+      // Stopped by SIGINT/SIGTERM, or by the hidden --stop-after (as if killed): leave the checkpoint.
+      const why = driver.stoppedBy ? `stopped (${driver.stoppedBy})` : 'stopped';
+      if (ckptPath) {
+        driver.save({ identity, state, table });
+        log(a, `${why} after ${state.done} of ${range.count} runs; checkpoint at ${ckptPath}: continue with --resume`);
+      } else if (driver.stoppedBy) {
+        log(a, `${why} after ${state.done} runs; no --out/--checkpoint, so this run cannot be resumed`);
+      } else throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
+      process.exitCode = driver.exitCode;
+      return;
+    }
+    progress.done(`${state.fitted} fitted · ${table.distinct} distinct`);
+    const means = stateMeans(state, mE);
+    table.provenance = createProvenance({
+      command: recordedCommand(process.argv.slice(2)),
+      spec,
+      dataset,
+      experiment,
+      seeds: [a.seed],
+      // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
+      shards: [rangeShard(a.seed, range.first, range.first + range.count)],
+      backend: { ...backend, threads: r.threads },
+      extra: { ...sgdExtra(state), firstRun: range.first },
+    });
+    // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
+    writeOutputs(a, [
+      ...(a.out ? [{ path: a.out, data: tableText(table) }] : []),
+      ...(a['csv-out'] ? [{ path: a['csv-out'], data: table.toCSV() }] : []),
+    ]);
+    driver.finish();
+    const result = {
+      runs: state.done,
+      fitted: state.fitted,
+      notFitted: state.notFitted,
+      distinct: table.distinct,
+      meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
+      meanTestError: state.fitted > 0 ? table.meanTestError() : null,
+      out: a.out ?? null,
+      seconds: r.seconds,
+      runsPerSecond: state.done / r.seconds,
+      threads: r.threads,
+      backend: backend.name,
+      precision: backend.precision,
+      shard: a.shard ?? null,
+    };
+    emit(
+      a,
+      result,
+      `${state.done} runs: ${state.fitted} fitted, ${state.notFitted} not fitted within ${config.stop.maxEpochs} epochs; ` +
+        `${table.distinct} distinct functions on ${mE} points; mean epochs ${result.meanEpochs?.toFixed(1) ?? '–'}, ` +
+        `mean test error ${result.meanTestError?.toFixed(4) ?? '–'} (${r.seconds.toFixed(1)} s, ${backend.name} ${backend.precision}, ${r.threads} threads)` +
+        `${a.out ? `\ntable written to ${a.out}` : ''}`,
+      false,
+    );
+  }),
 };
-
-async function trainSgd(a: Args, driver: ResumableRun): Promise<void> {
-  if (!Number.isSafeInteger(a.runs) || a.runs < 1)
-    throw new FsbayesError(`--runs must be a positive integer, got ${a.runs}`);
-  if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
-    throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
-  const config = resolveConfig({
-    optimizer: a.optimizer as OptimizerName,
-    loss: a.loss as LossName,
-    mseTargets: a['mse-targets'] as '01' | 'pm1',
-    batch: a.batch,
-    params: {
-      lr: a.lr,
-      momentum: a.momentum,
-      nesterov: a.nesterov,
-      weightDecay: a['weight-decay'],
-      lrDecay: a['lr-decay'],
-      beta1: a.beta1,
-      beta2: a.beta2,
-      rho: a.rho,
-      eps: a.eps,
-      initialAccumulator: a['initial-accumulator'],
-    },
-    stop: { checkEvery: a['check-every'], epochsAfterFit: a['epochs-after-fit'], maxEpochs: a['max-epochs'] },
-  });
-  const split = loadSplit(a);
-  if (split.train.m === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask');
-  if (split.test.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
-  const spec = specFromArgs(a, split.train.shape);
-  if (spec.kind !== 'fcn')
-    throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
-  if (config.optimizer === 'agd' && spec.bias)
-    throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
-  const shard = a.shard === undefined ? null : parseShard(a.shard);
-  const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
-  const experiment = {
-    kind: 'sgd',
-    init: config.optimizer === 'agd' ? 'orthogonal (agd)' : 'prior',
-    optimizer: config.optimizer,
-    ...config.params,
-    loss: config.loss,
-    ...(config.loss === 'mse' ? { mseTargets: config.mseTargets } : {}),
-    batch: config.batch,
-    stop: config.stop,
-  };
-  const { engine, backend } = chooseEngine(spec as FcnSpec, config, a.backend as 'auto' | 'js' | 'wasm');
-  const dataset = describeSplit(split);
-  const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
-  const ckptPath = driver.checkpointPath;
-  const cp = driver.load<SgdState>(identity);
-  const resume = cp ? { state: cp.state, table: cp.table } : null;
-  if (cp) log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
-  const progress = new Progress('sgd', range.count, 'runs', a.quiet);
-  const mE = split.test.m;
-  const r = await trainSgdTable({
-    spec: spec as FcnSpec,
-    config,
-    train: split.train,
-    test: split.test,
-    seed: a.seed,
-    first: range.first,
-    runs: range.count,
-    threads: a.threads,
-    engine,
-    resume,
-    onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
-    onCheckpoint: ckptPath ? (s, t) => driver.save({ identity, state: s, table: t }) : undefined,
-    checkpointSeconds: a['checkpoint-every'],
-    stopAfter: a['stop-after'],
-    shouldStop: driver.shouldStop,
-  });
-  const { state, table } = r;
-  if (state.done < range.count) {
-    // Stopped by SIGINT/SIGTERM, or by the hidden --stop-after (as if killed): leave the checkpoint.
-    const why = driver.stoppedBy ? `stopped (${driver.stoppedBy})` : 'stopped';
-    if (ckptPath) {
-      driver.save({ identity, state, table });
-      log(a, `${why} after ${state.done} of ${range.count} runs; checkpoint at ${ckptPath}: continue with --resume`);
-    } else if (driver.stoppedBy) {
-      log(a, `${why} after ${state.done} runs; no --out/--checkpoint, so this run cannot be resumed`);
-    } else throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
-    process.exitCode = driver.exitCode;
-    return;
-  }
-  progress.done(`${state.fitted} fitted · ${table.distinct} distinct`);
-  const means = stateMeans(state, mE);
-  table.provenance = createProvenance({
-    command: recordedCommand(process.argv.slice(2)),
-    spec,
-    dataset,
-    experiment,
-    seeds: [a.seed],
-    // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
-    shards: [rangeShard(a.seed, range.first, range.first + range.count)],
-    backend: { ...backend, threads: r.threads },
-    extra: { ...sgdExtra(state), firstRun: range.first },
-  });
-  // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
-  writeOutputs(a, [
-    ...(a.out ? [{ path: a.out, data: tableText(table) }] : []),
-    ...(a['csv-out'] ? [{ path: a['csv-out'], data: table.toCSV() }] : []),
-  ]);
-  driver.finish();
-  const result = {
-    runs: state.done,
-    fitted: state.fitted,
-    notFitted: state.notFitted,
-    distinct: table.distinct,
-    meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
-    meanTestError: state.fitted > 0 ? table.meanTestError() : null,
-    out: a.out ?? null,
-    seconds: r.seconds,
-    runsPerSecond: state.done / r.seconds,
-    threads: r.threads,
-    backend: backend.name,
-    precision: backend.precision,
-    shard: a.shard ?? null,
-  };
-  emit(
-    a,
-    result,
-    `${state.done} runs: ${state.fitted} fitted, ${state.notFitted} not fitted within ${config.stop.maxEpochs} epochs; ` +
-      `${table.distinct} distinct functions on ${mE} points; mean epochs ${result.meanEpochs?.toFixed(1) ?? '–'}, ` +
-      `mean test error ${result.meanTestError?.toFixed(4) ?? '–'} (${r.seconds.toFixed(1)} s, ${backend.name} ${backend.precision}, ${r.threads} threads)` +
-      `${a.out ? `\ntable written to ${a.out}` : ''}`,
-    false,
-  );
-}
