@@ -20,7 +20,7 @@ export const OUTPUT_OPTIONS = {
     type: 'boolean',
     default: false,
     describe:
-      'replace existing outputs: a file at --out/--csv-out, or a folder fsbayes made (it holds .fsbayes-output and only the files listed there). Never a folder fsbayes did not make, never a folder by a file or a file by a folder; without --force nothing that exists is overwritten',
+      'replace existing outputs: a file at --out/--csv-out, or a folder fsbayes made (it holds .fsbayes-output and only the files listed there). Never a folder fsbayes did not make, never a folder by a file or a file by a folder. Without --force no existing output is overwritten (a resumed run replaces only the partial table it left)',
   },
 } as const satisfies Record<string, Options>;
 

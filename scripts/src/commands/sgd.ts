@@ -90,7 +90,12 @@ export const SGD_OPTIONS = {
     describe: 'checkpoint file, rewritten atomically every --checkpoint-every seconds (default: OUT.ckpt with --out)',
   },
   'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
-  resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (settings must match)' },
+  resume: {
+    type: 'boolean',
+    default: false,
+    describe:
+      'continue from the checkpoint (settings must match); without it an existing checkpoint is refused, never discarded',
+  },
   'csv-out': { type: 'string', describe: 'also write the table as CSV to this file' },
   'stop-after': {
     type: 'number',
