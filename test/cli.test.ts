@@ -27,15 +27,29 @@ describe('fsbayes CLI', () => {
   });
 
   it('functions writes a valid table; same seed gives the same bytes, another seed does not', () => {
-    const run = (seed: number, out: string) =>
-      json(['functions', '--arch', 'fcn:8', '--n', '5', '--samples', '3000', '--seed', String(seed), '--out', out]);
+    const run = (seed: number, out: string, ...more: string[]) =>
+      json([
+        'functions',
+        '--arch',
+        'fcn:8',
+        '--n',
+        '5',
+        '--samples',
+        '3000',
+        '--seed',
+        String(seed),
+        '--out',
+        out,
+        ...more,
+      ]);
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
     const c = join(dir, 'c.json');
-    // the same command twice (the command line is part of the provenance)
+    // the same command twice (the command line is part of the provenance; --force, which only
+    // allows replacing the file, is not)
     const ra = run(1, a);
     const first = readFileSync(a, 'utf8');
-    run(1, a);
+    run(1, a, '--force');
     expect(readFileSync(a, 'utf8')).toBe(first);
     run(1, b);
     run(2, c);

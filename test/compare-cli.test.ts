@@ -91,7 +91,9 @@ describe('fsbayes compare', () => {
     expect(readFileSync(join(out, 'joint.csv'), 'utf8').split('\n')[0]).toBe(
       'key,bits,ones,errors,lz,count_a,p_a,log10p_a,count_b,p_b,log10p_b,p_P_B,log10p_P_B',
     );
-    expect(cli([A, B, '--pb', PB, '--bootstrap', '20', '--out', out, '--quiet']).code).toBe(0);
+    // an existing report is replaced only with --force (it is fsbayes's: it holds .fsbayes-output)
+    expect(cli([A, B, '--pb', PB, '--bootstrap', '20', '--out', out, '--quiet']).code).toBe(1);
+    expect(cli([A, B, '--pb', PB, '--bootstrap', '20', '--out', out, '--quiet', '--force']).code).toBe(0);
     expect(readFileSync(join(out, 'metrics.json'), 'utf8')).toBe(metrics);
   });
 

@@ -34,7 +34,7 @@ describe('fsbayes sample', () => {
     expect(t.provenance?.extra).toMatchObject({ drawn: 200_000, accepted: r.accepted, mode: 'posterior' });
     expect(t.provenance?.shards).toEqual(['seed 3 nets [0, 200000)']);
     const first = bytes(a);
-    json([...SYSTEM, '--max-samples', '200000', '--out', a]);
+    json([...SYSTEM, '--max-samples', '200000', '--out', a, '--force']);
     expect(bytes(a)).toBe(first);
   });
 

@@ -1,31 +1,13 @@
 /**
- * Shard names that say exactly which nets (or frozen-feature hidden-layer
- * draws) a table counted, e.g. `seed 1 nets [0, 500000)` or
- * `seed 1 draws [0, 25)`. Tables of one seed with disjoint ranges may be
- * merged (their nets are different nets); overlapping ranges would count a
- * net twice. `fsbayes merge` uses this to allow merging the shards of one
- * base seed while refusing real overlaps.
+ * Overlap of shard names that say exactly which nets (or frozen-feature
+ * hidden-layer draws) a table counted, e.g. `seed 1 nets [0, 500000)`: the
+ * format itself ({@link rangeShard}, {@link parseRangeShard}) is core's,
+ * shared with SGD (run r trains net r). `fsbayes merge` uses this to allow
+ * merging the shards of one base seed while refusing real overlaps.
  */
-import type { Seed } from '@fsbayes/core';
+import { parseRangeShard, type RangeShard } from '@fsbayes/core';
 
-export interface RangeShard {
-  /** Seed and unit (`1 nets`, `1 draws`): ranges overlap only within one. */
-  seed: string;
-  first: number;
-  end: number;
-}
-
-/** The shard name of items [first, end) of a seed: nets (default) or frozen-feature draws. */
-export function rangeShard(seed: Seed, first: number, end: number, unit: 'nets' | 'draws' = 'nets'): string {
-  return `seed ${seed} ${unit} [${first}, ${end})`;
-}
-
-/** Parse a name made by {@link rangeShard}; null for any other shard name. */
-export function parseRangeShard(name: string): RangeShard | null {
-  const m = /^seed (.+ (?:nets|draws)) \[(\d+), (\d+)\)$/.exec(name);
-  if (!m) return null;
-  return { seed: m[1], first: Number(m[2]), end: Number(m[3]) };
-}
+export { parseRangeShard, type RangeShard, rangeShard } from '@fsbayes/core';
 
 /** The first pair of overlapping ranges of one seed (as names), or null when all are disjoint. */
 export function findRangeOverlap(names: string[]): [string, string] | null {

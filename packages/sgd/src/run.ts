@@ -85,11 +85,17 @@ export interface SgdTableOptions {
   resume?: { state: SgdState; table: FunctionTable } | null;
   /** Called after every consumed job. */
   onProgress?: (state: SgdState, table: FunctionTable) => void;
-  /** Called with the state every `checkpointSeconds` (and never mid-job). */
+  /**
+   * Called with the state every `checkpointSeconds` (and never mid-job).
+   * Jobs start small and grow only while one job takes well under that
+   * interval, so the first checkpoint never waits for a job of 1024 runs.
+   */
   onCheckpoint?: (state: SgdState, table: FunctionTable) => void;
   checkpointSeconds?: number;
   /** Stop (as if killed) once this many runs are consumed; for tests of resume. */
   stopAfter?: number;
+  /** Checked after every consumed job: true stops the run there (e.g. on SIGINT); `state.done` says how far it got. */
+  shouldStop?: () => boolean;
   /** Trainer engine (default js, the float64 reference). */
   engine?: Engine;
   /** Use this executor instead of creating one (it is not closed). */
@@ -139,8 +145,8 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   checkNetRange(first, o.runs, { first: 'first run', count: 'runs' });
   const threads = o.executor?.threads ?? chooseThreads(o.threads).threads;
   // The wasm trainer keeps 32 lanes busy per thread and idles some at the end of each job: give it big jobs, but at least two per thread.
-  const jobSize =
-    o.jobSize ?? (o.engine?.kind === 'wasm' ? Math.max(32, Math.min(1024, Math.ceil(o.runs / (2 * threads)))) : 16);
+  const wasm = o.engine?.kind === 'wasm';
+  const jobSize = o.jobSize ?? (wasm ? Math.max(32, Math.min(1024, Math.ceil(o.runs / (2 * threads)))) : 16);
   checkMemory(
     `training ${describeArch(o.spec)} on ${o.train.m} points`,
     sgdMemoryNeeds({
@@ -164,6 +170,11 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   const end = Math.min(o.runs, o.stopAfter ?? o.runs);
   const words = Math.ceil(mE / 32);
   let lastCheckpoint = performance.now();
+  const checkpointMs = 1000 * (o.checkpointSeconds ?? 60);
+  const sizer =
+    o.onCheckpoint && o.jobSize === undefined
+      ? new JobSizer(Math.min(jobSize, wasm ? 32 : 16), jobSize, executor.threads, checkpointMs)
+      : null;
   try {
     // Jobs in flight, in run order; consumed from the front.
     const inflight: { from: number; count: number; p: Promise<BatchResult> }[] = [];
@@ -171,7 +182,7 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
     const depth = Math.max(2, 3 * executor.threads);
     const issue = () => {
       while (inflight.length < depth && issued < end) {
-        const count = Math.min(jobSize, end - issued);
+        const count = Math.min(sizer?.size ?? jobSize, end - issued);
         const from = first + issued;
         const p = executor.run(o.seed, from, count, params.take(from, count));
         p.catch(() => {}); // a failure surfaces when its job is consumed; later ones must not go unhandled
@@ -195,9 +206,11 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
         }
       }
       state.done += job.count;
+      sizer?.consumed(job.count);
+      if (o.shouldStop?.()) break;
       issue();
       o.onProgress?.(state, table);
-      if (o.onCheckpoint && performance.now() - lastCheckpoint >= 1000 * (o.checkpointSeconds ?? 60)) {
+      if (o.onCheckpoint && performance.now() - lastCheckpoint >= checkpointMs) {
         o.onCheckpoint(state, table);
         lastCheckpoint = performance.now();
       }
@@ -206,4 +219,33 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
     if (!o.executor) await executor.close();
   }
   return { table, state, threads: executor.threads, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Job sizes when checkpointing: jobs are consumed in run order, so a
+ * checkpoint can only wait for the job at the front. Start at `min` runs and
+ * size later jobs from the measured throughput so that one job takes at
+ * most half the checkpoint interval (never more than `max`, the size that
+ * keeps the trainer's lanes busy). Job sizes never change results.
+ */
+class JobSizer {
+  size: number;
+  private runs = 0;
+  private readonly t0 = performance.now();
+  constructor(
+    private readonly min: number,
+    private readonly max: number,
+    private readonly threads: number,
+    private readonly intervalMs: number,
+  ) {
+    this.size = min;
+  }
+  consumed(count: number): void {
+    this.runs += count;
+    const ms = performance.now() - this.t0;
+    if (ms <= 0) return;
+    // runs per ms per thread × the time one job may take
+    const fit = Math.floor(((this.runs / ms / this.threads) * this.intervalMs) / 2);
+    this.size = Math.max(this.min, Math.min(this.max, fit));
+  }
 }

@@ -17,6 +17,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   agdInit,
+  chooseEngine,
   createExecutor,
   FcnNet,
   orderRng,
@@ -116,6 +117,38 @@ describe('runs', () => {
       merged.merge((await table(cfg, { first, runs: count })).table);
     }
     expect(JSON.stringify(merged.toJSON())).toBe(JSON.stringify(whole.table.toJSON()));
+  });
+
+  it('checkpointing: the first checkpoint follows one small job, not a 1024-run wasm job; a stop request ends at a job', async () => {
+    const config = resolveConfig({ params: { lr: 0.05 }, stop: { maxEpochs: 2 } });
+    const { engine } = chooseEngine(spec, config);
+    expect(engine.kind).toBe('wasm'); // whose default job for 4096 runs on one thread is 1024 runs
+    const at: number[] = [];
+    const r = await trainSgdTable({
+      ...base,
+      config,
+      runs: 4096,
+      threads: 1,
+      engine,
+      stopAfter: 100,
+      checkpointSeconds: 0,
+      onCheckpoint: (st) => at.push(st.done),
+    });
+    expect(at[0]).toBe(32);
+    expect(r.state.done).toBe(100);
+    // SIGINT/SIGTERM: the driver's flag stops the run after the job at the front, with a consistent state
+    let asked = 0;
+    const stopped = await trainSgdTable({
+      ...base,
+      config,
+      runs: 4096,
+      threads: 1,
+      engine,
+      shouldStop: () => ++asked > 1,
+    });
+    expect(stopped.state.done).toBe(2 * 1024);
+    expect(stopped.state.fitted + stopped.state.notFitted).toBe(stopped.state.done);
+    expect(stopped.table.total).toBe(stopped.state.fitted);
   });
 
   it('a step-wise fit check finds the fit no later than the epoch-end check', () => {

@@ -10,8 +10,18 @@ export const OUTPUT_OPTIONS = {
     default: false,
     describe: 'print exactly one JSON object on stdout (logs and progress go to stderr)',
   },
-  out: { type: 'string', describe: 'write the result to this file (written atomically)' },
+  out: {
+    type: 'string',
+    describe:
+      'write the result to this file (checked before the run starts, written atomically; never over an existing file without --force)',
+  },
   quiet: { type: 'boolean', default: false, describe: 'no progress bar or log lines on stderr' },
+  force: {
+    type: 'boolean',
+    default: false,
+    describe:
+      'replace existing outputs: a file at --out/--csv-out, or a folder fsbayes made (it holds .fsbayes-output and only the files listed there). Never a folder fsbayes did not make, never a folder by a file or a file by a folder. Without --force no existing output is overwritten (a resumed run replaces only the partial table it left)',
+  },
 } as const satisfies Record<string, Options>;
 
 export const ARCH_OPTIONS = {

@@ -16,7 +16,7 @@ import {
 import { FsbayesError, readTableSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, run } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, run } from '../cli/output.js';
 
 type Args = OutputArgs & {
   tables?: string[];
@@ -111,7 +111,7 @@ export const compareCommand = {
         out: {
           type: 'string',
           describe:
-            'write a report folder: report.md, report.html (self-contained), figures (SVG, PNG), metrics.json, joint.csv',
+            'write a report folder: report.md, report.html (self-contained), figures (SVG, PNG), metrics.json, joint.csv; a new folder, or with --force one an earlier fsbayes run made (the folder appears whole or not at all)',
         },
       })
       .example(
@@ -122,7 +122,8 @@ export const compareCommand = {
       .epilogue(
         'Pairs are every (i < j) of the tables in order, then --pb. Two tables are compared on the union of their functions; a table and a P_B file on the functions the P_B file lists (each renormalised there). Correlations use functions seen ≥ --min-count times by every table side. JS, TV and Hellinger handle unseen functions exactly; KL follows --unseen. The bootstrap resamples each table’s nets (seeded); P_B values are not resampled.',
       ),
-  handler: run('compare', (a: Args) => {
+  handler: run('compare', null, async (a: Args) => {
+    const report = prepareOutputs(a, [a.out ? { path: a.out, kind: 'folder' } : null]);
     const tables = a.tables ?? [];
     if (tables.length + (a.pb ? 1 : 0) < 2) {
       throw new FsbayesError(
@@ -166,9 +167,13 @@ export const compareCommand = {
       out: a.out ?? null,
     };
     if (a.out) {
-      const written = writeCompareReport(a.out, sources, cmp, {
-        bins: a.bins,
-        normalize: a.normalize as Hist2dNormalize,
+      let written: string[] = [];
+      // Built in a staging folder beside --out and swapped in whole: a failure (a full disk) leaves no half report.
+      await report.writeFolder(a.out, (dir) => {
+        written = writeCompareReport(dir, sources, cmp, {
+          bins: a.bins,
+          normalize: a.normalize as Hist2dNormalize,
+        });
       });
       log(a, `report: ${written.length} files in ${a.out} (open ${join(a.out, 'report.html')})`);
     }

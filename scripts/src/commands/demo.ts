@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
-import { bitString, lzComplexity, Rng, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
+import { bitString, lzComplexity, Rng, tableText } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { COMPUTE_OPTIONS, OUTPUT_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { commandLine, emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
 import { type ComputeArgs, runPriorTable } from '../cli/prior.js';
 import { formatTop, spearman, topFunctions } from '../cli/summary.js';
 
@@ -28,7 +28,7 @@ export const demoCommand = {
       .epilogue(
         'Draws nets with σ_w = σ_b = 1 (W ~ N(0, 1/fan_in), b ~ N(0, 1)), reads off their functions on all 128 inputs of {0,1}^7, and reports how probability falls with Lempel–Ziv complexity (Valle-Pérez et al. 2019).',
       ),
-  handler: run('demo', async (a: Args) => {
+  handler: run('demo', null, async (a: Args) => {
     const data: DataArgs = {
       dataset: 'boolean',
       n: 7,
@@ -37,16 +37,22 @@ export const demoCommand = {
       normalize: 'unit',
       seed: a.seed,
     };
+    const out = a.out ?? 'out/demo/prior-table.json';
+    const csv = join(dirname(out), 'prior-table.csv');
+    prepareOutputs(a, [
+      { path: out, kind: 'file' },
+      { path: csv, kind: 'file', flag: 'the CSV beside --out' },
+    ]);
     const r = await runPriorTable(
       { ...a, ...data, arch: 'fcn:40,40', activation: 'relu', 'sigma-w': 1, 'sigma-b': 1, first: 0 },
-      `fsbayes ${process.argv.slice(2).join(' ')}`,
+      commandLine(),
     );
     const t = r.table;
     const m = t.m;
-    const out = a.out ?? 'out/demo/prior-table.json';
-    writeTableSync(ensureDirFor(out), t);
-    const csv = join(dirname(out), 'prior-table.csv');
-    writeFileAtomicSync(csv, t.toCSV());
+    writeOutputs(a, [
+      { path: out, data: tableText(t) },
+      { path: csv, data: t.toCSV() },
+    ]);
     log(a, `wrote ${out} and ${csv}`);
 
     // Simplicity bias: probability against LZ complexity over functions seen at least 5 times,

@@ -1,8 +1,8 @@
-import { writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
+import { tableText } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, type OutputArgs, run } from '../cli/output.js';
+import { commandLine, emit, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, runPriorTable } from '../cli/prior.js';
 import { formatTop, topFunctions } from '../cli/summary.js';
 
@@ -43,9 +43,11 @@ export const functionsCommand = {
         'Net i of a seed is the same net in every command (sampler, SGD initialisation): its parameters are drawn from the stream (seed, nets, floor(i/256)). --out writes the FunctionTable JSON (format fsbayes.function-table) with full provenance.',
       ),
   handler: run('functions', async (a: Args) => {
-    const r = await runPriorTable(a, `fsbayes ${process.argv.slice(2).join(' ')}`);
-    if (a.out) writeTableSync(ensureDirFor(a.out), r.table);
-    if (a['csv-out']) writeFileAtomicSync(ensureDirFor(a['csv-out']), r.table.toCSV());
+    const r = await runPriorTable(a, commandLine());
+    writeOutputs(a, [
+      ...(a.out ? [{ path: a.out, data: tableText(r.table) }] : []),
+      ...(a['csv-out'] ? [{ path: a['csv-out'], data: r.table.toCSV() }] : []),
+    ]);
     const top = topFunctions(r.table, 10);
     const result = {
       samples: r.table.total,

@@ -8,12 +8,12 @@
  * net ranges of the seed (`seed s nets [a, b)`), which are different nets.
  * `--allow-overlap` forces a merge.
  */
-import { experimentIdentity, FsbayesError, readTableSync, writeTableSync } from '@fsbayes/core';
+import { experimentIdentity, FsbayesError, readTableSync, tableText } from '@fsbayes/core';
 import { findRangeOverlap, parseRangeShard, rateEstimate } from '@fsbayes/sampler';
 import { poolSgdExtras } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, type OutputArgs, run } from '../cli/output.js';
+import { emit, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 
 type Args = OutputArgs & { tables?: string[]; 'allow-overlap': boolean };
 
@@ -102,7 +102,7 @@ export const mergeCommand = {
         merged.provenance = { ...p, extra: { ...rest, ...sgd } };
       }
     }
-    if (a.out) writeTableSync(ensureDirFor(a.out), merged);
+    if (a.out) writeOutputs(a, [{ path: a.out, data: tableText(merged) }]);
     const result = {
       inputs: files.length,
       total: merged.total,

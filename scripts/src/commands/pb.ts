@@ -1,9 +1,9 @@
-import { readTableSync, writeFileAtomicSync } from '@fsbayes/core';
+import { readTableSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { commandLine, emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import { checkTableFits, pbOfTable } from '../cli/pb.js';
 import type { ArchArgs } from '../cli/prior.js';
 import { Progress } from '../cli/progress.js';
@@ -42,7 +42,7 @@ export const pbCommand = {
     const out = pbOfTable({ spec, split, K, nS, nE, y }, table, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
-      command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+      command: commandLine(),
       seed: a.seed,
       check: checkFor(a.device),
     });
@@ -51,13 +51,17 @@ export const pbCommand = {
     const rows = out.functions;
     const mass = out.massCovered;
     const r = { logPS: out.logPS };
-    if (a.out) writeFileAtomicSync(ensureDirFor(a.out), `${JSON.stringify(out)}\n`);
-    if (a['csv-out']) {
-      writeFileAtomicSync(
-        ensureDirFor(a['csv-out']),
-        `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`).join('\n')}\n`,
-      );
-    }
+    writeOutputs(a, [
+      ...(a.out ? [{ path: a.out, data: `${JSON.stringify(out)}\n` }] : []),
+      ...(a['csv-out']
+        ? [
+            {
+              path: a['csv-out'],
+              data: `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`).join('\n')}\n`,
+            },
+          ]
+        : []),
+    ]);
     const top = [...rows].sort((p, q) => q.logPB - p.logPB).slice(0, 10);
     printWarnings('pb', out.warnings);
     const summary = {

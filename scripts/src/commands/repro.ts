@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, FsbayesError, writeFileAtomicSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
-import { emit, type OutputArgs, run } from '../cli/output.js';
+import { emit, type OutputArgs, prepareOutputs, run } from '../cli/output.js';
 import { hasStages, parseOverrides, type Scale } from '../experiments/context.js';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { closeBackends } from '../experiments/prior.js';
@@ -48,7 +48,17 @@ export const reproCommand = {
           describe:
             'override a setting of the scale: key=value or key=v1,v2 (e.g. --set sgdRuns=5000 --set flips=0,4); summary.json lists every setting',
         },
-        out: { type: 'string', describe: 'output folder (default out/repro-<name>-<scale>)' },
+        out: {
+          type: 'string',
+          describe:
+            'output folder (default out/repro-<name>-<scale>): a new folder, or with --force one an earlier fsbayes run made; it appears whole at the end',
+        },
+        force: {
+          type: 'boolean',
+          default: false,
+          describe:
+            'replace --out if an earlier fsbayes run made it (it holds .fsbayes-output and only the files listed there); a folder fsbayes did not make, or a file, is never replaced',
+        },
         json: { type: 'boolean', default: false, describe: 'print the summary as one JSON object on stdout' },
         quiet: { type: 'boolean', default: false, describe: 'no progress or log lines on stderr' },
       })
@@ -61,19 +71,27 @@ export const reproCommand = {
       .epilogue(
         'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
       ),
-  handler: run('repro', async (a: Args) => {
+  handler: run('repro', null, async (a: Args) => {
     const exp = EXPERIMENTS.find((e) => e.name === a.name);
     if (!exp) throw new FsbayesError(`unknown experiment '${a.name}' (${EXPERIMENTS.map((e) => e.name).join(', ')})`);
     if (!Number.isSafeInteger(a.seed)) throw new FsbayesError(`--seed must be an integer, got ${a.seed}`);
-    const out = a.out ?? `out/repro-${exp.name}-${a.scale}`;
+    const overrides = parseOverrides((a.set ?? []).map(String));
+    // A bad --set is refused here, before anything is written, locked or computed.
+    exp.settings({ name: exp.name, scale: a.scale as Scale, out: '', seed: a.seed, quiet: true, overrides });
+    // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
+    const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
+    const out = target.targets[0].path;
     // Work in a sibling folder and swap it in at the end: a failed or killed run
     // never leaves a half-written `out`. The work folder keeps each finished step
     // (`stages/`), so `--resume` continues an interrupted run.
     const work = `${out}.partial`;
-    const overrides = parseOverrides((a.set ?? []).map(String));
     const identity = canonicalJson({ experiment: exp.name, scale: a.scale, seed: a.seed, overrides });
     const idFile = join(work, 'run.json');
     if (existsSync(work)) {
+      if (!lstatSync(work).isDirectory())
+        throw new FsbayesError(
+          `${work} (the work folder of --out ${out}) is a file: move it away, or give another --out`,
+        );
       if (!a.resume)
         throw new FsbayesError(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
       const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
@@ -89,11 +107,13 @@ export const reproCommand = {
       threads: a.threads,
       overrides,
       resume: a.resume,
+      timings: {},
     };
-    exp.settings(ctx); // a bad --set is refused here, before anything is written or computed
+    // Set once the report is complete in the work folder: from then on it is never removed.
+    let rendered = false;
     // Keep the work folder only if some step finished (there is something to resume).
     const cleanUp = () => {
-      if (!hasStages(work)) rmSync(work, { recursive: true, force: true });
+      if (!rendered && !hasStages(work)) rmSync(work, { recursive: true, force: true });
     };
     const onSignal = (sig: NodeJS.Signals) => {
       cleanUp();
@@ -113,10 +133,16 @@ export const reproCommand = {
       files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
       rmSync(join(work, 'stages'), { recursive: true, force: true });
       rmSync(idFile, { force: true });
-      rmSync(out, { recursive: true, force: true });
-      renameSync(work, out);
+      rendered = true;
+      // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked above).
+      target.commitFolder(work, out);
     } catch (e) {
       cleanUp();
+      if (rendered && e instanceof Error)
+        throw new FsbayesError(`${e.message}; the finished results are kept in ${work}: move them yourself`, {
+          kind: 'io',
+          cause: e,
+        });
       throw e;
     } finally {
       await closeBackends();

@@ -5,27 +5,27 @@
  * `<out>.ckpt` and continue with `--resume`; `--shard i/N` runs one of N
  * disjoint net ranges of the seed, and `fsbayes merge` joins them exactly.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   autoBackendFor,
   type BackendName,
   checkNetRange,
   createProvenance,
   FsbayesError,
+  FUNCTION_TABLE_FORMAT,
   type FunctionTable,
   getBackend,
   parseShard,
-  readCheckpoint,
-  removeCheckpoint,
+  type ResumableRun,
+  rangeShard,
+  recordedCommand,
   shardRange,
-  writeCheckpoint,
-  writeTableSync,
+  tableText,
 } from '@fsbayes/core';
 import {
   type FrozenState,
   frozenSample,
   type RejectionState,
-  rangeShard,
   rateEstimate,
   rejectionSample,
   samplesOfDraw,
@@ -33,7 +33,7 @@ import {
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
 import { fmtCount, fmtTime, Progress } from '../cli/progress.js';
 
@@ -93,23 +93,6 @@ type Args = DataArgs &
     probe: number;
   };
 
-/** Flags that only steer the run, not its result: left out of the recorded command so a resumed run writes the same bytes. */
-const RUN_CONTROL = new Set(['--resume', '--quiet', '--json', '--time-limit', '--checkpoint-every', '--checkpoint']);
-
-export function recordedCommand(argv: string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    if (RUN_CONTROL.has(flag)) {
-      const takesValue = flag === '--time-limit' || flag === '--checkpoint-every' || flag === '--checkpoint';
-      if (takesValue && inline === undefined) i++;
-      continue;
-    }
-    out.push(argv[i]);
-  }
-  return `fsbayes ${out.join(' ')}`;
-}
-
 function positiveInt(v: number | undefined, flag: string): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
     throw new FsbayesError(`${flag} must be a positive integer, got ${v}`);
@@ -140,13 +123,18 @@ export const sampleCommand = {
       .epilogue(
         'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge).',
       ),
-  handler: run('sample', async (a: Args) => {
-    if (a.mode === 'frozen') return sampleFrozen(a);
-    return sampleRejection(a);
+  handler: run('sample', null, async (a: Args) => {
+    // The checkpoint first (an existing one asks for --resume; locked), then --out, all before any compute.
+    const driver = resumableRun(a);
+    // The table a time-limited leg of this run left at --out is replaced when the run is resumed.
+    const partial = driver.resuming && a.out !== undefined && holdsTable(a.out);
+    prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: partial } : null]);
+    if (a.mode === 'frozen') return sampleFrozen(a, driver);
+    return sampleRejection(a, driver);
   }),
 };
 
-async function sampleRejection(a: Args): Promise<void> {
+async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
   const mode = a.mode as 'prior' | 'posterior';
   positiveInt(a.accept, '--accept');
   const maxSamples = a['max-samples'];
@@ -170,15 +158,9 @@ async function sampleRejection(a: Args): Promise<void> {
     throw new FsbayesError('S is empty: give --train-size or --train-mask (or use --mode prior)');
   const spec = specFromArgs(a, E.shape, { nets: true });
   const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
-  const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
-  if (a.resume && !ckptPath)
-    throw new FsbayesError('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
+  const ckptPath = driver.checkpointPath;
 
   const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
-  const onSignal = () => {
-    stopRequested = true;
-  };
-  let stopRequested = false;
   try {
     const info = { ...backend.info };
     const dataset = describeSplit(split);
@@ -195,17 +177,9 @@ async function sampleRejection(a: Args): Promise<void> {
       accept: a.accept ?? null,
       backend: { name: info.name, precision: info.precision },
     };
-    let resume: { state: RejectionState; table: FunctionTable } | undefined;
-    if (ckptPath && existsSync(ckptPath)) {
-      if (!a.resume) throw new FsbayesError(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
-      const cp = readCheckpoint<RejectionState>(ckptPath, identity);
-      if (cp) {
-        resume = cp;
-        log(a, `resuming at net ${cp.state.next}: ${cp.state.drawn} drawn, ${cp.state.accepted} accepted`);
-      }
-    } else if (a.resume) {
-      log(a, `no checkpoint at ${ckptPath}: starting fresh`);
-    }
+    const resume = driver.load<RejectionState>(identity) ?? undefined;
+    if (resume)
+      log(a, `resuming at net ${resume.state.next}: ${resume.state.drawn} drawn, ${resume.state.accepted} accepted`);
     const provenance = (state: RejectionState, stopped: string | null) => {
       const est = rateEstimate(state.accepted, state.drawn, a.confidence);
       return createProvenance({
@@ -240,13 +214,11 @@ async function sampleRejection(a: Args): Promise<void> {
     const checkpoint = (state: RejectionState, table: FunctionTable) => {
       if (!ckptPath) return;
       table.provenance = provenance(state, null);
-      writeCheckpoint(ensureDirFor(ckptPath), { identity, state, table });
+      driver.save({ identity, state, table });
     };
     const startDrawn = resume?.state.drawn ?? 0;
     const progress = new Progress(mode, range.count - startDrawn, 'nets', a.quiet);
     const t0 = performance.now();
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const r = await rejectionSample({
       backend,
       spec,
@@ -263,16 +235,16 @@ async function sampleRejection(a: Args): Promise<void> {
       provenance: provenance(resume?.state ?? { next: first, drawn: 0, accepted: 0, recheckDisagreements: 0 }, null),
       checkpointEveryMs: a['checkpoint-every'] * 1000,
       onCheckpoint: checkpoint,
-      shouldStop: () => stopRequested,
+      shouldStop: driver.shouldStop,
       onProgress: (st) => progress.update(st.drawn - startDrawn, progressNote(mode, st, a.accept, t0, startDrawn)),
     });
     const st = r.state;
     progress.done(progressNote(mode, st, a.accept, t0, startDrawn));
     r.table.provenance = provenance(st, r.stopped);
     const finished = r.stopped === 'accept' || r.stopped === 'samples';
-    if (r.stopped !== 'signal' && a.out) writeTableSync(ensureDirFor(a.out), r.table);
+    if (r.stopped !== 'signal' && a.out) writeOutputs(a, [{ path: a.out, data: tableText(r.table) }]);
     if (finished) {
-      if (ckptPath) removeCheckpoint(ckptPath);
+      driver.finish();
     } else if (ckptPath) {
       checkpoint(st, r.table);
       log(a, `stopped (${r.stopped === 'time' ? 'time limit' : 'signal'}) at net ${st.next}; continue with --resume`);
@@ -311,10 +283,8 @@ async function sampleRejection(a: Args): Promise<void> {
       `${st.accepted} of ${st.drawn} nets accepted${interval}\n${r.table.distinct} distinct functions on ${r.table.m} points (${info.detail}, ${r.seconds.toFixed(1)} s, stopped: ${r.stopped})${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
       false,
     );
-    if (r.stopped === 'signal') process.exitCode = 130;
+    if (r.stopped === 'signal') process.exitCode = driver.exitCode ?? 130;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await backend.close();
   }
 }
@@ -337,7 +307,7 @@ function progressNote(
   return `accepted ${fmtCount(st.accepted)}${accept !== undefined ? `/${fmtCount(accept)}` : ''} (${rate.toExponential(2)})${eta}`;
 }
 
-async function sampleFrozen(a: Args): Promise<void> {
+async function sampleFrozen(a: Args, driver: ResumableRun): Promise<void> {
   positiveInt(a.accept, '--accept');
   positiveInt(a.features, '--features');
   if (!(Number.isSafeInteger(a.probe) && a.probe >= 0))
@@ -358,9 +328,7 @@ async function sampleFrozen(a: Args): Promise<void> {
     );
   const spec = specFromArgs(a, E.shape);
   if (spec.kind !== 'fcn') throw new FsbayesError('--mode frozen runs fully connected nets only');
-  const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : null);
-  if (a.resume && !ckptPath)
-    throw new FsbayesError('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
+  const ckptPath = driver.checkpointPath;
   const dataset = describeSplit(split);
   const identity = {
     command: 'sample',
@@ -373,17 +341,8 @@ async function sampleFrozen(a: Args): Promise<void> {
     probe: a.probe,
     draws: [range.first, range.first + range.count],
   };
-  let resume: { state: FrozenState; table: FunctionTable } | undefined;
-  if (ckptPath && existsSync(ckptPath)) {
-    if (!a.resume) throw new FsbayesError(`${ckptPath} exists: pass --resume to continue that run, or delete it`);
-    const cp = readCheckpoint<FrozenState>(ckptPath, identity);
-    if (cp) {
-      resume = cp;
-      log(a, `resuming at hidden-layer draw ${cp.state.nextDraw}`);
-    }
-  } else if (a.resume) {
-    log(a, `no checkpoint at ${ckptPath}: starting fresh`);
-  }
+  const resume = driver.load<FrozenState>(identity) ?? undefined;
+  if (resume) log(a, `resuming at hidden-layer draw ${resume.state.nextDraw}`);
   const summaryOf = (st: FrozenState) => {
     const est = rateEstimate(st.accepted, st.proposals, a.confidence);
     return {
@@ -421,52 +380,40 @@ async function sampleFrozen(a: Args): Promise<void> {
   const checkpoint = (st: FrozenState, table: FunctionTable) => {
     if (!ckptPath) return;
     table.provenance = provenance(st, null);
-    writeCheckpoint(ensureDirFor(ckptPath), { identity, state: st, table });
+    driver.save({ identity, state: st, table });
   };
   let done0 = 0;
   for (let k = range.first; k < (resume?.state.nextDraw ?? range.first); k++) done0 += samplesOfDraw(samples, K, k);
   let total = 0;
   for (let k = range.first; k < range.first + range.count; k++) total += samplesOfDraw(samples, K, k);
   const progress = new Progress('frozen', total - done0, 'samples', a.quiet);
-  let stopRequested = false;
-  const onSignal = () => {
-    stopRequested = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const t0 = performance.now();
-  let r: Awaited<ReturnType<typeof frozenSample>>;
-  try {
-    r = await frozenSample({
-      spec,
-      train: { inputs: S.inputs, m: S.m, labels: S.labels },
-      test: { inputs: E.inputs, m: E.m, labels: E.labels },
-      seed: a.seed,
-      features: K,
-      samples,
-      probe: a.probe,
-      firstDraw: range.first,
-      drawCount: range.count,
-      resume,
-      provenance: provenance(resume?.state ?? { nextDraw: range.first, draws: [], accepted: 0, proposals: 0 }, null),
-      checkpointEveryMs: a['checkpoint-every'] * 1000,
-      onCheckpoint: checkpoint,
-      timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
-      shouldStop: () => stopRequested,
-      onProgress: (done) => progress.update(done - done0),
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const r = await frozenSample({
+    spec,
+    train: { inputs: S.inputs, m: S.m, labels: S.labels },
+    test: { inputs: E.inputs, m: E.m, labels: E.labels },
+    seed: a.seed,
+    features: K,
+    samples,
+    probe: a.probe,
+    firstDraw: range.first,
+    drawCount: range.count,
+    resume,
+    provenance: provenance(resume?.state ?? { nextDraw: range.first, draws: [], accepted: 0, proposals: 0 }, null),
+    checkpointEveryMs: a['checkpoint-every'] * 1000,
+    onCheckpoint: checkpoint,
+    timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
+    shouldStop: driver.shouldStop,
+    onProgress: (done) => progress.update(done - done0),
+  });
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
   const summary = summaryOf(r.state);
   r.table.provenance = provenance(r.state, r.stopped);
   const finished = r.stopped === 'done';
-  if (r.stopped !== 'signal' && a.out) writeTableSync(ensureDirFor(a.out), r.table);
+  if (r.stopped !== 'signal' && a.out) writeOutputs(a, [{ path: a.out, data: tableText(r.table) }]);
   if (finished) {
-    if (ckptPath) removeCheckpoint(ckptPath);
+    driver.finish();
   } else if (ckptPath) {
     checkpoint(r.state, r.table);
     log(
@@ -501,7 +448,16 @@ async function sampleFrozen(a: Args): Promise<void> {
       )}); pooled P(S|Φ) ≈ ${summary.pS.toExponential(3)}, log ${summary.logPS.toFixed(3)}\n${r.table.distinct} distinct functions on ${r.table.m} points (${seconds.toFixed(1)} s)${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
     false,
   );
-  if (r.stopped === 'signal') process.exitCode = 130;
+  if (r.stopped === 'signal') process.exitCode = driver.exitCode ?? 130;
+}
+
+/** Whether `path` holds a function table (what a time-limited leg leaves at --out). */
+function holdsTable(path: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))?.format === FUNCTION_TABLE_FORMAT;
+  } catch {
+    return false;
+  }
 }
 
 function countBy(xs: string[]): Record<string, number> {

@@ -2,14 +2,11 @@ import {
   createProvenance,
   type FcnSpec,
   FsbayesError,
-  type FunctionTable,
   parseShard,
-  readCheckpoint,
-  removeCheckpoint,
+  rangeShard,
+  recordedCommand,
   shardRange,
-  writeCheckpoint,
-  writeFileAtomicSync,
-  writeTableSync,
+  tableText,
 } from '@fsbayes/core';
 import {
   chooseEngine,
@@ -25,7 +22,7 @@ import {
 import type { Argv } from 'yargs';
 import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, ensureDirFor, log, type OutputArgs, run } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
 import { Progress } from '../cli/progress.js';
 
@@ -93,7 +90,12 @@ export const SGD_OPTIONS = {
     describe: 'checkpoint file, rewritten atomically every --checkpoint-every seconds (default: OUT.ckpt with --out)',
   },
   'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
-  resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (settings must match)' },
+  resume: {
+    type: 'boolean',
+    default: false,
+    describe:
+      'continue from the checkpoint (settings must match); without it an existing checkpoint is refused, never discarded',
+  },
   'csv-out': { type: 'string', describe: 'also write the table as CSV to this file' },
   'stop-after': {
     type: 'number',
@@ -155,7 +157,14 @@ export const sgdCommand = {
           '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
           'Shards (--shard i/N) own disjoint run ranges of one seed; merge their tables. Same seed, same bytes.',
       ),
-  handler: run('sgd', async (a: Args) => {
+  handler: run('sgd', null, async (a: Args) => {
+    // Before any compute: the checkpoint (an existing one asks for --resume; locked), then --out and --csv-out.
+    // A stopped run leaves only its checkpoint: --out and --csv-out are written once, at the end.
+    const driver = resumableRun(a);
+    prepareOutputs(a, [
+      a.out ? { path: a.out, kind: 'file' } : null,
+      a['csv-out'] ? { path: a['csv-out'], kind: 'file', flag: '--csv-out' } : null,
+    ]);
     if (!Number.isSafeInteger(a.runs) || a.runs < 1)
       throw new FsbayesError(`--runs must be a positive integer, got ${a.runs}`);
     if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
@@ -203,16 +212,10 @@ export const sgdCommand = {
     const { engine, backend } = chooseEngine(spec as FcnSpec, config, a.backend as 'auto' | 'js' | 'wasm');
     const dataset = describeSplit(split);
     const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
-    const ckptPath = a.checkpoint ?? (a.out ? `${a.out}.ckpt` : undefined);
-    if (a.resume && !ckptPath) throw new FsbayesError('--resume needs --checkpoint FILE (or --out)');
-    let resume: { state: SgdState; table: FunctionTable } | null = null;
-    if (a.resume && ckptPath) {
-      const cp = readCheckpoint<SgdState>(ckptPath, identity);
-      if (cp) {
-        resume = { state: cp.state, table: cp.table };
-        log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
-      } else log(a, `no checkpoint at ${ckptPath}; starting afresh`);
-    }
+    const ckptPath = driver.checkpointPath;
+    const cp = driver.load<SgdState>(identity);
+    const resume = cp ? { state: cp.state, table: cp.table } : null;
+    if (cp) log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
     const progress = new Progress('sgd', range.count, 'runs', a.quiet);
     const mE = split.test.m;
     const r = await trainSgdTable({
@@ -227,36 +230,43 @@ export const sgdCommand = {
       engine,
       resume,
       onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
-      onCheckpoint: ckptPath
-        ? (s, t) => writeCheckpoint(ensureDirFor(ckptPath), { identity, state: s, table: t })
-        : undefined,
+      onCheckpoint: ckptPath ? (s, t) => driver.save({ identity, state: s, table: t }) : undefined,
       checkpointSeconds: a['checkpoint-every'],
       stopAfter: a['stop-after'],
+      shouldStop: driver.shouldStop,
     });
     const { state, table } = r;
     if (state.done < range.count) {
-      // Only with the hidden --stop-after: leave the checkpoint as a killed run would.
-      if (!ckptPath) throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
-      writeCheckpoint(ensureDirFor(ckptPath), { identity, state, table });
-      log(a, `stopped after ${state.done} runs; checkpoint at ${ckptPath}`);
+      // Stopped by SIGINT/SIGTERM, or by the hidden --stop-after (as if killed): leave the checkpoint.
+      const why = driver.stoppedBy ? `stopped (${driver.stoppedBy})` : 'stopped';
+      if (ckptPath) {
+        driver.save({ identity, state, table });
+        log(a, `${why} after ${state.done} of ${range.count} runs; checkpoint at ${ckptPath}: continue with --resume`);
+      } else if (driver.stoppedBy) {
+        log(a, `${why} after ${state.done} runs; no --out/--checkpoint, so this run cannot be resumed`);
+      } else throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
+      process.exitCode = driver.exitCode;
       return;
     }
     progress.done(`${state.fitted} fitted · ${table.distinct} distinct`);
     const means = stateMeans(state, mE);
     table.provenance = createProvenance({
-      command: `fsbayes ${process.argv.slice(2).join(' ')}`,
+      command: recordedCommand(process.argv.slice(2)),
       spec,
       dataset,
       experiment,
       seeds: [a.seed],
       // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
-      shards: [`seed ${a.seed} nets [${range.first}, ${range.first + range.count})`],
+      shards: [rangeShard(a.seed, range.first, range.first + range.count)],
       backend: { ...backend, threads: r.threads },
       extra: { ...sgdExtra(state), firstRun: range.first },
     });
-    if (a.out) writeTableSync(ensureDirFor(a.out), table);
-    if (a['csv-out']) writeFileAtomicSync(ensureDirFor(a['csv-out']), table.toCSV());
-    if (ckptPath) removeCheckpoint(ckptPath);
+    // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
+    writeOutputs(a, [
+      ...(a.out ? [{ path: a.out, data: tableText(table) }] : []),
+      ...(a['csv-out'] ? [{ path: a['csv-out'], data: table.toCSV() }] : []),
+    ]);
+    driver.finish();
     const result = {
       runs: state.done,
       fitted: state.fitted,

@@ -24,6 +24,36 @@ export interface ExperimentContext {
   overrides?: Record<string, number | number[]>;
   /** Reuse the finished steps of an interrupted run in `out` (see {@link stage}). */
   resume?: boolean;
+  /**
+   * Wall-clock timings taken out of the result files (`<file>: <json path>`
+   * → seconds), written to timings.json: same command, same result bytes.
+   */
+  timings?: Record<string, number>;
+}
+
+/** The command that reproduces this run exactly (every `--set` included). */
+export function reproCommand(ctx: ExperimentContext): string {
+  const sets = Object.entries(ctx.overrides ?? {}).map(([k, v]) => ` --set ${k}=${Array.isArray(v) ? v.join(',') : v}`);
+  return `fsbayes repro ${ctx.name} --scale ${ctx.scale} --seed ${ctx.seed}${sets.join('')}`;
+}
+
+/**
+ * `value` without its wall-clock fields (`seconds` at any depth), and those
+ * fields by JSON path: timings differ run to run, results must not.
+ */
+export function splitTimings(value: unknown): { value: unknown; timings: Record<string, number> } {
+  const timings: Record<string, number> = {};
+  const strip = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => strip(x, `${at}[${i}]`));
+    if (v === null || typeof v !== 'object' || v.constructor !== Object) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'seconds' && typeof x === 'number') timings[at ? `${at}.${k}` : k] = x;
+      else out[k] = strip(x, at ? `${at}.${k}` : k);
+    }
+    return out;
+  };
+  return { value: strip(value, ''), timings };
 }
 
 /** A log line on stderr (unless quiet), prefixed with the experiment's name. */
@@ -43,10 +73,12 @@ export function outPath(ctx: ExperimentContext, ...parts: string[]): string {
   return p;
 }
 
-/** Write JSON atomically into the output folder; returns the path. */
+/** Write JSON atomically into the output folder, its timings kept apart (see {@link splitTimings}); returns the path. */
 export function writeJson(ctx: ExperimentContext, name: string, value: unknown): string {
   const p = outPath(ctx, name);
-  writeFileAtomicSync(p, `${JSON.stringify(value, null, 2)}\n`);
+  const split = splitTimings(value);
+  for (const [k, s] of Object.entries(split.timings)) if (ctx.timings) ctx.timings[`${name}: ${k}`] = s;
+  writeFileAtomicSync(p, `${JSON.stringify(split.value, null, 2)}\n`);
   return p;
 }
 
@@ -131,8 +163,16 @@ export async function stage<T extends object>(
 ): Promise<T> {
   const file = join(ctx.out, 'stages', `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
   if (ctx.resume && existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    for (const t of tables) saved[t] = FunctionTable.fromJSON(saved[t]);
+    let saved: Record<string, unknown>;
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      for (const t of tables) saved[t] = FunctionTable.fromJSON(saved[t]);
+    } catch (e) {
+      throw new FsbayesError(
+        `${file}: the saved step '${key}' of the interrupted run is unreadable (${(e as Error).message}): delete that file to recompute the step, or delete ${ctx.out} to start afresh`,
+        { kind: 'io', cause: e },
+      );
+    }
     say(ctx, `resumed: ${key}`);
     return saved as T;
   }

@@ -13,7 +13,7 @@ import {
   parseArch,
   samplePriorTable,
 } from '@fsbayes/core';
-import { type ExperimentContext, progress } from './context.js';
+import { type ExperimentContext, progress, reproCommand } from './context.js';
 
 /** The spec of `arch` on n-bit Boolean inputs. */
 export function booleanSpec(arch: string, n: number, sigmaW: number, sigmaB: number): ArchSpec {
@@ -59,7 +59,7 @@ export async function booleanPriorTable(
     seed,
     samples,
     provenance: createProvenance({
-      command: `fsbayes repro ${ctx.name} --scale ${ctx.scale}`,
+      command: reproCommand(ctx),
       spec,
       dataset: { name: `boolean-n${n}`, m, encoding: '01' },
       experiment: { kind: 'prior', samples },

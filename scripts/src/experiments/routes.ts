@@ -7,7 +7,7 @@ import { createProvenance, type FcnSpec, type FunctionTable, Rng } from '@fsbaye
 import { frozenSample, rateEstimate, rejectionSample } from '@fsbayes/sampler';
 import { chooseEngine, resolveConfig, type SgdConfigInput, stateMeans, trainSgdTable } from '@fsbayes/sgd';
 import { describeSplit } from '../cli/dataset.js';
-import { type ExperimentContext, progress, say } from './context.js';
+import { type ExperimentContext, progress, reproCommand, say } from './context.js';
 import { backendFor } from './prior.js';
 import type { System } from './system.js';
 
@@ -19,7 +19,7 @@ function provenanceOf(
   backend: string | { name: string; precision: string },
 ) {
   return createProvenance({
-    command: `fsbayes repro ${ctx.name} --scale ${ctx.scale} --seed ${ctx.seed}`,
+    command: reproCommand(ctx),
     spec: sys.spec,
     dataset: describeSplit(sys.split),
     experiment,

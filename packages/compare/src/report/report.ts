@@ -4,8 +4,10 @@
  * NAME.svg and NAME.png, and any extra files (metrics.json, CSV). Generic:
  * experiment scripts describe sections of text, tables and figures.
  *
- * Every file is written atomically, and only after everything has been
- * rendered, so a failure leaves no half-written report behind.
+ * Every file is rendered first, then written atomically (no half-written
+ * file). For a folder that appears whole or not at all, write into a
+ * staging folder and swap it in: core's `prepareOutputs(…).writeFolder`
+ * does both, as `fsbayes compare --out` and `fsbayes repro` do.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -161,7 +163,8 @@ export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2
 /**
  * Write DIR/report.md, DIR/report.html, every figure (NAME.svg, NAME.png)
  * and every extra file. Everything is rendered in memory first, then each
- * file is written atomically. Returns the paths written.
+ * file is written atomically (DIR should be a fresh or staging folder, see
+ * the module comment). Returns the paths written.
  */
 export function writeReport(dir: string, spec: ReportSpec): string[] {
   const files = new Map<string, string | Uint8Array>();

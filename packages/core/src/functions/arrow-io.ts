@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type RecordBatch, RecordBatchFileWriter, RecordBatchReader, type Schema } from 'apache-arrow';
 import type { ArrayBufferViewInput } from 'apache-arrow/util/buffer';
 import { FsbayesError } from '../errors/index.js';
@@ -145,7 +146,7 @@ export class ArrowTableWriter {
       closeSync(fd);
       this.fd = null;
       renameSync(this.tmp, this.path);
-      syncDirSync(this.path);
+      syncDirSync(dirname(this.path));
       return { distinct: this.rows, total: this.sum, bytes };
     } catch (err) {
       this.abort();

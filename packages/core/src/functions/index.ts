@@ -45,7 +45,20 @@ export {
   readTableArrow,
   writeTableArrow,
 } from './columnar-table.js';
-export { readTable, readTableSync, writeFileAtomic, writeFileAtomicSync, writeTable, writeTableSync } from './io.js';
+export {
+  cleanStaleTemps,
+  type FileToWrite,
+  ioError,
+  readTable,
+  readTableSync,
+  tableText,
+  tmpPath,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeFilesAtomicSync,
+  writeTable,
+  writeTableSync,
+} from './io.js';
 export { compareKeys } from './key-order.js';
 export { sortRowsByKey } from './key-sort.js';
 export { mergeSorted, type SortedStream } from './kway-merge.js';

@@ -1,25 +1,112 @@
 /**
- * Files: atomic writes (nothing half-written is ever left at the target path)
- * and function-table files.
+ * Files: atomic writes (nothing half-written is ever left at the target
+ * path; several files appear together or not at all), I/O errors that name
+ * the user's path and what to do, and function-table files.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
+import { isProcessAlive } from '../run/locks.js';
 import { FunctionTable } from './table.js';
 
 let seq = 0;
 
-/** The temporary sibling a write goes through: `path + '.tmp-<pid>-<n>'` (n unique within the process). @internal */
+/** The temporary sibling a write goes through: `path + '.tmp-<pid>-<n>'` (n unique within the process). */
 export function tmpPath(path: string): string {
   seq += 1;
   return `${path}.tmp-${process.pid}-${seq}`;
 }
 
-/** fsync the directory so the rename itself is durable; not possible everywhere, so best effort. @internal */
-export function syncDirSync(path: string): void {
+/**
+ * Remove the temporary siblings `<path>.tmp-<pid>-<n>` (files only) left by
+ * processes that are gone, e.g. a run killed during its atomic write.
+ * Best effort; returns the paths removed.
+ */
+export function cleanStaleTemps(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
   try {
-    const fd = openSync(dirname(path), 'r');
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-\d+$/.exec(name.slice(prefix.length));
+    if (!m || isProcessAlive(Number(m[1]))) continue;
+    const p = join(dir, name);
+    try {
+      if (!lstatSync(p).isFile()) continue;
+      unlinkSync(p);
+      removed.push(p);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+/** What each error code means for the user, and what to do about it. */
+const ADVICE: Record<string, string> = {
+  ENOSPC: 'the disk is full: free some space (or choose another location) and run again',
+  EDQUOT: 'your disk quota is used up: free some space (or choose another location) and run again',
+  EROFS: 'the file system is read-only: choose a writable location',
+  EACCES: 'permission denied: choose a folder you can write to, or change its permissions',
+  EPERM: 'the operation is not permitted there: choose a folder you can write to',
+  ENOTDIR: 'a part of the path is a file, not a folder: choose another path',
+  EISDIR: 'it is a folder: give a file name',
+  ENOENT: 'its folder does not exist (or was removed meanwhile): create it, or choose another path',
+  EEXIST: 'something else appeared there meanwhile: choose another path',
+  ENAMETOOLONG: 'the name is too long: choose a shorter path',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or close other programs',
+  ENFILE: 'too many open files on the system: try again later',
+  EIO: 'the device reported an I/O error: check the disk',
+  EBUSY: 'the file is busy: close whatever uses it and run again',
+  EXDEV: 'it is on another device than its temporary file: choose a path on one file system',
+};
+
+/**
+ * An FsbayesError (kind 'io') for a failed file operation on the user's
+ * `path`: names that path (never only the temporary file a write went
+ * through), the error code, and what to do. An FsbayesError is returned as is.
+ */
+export function ioError(path: string, err: unknown, action = 'write'): FsbayesError {
+  if (err instanceof FsbayesError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code;
+  const advice = code ? ADVICE[code] : undefined;
+  // Node's own message names the temporary path; say the user's instead.
+  const detail =
+    advice ?? String(e?.message ?? err).replace(new RegExp(`${escapeRegExp(path)}\\.tmp-\\d+-\\d+`, 'g'), path);
+  return new FsbayesError(`cannot ${action} ${path}: ${detail}${code && advice ? ` (${code})` : ''}`, {
+    kind: 'io',
+    cause: err,
+  });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** fsync a directory so a rename in it is durable; not possible everywhere, so best effort. */
+export function syncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);
     } finally {
@@ -30,16 +117,39 @@ export function syncDirSync(path: string): void {
   }
 }
 
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // never created, or gone
+  }
+}
+
+/** Write `data` to a new file `tmp` and fsync it. */
+function writeNewSync(tmp: string, data: string | Uint8Array): void {
+  const fd = openSync(tmp, 'wx');
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Write `data` to `path` atomically: write `path + '.tmp-<pid>-<n>'`, fsync,
  * rename over `path`, then fsync the directory. On any failure the temporary
- * file is removed and the error rethrown; `path` then holds its old content
- * (or does not exist).
+ * file is removed and an FsbayesError (kind 'io') naming `path` is thrown;
+ * `path` then holds its old content (or does not exist). Temporary siblings
+ * of dead processes are removed first.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  cleanStaleTemps(path);
   const tmp = tmpPath(path);
   try {
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'wx');
     try {
       await fh.writeFile(data);
       await fh.sync();
@@ -49,44 +159,117 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
-    throw err;
+    throw ioError(path, err);
   }
-  syncDirSync(path);
+  syncDirSync(dirname(path));
 }
 
 /** Synchronous {@link writeFileAtomic}. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = tmpPath(path);
-  try {
-    const fd = openSync(tmp, 'w');
+  writeFilesAtomicSync([{ path, data }]);
+}
+
+/** One file of {@link writeFilesAtomicSync}. */
+export interface FileToWrite {
+  path: string;
+  data: string | Uint8Array;
+}
+
+/**
+ * Write several files so that they appear together or not at all: every
+ * file goes to its temporary sibling first (fsynced); only then are they
+ * renamed into place, one by one. If a rename fails, the files already
+ * renamed get their previous content back (or are removed if they did not
+ * exist) before the error (an FsbayesError naming the user's path) is
+ * thrown. A hard kill between two renames can still leave a mix; every
+ * error, full disk included, cannot.
+ */
+export function writeFilesAtomicSync(files: readonly FileToWrite[]): void {
+  const paths = files.map((f) => f.path);
+  if (new Set(paths).size !== paths.length)
+    throw new FsbayesError(`two outputs name the same file: ${paths.join(', ')}`);
+  for (const p of paths) cleanStaleTemps(p);
+  const tmps: string[] = [];
+  for (const f of files) {
+    const tmp = tmpPath(f.path);
+    tmps.push(tmp);
     try {
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      writeNewSync(tmp, f.data);
+    } catch (err) {
+      for (const t of tmps) unlinkQuiet(t);
+      throw ioError(f.path, err);
     }
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    throw err;
   }
-  syncDirSync(path);
+  // Previous content of the files replaced so far, to restore if a later rename fails.
+  const done: { path: string; backup: string | null }[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const path = paths[i];
+    let backup: string | null = null;
+    try {
+      if (files.length > 1 && isFile(path)) {
+        backup = tmpPath(path);
+        keepCopy(path, backup);
+      }
+      renameSync(tmps[i], path);
+      done.push({ path, backup });
+    } catch (err) {
+      if (backup) unlinkQuiet(backup);
+      for (const t of tmps.slice(i)) unlinkQuiet(t);
+      const failed = rollBack(done);
+      const e = ioError(path, err);
+      if (failed.length > 0)
+        e.message += `; could not restore ${failed.join(', ')} (their new content is in place, the old in the .tmp-${process.pid}-* siblings)`;
+      throw e;
+    }
+  }
+  for (const d of done) if (d.backup) unlinkQuiet(d.backup);
+  for (const dir of new Set(paths.map((p) => dirname(p)))) syncDirSync(dir);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A second name for `path`'s current content (a hard link; a copy where links are not supported). */
+function keepCopy(path: string, backup: string): void {
+  try {
+    linkSync(path, backup);
+  } catch {
+    copyFileSync(path, backup);
+  }
+}
+
+/** Undo renames, newest first; returns the paths that could not be restored. */
+function rollBack(done: { path: string; backup: string | null }[]): string[] {
+  const failed: string[] = [];
+  for (const d of [...done].reverse()) {
+    try {
+      if (d.backup) renameSync(d.backup, d.path);
+      else unlinkSync(d.path);
+    } catch {
+      failed.push(d.path);
+    }
+  }
+  return failed;
+}
+
+/** The bytes of a table file: `table.toJSON()` on one line. */
+export function tableText(table: FunctionTable): string {
+  return `${JSON.stringify(table.toJSON())}\n`;
 }
 
 /** Write a table as JSON (`table.toJSON()`), atomically. */
 export async function writeTable(path: string, table: FunctionTable): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(table.toJSON()) + '\n');
+  await writeFileAtomic(path, tableText(table));
 }
 
 /** Synchronous {@link writeTable}. */
 export function writeTableSync(path: string, table: FunctionTable): void {
-  writeFileAtomicSync(path, JSON.stringify(table.toJSON()) + '\n');
+  writeFileAtomicSync(path, tableText(table));
 }
 
 function parseTable(path: string, text: string): FunctionTable {

@@ -55,14 +55,21 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
   try {
     obj = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new FsbayesError(`${path}: not a readable checkpoint (${(err as Error).message})`);
+    throw new FsbayesError(
+      `${path}: not a readable checkpoint (${(err as Error).message}): delete it to start the run afresh`,
+      { kind: 'io', cause: err },
+    );
   }
   if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1)
-    throw new FsbayesError(`${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)})`);
+    throw new FsbayesError(
+      `${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)}): give another --checkpoint, or move it away`,
+    );
   const want = canonicalJson(identity);
   const have = canonicalJson(obj.identity);
   if (want !== have) {
-    throw new FsbayesError(`${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)})`);
+    throw new FsbayesError(
+      `${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)}): resume with its settings, or delete it to start afresh`,
+    );
   }
   return { identity: obj.identity, state: obj.state, table: FunctionTable.fromJSON(obj.table) };
 }

@@ -1,2 +1,5 @@
 export * from './checkpoint.js';
+export * from './driver.js';
+export * from './locks.js';
+export * from './outputs.js';
 export * from './shard.js';

@@ -6,6 +6,8 @@
  * the same table.
  */
 import { FsbayesError } from '../errors/index.js';
+import type { Seed } from '../rng/index.js';
+
 export interface Shard {
   /** 1-based index of this shard. */
   index: number;
@@ -37,4 +39,30 @@ export function shardRange(total: number, shard: Shard): { first: number; count:
   const i = shard.index - 1;
   const first = i * base + Math.min(i, extra);
   return { first, count: base + (i < extra ? 1 : 0) };
+}
+
+/**
+ * A shard name that says exactly which items of a seed a table counted:
+ * `seed 1 nets [0, 500000)` (nets of the sampler, runs of SGD: run r trains
+ * net r) or `seed 1 draws [0, 25)` (frozen-feature hidden-layer draws).
+ * Tables of one seed with disjoint ranges are different nets and may be
+ * merged; overlapping ranges would count a net twice.
+ */
+export interface RangeShard {
+  /** Seed and unit (`1 nets`, `1 draws`): ranges overlap only within one. */
+  seed: string;
+  first: number;
+  end: number;
+}
+
+/** The shard name of items [first, end) of a seed: nets (default) or frozen-feature draws. */
+export function rangeShard(seed: Seed, first: number, end: number, unit: 'nets' | 'draws' = 'nets'): string {
+  return `seed ${seed} ${unit} [${first}, ${end})`;
+}
+
+/** Parse a name made by {@link rangeShard}; null for any other shard name. */
+export function parseRangeShard(name: string): RangeShard | null {
+  const m = /^seed (.+ (?:nets|draws)) \[(\d+), (\d+)\)$/.exec(name);
+  if (!m) return null;
+  return { seed: m[1], first: Number(m[2]), end: Number(m[3]) };
 }
