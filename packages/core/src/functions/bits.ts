@@ -17,6 +17,14 @@
  * the same convention as the datasets module's hex targets.
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
+
+/**
+ * The largest test set a function key can describe: 2^31 points make a key
+ * of 2^29 hex digits, about the longest string JavaScript can hold (and the
+ * packing arithmetic here works in 32 bits).
+ */
+export const MAX_M = 2 ** 31;
 
 /** The number of 32-bit words that hold a function on m points: ceil(m/32). */
 export function wordsFor(m: number): number {
@@ -32,7 +40,8 @@ export function keyLength(m: number): number {
 
 /** Throw unless m is a positive safe integer. */
 export function checkM(m: number, where: string): void {
-  if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`${where}: m must be a positive integer, got ${m}`);
+  if (!Number.isSafeInteger(m) || m < 1 || m > MAX_M)
+    throw new FsbayesError(`${where}: m must be a positive integer ≤ 2^31, got ${show(m)}`);
 }
 
 /** Pack a 0/1 vector (length m) into ceil(m/32) words, LSB first. Values other than 0/1 throw. */
@@ -147,7 +156,7 @@ export function keyOfBitString(s: string): string {
  */
 export function normalizeKey(key: string, m: number): string {
   const len = keyLength(m);
-  if (typeof key !== 'string') throw new FsbayesError(`key must be a string, got ${typeof key}`);
+  if (typeof key !== 'string') throw new FsbayesError(`key must be a string, got ${show(key)}`);
   if (key.length !== len) {
     throw new FsbayesError(`key ${JSON.stringify(key)} has ${key.length} hex digits; m = ${m} needs ${len}`);
   }

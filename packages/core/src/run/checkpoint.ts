@@ -50,21 +50,34 @@ export function writeCheckpoint<S>(path: string, cp: Checkpoint<S>): void {
  * differing setting) when it belongs to another run or is corrupt.
  */
 export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S> | null {
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(`checkpoint path must be a non-empty string, got ${String(path)}`);
   if (!existsSync(path)) return null;
   let obj: CheckpointFile<S>;
   try {
     obj = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new FsbayesError(`${path}: not a readable checkpoint (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: not a readable checkpoint (${(err as Error).message})`, { cause: err });
   }
-  if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1)
-    throw new FsbayesError(`${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)})`);
+  if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1) {
+    throw new FsbayesError(
+      `${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)}, version ${JSON.stringify(obj?.version)})`,
+    );
+  }
   const want = canonicalJson(identity);
   const have = canonicalJson(obj.identity);
   if (want !== have) {
     throw new FsbayesError(`${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)})`);
   }
-  return { identity: obj.identity, state: obj.state, table: FunctionTable.fromJSON(obj.table) };
+  let table: FunctionTable;
+  try {
+    table = FunctionTable.fromJSON(obj.table);
+  } catch (err) {
+    if (!(err instanceof FsbayesError)) throw err;
+    throw new FsbayesError(`${path}: checkpoint table: ${err.message}`, { kind: err.kind, cause: err });
+  }
+  return { identity: obj.identity, state: obj.state, table };
 }
 
 /** Remove a checkpoint once the run's final output is safely written. */
