@@ -18,17 +18,17 @@ import { FsbayesError, parseArch } from '@fsbayes/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { archCases, specCases } from './fuzz/gen-arch.js';
 import { bitsCases } from './fuzz/gen-bits.js';
-import { checkpointCases, tableCases } from './fuzz/gen-table.js';
 import { csvCases } from './fuzz/gen-csv.js';
 import { idxCases } from './fuzz/gen-idx.js';
 import { kernelCases } from './fuzz/gen-kernel.js';
+import { checkpointCases, keyCases, tableCases } from './fuzz/gen-table.js';
 import { FUZZ_SEED, type FuzzCase, judge, preview } from './fuzz/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fsbayes-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Cases per group and run (≥ 200 in all without the kernels; the kernels add more). */
-const PER_GROUP = { arch: 40, spec: 30, bits: 60, table: 50, checkpoint: 15, csv: 60, idx: 45, kernel: 40 };
+const PER_GROUP = { arch: 40, spec: 30, bits: 60, table: 50, key: 25, checkpoint: 15, csv: 60, idx: 45, kernel: 40 };
 
 function generate(seed: number | string) {
   return {
@@ -36,6 +36,7 @@ function generate(seed: number | string) {
     spec: specCases(seed, PER_GROUP.spec),
     bits: bitsCases(seed, PER_GROUP.bits),
     table: tableCases(seed, PER_GROUP.table, join(dir, `table-${seed}`)),
+    key: keyCases(seed, PER_GROUP.key),
     checkpoint: checkpointCases(seed, PER_GROUP.checkpoint, join(dir, `ckpt-${seed}`)),
     csv: csvCases(seed, PER_GROUP.csv, join(dir, `csv-${seed}`)),
     idx: idxCases(seed, PER_GROUP.idx, join(dir, `idx-${seed}`)),
@@ -72,9 +73,11 @@ describe('safety fuzz: malformed inputs through the core entry points', () => {
     // Most must be certainly invalid, so that the test says something.
     expect(all.filter((c) => c.expect === 'reject').length).toBeGreaterThanOrEqual(150);
     const again = generate(FUZZ_SEED);
-    expect(Object.values(again).flat().map((c) => `${c.what}|${preview(c.input, 2000)}`)).toEqual(
-      all.map((c) => `${c.what}|${preview(c.input, 2000)}`),
-    );
+    expect(
+      Object.values(again)
+        .flat()
+        .map((c) => `${c.what}|${preview(c.input, 2000)}`),
+    ).toEqual(all.map((c) => `${c.what}|${preview(c.input, 2000)}`));
   });
 
   for (const [group, cases] of Object.entries(groups)) {
@@ -133,7 +136,9 @@ describe('the fuzz judge itself', () => {
         },
       }),
     ).toBeNull();
-    expect(judge({ ...base, names: [], run: () => ({ logP: Number.NaN, warnings: ['EP did not converge'] }) })).toBeNull();
+    expect(
+      judge({ ...base, names: [], run: () => ({ logP: Number.NaN, warnings: ['EP did not converge'] }) }),
+    ).toBeNull();
     expect(judge({ ...base, expect: 'any', names: [], run: () => ({ logP: Number.NEGATIVE_INFINITY }) })).toBeNull();
     expect(judge({ ...base, expect: 'any', names: [], run: () => parseArch('fcn:4', { inputShape: [3] }) })).toBeNull();
   });

@@ -1,6 +1,18 @@
 /** Malformed architecture strings, options and specs for `parseArch` / `validateSpec`. */
 import { type ArchOptions, type ArchSpec, parseArch, Rng, type Seed, validateSpec } from '@fsbayes/core';
-import { between, type FuzzCase, NOT_NUMBERS, OVERFLOWS, pick, replaceAt, SWAPS, valueName } from './harness.js';
+import {
+  between,
+  type FuzzCase,
+  getAt,
+  leafPaths,
+  NOT_NUMBERS,
+  OVERFLOWS,
+  type Path,
+  pick,
+  replaceAt,
+  SWAPS,
+  valueName,
+} from './harness.js';
 
 const FCN_BASES = ['fcn:40,40', 'fcn:', 'fcn:1024', 'fcn:7,3,5'];
 const CNN_BASES = ['cnn:c16k3,c16k3s2same,gap', 'cnn:c32k5,c32k2,d64', 'cnn:c8k3x2s1x2,d16', 'cnn:c4k2,gap,d8,d8'];
@@ -27,9 +39,15 @@ function archCase(r: Rng): FuzzCase {
   const cnn = r.uniform() < 0.5;
   const base = pick(r, cnn ? CNN_BASES : FCN_BASES);
   const opts = cnn ? CNN_OPTS : FCN_OPTS;
-  const call = (arch: unknown, o: unknown = opts) => () => parseArch(arch as string, o as ArchOptions);
+  const call =
+    (arch: unknown, o: unknown = opts) =>
+    () =>
+      parseArch(arch as string, o as ArchOptions);
   const kind = r.int(9);
-  const items = base.slice(4).split(',').filter((t) => t !== '');
+  const items = base
+    .slice(4)
+    .split(',')
+    .filter((t) => t !== '');
   switch (kind) {
     case 0: {
       // A bad width or layer in place of a good one.
@@ -63,13 +81,41 @@ function archCase(r: Rng): FuzzCase {
       // Kernel larger than the 28×28 input.
       const k = between(r, 29, 1000);
       const arch = `cnn:c4k${k}`;
-      return { group: 'arch', what: 'kernel larger than the input', input: arch, names: [String(k)], expect: 'reject', run: call(arch, CNN_OPTS) };
+      return {
+        group: 'arch',
+        what: 'kernel larger than the input',
+        input: arch,
+        names: [String(k)],
+        expect: 'reject',
+        run: call(arch, CNN_OPTS),
+      };
     }
     case 3: {
       // Layer order.
-      const arch = pick(r, ['cnn:gap,c16k3', 'cnn:d64,c16k3', 'cnn:c16k3,gap,gap', 'cnn:c16k3,d8,gap', 'cnn:d8', 'cnn:gap']);
-      const bad = arch === 'cnn:d8' ? 'conv layer' : arch.endsWith('c16k3') ? (arch.includes('gap') ? '"gap"' : '"c16k3"') : '"gap"';
-      return { group: 'arch', what: 'layers out of order', input: arch, names: [bad], expect: 'reject', run: call(arch, CNN_OPTS) };
+      const arch = pick(r, [
+        'cnn:gap,c16k3',
+        'cnn:d64,c16k3',
+        'cnn:c16k3,gap,gap',
+        'cnn:c16k3,d8,gap',
+        'cnn:d8',
+        'cnn:gap',
+      ]);
+      const bad =
+        arch === 'cnn:d8'
+          ? 'conv layer'
+          : arch.endsWith('c16k3')
+            ? arch.includes('gap')
+              ? '"gap"'
+              : '"c16k3"'
+            : '"gap"';
+      return {
+        group: 'arch',
+        what: 'layers out of order',
+        input: arch,
+        names: [bad],
+        expect: 'reject',
+        run: call(arch, CNN_OPTS),
+      };
     }
     case 4: {
       // A bad option value.
@@ -84,10 +130,21 @@ function archCase(r: Rng): FuzzCase {
               );
       const v = pick(r, pool);
       const o = { ...opts, [field]: v };
-      const shown = Array.isArray(v) ? (v.length === 0 ? '[]' : valueName(v.find((e) => !(Number.isSafeInteger(e) && e > 0)))) : valueName(v);
+      const shown = Array.isArray(v)
+        ? v.length === 0
+          ? '[]'
+          : valueName(v.find((e) => !(Number.isSafeInteger(e) && e > 0)))
+        : valueName(v);
       const names: (string | string[])[] = [field];
       if (shown !== '') names.push(shown);
-      return { group: 'arch', what: `opts.${field} := ${String(v)}`, input: { arch: base, opts: o }, names, expect: 'reject', run: call(base, o) };
+      return {
+        group: 'arch',
+        what: `opts.${field} := ${String(v)}`,
+        input: { arch: base, opts: o },
+        names,
+        expect: 'reject',
+        run: call(base, o),
+      };
     }
     case 5: {
       const v = pick(r, [5, null, undefined, {}, ['fcn:40'], true]);
@@ -97,7 +154,14 @@ function archCase(r: Rng): FuzzCase {
       // Very long: thousands of good layers then one bad.
       const tok = pick(r, ['x', '0', '-3', '1e400']);
       const arch = `fcn:${'40,'.repeat(between(r, 1000, 5000))}${tok}`;
-      return { group: 'arch', what: 'very long, bad last layer', input: arch, names: [`"${tok}"`], expect: 'reject', run: call(arch, FCN_OPTS) };
+      return {
+        group: 'arch',
+        what: 'very long, bad last layer',
+        input: arch,
+        names: [`"${tok}"`],
+        expect: 'reject',
+        run: call(arch, FCN_OPTS),
+      };
     }
     case 7: {
       // Truncated at a random point (may still be valid).
@@ -126,13 +190,15 @@ export function specCases(seed: Seed, count: number): FuzzCase[] {
     const paths = leafPaths(spec);
     const path = pick(r, paths);
     const v = r.uniform() < 0.1 ? undefined : pick(r, SWAPS);
-    const before = getPath(spec, path);
+    const before = getAt(spec, path);
     if (Object.is(before, v)) continue;
     setPath(spec, path, v);
     const valid = stillValid(path, v, spec);
     const field = path.filter((p) => typeof p === 'string').pop() as string;
     const convIndex = path[0] === 'convs' && typeof path[1] === 'number' ? path[1] : -1;
-    const names: (string | string[])[] = [convIndex >= 0 ? [`conv layer ${convIndex + 1}`, `convs[${convIndex}]`] : field];
+    const names: (string | string[])[] = [
+      convIndex >= 0 ? [`conv layer ${convIndex + 1}`, `convs[${convIndex}]`] : field,
+    ];
     const shown = valueName(v);
     if (shown !== '' && typeof v !== 'object' && typeof v !== 'boolean') names.push(shown);
     out.push({
@@ -158,22 +224,8 @@ export function specCases(seed: Seed, count: number): FuzzCase[] {
   return out;
 }
 
-type Path = (string | number)[];
-
-function leafPaths(x: unknown, at: Path = []): Path[] {
-  const out: Path[] = at.length > 0 ? [at] : [];
-  if (Array.isArray(x)) x.forEach((v, i) => out.push(...leafPaths(v, [...at, i])));
-  else if (x !== null && typeof x === 'object')
-    for (const [k, v] of Object.entries(x)) out.push(...leafPaths(v, [...at, k]));
-  return out;
-}
-
-function getPath(x: unknown, path: Path): unknown {
-  return path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], x);
-}
-
 function setPath(x: unknown, path: Path, v: unknown): void {
-  const parent = getPath(x, path.slice(0, -1)) as Record<string | number, unknown>;
+  const parent = getAt(x, path.slice(0, -1)) as Record<string | number, unknown>;
   if (v === undefined) delete parent[path[path.length - 1]];
   else parent[path[path.length - 1]] = v;
 }

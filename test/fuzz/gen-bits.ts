@@ -7,12 +7,14 @@ import {
   lzComplexity,
   maskOf,
   mnistDataset,
+  normalizeDataset,
   ones,
   parseBits,
   Rng,
   type Seed,
   splitByMask,
   splitBySize,
+  subsetDataset,
 } from '@fsbayes/core';
 import { between, type FuzzCase, pick, replaceAt, SWAPS, valueName } from './harness.js';
 
@@ -33,7 +35,11 @@ export function bitsCases(seed: Seed, count: number): FuzzCase[] {
 }
 
 /** A bit vector of length L written as bits or hex, with one mutation; `what` names it in errors. */
-function mutateBits(r: Rng, L: number, what: string): { value: unknown; desc: string; names: (string | string[])[]; valid: boolean } {
+function mutateBits(
+  r: Rng,
+  L: number,
+  what: string,
+): { value: unknown; desc: string; names: (string | string[])[]; valid: boolean } {
   const bits = randomBits(r, L);
   const u8 = Uint8Array.from(bits, (c) => Number(c));
   const hex = bitsToHex(u8);
@@ -43,7 +49,8 @@ function mutateBits(r: Rng, L: number, what: string): { value: unknown; desc: st
     const ch = pick(r, NOT_BITS);
     const at = /\s/.test(ch) ? between(r, 1, Math.max(1, L - 2)) : r.int(L);
     const v = replaceAt(bits, at, ch);
-    if (/\s/.test(ch) && (at === 0 || at >= L - 1)) return { value: v, desc: 'blank at an end', names: [], valid: true };
+    if (/\s/.test(ch) && (at === 0 || at >= L - 1))
+      return { value: v, desc: 'blank at an end', names: [], valid: true };
     // '0x…' reads as hex: the error is about the hex, not this position.
     if (at === 1 && bits[0] === '0' && (ch === 'x' || ch === 'X'))
       return { value: v, desc: 'bits that start 0x', names: [what], valid: false };
@@ -51,9 +58,17 @@ function mutateBits(r: Rng, L: number, what: string): { value: unknown; desc: st
   }
   if (kind === 1) {
     // A bad hex digit (after the 0x).
-    const ch = pick(r, NOT_BITS.filter((c) => !/\s/.test(c)));
+    const ch = pick(
+      r,
+      NOT_BITS.filter((c) => !/[\s0-9a-fA-F]/.test(c)),
+    );
     const at = between(r, 2, hex.length - 1);
-    return { value: replaceAt(hex, at, ch), desc: `hex digit ${at} := ${JSON.stringify(ch)}`, names: [what, `position ${at}`], valid: false };
+    return {
+      value: replaceAt(hex, at, ch),
+      desc: `hex digit ${at} := ${JSON.stringify(ch)}`,
+      names: [what, `position ${at}`],
+      valid: false,
+    };
   }
   if (kind === 2) {
     // Too short or too long. A bit string of exactly ceil(L/4) characters reads as hex (documented rule).
@@ -75,7 +90,12 @@ function mutateBits(r: Rng, L: number, what: string): { value: unknown; desc: st
     const a = u8.slice();
     const at = r.int(L);
     a[at] = between(r, 2, 255);
-    return { value: a, desc: `Uint8Array[${at}] := ${a[at]}`, names: [what, `position ${at}`, String(a[at])], valid: false };
+    return {
+      value: a,
+      desc: `Uint8Array[${at}] := ${a[at]}`,
+      names: [what, `position ${at}`, String(a[at])],
+      valid: false,
+    };
   }
   // Another type altogether.
   const v = pick(r, [5, [0, 1, 1, 0], {}, true, Float64Array.from(u8), new Uint16Array(L), Number.NaN]);
@@ -115,7 +135,10 @@ function bitsCase(r: Rng): FuzzCase {
   if (kind === 3) {
     // booleanDataset with a bad n or encoding.
     const field = pick(r, ['n', 'encoding'] as const);
-    const v = field === 'n' ? pick(r, [0, 17, 2.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '7', null, 2 ** 53, [], {}]) : pick(r, ['pm2', '', 5, 'PM1', {}, []]);
+    const v =
+      field === 'n'
+        ? pick(r, [0, 17, 2.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '7', null, 2 ** 53, [], {}])
+        : pick(r, ['pm2', '', 5, 'PM1', {}, []]);
     const names: string[] = [field];
     if (valueName(v) !== '') names.push(valueName(v));
     return {
@@ -244,6 +267,10 @@ function handWritten(): FuzzCase[] {
     c('mnistDataset binarize', 'parity', ['binarize', 'parity'], () =>
       mnistDataset({ trainSize: 5, seed: 1, binarize: 'parity' as never }),
     ),
-    c('swap: target := huge string', SWAPS[14], ['target'], () => booleanDataset({ n: 3, target: SWAPS[14] as string })),
+    c('subsetDataset index 99 of 8', 99, ['99'], () => subsetDataset(ds, Int32Array.of(0, 99))),
+    c('normalizeDataset mode', 'zscore', ['normalize', '"zscore"'], () => normalizeDataset(ds, 'zscore' as never)),
+    c('swap: target := huge string', SWAPS[14], ['target'], () =>
+      booleanDataset({ n: 3, target: SWAPS[14] as string }),
+    ),
   ];
 }

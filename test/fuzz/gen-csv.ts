@@ -52,17 +52,24 @@ function csvCase(r: Rng, path: string): FuzzCase {
     // A cell that is not a finite number (half of them overflow float64).
     const i = r.int(t.rows.length);
     const j = r.int(t.rows[i].length);
-    const tok = kind === 0 ? pick(r, OVERFLOWS) : pick(r, [...NOT_NUMBERS, '', ' ', '\u00a0', '1e400']);
+    const tok =
+      kind === 0
+        ? pick(r, OVERFLOWS)
+        : pick(r, [...NOT_NUMBERS, '', ' ', '\u00a0', '1e400', '-0', '-0.0', '1e-400', '1e308', '.5e-3']);
     t.rows[i][j] = tok;
     const text = render(t);
+    const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(tok.trim());
     // A word in the first line of a header-less file makes that line a header (documented 'auto' rule).
-    const mayBeHeader = t.header === null && i === 0 && tok.trim() !== '' && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(tok.trim());
+    const mayBeHeader = t.header === null && i === 0 && tok.trim() !== '' && !decimal;
+    // -0, an underflow to 0 or a large finite number is a valid input (as a label it may be refused, naming the line).
+    const finite = decimal && Number.isFinite(Number(tok));
+    const valid = mayBeHeader || finite;
     return {
       group: 'csv',
       what: `line ${t.lines[i]}, column ${j + 1} := ${JSON.stringify(tok)}`,
       input: text,
-      names: mayBeHeader ? [path] : [path, `line ${t.lines[i]}`, `column ${j + 1}`],
-      expect: mayBeHeader ? 'any' : 'reject',
+      names: valid ? [path] : [path, `line ${t.lines[i]}`, `column ${j + 1}`],
+      expect: valid ? 'any' : 'reject',
       run: file(text),
     };
   }
@@ -105,7 +112,15 @@ function csvCase(r: Rng, path: string): FuzzCase {
       field === 'labelColumn'
         ? pick(r, [1.5, cols, -cols - 1, Number.NaN, Number.POSITIVE_INFINITY, 'nosuch', {}, true, 2 ** 53])
         : field === 'binarize'
-          ? pick(r, ['bogus', { threshold: Number.NaN }, { threshold: '1' }, { threshold: Number.POSITIVE_INFINITY }, 5, {}, []])
+          ? pick(r, [
+              'bogus',
+              { threshold: Number.NaN },
+              { threshold: '1' },
+              { threshold: Number.POSITIVE_INFINITY },
+              5,
+              {},
+              [],
+            ])
           : pick(r, ['yes', 1, 0, 'true', {}]);
     const rule = field === 'binarize' && typeof v === 'object' && v !== null;
     const shown = rule ? valueName((v as { threshold?: unknown }).threshold) : valueName(v);
@@ -124,20 +139,41 @@ function csvCase(r: Rng, path: string): FuzzCase {
     // Truncated at a random character (may leave a valid file).
     const text = render(t);
     const cut = text.slice(0, r.int(text.length));
-    return { group: 'csv', what: `truncated to ${cut.length} chars`, input: cut, names: [path], expect: 'any', run: file(cut) };
+    return {
+      group: 'csv',
+      what: `truncated to ${cut.length} chars`,
+      input: cut,
+      names: [path],
+      expect: 'any',
+      run: file(cut),
+    };
   }
   // One character replaced (may leave a valid file).
   const text = render(t);
   const at = r.int(text.length);
   const flipped = replaceAt(text, at, pick(r, ['0', '9', ',', '\n', 'e', '.', '-', 'x', ' ', '"', '\r', '\u0000']));
-  return { group: 'csv', what: `char ${at} replaced`, input: flipped, names: [path], expect: 'any', run: file(flipped) };
+  return {
+    group: 'csv',
+    what: `char ${at} replaced`,
+    input: flipped,
+    names: [path],
+    expect: 'any',
+    run: file(flipped),
+  };
 }
 
 function handWritten(dir: string): FuzzCase[] {
   const c = (what: string, text: string, names: (string | string[])[], opts: CsvOptions = {}): FuzzCase => {
     const path = join(dir, `hand-${what.replace(/\W+/g, '-')}.csv`);
     writeFileSync(path, text);
-    return { group: 'csv', what, input: text, names: [path, ...names], expect: 'reject', run: () => loadCsv(path, opts) };
+    return {
+      group: 'csv',
+      what,
+      input: text,
+      names: [path, ...names],
+      expect: 'reject',
+      run: () => loadCsv(path, opts),
+    };
   };
   const p = (what: string, input: unknown, names: string[], run: () => unknown): FuzzCase => ({
     group: 'csv',
@@ -152,6 +188,11 @@ function handWritten(dir: string): FuzzCase[] {
     c('1e400 as a label with a threshold', '1,1e400\n2,0\n', ['line 1', 'column 2'], { binarize: { threshold: 0.5 } }),
     c('-1e400 as a class label', '1,-1e400\n2,3\n', ['line 1', 'column 2'], { binarize: 'oddeven' }),
     c('400 nines', `1,${'9'.repeat(400)},0\n`, ['line 1', 'column 2']),
+    c(
+      'very long line, 1e400 in column 4001',
+      `${Array.from({ length: 5000 }, (_, j) => (j === 4000 ? '1e400' : String(j))).join(',')},1\n`,
+      ['line 1', 'column 4001'],
+    ),
     c('empty file', '', ['empty']),
     c('only blank lines', '\n \r\n\t\n', ['empty']),
     c('header only', 'a,b,y\n', ['no data rows']),

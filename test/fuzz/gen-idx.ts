@@ -11,7 +11,7 @@ function idxFile(dims: number[], data: Uint8Array): Uint8Array {
   const head = new Uint8Array(4 + 4 * dims.length);
   const view = new DataView(head.buffer);
   view.setUint32(0, 0x0800 | dims.length);
-  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d));
+  for (let k = 0; k < dims.length; k++) view.setUint32(4 + 4 * k, dims[k]);
   const out = new Uint8Array(head.length + data.length);
   out.set(head);
   out.set(data, head.length);
@@ -92,7 +92,10 @@ function idxCase(r: Rng, stem: string): FuzzCase {
   } else if (kind === 5) {
     // Labels for one image more or fewer, consistent in themselves.
     const n2 = n + (r.uniform() < 0.5 && n > 1 ? -1 : 1);
-    const l2 = idxFile([n2], Uint8Array.from({ length: n2 }, () => r.int(10)));
+    const l2 = idxFile(
+      [n2],
+      Uint8Array.from({ length: n2 }, () => r.int(10)),
+    );
     return finish(stem, images, l2, gz, `${n2} labels for ${n} images`, [String(n), String(n2)], 'reject', opts);
   } else if (kind === 6) {
     // A bad option.
@@ -105,7 +108,16 @@ function idxCase(r: Rng, stem: string): FuzzCase {
     // null means "the default" for the rules (`??`), not for limit.
     const valid = v === null && field !== 'limit';
     const shown = valueName(v);
-    return finish(stem, images, labels, gz, `opts.${field} := ${shown || typeof v}`, valid ? [] : [field, ...(shown ? [shown] : [])], valid ? 'any' : 'reject', opts);
+    return finish(
+      stem,
+      images,
+      labels,
+      gz,
+      `opts.${field} := ${shown || typeof v}`,
+      valid ? [] : [field, ...(shown ? [shown] : [])],
+      valid ? 'any' : 'reject',
+      opts,
+    );
   } else if (kind === 7) {
     // Pixel bytes changed: still a valid file.
     mutated = buf.slice();
@@ -202,7 +214,9 @@ function handWritten(dir: string): FuzzCase[] {
     c('float pixels', fp, ['0x00000d03', 'float'], () => loadIdx(fp, lp)),
     c('missing images', join(dir, 'nope'), [join(dir, 'nope')], () => loadIdx(join(dir, 'nope'), lp)),
     c('labels path is a folder', dir, [dir], () => loadIdx(ip, dir)),
-    c('images path is a number (a file descriptor to fs)', 999999, ['images', 'path', '999999'], () => loadIdx(999999 as never, lp)),
+    c('images path is a number (a file descriptor to fs)', 999999, ['images', 'path', '999999'], () =>
+      loadIdx(999999 as never, lp),
+    ),
     c('options null', null, ['options', 'null'], () => loadIdx(ip, lp, null as never)),
     c('parseIdx of a string', 'abc', ['Uint8Array', '"abc"'], () => parseIdx('abc' as never, 3, 'images', 'f')),
     c('parseIdx of null', null, ['Uint8Array', 'null'], () => parseIdx(null as never, 1, 'labels', 'f')),

@@ -52,37 +52,76 @@ export function kernelCases(seed: Seed, count: number): FuzzCase[] {
       const v = pick(r, [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number('1e400')]);
       K[i * n + j] = v;
       K[j * n + i] = v;
-      out.push({ ...base, what: `${method}: K(${i}, ${j}) := ${v}`, names: [[String(v), ...at(i, j), ...at(j, i)]], expect: 'reject', run: call(method, K, n, y) });
+      out.push({
+        ...base,
+        what: `${method}: K(${i}, ${j}) := ${v}`,
+        names: [[String(v), ...at(i, j), ...at(j, i)]],
+        expect: 'reject',
+        run: call(method, K, n, y),
+      });
     } else if (kind === 1) {
       // A negative variance.
       K[i * n + i] = -between(r, 1, 5);
-      out.push({ ...base, what: `${method}: K(${i}, ${i}) := ${K[i * n + i]}`, names: [[String(K[i * n + i]), ...at(i, i)]], expect: 'reject', run: call(method, K, n, y) });
+      out.push({
+        ...base,
+        what: `${method}: K(${i}, ${i}) := ${K[i * n + i]}`,
+        names: [[String(K[i * n + i]), ...at(i, i)]],
+        expect: 'reject',
+        run: call(method, K, n, y),
+      });
     } else if (kind === 2) {
       // Not symmetric.
       const a = i === j ? (i + 1) % n : j;
       K[i * n + a] += 0.5 + r.uniform();
-      out.push({ ...base, what: `${method}: K(${i}, ${a}) ≠ K(${a}, ${i})`, names: [['symmetric', ...at(i, a), ...at(a, i)]], expect: 'reject', run: call(method, K, n, y) });
+      out.push({
+        ...base,
+        what: `${method}: K(${i}, ${a}) ≠ K(${a}, ${i})`,
+        names: [['symmetric', ...at(i, a), ...at(a, i)]],
+        expect: 'reject',
+        run: call(method, K, n, y),
+      });
     } else if (kind === 3) {
       // Wrong size: an entry too few, or n that does not match.
       const bad = r.uniform() < 0.5;
       const K2 = bad ? K.subarray(0, n * n - 1) : K;
       const n2 = bad ? n : pick(r, [n + 0.5, -1, Number.NaN, n + 1]);
-      out.push({ ...base, what: `${method}: K of ${K2.length} entries, n = ${n2}`, names: [[String(K2.length), String(n2)]], expect: 'reject', run: call(method, K2, n2, y) });
+      out.push({
+        ...base,
+        what: `${method}: K of ${K2.length} entries, n = ${n2}`,
+        names: [[String(K2.length), String(n2)]],
+        expect: 'reject',
+        run: call(method, K2, n2, y),
+      });
     } else if (kind === 4) {
       // Labels: NaN, a value other than ±1 (EP reads y > 0 as +1), or the wrong count.
       const v = pick(r, [Number.NaN, 2, 0, 0.5]);
       const y2 = r.uniform() < 0.3 ? y.subarray(0, n - 1) : y.slice();
       if (y2.length === n) y2[i] = v;
       const epReads = method === 'marginal' && !Number.isNaN(v) && y2.length === n;
-      const names = y2.length !== n ? [[String(n - 1), String(n)]] : [[`y[${i}]`, `label ${i}`, `labels[${i}]`, String(v)]];
-      out.push({ ...base, what: `${method}: y = ${Array.from(y2)}`, names: epReads ? [] : names, expect: epReads ? 'any' : 'reject', run: call(method, K, n, y2) });
+      const names =
+        y2.length !== n ? [[String(n - 1), String(n)]] : [[`y[${i}]`, `label ${i}`, `labels[${i}]`, String(v)]];
+      out.push({
+        ...base,
+        what: `${method}: y = ${Array.from(y2)}`,
+        names: epReads ? [] : names,
+        expect: epReads ? 'any' : 'reject',
+        run: call(method, K, n, y2),
+      });
     } else if (kind === 5) {
       // Not positive semi-definite: all ones but one entry, or a negative eigenvalue by construction.
       const M = new Float64Array(n * n).fill(1);
       for (let k = 0; k < n; k++) M[k * n + k] = 1;
       M[0 * n + 1] = M[1 * n + 0] = -1; // with K(0,2) = K(1,2) = 1 for n ≥ 3: not PSD
       if (n === 2) M[1] = M[2] = 2; // |K01| > √(K00 K11)
-      out.push({ ...base, input: { n, K: M, y }, what: `${method}: indefinite K`, names: [['definite', 'PSD', 'semidefinite', 'eigenvalue', 'negative']], expect: 'reject', run: call(method, M, n, y), exact: exactZero });
+      out.push({
+        ...base,
+        input: { n, K: M, y },
+        what: `${method}: indefinite K`,
+        names: [['definite', 'PSD', 'semidefinite', 'eigenvalue', 'negative']],
+        expect: 'reject',
+        run: call(method, M, n, y),
+        exact: exactZero,
+      });
     } else if (kind === 6) {
       // Degenerate: all ones with a contradicting label (P = 0), or all zeros.
       const zero = r.uniform() < 0.4;
@@ -90,7 +129,15 @@ export function kernelCases(seed: Seed, count: number): FuzzCase[] {
       const y2 = y.slice();
       y2[0] = 1;
       y2[1] = -1;
-      out.push({ ...base, input: { n, K: M, y: y2 }, what: `${method}: ${zero ? 'zero kernel' : 'all-ones kernel, labels disagree'}`, names: [], expect: 'reject', run: call(method, M, n, y2), exact: exactZero });
+      out.push({
+        ...base,
+        input: { n, K: M, y: y2 },
+        what: `${method}: ${zero ? 'zero kernel' : 'all-ones kernel, labels disagree'}`,
+        names: [],
+        expect: 'reject',
+        run: call(method, M, n, y2),
+        exact: exactZero,
+      });
     } else {
       // A repeated point with the other label (P = 0), or every entry scaled to the edge of float64.
       if (r.uniform() < 0.5) {
@@ -102,11 +149,24 @@ export function kernelCases(seed: Seed, count: number): FuzzCase[] {
         const y2 = y.slice();
         y2[0] = 1;
         y2[1] = -1;
-        out.push({ ...base, what: `${method}: point 1 repeats point 0 with the other label`, names: [], expect: 'reject', run: call(method, K, n, y2), exact: exactZero });
+        out.push({
+          ...base,
+          what: `${method}: point 1 repeats point 0 with the other label`,
+          names: [],
+          expect: 'reject',
+          run: call(method, K, n, y2),
+          exact: exactZero,
+        });
       } else {
         const s = pick(r, [1e300, 1e-300, 1e155]);
         const K2 = K.map((v) => v * s);
-        out.push({ ...base, what: `${method}: K scaled by ${s}`, names: [], expect: 'any', run: call(method, K2, n, y) });
+        out.push({
+          ...base,
+          what: `${method}: K scaled by ${s}`,
+          names: [],
+          expect: 'any',
+          run: call(method, K2, n, y),
+        });
       }
     }
   }

@@ -2,16 +2,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  bitString,
   createProvenance,
   FunctionTable,
+  keyOfBits,
+  keyToBits,
+  normalizeKey,
+  Rng,
   readCheckpoint,
   readTableSync,
-  Rng,
   type Seed,
   validateProvenance,
   writeCheckpoint,
 } from '@fsbayes/core';
-import { between, type FuzzCase, pick, SWAPS, valueName } from './harness.js';
+import { between, type FuzzCase, getAt, leafPaths, type Path, pick, SWAPS, valueName } from './harness.js';
 
 /** A valid table's JSON (as read back from a file): labels known, with provenance. */
 function baseTable(r: Rng): Record<string, unknown> {
@@ -40,20 +44,8 @@ function baseTable(r: Rng): Record<string, unknown> {
   return JSON.parse(JSON.stringify(t.toJSON()));
 }
 
-type Path = (string | number)[];
-
-function paths(x: unknown, at: Path = []): Path[] {
-  const out: Path[] = at.length > 0 ? [at] : [];
-  if (Array.isArray(x)) x.forEach((v, i) => out.push(...paths(v, [...at, i])));
-  else if (x !== null && typeof x === 'object') for (const [k, v] of Object.entries(x)) out.push(...paths(v, [...at, k]));
-  return out;
-}
-
 function parentOf(x: unknown, path: Path): Record<string | number, unknown> {
-  return path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], x) as Record<
-    string | number,
-    unknown
-  >;
+  return getAt(x, path.slice(0, -1)) as Record<string | number, unknown>;
 }
 
 /** How the table reader names a field: `m`, `functions[2].count`, `provenance.seeds[0]`. */
@@ -70,13 +62,17 @@ function mayStayValid(path: Path, v: unknown): boolean {
   if (top !== 'provenance') return false; // every other field is checked or recomputed
   if (second === undefined) return v === null;
   if (second === 'spec' || second === 'dataset' || second === 'experiment') return true;
-  if (second === 'extra') return path.length > 2 || v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+  if (second === 'extra')
+    return path.length > 2 || v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
   if (second === 'command') return v === undefined || typeof v === 'string';
   if (second === 'version') return typeof v === 'string' && v !== '';
   if (second === 'createdAt') return v === undefined || (typeof v === 'string' && !Number.isNaN(Date.parse(v)));
   const seedOk = (s: unknown) => (typeof s === 'string' && s !== '') || (Number.isSafeInteger(s) && (s as number) >= 0);
   if (second === 'seeds') return third === undefined ? Array.isArray(v) && v.every(seedOk) : seedOk(v);
-  if (second === 'shards') return third === undefined ? v === undefined || (Array.isArray(v) && v.every((s) => typeof s === 'string')) : typeof v === 'string';
+  if (second === 'shards')
+    return third === undefined
+      ? v === undefined || (Array.isArray(v) && v.every((s) => typeof s === 'string'))
+      : typeof v === 'string';
   if (second === 'backend') {
     if (third === undefined) return typeof v === 'string';
     if (third === 'threads') return v === undefined || (Number.isSafeInteger(v) && (v as number) > 0);
@@ -105,7 +101,7 @@ function tableCase(r: Rng, path: string): FuzzCase {
   const fileName = viaFile ? [path] : [];
   if (kind <= 2) {
     // One field swapped for another type, or deleted.
-    const p = pick(r, paths(obj));
+    const p = pick(r, leafPaths(obj));
     const v = r.uniform() < 0.12 ? undefined : pick(r, SWAPS);
     const parent = parentOf(obj, p);
     const key = p[p.length - 1];
@@ -119,12 +115,17 @@ function tableCase(r: Rng, path: string): FuzzCase {
     const valid =
       mayStayValid(p, v) ||
       (v === undefined && typeof key === 'number' && p[0] === 'provenance') ||
-      (p[0] === 'functions' && key === 'key' && typeof v === 'string' && /^[0-9a-f]*$/i.test(v) && v.length === Math.ceil((obj.m as number) / 4));
+      (p[0] === 'functions' &&
+        key === 'key' &&
+        typeof v === 'string' &&
+        /^[0-9a-f]*$/i.test(v) &&
+        v.length === Math.ceil((obj.m as number) / 4));
     // The reader names top-level fields after "function table: ", entries as functions[j], provenance fields by path.
     let name: string | string[];
     if (p.length === 1)
       name = p[0] === 'labels' ? ['function table: labels', 'labels are unknown'] : `function table: ${p[0]}`;
-    else if (p[0] === 'functions') name = v === undefined && p.length === 2 ? ['total', 'distinct'] : `functions[${p[1]}]`;
+    else if (p[0] === 'functions')
+      name = v === undefined && p.length === 2 ? ['total', 'distinct'] : `functions[${p[1]}]`;
     else name = fieldName(named);
     const shown = valueName(v);
     return {
@@ -154,7 +155,14 @@ function tableCase(r: Rng, path: string): FuzzCase {
       };
     }
     fs.splice(j, 1);
-    return { group: 'table', what: `functions[${j}] removed`, input: obj, names: [...fileName, 'total'], expect: 'reject', run: run(obj) };
+    return {
+      group: 'table',
+      what: `functions[${j}] removed`,
+      input: obj,
+      names: [...fileName, 'total'],
+      expect: 'reject',
+      run: run(obj),
+    };
   }
   if (kind === 4) {
     // JSON text mangled: truncated, a byte changed, or a number that overflows float64.
@@ -163,22 +171,50 @@ function tableCase(r: Rng, path: string): FuzzCase {
     const how = r.int(3);
     if (how === 0) {
       const cut = text.slice(0, r.int(text.length));
-      return { group: 'table', what: `JSON cut to ${cut.length} chars`, input: cut, names: [path], expect: 'reject', run: run(null, cut) };
+      return {
+        group: 'table',
+        what: `JSON cut to ${cut.length} chars`,
+        input: cut,
+        names: [path],
+        expect: 'reject',
+        run: run(null, cut),
+      };
     }
     if (how === 1) {
       const at = r.int(text.length);
       const t = text.slice(0, at) + pick(r, ['"', '{', ']', ',', '0', 'x', '\\', ' ', '-', 'e']) + text.slice(at + 1);
-      return { group: 'table', what: `JSON char ${at} replaced`, input: t, names: [path], expect: 'any', run: run(null, t) };
+      return {
+        group: 'table',
+        what: `JSON char ${at} replaced`,
+        input: t,
+        names: [path],
+        expect: 'any',
+        run: run(null, t),
+      };
     }
     const field = pick(r, ['"m":', '"count":', '"total":', '"ones":']);
     const t = text.replace(new RegExp(`${field}\\d+`), `${field}1e400`);
     const name = field === '"m":' ? 'm' : field === '"count":' ? 'count' : field === '"total":' ? 'total' : 'ones';
-    return { group: 'table', what: `${name} := 1e400 in the JSON text`, input: t, names: [path, name, 'Infinity'], expect: 'reject', run: run(null, t) };
+    return {
+      group: 'table',
+      what: `${name} := 1e400 in the JSON text`,
+      input: t,
+      names: [path, name, 'Infinity'],
+      expect: 'reject',
+      run: run(null, t),
+    };
   }
   // A duplicate JSON member: JSON.parse keeps the last; the reader then validates the result as usual.
   const text = JSON.stringify(obj);
   const t = text.replace('{"format"', `{"m":${between(r, 1, 1000)},"format"`);
-  return { group: 'table', what: 'duplicate JSON member "m" (first one ignored)', input: t, names: [path], expect: 'any', run: (viaFile ? run(null, t) : () => FunctionTable.fromJSON(JSON.parse(t))) };
+  return {
+    group: 'table',
+    what: 'duplicate JSON member "m" (first one ignored)',
+    input: t,
+    names: [path],
+    expect: 'any',
+    run: viaFile ? run(null, t) : () => FunctionTable.fromJSON(JSON.parse(t)),
+  };
 }
 
 function handWritten(dir: string): FuzzCase[] {
@@ -207,13 +243,23 @@ function handWritten(dir: string): FuzzCase[] {
     ...extra,
   });
   const big = 2 ** 53 - 1;
-  const prov = (p: Record<string, unknown>) => ({ tool: 'fsbayes', version: '1', seeds: [1], backend: 'js', spec: null, dataset: null, ...p });
+  const prov = (p: Record<string, unknown>) => ({
+    tool: 'fsbayes',
+    version: '1',
+    seeds: [1],
+    backend: 'js',
+    spec: null,
+    dataset: null,
+    ...p,
+  });
   const empty = file('empty.json', '');
   const nan = file('nan.json', '{"m": NaN}');
   return [
     c('not an object: null', null, ['expected an object'], () => FunctionTable.fromJSON(null)),
     c('not an object: array', [], ['expected an object'], () => FunctionTable.fromJSON([])),
-    c('m = 2^40 (keys could not hold it)', 2 ** 40, ['m', '1099511627776'], () => FunctionTable.fromJSON(base({ m: 2 ** 40 }))),
+    c('m = 2^40 (keys could not hold it)', 2 ** 40, ['m', '1099511627776'], () =>
+      FunctionTable.fromJSON(base({ m: 2 ** 40 })),
+    ),
     c('counts that sum past 2^53', big, ['total', 'safe'], () =>
       FunctionTable.fromJSON(
         base({
@@ -230,7 +276,9 @@ function handWritten(dir: string): FuzzCase[] {
       FunctionTable.fromJSON(base({ total: 1, distinct: 1, functions: [{ key: 5, count: 1, errors: null, ones: 0 }] })),
     ),
     c('function entry null', null, ['functions[0]'], () => FunctionTable.fromJSON(base({ functions: [null] }))),
-    c('labels with a unicode digit', '01٣0', ['labels', 'position 2'], () => FunctionTable.fromJSON(base({ labels: '01٣0' }))),
+    c('labels with a unicode digit', '01٣0', ['labels', 'position 2'], () =>
+      FunctionTable.fromJSON(base({ labels: '01٣0' })),
+    ),
     c('provenance seed -1', -1, ['provenance.seeds[0]', '-1'], () => validateProvenance(prov({ seeds: [-1] }))),
     c('provenance seed 1.5', 1.5, ['provenance.seeds[0]', '1.5'], () => validateProvenance(prov({ seeds: [1.5] }))),
     c('provenance createdAt not a date', 'yesterday', ['createdAt', 'yesterday'], () =>
@@ -252,7 +300,9 @@ function handWritten(dir: string): FuzzCase[] {
     c('readTableSync of NaN', '{"m": NaN}', [nan, 'JSON'], () => readTableSync(nan)),
     c('readTableSync of a folder', dir, [dir], () => readTableSync(dir)),
     c('readTableSync of a missing file', 'nope', [join(dir, 'nope.json')], () => readTableSync(join(dir, 'nope.json'))),
-    c('readTableSync of a number (a file descriptor to fs)', 999999, ['path', '999999'], () => readTableSync(999999 as never)),
+    c('readTableSync of a number (a file descriptor to fs)', 999999, ['path', '999999'], () =>
+      readTableSync(999999 as never),
+    ),
   ];
 }
 
@@ -288,7 +338,12 @@ export function checkpointCases(seed: Seed, count: number, dir: string): FuzzCas
       obj[field] = v;
       t = JSON.stringify(obj);
       what = `${field} := ${valueName(v) || typeof v}`;
-      names = field === 'identity' ? [path, 'another run'] : field === 'table' ? [path, 'table'] : [path, field === 'version' ? ['version', 'format'] : 'format'];
+      names =
+        field === 'identity'
+          ? [path, 'another run']
+          : field === 'table'
+            ? [path, 'table']
+            : [path, field === 'version' ? ['version', 'format'] : 'format'];
     } else if (kind === 3) {
       const tf = obj.table as Record<string, unknown>;
       const fs = tf.functions as Record<string, unknown>[];
@@ -308,8 +363,71 @@ export function checkpointCases(seed: Seed, count: number, dir: string): FuzzCas
   }
   const p = join(dir, 'null.ckpt');
   writeFileSync(p, 'null');
-  out.push({ group: 'checkpoint', what: 'the JSON null', input: 'null', names: [p], expect: 'reject', run: () => readCheckpoint(p, {}) });
-  out.push({ group: 'checkpoint', what: 'a folder', input: dir, names: [dir], expect: 'reject', run: () => readCheckpoint(dir, {}) });
+  out.push({
+    group: 'checkpoint',
+    what: 'the JSON null',
+    input: 'null',
+    names: [p],
+    expect: 'reject',
+    run: () => readCheckpoint(p, {}),
+  });
+  out.push({
+    group: 'checkpoint',
+    what: 'a folder',
+    input: dir,
+    names: [dir],
+    expect: 'reject',
+    run: () => readCheckpoint(dir, {}),
+  });
   return out;
 }
 
+/** Function keys (hex of a function's bits) with one thing wrong, through the key helpers and a table. */
+export function keyCases(seed: Seed, count: number): FuzzCase[] {
+  const out: FuzzCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = new Rng(seed, 'fuzz', 'key', i);
+    const m = between(r, 1, 90);
+    const len = Math.ceil(m / 4);
+    const bits = Uint8Array.from({ length: m }, () => (r.uniform() < 0.5 ? 1 : 0));
+    const key = keyOfBits(bits);
+    const kind = r.int(4);
+    let bad: unknown;
+    let names: (string | string[])[];
+    if (kind === 0) {
+      const at = r.int(len);
+      bad = key.slice(0, at) + pick(r, ['g', 'x', ' ', 'é', '-', '.', 'Z', '\u0000']) + key.slice(at + 1);
+      names = [`position ${at}`];
+    } else if (kind === 1) {
+      const extra = r.uniform() < 0.5 || len === 1;
+      bad = extra ? `${key}0` : key.slice(0, -1);
+      names = [`${len + (extra ? 1 : -1)} hex digit`, String(m)];
+    } else if (kind === 2 && m % 4 !== 0) {
+      // Set a padding bit (a function position ≥ m) in the last digit.
+      const pad = 4 * len - m;
+      const last = Number.parseInt(key[len - 1], 16) | (1 << r.int(pad));
+      bad = key.slice(0, -1) + last.toString(16);
+      names = ['padding'];
+    } else {
+      bad = pick(r, [5, null, {}, ['0'], Number.NaN, true]);
+      names = ['key', 'string'];
+    }
+    const api = pick(r, ['normalizeKey', 'keyToBits', 'bitString', 'add', 'count'] as const);
+    const run = () => {
+      if (api === 'normalizeKey') return normalizeKey(bad as string, m);
+      if (api === 'keyToBits') return keyToBits(bad as string, m);
+      if (api === 'bitString') return bitString(bad as string, m);
+      const t = new FunctionTable(m);
+      return api === 'add' ? t.add(bad as string, 1) : t.count(bad as string);
+    };
+    out.push({
+      group: 'key',
+      what: `${api}(${valueName(bad) || typeof bad}, m = ${m})`,
+      input: bad,
+      names,
+      expect: 'reject',
+      run,
+    });
+  }
+  return out;
+}

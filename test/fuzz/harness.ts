@@ -50,7 +50,9 @@ export function judge(c: FuzzCase): string | null {
       return `threw ${name}, not FsbayesError: ${preview(msg, 300)}`;
     }
     const msg = e.message.toLowerCase();
-    const missing = c.names.filter((n) => !(typeof n === 'string' ? [n] : n).some((s) => msg.includes(s.toLowerCase())));
+    const missing = c.names.filter(
+      (n) => !(typeof n === 'string' ? [n] : n).some((s) => msg.includes(s.toLowerCase())),
+    );
     if (missing.length > 0) {
       return `FsbayesError does not name ${missing.map((n) => JSON.stringify(n)).join(' and ')}: ${preview(e.message, 400)}`;
     }
@@ -128,7 +130,12 @@ export function preview(x: unknown, max = 240): string {
   if (typeof x === 'string') s = JSON.stringify(x);
   else if (x instanceof Uint8Array)
     s = `${x.constructor.name}(${x.length}) [${Array.from(x.subarray(0, 48), (b) => b.toString(16).padStart(2, '0')).join(' ')}${x.length > 48 ? ' …' : ''}]`;
-  else if (ArrayBuffer.isView(x)) s = `${x.constructor.name}(${(x as unknown as ArrayLike<number>).length}) [${Array.from(x as unknown as ArrayLike<number>).slice(0, 16).join(', ')}…]`;
+  else if (ArrayBuffer.isView(x))
+    s = `${x.constructor.name}(${(x as unknown as ArrayLike<number>).length}) [${Array.from(
+      x as unknown as ArrayLike<number>,
+    )
+      .slice(0, 16)
+      .join(', ')}…]`;
   else {
     try {
       s =
@@ -224,4 +231,23 @@ export const SWAPS: readonly unknown[] = [
 /** Replace character i of `s` (UTF-16 unit) by `t`. */
 export function replaceAt(s: string, i: number, t: string): string {
   return s.slice(0, i) + t + s.slice(i + 1);
+}
+
+/** A path into a JSON value: object keys and array indices. */
+export type Path = (string | number)[];
+
+/** Every path into `x` (objects and arrays, then their members), the root excluded. */
+export function leafPaths(x: unknown, at: Path = []): Path[] {
+  const out: Path[] = at.length > 0 ? [at] : [];
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) out.push(...leafPaths(x[i], [...at, i]));
+  } else if (x !== null && typeof x === 'object') {
+    for (const [k, v] of Object.entries(x)) out.push(...leafPaths(v, [...at, k]));
+  }
+  return out;
+}
+
+/** The value at `path` in `x`. */
+export function getAt(x: unknown, path: Path): unknown {
+  return path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], x);
 }

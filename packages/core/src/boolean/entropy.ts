@@ -44,7 +44,9 @@ export function entropyOfCounts(counts: Iterable<number>, unit: EntropyUnit = 'b
   for (let j = 0; j < arr.length; j++) {
     const c = arr[j];
     if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
-      throw new FsbayesError(`entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${show(c)}`);
+      throw new FsbayesError(
+        `entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${show(c)}`,
+      );
     }
     total += c;
   }

@@ -29,9 +29,7 @@ export interface BooleanOptions {
 
 function checkN(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > BOOLEAN_MAX_N) {
-    throw new FsbayesError(
-      `n must be an integer in 1..${BOOLEAN_MAX_N}, got ${show(n)}`,
-    );
+    throw new FsbayesError(`n must be an integer in 1..${BOOLEAN_MAX_N}, got ${show(n)}`);
   }
   return n;
 }

@@ -55,7 +55,8 @@ function unquote(c: string): string {
  */
 export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): Dataset {
   if (typeof text !== 'string') throw new FsbayesError(`${source}: CSV text must be a string, got ${show(text)}`);
-  if (opts === null || typeof opts !== 'object') throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
   const headerOpt = opts.header ?? 'auto';
   if (headerOpt !== 'auto' && headerOpt !== true && headerOpt !== false) {
     throw new FsbayesError(`header must be 'auto', true or false, got ${show(headerOpt)}`);
@@ -81,8 +82,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
   let labelCol: number;
   const lc = opts.labelColumn ?? -1;
   if (typeof lc === 'string') {
-    if (!names)
-      throw new FsbayesError(`${source}: labelColumn ${show(lc)} is a name but the file has no header`);
+    if (!names) throw new FsbayesError(`${source}: labelColumn ${show(lc)} is a name but the file has no header`);
     labelCol = names.indexOf(lc);
     if (labelCol < 0) {
       throw new FsbayesError(`${source}: labelColumn: no column named ${show(lc)}; the header has ${names.join(', ')}`);
@@ -205,7 +205,8 @@ function csvLabels(
 
 /** Read and parse a CSV file (see {@link parseCsv}); errors name the file. */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
-  if (opts === null || typeof opts !== 'object') throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

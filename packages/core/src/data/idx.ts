@@ -43,7 +43,8 @@ export interface IdxArray {
 
 /** Decompress if the buffer starts with the gzip signature 1f 8b. `file` names it in errors. */
 export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
-  if (!(buf instanceof Uint8Array)) throw new FsbayesError(`${file}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
+  if (!(buf instanceof Uint8Array))
+    throw new FsbayesError(`${file}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       return gunzipSync(buf);
@@ -65,9 +66,12 @@ const DIM_NAMES: Record<number, string[]> = { 1: ['count'], 3: ['count', 'rows',
  */
 export function parseIdx(buf: Uint8Array, expectedDims: number, kind: string, file: string): IdxArray {
   const where = `${file} (${kind})`;
-  if (!(buf instanceof Uint8Array)) throw new FsbayesError(`${where}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
+  if (!(buf instanceof Uint8Array))
+    throw new FsbayesError(`${where}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
   if (!Number.isSafeInteger(expectedDims) || expectedDims < 1 || expectedDims > 255)
-    throw new FsbayesError(`${where}: expected dimension count must be an integer in 1..255, got ${show(expectedDims)}`);
+    throw new FsbayesError(
+      `${where}: expected dimension count must be an integer in 1..255, got ${show(expectedDims)}`,
+    );
   const expectedMagic = 0x0800 | expectedDims;
   if (buf.length < 4)
     throw new FsbayesError(`${where}: file has ${buf.length} bytes, too short for the 4-byte IDX magic number`);
@@ -156,7 +160,8 @@ function readFile(path: string, kind: string): Uint8Array {
  * or a label outside 0..9.
  */
 export function loadIdx(imagesPath: string, labelsPath: string, opts: IdxOptions = {}): Dataset {
-  if (opts === null || typeof opts !== 'object') throw new FsbayesError(`IDX options must be an object, got ${show(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`IDX options must be an object, got ${show(opts)}`);
   const binarize = checkBinarize(opts.binarize ?? 'threshold');
   const normalize = checkNormalize(opts.normalize ?? 'unit');
   // Checked before reading: a bad option is refused before any work.

@@ -108,7 +108,9 @@ function parseTable(path: string, text: string): FunctionTable {
 /** A path must be a string: `readFileSync` would take a number for a file descriptor (0 is stdin). */
 function checkPath(path: unknown): asserts path is string {
   if (typeof path !== 'string' || path === '')
-    throw new FsbayesError(`function table path must be a non-empty string, got ${typeof path === 'string' ? '""' : String(path)}`);
+    throw new FsbayesError(
+      `function table path must be a non-empty string, got ${typeof path === 'string' ? '""' : String(path)}`,
+    );
 }
 
 /** Read and validate a table written by {@link writeTable}. Errors name the file. */
@@ -118,7 +120,10 @@ export async function readTable(path: string): Promise<FunctionTable> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, { kind: 'io', cause: err });
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, {
+      kind: 'io',
+      cause: err,
+    });
   }
   return parseTable(path, text);
 }
@@ -130,7 +135,10 @@ export function readTableSync(path: string): FunctionTable {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, { kind: 'io', cause: err });
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, {
+      kind: 'io',
+      cause: err,
+    });
   }
   return parseTable(path, text);
 }

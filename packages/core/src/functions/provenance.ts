@@ -79,7 +79,8 @@ export function toPlainJson<T>(x: T, what = 'value'): T {
 export function createProvenance(input: ProvenanceInput): Provenance {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw new FsbayesError(`provenance: expected an object, got ${show(input)}`);
-  if (!Array.isArray(input.seeds)) throw new FsbayesError(`provenance.seeds: must be an array, got ${show(input.seeds)}`);
+  if (!Array.isArray(input.seeds))
+    throw new FsbayesError(`provenance.seeds: must be an array, got ${show(input.seeds)}`);
   if (input.shards !== undefined && !Array.isArray(input.shards))
     throw new FsbayesError(`provenance.shards: must be an array of strings, got ${show(input.shards)}`);
   const p: Provenance = {
@@ -158,8 +159,7 @@ export function validateProvenance(x: unknown, where = 'provenance'): Provenance
     if (!Array.isArray(p.shards))
       throw new FsbayesError(`${where}.shards: must be an array of strings, got ${show(p.shards)}`);
     p.shards.forEach((s, j) => {
-      if (typeof s !== 'string')
-        throw new FsbayesError(`${where}.shards[${j}]: must be a string, got ${show(s)}`);
+      if (typeof s !== 'string') throw new FsbayesError(`${where}.shards[${j}]: must be a string, got ${show(s)}`);
     });
   }
   const b = p.backend;

@@ -5,7 +5,7 @@
 import { entropyOfCounts } from '../boolean/entropy.js';
 import { FsbayesError, isFsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import { checkM, keyAt, keyOf, keyToWords, MAX_M, normalizeKey, popcount32, wordsFor } from './bits.js';
+import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
 import {
   canonicalJson,
   experimentIdentity,
@@ -143,7 +143,8 @@ export class FunctionTable {
       key = normalizeKey(fn, this.m);
       words = keyToWords(key, this.m);
     } else {
-      if (!(fn instanceof Uint32Array)) throw new FsbayesError('add: expected a Uint32Array or a key string');
+      if (!(fn instanceof Uint32Array))
+        throw new FsbayesError(`add: expected a Uint32Array or a key string, got ${show(fn)}`);
       if (fn.length !== this.words) {
         throw new FsbayesError(`add: a function on m = ${this.m} points has ${this.words} words, got ${fn.length}`);
       }
@@ -204,7 +205,9 @@ export class FunctionTable {
   get(fn: string | Uint32Array): FunctionEntry | undefined {
     let key: string;
     if (typeof fn === 'string') key = this.recs.has(fn) ? fn : normalizeKey(fn, this.m);
-    else {
+    else if (!(fn instanceof Uint32Array)) {
+      throw new FsbayesError(`get: expected a key string or a Uint32Array, got ${show(fn)}`);
+    } else {
       if (fn.length !== this.words) throw new FsbayesError(`get: expected ${this.words} words, got ${fn.length}`);
       key = keyOf(fn, this.m);
     }
@@ -355,9 +358,7 @@ export class FunctionTable {
       throw new FsbayesError('function table: expected an object');
     const o = obj as Record<string, unknown>;
     if (o.format !== FUNCTION_TABLE_FORMAT) {
-      throw new FsbayesError(
-        `function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${show(o.format)}`,
-      );
+      throw new FsbayesError(`function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${show(o.format)}`);
     }
     if (o.formatVersion !== FUNCTION_TABLE_FORMAT_VERSION) {
       throw new FsbayesError(
@@ -365,9 +366,10 @@ export class FunctionTable {
       );
     }
     const m = o.m;
-    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1 || m > MAX_M) {
-      throw new FsbayesError(`function table: m must be a positive integer ≤ 2^31, got ${show(m)}`);
+    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1) {
+      throw new FsbayesError(`function table: m must be a positive integer, got ${show(m)}`);
     }
+    checkM(m, 'function table');
     let labels: Uint8Array | null = null;
     if (o.labels !== null) {
       if (typeof o.labels !== 'string')
@@ -413,9 +415,7 @@ export class FunctionTable {
       table.add(key, count);
       const rec = table.recs.get(key)!;
       if (e.ones !== rec.ones) {
-        throw new FsbayesError(
-          `${where}.ones: key ${key} has ${rec.ones} one bits, file says ${show(e.ones)}`,
-        );
+        throw new FsbayesError(`${where}.ones: key ${key} has ${rec.ones} one bits, file says ${show(e.ones)}`);
       }
       if (e.errors !== rec.errors) {
         throw new FsbayesError(
@@ -426,9 +426,7 @@ export class FunctionTable {
       }
     });
     if (o.total !== table.totalCount) {
-      throw new FsbayesError(
-        `function table: total is ${show(o.total)}, but the counts sum to ${table.totalCount}`,
-      );
+      throw new FsbayesError(`function table: total is ${show(o.total)}, but the counts sum to ${table.totalCount}`);
     }
     if (o.distinct !== table.recs.size) {
       throw new FsbayesError(
