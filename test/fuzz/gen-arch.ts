@@ -196,8 +196,13 @@ export function specCases(seed: Seed, count: number): FuzzCase[] {
     const valid = stillValid(path, v, spec);
     const field = path.filter((p) => typeof p === 'string').pop() as string;
     const convIndex = path[0] === 'convs' && typeof path[1] === 'number' ? path[1] : -1;
+    // A conv layer is named "conv layer i" (from 1); a whole convs array by its first bad layer.
     const names: (string | string[])[] = [
-      convIndex >= 0 ? [`conv layer ${convIndex + 1}`, `convs[${convIndex}]`] : field,
+      convIndex >= 0
+        ? [`conv layer ${convIndex + 1}`, `convs[${convIndex}]`]
+        : field === 'convs'
+          ? ['convs', 'conv layer']
+          : field,
     ];
     const shown = valueName(v);
     if (shown !== '' && typeof v !== 'object' && typeof v !== 'boolean') names.push(shown);

@@ -207,5 +207,6 @@ function handWritten(dir: string): FuzzCase[] {
     p('loadCsv with null options', null, ['options', 'null'], () => loadCsv(join(dir, 'x.csv'), null as never)),
     p('missing file', join(dir, 'nope.csv'), [join(dir, 'nope.csv')], () => loadCsv(join(dir, 'nope.csv'))),
     p('a folder', dir, [dir], () => loadCsv(dir)),
+    p('path is a number (a file descriptor to fs)', 999999, ['path', '999999'], () => loadCsv(999999 as never)),
   ];
 }

@@ -103,9 +103,11 @@ function tableCase(r: Rng, path: string): FuzzCase {
     // One field swapped for another type, or deleted.
     const p = pick(r, leafPaths(obj));
     const v = r.uniform() < 0.12 ? undefined : pick(r, SWAPS);
+    // What the reader sees: through a file, NaN and ±Infinity become null.
+    const seen = viaFile && v !== undefined ? JSON.parse(JSON.stringify([v]))[0] : v;
     const parent = parentOf(obj, p);
     const key = p[p.length - 1];
-    if (Object.is(parent[key], v)) return tableCase(r, path);
+    if (Object.is(parent[key], seen)) return tableCase(r, path);
     if (v === undefined) {
       if (Array.isArray(parent)) parent.splice(key as number, 1);
       else delete parent[key];
@@ -113,17 +115,22 @@ function tableCase(r: Rng, path: string): FuzzCase {
     // A deleted array entry shifts the rest: name the array.
     const named = v === undefined && typeof key === 'number' ? p.slice(0, -1) : p;
     const valid =
-      mayStayValid(p, v) ||
+      mayStayValid(p, seen) ||
       (v === undefined && typeof key === 'number' && p[0] === 'provenance') ||
       (p[0] === 'functions' &&
         key === 'key' &&
-        typeof v === 'string' &&
-        /^[0-9a-f]*$/i.test(v) &&
-        v.length === Math.ceil((obj.m as number) / 4));
+        typeof seen === 'string' &&
+        /^[0-9a-f]*$/i.test(seen) &&
+        seen.length === Math.ceil((obj.m as number) / 4));
     // The reader names top-level fields after "function table: ", entries as functions[j], provenance fields by path.
     let name: string | string[];
     if (p.length === 1)
-      name = p[0] === 'labels' ? ['function table: labels', 'labels are unknown'] : `function table: ${p[0]}`;
+      name =
+        p[0] === 'labels'
+          ? ['function table: labels', 'labels are unknown']
+          : p[0] === 'functions'
+            ? ['function table: functions', 'total']
+            : `function table: ${p[0]}`;
     else if (p[0] === 'functions')
       name = v === undefined && p.length === 2 ? ['total', 'distinct'] : `functions[${p[1]}]`;
     else name = fieldName(named);

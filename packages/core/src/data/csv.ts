@@ -3,8 +3,8 @@
  *
  * Format: comma-separated; cells are trimmed; blank lines are skipped; CRLF
  * is fine. Every data cell must be a finite decimal number (`1`, `-0.5`,
- * `2e-3`; no hex, NaN or Infinity, nor `1e400`, which overflows float64). Header cells may be anything, optionally in
- * double quotes. Quoted data cells and embedded commas are not supported.
+ * `2e-3`; no hex, NaN or Infinity, nor `1e400`, which overflows float64).
+ * Header cells may be anything, optionally in double quotes. Quoted data cells and embedded commas are not supported.
  * Line numbers in errors count every line of the file from 1; column numbers
  * count from 1.
  */
@@ -41,6 +41,11 @@ export interface CsvOptions {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+function checkOptions(opts: unknown): void {
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+}
+
 function splitLine(line: string): string[] {
   return line.split(',').map((c) => c.trim());
 }
@@ -55,8 +60,7 @@ function unquote(c: string): string {
  */
 export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): Dataset {
   if (typeof text !== 'string') throw new FsbayesError(`${source}: CSV text must be a string, got ${show(text)}`);
-  if (opts === null || typeof opts !== 'object')
-    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+  checkOptions(opts);
   const headerOpt = opts.header ?? 'auto';
   if (headerOpt !== 'auto' && headerOpt !== true && headerOpt !== false) {
     throw new FsbayesError(`header must be 'auto', true or false, got ${show(headerOpt)}`);
@@ -205,13 +209,15 @@ function csvLabels(
 
 /** Read and parse a CSV file (see {@link parseCsv}); errors name the file. */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
-  if (opts === null || typeof opts !== 'object')
-    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(`CSV path must be a non-empty string, got ${show(path)}`);
+  checkOptions(opts);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new FsbayesError(`${path}: cannot read: ${(e as Error).message}`);
+    throw new FsbayesError(`${path}: cannot read: ${(e as Error).message}`, { kind: 'io', cause: e });
   }
   return parseCsv(text, { ...opts, name: opts.name ?? basename(path) }, path);
 }
