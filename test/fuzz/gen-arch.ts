@@ -189,9 +189,9 @@ export function specCases(seed: Seed, count: number): FuzzCase[] {
     const spec = JSON.parse(JSON.stringify(pick(r, bases))) as Record<string, unknown>;
     const paths = leafPaths(spec);
     const path = pick(r, paths);
-    const v = r.uniform() < 0.1 ? undefined : pick(r, SWAPS);
-    const before = getAt(spec, path);
-    if (Object.is(before, v)) continue;
+    const drawn = r.uniform() < 0.1 ? undefined : pick(r, SWAPS);
+    // Case i stays case i of the stream: a swap that changes nothing becomes a deletion.
+    const v = Object.is(getAt(spec, path), drawn) ? undefined : drawn;
     setPath(spec, path, v);
     const valid = stillValid(path, v, spec);
     const field = path.filter((p) => typeof p === 'string').pop() as string;

@@ -16,7 +16,7 @@ import {
   splitBySize,
   subsetDataset,
 } from '@fsbayes/core';
-import { between, type FuzzCase, pick, replaceAt, SWAPS, valueName } from './harness.js';
+import { between, type FuzzCase, handCase, pick, replaceAt, SWAPS, valueName } from './harness.js';
 
 /** Characters that are neither bits nor hex digits. */
 const NOT_BITS = ['2', 'x', 'g', 'G', 'é', '💥', ' ', '\u0000', '-', '.', '\t', 'Z', '１'];
@@ -230,14 +230,7 @@ function bitsCase(r: Rng): FuzzCase {
 }
 
 function handWritten(): FuzzCase[] {
-  const c = (what: string, input: unknown, names: (string | string[])[], run: () => unknown): FuzzCase => ({
-    group: 'bits',
-    what,
-    input,
-    names,
-    expect: 'reject',
-    run,
-  });
+  const c = handCase('bits');
   const ds = booleanDataset({ n: 3 });
   const split = splitBySize(ds, 3, 1);
   return [

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CsvOptions, loadCsv, parseCsv, Rng, type Seed } from '@fsbayes/core';
-import { between, type FuzzCase, NOT_NUMBERS, OVERFLOWS, pick, replaceAt, valueName } from './harness.js';
+import { between, type FuzzCase, handCase, NOT_NUMBERS, OVERFLOWS, pick, replaceAt, valueName } from './harness.js';
 
 interface Table {
   header: string[] | null;
@@ -175,14 +175,7 @@ function handWritten(dir: string): FuzzCase[] {
       run: () => loadCsv(path, opts),
     };
   };
-  const p = (what: string, input: unknown, names: string[], run: () => unknown): FuzzCase => ({
-    group: 'csv',
-    what,
-    input,
-    names,
-    expect: 'reject',
-    run,
-  });
+  const p = handCase('csv');
   return [
     c('issue 10: 1e400 in an input', 'a,b,y\n1,2,0\n1e400,3,1\n', ['line 3', 'column 1', '1e400']),
     c('1e400 as a label with a threshold', '1,1e400\n2,0\n', ['line 1', 'column 2'], { binarize: { threshold: 0.5 } }),

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type IdxOptions, loadIdx, maybeGunzip, parseIdx, Rng, type Seed } from '@fsbayes/core';
-import { between, type FuzzCase, pick, valueName } from './harness.js';
+import { between, type FuzzCase, handCase, pick, valueName } from './harness.js';
 
 const hex8 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -200,14 +200,7 @@ function handWritten(dir: string): FuzzCase[] {
   const floats = idxFile([2, 2, 2], new Uint8Array(32));
   floats[2] = 0x0d;
   const fp = write('float-images', floats);
-  const c = (what: string, input: unknown, names: (string | string[])[], run: () => unknown): FuzzCase => ({
-    group: 'idx',
-    what,
-    input,
-    names,
-    expect: 'reject',
-    run,
-  });
+  const c = handCase('idx');
   return [
     c('0 images and 0 labels', zero, ['count', '0'], () => loadIdx(zero, zeroL)),
     c('0 rows', null, ['rows', '0'], () => loadIdx(write('norows', idxFile([2, 0, 3], new Uint8Array(0))), lp)),

@@ -15,7 +15,7 @@ import {
   validateProvenance,
   writeCheckpoint,
 } from '@fsbayes/core';
-import { between, type FuzzCase, getAt, leafPaths, type Path, pick, SWAPS, valueName } from './harness.js';
+import { between, type FuzzCase, getAt, handCase, leafPaths, type Path, pick, SWAPS, valueName } from './harness.js';
 
 /** A valid table's JSON (as read back from a file): labels known, with provenance. */
 function baseTable(r: Rng): Record<string, unknown> {
@@ -230,14 +230,7 @@ function handWritten(dir: string): FuzzCase[] {
     writeFileSync(p, text);
     return p;
   };
-  const c = (what: string, input: unknown, names: (string | string[])[], run: () => unknown): FuzzCase => ({
-    group: 'table',
-    what,
-    input,
-    names,
-    expect: 'reject',
-    run,
-  });
+  const c = handCase('table');
   const base = (extra: Record<string, unknown>) => ({
     format: 'fsbayes.function-table',
     formatVersion: 1,

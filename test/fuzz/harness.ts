@@ -164,6 +164,18 @@ export function valueName(v: unknown): string {
   return '';
 }
 
+/** A maker of hand-written cases of `group` that must be refused. */
+export function handCase(group: string) {
+  return (what: string, input: unknown, names: (string | readonly string[])[], run: () => unknown): FuzzCase => ({
+    group,
+    what,
+    input,
+    names,
+    expect: 'reject',
+    run,
+  });
+}
+
 // ---- mutation primitives -------------------------------------------------------------------
 
 export function pick<T>(r: Rng, xs: readonly T[]): T {
