@@ -1,4 +1,5 @@
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import {
   ACTIVATIONS,
   type Activation,
@@ -30,12 +31,27 @@ export const ARCH_SYNTAX = `Architecture strings:
                   e.g. cnn:c16k3,c16k3s2same,gap or cnn:c32k5,c32k2,d64`;
 
 function fail(arch: string, msg: string): never {
-  throw new FsbayesError(`arch "${arch}": ${msg}\n${ARCH_SYNTAX}`);
+  // A very long string is cut: the message names the bad part itself.
+  const a = arch.length > 120 ? `${arch.slice(0, 100)}… (${arch.length} characters)` : arch;
+  throw new FsbayesError(`arch "${a}": ${msg}\n${ARCH_SYNTAX}`);
 }
 
 function positiveInt(arch: string, text: string, what: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) fail(arch, `${what} "${text}" is not a positive integer`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1)
+    fail(arch, `${what} "${text}" is not a positive integer`);
   return Number(text);
+}
+
+/** The input shape: a non-empty array of positive integers, each named if bad. */
+function checkInputShape(shape: unknown): readonly number[] {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new FsbayesError(`inputShape must be a non-empty array of positive integers, got ${show(shape)}`);
+  }
+  shape.forEach((s: unknown, k) => {
+    if (!Number.isSafeInteger(s) || (s as number) < 1)
+      throw new FsbayesError(`inputShape[${k}] = ${show(s)} is not a positive integer`);
+  });
+  return shape;
 }
 
 /**
@@ -43,9 +59,13 @@ function positiveInt(arch: string, text: string, what: string): number {
  * Errors name the bad part and show the syntax.
  */
 export function parseArch(arch: string, opts: ArchOptions): ArchSpec {
+  if (typeof arch !== 'string') throw new FsbayesError(`arch must be a string such as "fcn:40,40", got ${show(arch)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`arch options must be an object with inputShape, got ${show(opts)}`);
+  const inputShape = checkInputShape(opts.inputShape);
   const s = arch.trim();
   const colon = s.indexOf(':');
-  const kind = (colon < 0 ? s : s.slice(0, colon)).toLowerCase();
+  const kind = (colon < 0 ? s : s.slice(0, colon)).trim().toLowerCase();
   const body = colon < 0 ? '' : s.slice(colon + 1).trim();
   const items = body === '' ? [] : body.split(',').map((t) => t.trim());
   const prior = {
@@ -56,14 +76,11 @@ export function parseArch(arch: string, opts: ArchOptions): ArchSpec {
   };
   let spec: ArchSpec;
   if (kind === 'fcn') {
-    const d = opts.inputShape.reduce((a, b) => a * b, 1);
+    const d = inputShape.reduce((a, b) => a * b, 1);
     spec = { kind: 'fcn', inputDim: d, hidden: items.map((t) => positiveInt(arch, t, 'hidden width')), ...prior };
   } else if (kind === 'cnn') {
-    if (opts.inputShape.length !== 3) {
-      fail(
-        arch,
-        `a CNN needs image inputs of shape [H, W, C], but the data have shape [${opts.inputShape.join(', ')}]`,
-      );
+    if (inputShape.length !== 3) {
+      fail(arch, `a CNN needs image inputs of shape [H, W, C], but the data have shape [${inputShape.join(', ')}]`);
     }
     const convs: ConvLayer[] = [];
     const hidden: number[] = [];
@@ -95,7 +112,7 @@ export function parseArch(arch: string, opts: ArchOptions): ArchSpec {
     if (convs.length === 0) fail(arch, 'a CNN needs at least one conv layer (use fcn: for a fully connected net)');
     spec = {
       kind: 'cnn',
-      inputShape: [opts.inputShape[0], opts.inputShape[1], opts.inputShape[2]],
+      inputShape: [inputShape[0], inputShape[1], inputShape[2]],
       convs,
       pooling,
       hidden,
@@ -115,46 +132,60 @@ export function validateSpec(spec: ArchSpec): ArchSpec {
   const bad = (msg: string): never => {
     throw new FsbayesError(`invalid architecture spec: ${msg}`);
   };
-  if (spec === null || typeof spec !== 'object') bad(`expected an object, got ${JSON.stringify(spec)}`);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) bad(`expected an object, got ${show(spec)}`);
   if (!ACTIVATIONS.includes(spec.activation)) {
-    bad(`activation "${spec.activation}" is not one of ${ACTIVATIONS.join(', ')}`);
+    bad(`activation ${show(spec.activation)} is not one of ${ACTIVATIONS.join(', ')}`);
   }
-  if (!(Number.isFinite(spec.sigmaW) && spec.sigmaW > 0)) bad(`sigmaW must be a positive number, got ${spec.sigmaW}`);
-  if (!(Number.isFinite(spec.sigmaB) && spec.sigmaB >= 0)) bad(`sigmaB must be a number ≥ 0, got ${spec.sigmaB}`);
-  if (typeof spec.bias !== 'boolean') bad(`bias must be true or false, got ${JSON.stringify(spec.bias)}`);
+  if (!(typeof spec.sigmaW === 'number' && Number.isFinite(spec.sigmaW) && spec.sigmaW > 0))
+    bad(`sigmaW must be a positive number, got ${show(spec.sigmaW)}`);
+  if (!(typeof spec.sigmaB === 'number' && Number.isFinite(spec.sigmaB) && spec.sigmaB >= 0))
+    bad(`sigmaB must be a number ≥ 0, got ${show(spec.sigmaB)}`);
+  if (typeof spec.bias !== 'boolean') bad(`bias must be true or false, got ${show(spec.bias)}`);
   if (spec.bias && spec.sigmaB === 0) bad('bias is on but sigmaB is 0 (σ_b = 0 means no bias)');
-  const widths = (ws: unknown, what: string) => {
-    if (!Array.isArray(ws)) bad(`${what} must be an array`);
-    for (const w of ws as unknown[]) {
-      if (!Number.isSafeInteger(w) || (w as number) < 1)
-        bad(`${what} contains ${JSON.stringify(w)}, not a positive integer`);
+  const widths = (ws: unknown, what: string, length?: number) => {
+    if (!Array.isArray(ws)) bad(`${what} must be an array, got ${show(ws)}`);
+    const a = ws as unknown[];
+    if (length !== undefined && a.length !== length) bad(`${what} must have ${length} entries, got ${show(a)}`);
+    // An index loop, not for…of: a hole (a deleted entry) must be seen.
+    for (let k = 0; k < a.length; k++) {
+      if (!Number.isSafeInteger(a[k]) || (a[k] as number) < 1)
+        bad(`${what} contains ${show(a[k])} at index ${k}, not a positive integer`);
     }
   };
   if (spec.kind === 'fcn') {
     if (!Number.isSafeInteger(spec.inputDim) || spec.inputDim < 1)
-      bad(`inputDim must be a positive integer, got ${spec.inputDim}`);
+      bad(`inputDim must be a positive integer, got ${show(spec.inputDim)}`);
     widths(spec.hidden, 'hidden');
   } else if (spec.kind === 'cnn') {
-    widths(spec.inputShape, 'inputShape');
-    if (spec.inputShape.length !== 3) bad(`inputShape must be [H, W, C], got [${spec.inputShape.join(', ')}]`);
+    widths(spec.inputShape, 'inputShape', 3);
     widths(spec.hidden, 'hidden');
     if (spec.pooling !== 'flatten' && spec.pooling !== 'gap')
-      bad(`pooling must be flatten or gap, got ${spec.pooling}`);
-    if (!Array.isArray(spec.convs) || spec.convs.length === 0) bad('a CNN needs at least one conv layer');
-    spec.convs.forEach((c, i) => {
-      widths([c.channels, ...c.kernel, ...c.stride], `conv layer ${i + 1}`);
-      if (c.padding !== 'SAME' && c.padding !== 'VALID')
-        bad(`conv layer ${i + 1} padding must be SAME or VALID, got ${c.padding}`);
-    });
+      bad(`pooling must be flatten or gap, got ${show(spec.pooling)}`);
+    if (!Array.isArray(spec.convs) || spec.convs.length === 0)
+      bad(`a CNN needs at least one conv layer, got convs ${show(spec.convs)}`);
+    for (let i = 0; i < spec.convs.length; i++) {
+      const c = spec.convs[i] as unknown as Record<string, unknown> | null;
+      const where = `conv layer ${i + 1}`;
+      if (c === null || typeof c !== 'object' || Array.isArray(c))
+        bad(`${where} must be an object { channels, kernel, stride, padding }, got ${show(c)}`);
+      const conv = c as Record<string, unknown>;
+      widths([conv.channels], `${where} channels`);
+      widths(conv.kernel, `${where} kernel`, 2);
+      widths(conv.stride, `${where} stride`, 2);
+      if (conv.padding !== 'SAME' && conv.padding !== 'VALID')
+        bad(`${where} padding must be SAME or VALID, got ${show(conv.padding)}`);
+    }
     cnnShapes(spec).forEach(([h, w], i) => {
-      if (h < 1 || w < 1) {
+      if (i > 0 && (h < 1 || w < 1)) {
+        const c = spec.convs[i - 1];
         bad(
-          `conv layer ${i} leaves no output (input ${spec.inputShape.join('x')}; a VALID kernel is larger than its input)`,
+          `conv layer ${i} (kernel ${c.kernel.join('x')}, stride ${c.stride.join('x')}, ${c.padding}) leaves no output ` +
+            `(input ${spec.inputShape.join('x')}; a VALID kernel is larger than its input)`,
         );
       }
     });
   } else {
-    bad(`kind must be fcn or cnn, got ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+    bad(`kind must be fcn or cnn, got ${show((spec as { kind: unknown }).kind)}`);
   }
   return spec;
 }

@@ -1,5 +1,6 @@
 /** Counting ones and entropies of Boolean functions and of count vectors. */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { type BitsLike, toBitArray } from './bits.js';
 
 /** T(s): the number of 1 bits (the number of inputs a Boolean function maps to 1). */
@@ -35,13 +36,17 @@ export type EntropyUnit = 'bits' | 'nats';
  */
 export function entropyOfCounts(counts: Iterable<number>, unit: EntropyUnit = 'bits'): number {
   if (unit !== 'bits' && unit !== 'nats')
-    throw new FsbayesError(`entropyOfCounts: unit must be 'bits' or 'nats', got ${unit}`);
+    throw new FsbayesError(`entropyOfCounts: unit must be 'bits' or 'nats', got ${show(unit)}`);
+  if (counts === null || typeof (counts as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function')
+    throw new FsbayesError(`entropyOfCounts: counts must be an array of numbers, got ${show(counts)}`);
   const arr = Array.from(counts);
   let total = 0;
   for (let j = 0; j < arr.length; j++) {
     const c = arr[j];
     if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
-      throw new FsbayesError(`entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${c}`);
+      throw new FsbayesError(
+        `entropyOfCounts: count at index ${j} must be a finite non-negative number, got ${show(c)}`,
+      );
     }
     total += c;
   }

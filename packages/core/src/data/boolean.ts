@@ -3,6 +3,7 @@
  * Boolean function as labels (the authors' n = 7 experiments).
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { bitsToHex, bitsToString, parseBits } from './bits.js';
 import type { Dataset } from './types.js';
 
@@ -28,16 +29,14 @@ export interface BooleanOptions {
 
 function checkN(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > BOOLEAN_MAX_N) {
-    throw new FsbayesError(
-      `n must be an integer in 1..${BOOLEAN_MAX_N}, got ${typeof n === 'number' ? n : JSON.stringify(n)}`,
-    );
+    throw new FsbayesError(`n must be an integer in 1..${BOOLEAN_MAX_N}, got ${show(n)}`);
   }
   return n;
 }
 
 function checkEncoding(encoding: unknown): BooleanEncoding {
   if (encoding !== '01' && encoding !== 'pm1') {
-    throw new FsbayesError(`encoding must be '01' or 'pm1', got ${JSON.stringify(encoding)}`);
+    throw new FsbayesError(`encoding must be '01' or 'pm1', got ${show(encoding)}`);
   }
   return encoding;
 }

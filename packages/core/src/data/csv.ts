@@ -2,15 +2,16 @@
  * Numeric CSV files: one point per row, one column of labels.
  *
  * Format: comma-separated; cells are trimmed; blank lines are skipped; CRLF
- * is fine. Every data cell must be a decimal number (`1`, `-0.5`, `2e-3`;
- * no hex, NaN or Infinity). Header cells may be anything, optionally in
- * double quotes. Quoted data cells and embedded commas are not supported.
+ * is fine. Every data cell must be a finite decimal number (`1`, `-0.5`,
+ * `2e-3`; no hex, NaN or Infinity, nor `1e400`, which overflows float64).
+ * Header cells may be anything, optionally in double quotes. Quoted data cells and embedded commas are not supported.
  * Line numbers in errors count every line of the file from 1; column numbers
  * count from 1.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { binarizeDigits, checkBinarize } from './transform.js';
 import type { Dataset, DigitBinarize } from './types.js';
 
@@ -40,6 +41,11 @@ export interface CsvOptions {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+function checkOptions(opts: unknown): void {
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
+}
+
 function splitLine(line: string): string[] {
   return line.split(',').map((c) => c.trim());
 }
@@ -53,9 +59,11 @@ function unquote(c: string): string {
  * d = columns − 1. `source` names the text in errors (a file path).
  */
 export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): Dataset {
+  if (typeof text !== 'string') throw new FsbayesError(`${source}: CSV text must be a string, got ${show(text)}`);
+  checkOptions(opts);
   const headerOpt = opts.header ?? 'auto';
   if (headerOpt !== 'auto' && headerOpt !== true && headerOpt !== false) {
-    throw new FsbayesError(`header must be 'auto', true or false, got ${JSON.stringify(headerOpt)}`);
+    throw new FsbayesError(`header must be 'auto', true or false, got ${show(headerOpt)}`);
   }
   const rows: { line: number; cells: string[] }[] = [];
   const lines = text.split(/\r?\n/);
@@ -78,16 +86,22 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
   let labelCol: number;
   const lc = opts.labelColumn ?? -1;
   if (typeof lc === 'string') {
-    if (!names)
-      throw new FsbayesError(`${source}: labelColumn ${JSON.stringify(lc)} is a name but the file has no header`);
+    if (!names) throw new FsbayesError(`${source}: labelColumn ${show(lc)} is a name but the file has no header`);
     labelCol = names.indexOf(lc);
     if (labelCol < 0) {
-      throw new FsbayesError(`${source}: no column named ${JSON.stringify(lc)}; the header has ${names.join(', ')}`);
+      throw new FsbayesError(`${source}: labelColumn: no column named ${show(lc)}; the header has ${names.join(', ')}`);
+    }
+    const again = names.indexOf(lc, labelCol + 1);
+    if (again >= 0) {
+      throw new FsbayesError(
+        `${source}: the header names column ${show(lc)} twice (columns ${labelCol + 1} and ${again + 1}); ` +
+          'give the label column by index',
+      );
     }
   } else {
     if (!Number.isInteger(lc) || lc < -cols || lc >= cols) {
       throw new FsbayesError(
-        `${source}: labelColumn ${lc} is out of range for ${cols} columns (use 0..${cols - 1} or -1..-${cols})`,
+        `${source}: labelColumn ${show(lc)} is out of range for ${cols} columns (use 0..${cols - 1} or -1..-${cols})`,
       );
     }
     labelCol = lc < 0 ? cols + lc : lc;
@@ -107,9 +121,14 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
     for (let j = 0, k = 0; j < cols; j++) {
       const c = cells[j];
       if (!NUMBER.test(c)) {
-        throw new FsbayesError(`${source}: line ${line}, column ${j + 1}: ${JSON.stringify(c)} is not a number`);
+        throw new FsbayesError(`${source}: line ${line}, column ${j + 1}: ${show(c)} is not a number`);
       }
       const v = Number(c);
+      if (!Number.isFinite(v)) {
+        throw new FsbayesError(
+          `${source}: line ${line}, column ${j + 1}: ${show(c)} is out of range (it reads as ${v}); values must be finite`,
+        );
+      }
       if (j === labelCol) raw[i] = v;
       else inputs[i * d + k++] = v;
     }
@@ -171,7 +190,7 @@ function csvLabels(
   if (typeof binarize === 'object' && binarize !== null) {
     const t = binarize.threshold;
     if (typeof t !== 'number' || !Number.isFinite(t)) {
-      throw new FsbayesError(`binarize threshold must be a finite number, got ${JSON.stringify(t)}`);
+      throw new FsbayesError(`binarize threshold must be a finite number, got ${show(t)}`);
     }
     for (let i = 0; i < m; i++) labels[i] = raw[i] >= t ? 1 : 0;
     return { labels, rule: { threshold: t } };
@@ -190,11 +209,15 @@ function csvLabels(
 
 /** Read and parse a CSV file (see {@link parseCsv}); errors name the file. */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(`CSV path must be a non-empty string, got ${show(path)}`);
+  checkOptions(opts);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new FsbayesError(`${path}: cannot read: ${(e as Error).message}`);
+    throw new FsbayesError(`${path}: cannot read: ${(e as Error).message}`, { kind: 'io', cause: e });
   }
   return parseCsv(text, { ...opts, name: opts.name ?? basename(path) }, path);
 }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { binarizeDigits, checkBinarize, checkNormalize, normalizeRowsInPlace } from './transform.js';
 import type { Dataset, DigitBinarize, Normalize } from './types.js';
 
@@ -42,6 +43,8 @@ export interface IdxArray {
 
 /** Decompress if the buffer starts with the gzip signature 1f 8b. `file` names it in errors. */
 export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
+  if (!(buf instanceof Uint8Array))
+    throw new FsbayesError(`${file}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       return gunzipSync(buf);
@@ -52,14 +55,23 @@ export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
   return buf;
 }
 
+/** What each size of an IDX file of 1 or 3 dimensions counts, for error messages. */
+const DIM_NAMES: Record<number, string[]> = { 1: ['count'], 3: ['count', 'rows', 'cols'] };
+
 /**
  * Decode an IDX buffer (already decompressed) of unsigned bytes with
  * `expectedDims` dimensions, validating the magic number, the data type, the
- * dimension count and the length against the declared sizes. `kind` and
- * `file` name the file in errors.
+ * dimension count, the sizes (each at least 1) and the length against the
+ * declared sizes. `kind` and `file` name the file in errors.
  */
 export function parseIdx(buf: Uint8Array, expectedDims: number, kind: string, file: string): IdxArray {
   const where = `${file} (${kind})`;
+  if (!(buf instanceof Uint8Array))
+    throw new FsbayesError(`${where}: expected the file's bytes (a Uint8Array), got ${show(buf)}`);
+  if (!Number.isSafeInteger(expectedDims) || expectedDims < 1 || expectedDims > 255)
+    throw new FsbayesError(
+      `${where}: expected dimension count must be an integer in 1..255, got ${show(expectedDims)}`,
+    );
   const expectedMagic = 0x0800 | expectedDims;
   if (buf.length < 4)
     throw new FsbayesError(`${where}: file has ${buf.length} bytes, too short for the 4-byte IDX magic number`);
@@ -88,21 +100,28 @@ export function parseIdx(buf: Uint8Array, expectedDims: number, kind: string, fi
     throw new FsbayesError(`${where}: truncated header: expected at least ${header} bytes, got ${buf.length}`);
   }
   const dims: number[] = [];
+  const names = DIM_NAMES[expectedDims] ?? Array.from({ length: expectedDims }, (_, k) => `size ${k}`);
   let count = 1;
   for (let k = 0; k < expectedDims; k++) {
     const s = view.getUint32(4 + 4 * k);
+    if (s === 0) {
+      throw new FsbayesError(
+        `${where}: header declares ${names[k]} 0 (bytes ${4 + 4 * k}..${7 + 4 * k}); an IDX ${kind} file needs at least 1`,
+      );
+    }
     dims.push(s);
     count *= s;
   }
+  const sizes = `${dims.join('×')} (${names.join('×')})`;
   const expected = header + count;
   if (buf.length < expected) {
     throw new FsbayesError(
-      `${where}: truncated: header declares sizes ${dims.join('×')}, so expected ${expected} bytes, got ${buf.length}`,
+      `${where}: truncated: header declares sizes ${sizes}, so expected ${expected} bytes, got ${buf.length}`,
     );
   }
   if (buf.length > expected) {
     throw new FsbayesError(
-      `${where}: header declares sizes ${dims.join('×')}, so expected ${expected} bytes, got ${buf.length} ` +
+      `${where}: header declares sizes ${sizes}, so expected ${expected} bytes, got ${buf.length} ` +
         `(${buf.length - expected} trailing bytes)`,
     );
   }
@@ -122,6 +141,9 @@ export interface IdxOptions {
 }
 
 function readFile(path: string, kind: string): Uint8Array {
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(`IDX ${kind} path must be a non-empty string, got ${show(path)}`);
   try {
     return readFileSync(path);
   } catch (e) {
@@ -138,8 +160,14 @@ function readFile(path: string, kind: string): Uint8Array {
  * or a label outside 0..9.
  */
 export function loadIdx(imagesPath: string, labelsPath: string, opts: IdxOptions = {}): Dataset {
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`IDX options must be an object, got ${show(opts)}`);
   const binarize = checkBinarize(opts.binarize ?? 'threshold');
   const normalize = checkNormalize(opts.normalize ?? 'unit');
+  // Checked before reading: a bad option is refused before any work.
+  if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
+    throw new FsbayesError(`limit must be a non-negative integer, got ${show(opts.limit)}`);
+  }
   const imgBuf = maybeGunzip(readFile(imagesPath, 'images'), `${imagesPath} (images)`);
   const lblBuf = maybeGunzip(readFile(labelsPath, 'labels'), `${labelsPath} (labels)`);
   const images = parseIdx(imgBuf, 3, 'images', imagesPath);
@@ -155,12 +183,7 @@ export function loadIdx(imagesPath: string, labelsPath: string, opts: IdxOptions
       throw new FsbayesError(`${labelsPath} (labels): label ${i} is ${labels.data[i]}, outside 0..9`);
   }
   let m = count;
-  if (opts.limit !== undefined) {
-    if (!Number.isSafeInteger(opts.limit) || opts.limit < 0) {
-      throw new FsbayesError(`limit must be a non-negative integer, got ${opts.limit}`);
-    }
-    m = Math.min(count, opts.limit);
-  }
+  if (opts.limit !== undefined) m = Math.min(count, opts.limit);
   const d = rows * cols;
   const inputs = new Float64Array(m * d);
   for (let k = 0; k < m * d; k++) inputs[k] = images.data[k] / 255;

@@ -13,8 +13,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
-import { Rng, type Seed } from '../rng/index.js';
-import { drawSplitIndices } from './split.js';
+import { show } from '../errors/show.js';
+import { checkSeed, Rng, type Seed } from '../rng/index.js';
+import { checkSize, drawSplitIndices } from './split.js';
 import { binarizeDigits, checkBinarize, checkNormalize, featureMean, normalizeRowsInPlace } from './transform.js';
 import type { Dataset, DigitBinarize, Normalize, Split } from './types.js';
 
@@ -87,7 +88,7 @@ export function loadMnistRaw(): MnistRaw {
     for (let k = 0; k < a.length; k++) {
       const v = a[k];
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-        throw new FsbayesError(`${join(dir, `${digit}.json`)}: pixel ${k} is ${JSON.stringify(v)}, outside [0, 1]`);
+        throw new FsbayesError(`${join(dir, `${digit}.json`)}: pixel ${k} is ${show(v)}, outside [0, 1]`);
       }
       pixels[at + k] = v;
     }
@@ -170,8 +171,14 @@ export function mnistFull(opts?: MnistOptions): Dataset {
  * each set holds its digits; `trainIndex`/`testIndex` index the canonical order.
  */
 export function mnistDataset(opts: MnistSplitOptions): Split {
+  if (opts === null || typeof opts !== 'object')
+    throw new FsbayesError(`MNIST options must be an object { trainSize, seed, … }, got ${show(opts)}`);
   const o = resolveOptions(opts);
   const testSize = opts.testSize ?? 100;
+  // Refused before the 10,000 digits are read; the sizes are checked against them after.
+  checkSize(opts.trainSize, 'trainSize', Number.MAX_SAFE_INTEGER, 'mnist');
+  checkSize(testSize, 'testSize', Number.MAX_SAFE_INTEGER, 'mnist');
+  checkSeed(opts.seed);
   const raw = loadMnistRaw();
   const rng = new Rng(opts.seed, 'data', 'mnist-subset');
   const { trainIndex, testIndex } = drawSplitIndices(raw.m, opts.trainSize, testSize, rng, 'mnist');

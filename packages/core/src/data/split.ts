@@ -2,16 +2,16 @@
  * Training/test splits S / E of a dataset.
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { Rng, type Seed } from '../rng/index.js';
 import { bitsToHex, parseBits } from './bits.js';
 import { subsetDataset } from './transform.js';
 import type { Dataset, Split } from './types.js';
 
-function checkSize(x: unknown, what: string, max: number, dsName: string): number {
+/** Throw unless `x` is an integer in 0..max (internal; `dsName` names the dataset of `max` points). */
+export function checkSize(x: unknown, what: string, max: number, dsName: string): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) {
-    throw new FsbayesError(
-      `${what} must be a non-negative integer, got ${typeof x === 'number' ? x : JSON.stringify(x)}`,
-    );
+    throw new FsbayesError(`${what} must be a non-negative integer, got ${show(x)}`);
   }
   if (x > max) throw new FsbayesError(`${what} ${x} exceeds the ${max} points of ${dsName}`);
   return x;
@@ -135,7 +135,7 @@ export function splitBySize(ds: Dataset, trainSize: number, seed: Seed, testSize
  */
 export function maskOf(split: Split, which: 'train' | 'test' = 'train'): Uint8Array {
   if (which !== 'train' && which !== 'test')
-    throw new FsbayesError(`maskOf: which must be 'train' or 'test', got ${which}`);
+    throw new FsbayesError(`maskOf: which must be 'train' or 'test', got ${show(which)}`);
   const mask = new Uint8Array(split.source.m);
   for (const i of which === 'train' ? split.trainIndex : split.testIndex) mask[i] = 1;
   return mask;

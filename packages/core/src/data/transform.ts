@@ -2,12 +2,13 @@
  * Label binarisation, input normalisation and row subsets.
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { type Dataset, DIGIT_BINARIZE_RULES, type DigitBinarize, NORMALIZE_MODES, type Normalize } from './types.js';
 
 /** Throw unless `rule` is a known digit binarisation rule. */
 export function checkBinarize(rule: unknown): DigitBinarize {
   if (!DIGIT_BINARIZE_RULES.includes(rule as DigitBinarize)) {
-    throw new FsbayesError(`binarize must be one of ${DIGIT_BINARIZE_RULES.join(', ')}; got ${JSON.stringify(rule)}`);
+    throw new FsbayesError(`binarize must be one of ${DIGIT_BINARIZE_RULES.join(', ')}; got ${show(rule)}`);
   }
   return rule as DigitBinarize;
 }
@@ -15,7 +16,7 @@ export function checkBinarize(rule: unknown): DigitBinarize {
 /** Throw unless `mode` is a known normalisation mode. */
 export function checkNormalize(mode: unknown): Normalize {
   if (!NORMALIZE_MODES.includes(mode as Normalize)) {
-    throw new FsbayesError(`normalize must be one of ${NORMALIZE_MODES.join(', ')}; got ${JSON.stringify(mode)}`);
+    throw new FsbayesError(`normalize must be one of ${NORMALIZE_MODES.join(', ')}; got ${show(mode)}`);
   }
   return mode as Normalize;
 }

@@ -17,6 +17,14 @@
  * the same convention as the datasets module's hex targets.
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
+
+/**
+ * The largest test set a function key can describe: 2^31 points make a key
+ * of 2^29 hex digits, about the longest string JavaScript can hold (and the
+ * packing arithmetic here works in 32 bits).
+ */
+const MAX_M = 2 ** 31;
 
 /** The number of 32-bit words that hold a function on m points: ceil(m/32). */
 export function wordsFor(m: number): number {
@@ -30,13 +38,17 @@ export function keyLength(m: number): number {
   return (m + 3) >>> 2;
 }
 
-/** Throw unless m is a positive safe integer. */
+/** Throw unless m is an integer in 1..2^31. */
 export function checkM(m: number, where: string): void {
-  if (!Number.isSafeInteger(m) || m < 1) throw new FsbayesError(`${where}: m must be a positive integer, got ${m}`);
+  if (!Number.isSafeInteger(m) || m < 1)
+    throw new FsbayesError(`${where}: m must be a positive integer, got ${show(m)}`);
+  if (m > MAX_M) throw new FsbayesError(`${where}: m = ${m} is more than 2^31, the most a function key can hold`);
 }
 
 /** Pack a 0/1 vector (length m) into ceil(m/32) words, LSB first. Values other than 0/1 throw. */
 export function packBits(bits: Uint8Array): Uint32Array {
+  if (!(bits instanceof Uint8Array))
+    throw new FsbayesError(`packBits: expected a Uint8Array of 0/1, got ${show(bits)}`);
   const m = bits.length;
   if (m === 0) throw new FsbayesError('packBits: empty bit vector');
   const out = new Uint32Array((m + 31) >>> 5);
@@ -147,7 +159,7 @@ export function keyOfBitString(s: string): string {
  */
 export function normalizeKey(key: string, m: number): string {
   const len = keyLength(m);
-  if (typeof key !== 'string') throw new FsbayesError(`key must be a string, got ${typeof key}`);
+  if (typeof key !== 'string') throw new FsbayesError(`key must be a string, got ${show(key)}`);
   if (key.length !== len) {
     throw new FsbayesError(`key ${JSON.stringify(key)} has ${key.length} hex digits; m = ${m} needs ${len}`);
   }

@@ -277,33 +277,51 @@ function parseTable(path: string, text: string): FunctionTable {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    throw new FsbayesError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   try {
     return FunctionTable.fromJSON(obj);
   } catch (err) {
-    throw new FsbayesError(`${path}: ${(err as Error).message}`);
+    // Only our own errors are about the file; anything else is a bug and stays what it is.
+    if (!(err instanceof FsbayesError)) throw err;
+    throw new FsbayesError(`${path}: ${err.message}`, { kind: err.kind, cause: err });
   }
+}
+
+/** A path must be a string: `readFileSync` would take a number for a file descriptor (0 is stdin). */
+function checkPath(path: unknown): asserts path is string {
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(
+      `function table path must be a non-empty string, got ${typeof path === 'string' ? '""' : String(path)}`,
+    );
 }
 
 /** Read and validate a table written by {@link writeTable}. Errors name the file. */
 export async function readTable(path: string): Promise<FunctionTable> {
+  checkPath(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, {
+      kind: 'io',
+      cause: err,
+    });
   }
   return parseTable(path, text);
 }
 
 /** Synchronous {@link readTable}. */
 export function readTableSync(path: string): FunctionTable {
+  checkPath(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`);
+    throw new FsbayesError(`${path}: cannot read function table (${(err as Error).message})`, {
+      kind: 'io',
+      cause: err,
+    });
   }
   return parseTable(path, text);
 }

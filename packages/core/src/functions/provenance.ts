@@ -11,6 +11,7 @@
  * version, createdAt, command and extra may differ between shards.
  */
 import { FsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { VERSION } from '../version.js';
 
 /** A compute backend: a name and a precision, e.g. `{ name: 'wasm', precision: 'f32', threads: 4 }`. */
@@ -57,11 +58,17 @@ export type ProvenanceInput = Omit<Provenance, 'tool' | 'version' | 'createdAt'>
  * `undefined` object fields are dropped, as `JSON.stringify` would do. So an
  * in-memory provenance compares equal to the same one read back from a file.
  */
-export function toPlainJson<T>(x: T): T {
+export function toPlainJson<T>(x: T, what = 'value'): T {
   if (x === undefined) return x;
-  const text = JSON.stringify(x, (_k, v: unknown) =>
-    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
-  );
+  let text: string;
+  try {
+    text = JSON.stringify(x, (_k, v: unknown) =>
+      ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+    );
+  } catch (err) {
+    // A BigInt or a cycle: say what could not be stored.
+    throw new FsbayesError(`${what} cannot be stored as JSON (${(err as Error).message})`, { cause: err });
+  }
   return JSON.parse(text) as T;
 }
 
@@ -70,6 +77,12 @@ export function toPlainJson<T>(x: T): T {
  * (now) filled in, copied to plain JSON (see {@link toPlainJson}).
  */
 export function createProvenance(input: ProvenanceInput): Provenance {
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new FsbayesError(`provenance: expected an object, got ${show(input)}`);
+  if (!Array.isArray(input.seeds))
+    throw new FsbayesError(`provenance.seeds: must be an array, got ${show(input.seeds)}`);
+  if (input.shards !== undefined && !Array.isArray(input.shards))
+    throw new FsbayesError(`provenance.shards: must be an array of strings, got ${show(input.shards)}`);
   const p: Provenance = {
     tool: 'fsbayes',
     version: input.version ?? VERSION,
@@ -83,7 +96,7 @@ export function createProvenance(input: ProvenanceInput): Provenance {
     backend: input.backend,
     ...(input.extra !== undefined ? { extra: input.extra } : {}),
   };
-  return validateProvenance(toPlainJson(p));
+  return validateProvenance(toPlainJson(p, 'provenance'));
 }
 
 /**
@@ -121,43 +134,49 @@ export function experimentIdentity(p: Provenance | null): string {
  * bad field (prefixed by `where`). Returns it, typed.
  */
 export function validateProvenance(x: unknown, where = 'provenance'): Provenance {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new FsbayesError(`${where}: must be an object`);
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new FsbayesError(`${where}: must be an object, got ${show(x)}`);
   const p = x as Record<string, unknown>;
-  if (p.tool !== 'fsbayes') throw new FsbayesError(`${where}.tool: must be "fsbayes", got ${JSON.stringify(p.tool)}`);
+  if (p.tool !== 'fsbayes') throw new FsbayesError(`${where}.tool: must be "fsbayes", got ${show(p.tool)}`);
   if (typeof p.version !== 'string' || p.version === '') {
-    throw new FsbayesError(`${where}.version: must be a non-empty string, got ${JSON.stringify(p.version)}`);
+    throw new FsbayesError(`${where}.version: must be a non-empty string, got ${show(p.version)}`);
   }
   if (p.createdAt !== undefined && (typeof p.createdAt !== 'string' || Number.isNaN(Date.parse(p.createdAt)))) {
-    throw new FsbayesError(`${where}.createdAt: must be an ISO date string, got ${JSON.stringify(p.createdAt)}`);
+    throw new FsbayesError(`${where}.createdAt: must be an ISO date string, got ${show(p.createdAt)}`);
   }
   if (p.command !== undefined && typeof p.command !== 'string')
-    throw new FsbayesError(`${where}.command: must be a string`);
-  if (!Array.isArray(p.seeds)) throw new FsbayesError(`${where}.seeds: must be an array`);
+    throw new FsbayesError(`${where}.command: must be a string, got ${show(p.command)}`);
+  if (!Array.isArray(p.seeds)) throw new FsbayesError(`${where}.seeds: must be an array, got ${show(p.seeds)}`);
   p.seeds.forEach((s, j) => {
-    if (typeof s !== 'string' && !(typeof s === 'number' && Number.isFinite(s))) {
-      throw new FsbayesError(`${where}.seeds[${j}]: must be a number or a string, got ${JSON.stringify(s)}`);
+    // As `checkSeed` accepts them: a non-negative safe integer or a non-empty string.
+    if (!(typeof s === 'string' && s !== '') && !(Number.isSafeInteger(s) && (s as number) >= 0)) {
+      throw new FsbayesError(
+        `${where}.seeds[${j}]: must be a non-negative integer or a non-empty string, got ${show(s)}`,
+      );
     }
   });
   if (p.shards !== undefined) {
-    if (!Array.isArray(p.shards)) throw new FsbayesError(`${where}.shards: must be an array of strings`);
+    if (!Array.isArray(p.shards))
+      throw new FsbayesError(`${where}.shards: must be an array of strings, got ${show(p.shards)}`);
     p.shards.forEach((s, j) => {
-      if (typeof s !== 'string')
-        throw new FsbayesError(`${where}.shards[${j}]: must be a string, got ${JSON.stringify(s)}`);
+      if (typeof s !== 'string') throw new FsbayesError(`${where}.shards[${j}]: must be a string, got ${show(s)}`);
     });
   }
   const b = p.backend;
   if (typeof b !== 'string') {
     if (typeof b !== 'object' || b === null)
-      throw new FsbayesError(`${where}.backend: must be a string or { name, precision }`);
+      throw new FsbayesError(`${where}.backend: must be a string or { name, precision }, got ${show(b)}`);
     const bb = b as Record<string, unknown>;
-    if (typeof bb.name !== 'string') throw new FsbayesError(`${where}.backend.name: must be a string`);
-    if (typeof bb.precision !== 'string') throw new FsbayesError(`${where}.backend.precision: must be a string`);
+    if (typeof bb.name !== 'string')
+      throw new FsbayesError(`${where}.backend.name: must be a string, got ${show(bb.name)}`);
+    if (typeof bb.precision !== 'string')
+      throw new FsbayesError(`${where}.backend.precision: must be a string, got ${show(bb.precision)}`);
     if (bb.threads !== undefined && !(Number.isSafeInteger(bb.threads) && (bb.threads as number) > 0)) {
-      throw new FsbayesError(`${where}.backend.threads: must be a positive integer, got ${JSON.stringify(bb.threads)}`);
+      throw new FsbayesError(`${where}.backend.threads: must be a positive integer, got ${show(bb.threads)}`);
     }
   }
   if (p.extra !== undefined && (typeof p.extra !== 'object' || p.extra === null || Array.isArray(p.extra))) {
-    throw new FsbayesError(`${where}.extra: must be an object`);
+    throw new FsbayesError(`${where}.extra: must be an object, got ${show(p.extra)}`);
   }
   return x as Provenance;
 }

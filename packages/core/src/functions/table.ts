@@ -3,7 +3,8 @@
  * E (|E| = m), e.g. the functions SGD finds over many runs, with exact counts.
  */
 import { entropyOfCounts } from '../boolean/entropy.js';
-import { FsbayesError } from '../errors/index.js';
+import { FsbayesError, isFsbayesError } from '../errors/index.js';
+import { show } from '../errors/show.js';
 import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
 import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';
@@ -101,7 +102,7 @@ export class FunctionTable {
 
   set provenance(p: Provenance | null) {
     // Stored as a plain-JSON copy, so that later changes to `p` cannot reach it.
-    this.prov = p === null || p === undefined ? null : validateProvenance(toPlainJson(p));
+    this.prov = p === null || p === undefined ? null : validateProvenance(toPlainJson(p, 'provenance'));
   }
 
   /** Total number of functions counted (Σ counts). */
@@ -121,13 +122,16 @@ export class FunctionTable {
    */
   add(fn: Uint32Array | string, count = 1): string {
     checkCount(count, 'add: count');
+    if (!Number.isSafeInteger(this.totalCount + count))
+      throw new FsbayesError(`add: count ${count} brings the total count past 2^53 − 1, the largest safe integer`);
     let key: string;
     let words: Uint32Array;
     if (typeof fn === 'string') {
       key = normalizeKey(fn, this.m);
       words = keyToWords(key, this.m);
     } else {
-      if (!(fn instanceof Uint32Array)) throw new FsbayesError('add: expected a Uint32Array or a key string');
+      if (!(fn instanceof Uint32Array))
+        throw new FsbayesError(`add: expected a Uint32Array or a key string, got ${show(fn)}`);
       if (fn.length !== this.words) {
         throw new FsbayesError(`add: a function on m = ${this.m} points has ${this.words} words, got ${fn.length}`);
       }
@@ -188,7 +192,9 @@ export class FunctionTable {
   get(fn: string | Uint32Array): FunctionEntry | undefined {
     let key: string;
     if (typeof fn === 'string') key = this.recs.has(fn) ? fn : normalizeKey(fn, this.m);
-    else {
+    else if (!(fn instanceof Uint32Array)) {
+      throw new FsbayesError(`get: expected a key string or a Uint32Array, got ${show(fn)}`);
+    } else {
       if (fn.length !== this.words) throw new FsbayesError(`get: expected ${this.words} words, got ${fn.length}`);
       key = keyOf(fn, this.m);
     }
@@ -251,6 +257,11 @@ export class FunctionTable {
   merge(other: FunctionTable, options: MergeOptions = {}): this {
     if (!(other instanceof FunctionTable)) throw new FsbayesError('merge: expected a FunctionTable');
     const merged = mergedProvenance(this.mergeSide(), other.mergeSide(), options);
+    if (!Number.isSafeInteger(this.totalCount + other.totalCount)) {
+      throw new FsbayesError(
+        `merge: the total count ${this.totalCount} + ${other.totalCount} passes 2^53 − 1, the largest safe integer`,
+      );
+    }
     // Snapshot first so that merging a table into itself doubles it exactly.
     const add = [...other.recs].map(([k, r]) => [k, { ...r }] as const);
     for (const [key, r] of add) {
@@ -293,22 +304,22 @@ export class FunctionTable {
       throw new FsbayesError('function table: expected an object');
     const o = obj as Record<string, unknown>;
     if (o.format !== FUNCTION_TABLE_FORMAT) {
-      throw new FsbayesError(
-        `function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${JSON.stringify(o.format)}`,
-      );
+      throw new FsbayesError(`function table: format must be "${FUNCTION_TABLE_FORMAT}", got ${show(o.format)}`);
     }
     if (o.formatVersion !== FUNCTION_TABLE_FORMAT_VERSION) {
       throw new FsbayesError(
-        `function table: formatVersion must be ${FUNCTION_TABLE_FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`,
+        `function table: formatVersion must be ${FUNCTION_TABLE_FORMAT_VERSION}, got ${show(o.formatVersion)}`,
       );
     }
     const m = o.m;
     if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1) {
-      throw new FsbayesError(`function table: m must be a positive integer, got ${JSON.stringify(m)}`);
+      throw new FsbayesError(`function table: m must be a positive integer, got ${show(m)}`);
     }
+    checkM(m, 'function table');
     let labels: Uint8Array | null = null;
     if (o.labels !== null) {
-      if (typeof o.labels !== 'string') throw new FsbayesError('function table: labels must be a bit string or null');
+      if (typeof o.labels !== 'string')
+        throw new FsbayesError(`function table: labels must be a bit string or null, got ${show(o.labels)}`);
       if (o.labels.length !== m) {
         throw new FsbayesError(`function table: labels have length ${o.labels.length}, expected m = ${m}`);
       }
@@ -317,51 +328,55 @@ export class FunctionTable {
         const ch = o.labels[i];
         if (ch === '1') labels[i] = 1;
         else if (ch !== '0') {
-          throw new FsbayesError(`function table: labels: invalid character ${JSON.stringify(ch)} at position ${i}`);
+          throw new FsbayesError(`function table: labels: invalid character ${show(ch)} at position ${i}`);
         }
       }
     }
     const prov = o.provenance === null ? null : validateProvenance(o.provenance, 'function table: provenance');
-    if (!Array.isArray(o.functions)) throw new FsbayesError('function table: functions must be an array');
+    if (!Array.isArray(o.functions))
+      throw new FsbayesError(`function table: functions must be an array, got ${show(o.functions)}`);
     const table = new FunctionTable(m, labels, prov);
     o.functions.forEach((f: unknown, j: number) => {
       const where = `function table: functions[${j}]`;
-      if (typeof f !== 'object' || f === null) throw new FsbayesError(`${where}: must be an object`);
+      if (typeof f !== 'object' || f === null || Array.isArray(f))
+        throw new FsbayesError(`${where}: must be an object { key, count, errors, ones }, got ${show(f)}`);
       const e = f as Record<string, unknown>;
       let key: string;
       try {
         key = normalizeKey(e.key as string, m);
       } catch (err) {
-        throw new FsbayesError(`${where}.key: ${(err as Error).message}`);
+        if (!isFsbayesError(err)) throw err;
+        throw new FsbayesError(`${where}.key: ${err.message}`, { cause: err });
       }
-      if (table.recs.has(key)) throw new FsbayesError(`${where}.key: duplicate key ${JSON.stringify(e.key)}`);
+      if (table.recs.has(key)) throw new FsbayesError(`${where}.key: duplicate key ${show(e.key)}`);
       const count = e.count;
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
-        throw new FsbayesError(`${where}.count: must be a positive integer, got ${JSON.stringify(count)}`);
+        throw new FsbayesError(`${where}.count: must be a positive integer, got ${show(count)}`);
+      }
+      if (!Number.isSafeInteger(table.totalCount + count)) {
+        throw new FsbayesError(
+          `${where}.count: ${count} brings the total count past 2^53 − 1, the largest safe integer`,
+        );
       }
       table.add(key, count);
       const rec = table.recs.get(key)!;
       if (e.ones !== rec.ones) {
-        throw new FsbayesError(
-          `${where}.ones: key ${key} has ${rec.ones} one bits, file says ${JSON.stringify(e.ones)}`,
-        );
+        throw new FsbayesError(`${where}.ones: key ${key} has ${rec.ones} one bits, file says ${show(e.ones)}`);
       }
       if (e.errors !== rec.errors) {
         throw new FsbayesError(
           rec.errors === null
-            ? `${where}.errors: must be null when labels are unknown, got ${JSON.stringify(e.errors)}`
-            : `${where}.errors: key ${key} is at Hamming distance ${rec.errors} from the labels, file says ${JSON.stringify(e.errors)}`,
+            ? `${where}.errors: must be null when labels are unknown, got ${show(e.errors)}`
+            : `${where}.errors: key ${key} is at Hamming distance ${rec.errors} from the labels, file says ${show(e.errors)}`,
         );
       }
     });
     if (o.total !== table.totalCount) {
-      throw new FsbayesError(
-        `function table: total is ${JSON.stringify(o.total)}, but the counts sum to ${table.totalCount}`,
-      );
+      throw new FsbayesError(`function table: total is ${show(o.total)}, but the counts sum to ${table.totalCount}`);
     }
     if (o.distinct !== table.recs.size) {
       throw new FsbayesError(
-        `function table: distinct is ${JSON.stringify(o.distinct)}, but there are ${table.recs.size} functions`,
+        `function table: distinct is ${show(o.distinct)}, but there are ${table.recs.size} functions`,
       );
     }
     return table;
@@ -386,5 +401,5 @@ export class FunctionTable {
 }
 
 function checkCount(c: number, where: string): void {
-  if (!Number.isSafeInteger(c) || c < 1) throw new FsbayesError(`${where} must be a positive integer, got ${c}`);
+  if (!Number.isSafeInteger(c) || c < 1) throw new FsbayesError(`${where} must be a positive integer, got ${show(c)}`);
 }

@@ -50,6 +50,9 @@ export function writeCheckpoint<S>(path: string, cp: Checkpoint<S>): void {
  * differing setting) when it belongs to another run or is corrupt.
  */
 export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S> | null {
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '')
+    throw new FsbayesError(`checkpoint path must be a non-empty string, got ${String(path)}`);
   if (!existsSync(path)) return null;
   let obj: CheckpointFile<S>;
   try {
@@ -62,7 +65,7 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
   }
   if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1)
     throw new FsbayesError(
-      `${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)}): give another --checkpoint, or move it away`,
+      `${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)}, version ${JSON.stringify(obj?.version)}): give another --checkpoint, or move it away`,
     );
   const want = canonicalJson(identity);
   const have = canonicalJson(obj.identity);
@@ -71,7 +74,14 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
       `${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)}): resume with its settings, or delete it to start afresh`,
     );
   }
-  return { identity: obj.identity, state: obj.state, table: FunctionTable.fromJSON(obj.table) };
+  let table: FunctionTable;
+  try {
+    table = FunctionTable.fromJSON(obj.table);
+  } catch (err) {
+    if (!(err instanceof FsbayesError)) throw err;
+    throw new FsbayesError(`${path}: checkpoint table: ${err.message}`, { kind: err.kind, cause: err });
+  }
+  return { identity: obj.identity, state: obj.state, table };
 }
 
 /** Remove a checkpoint once the run's final output is safely written. */
