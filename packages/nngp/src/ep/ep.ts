@@ -121,6 +121,7 @@ export interface EpResult {
 
 /** Labels: y > 0 ⇒ +1, otherwise −1 (so both ±1 and 0/1 labels work). */
 export function signLabels(y: ArrayLike<number>, n: number): Float64Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new FsbayesError(`labels: size must be an integer ≥ 0, got ${n}`);
   if (y.length < n) throw new FsbayesError(`labels: need ${n}, got ${y.length}`);
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) {
