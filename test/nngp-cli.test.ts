@@ -115,5 +115,10 @@ describe('nngp commands', () => {
     expect(Math.abs(r.massCovered - 1)).toBeLessThan(0.05);
     const pb = JSON.parse(readFileSync(out, 'utf8'));
     expect(pb.functions).toHaveLength(8);
+    // Same command, same bytes: no wall-clock time in the file (it goes to stdout only).
+    expect(pb).not.toHaveProperty('seconds');
+    const first = readFileSync(out, 'utf8');
+    json(['pb', ...data, '--functions', table, '--out', out, '--force']);
+    expect(readFileSync(out, 'utf8')).toBe(first);
   });
 });

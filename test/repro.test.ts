@@ -105,5 +105,5 @@ describe('repro --resume', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(existsSync(join(out, 'stages'))).toBe(false);
     expect(readFileSync(join(out, 'p-of-t.csv'), 'utf8')).toBe(readFileSync(join(whole, 'p-of-t.csv'), 'utf8'));
-  });
+  }, 180_000);
 });

@@ -25,10 +25,11 @@ export interface OutputArgs {
 
 /**
  * The command line recorded in a result's provenance: as typed, less
- * --force (which only allows replacing the output, so changes no byte of it).
+ * --force, --json and --quiet (they steer how the run reports and where it may
+ * write, never what it computes), so the same run records the same bytes.
  */
 export function commandLine(): string {
-  return recordedCommand(process.argv.slice(2), { '--force': false });
+  return recordedCommand(process.argv.slice(2), { '--force': false, '--json': false, '--quiet': false });
 }
 
 /** Log to stderr unless --quiet; stdout is reserved for the result. */

@@ -39,7 +39,6 @@ export interface PbFile {
   nE: number;
   /** Σ P_B over the listed functions (≤ 1 up to EP's error). */
   massCovered: number;
-  seconds: number;
   /** Whether EP on S and every function's EP converged. */
   converged: boolean;
   /** Why these numbers are not to be trusted (EP not converged, jitter, degenerate kernel, …). */
@@ -127,7 +126,6 @@ export function pbOfTable(
   table: FunctionTable,
   o: PbOfTableOptions = {},
 ): PbFile {
-  const t0 = performance.now();
   const { split, nS, nE } = sys;
   const what = o.source ?? 'the table';
   if (nS === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask (the same as the table’s)');
@@ -160,7 +158,6 @@ export function pbOfTable(
     nS,
     nE,
     massCovered,
-    seconds: (performance.now() - t0) / 1000,
     converged: r.converged,
     warnings: r.warnings,
     functions,
