@@ -352,7 +352,7 @@ class Damper {
 }
 
 /** What a sweep reads and moves: the problem, the sites (changed in place) and the counters. */
-interface SweepState {
+export interface SweepState {
   K: Float64Array;
   n: number;
   ys: Float64Array;
@@ -382,7 +382,7 @@ function parallelSweep(st: SweepState, diag: Float64Array, muG: Float64Array): v
 }
 
 /** Sequential sweeps (GPML 3.5) in blocks of SEQ_BLOCK sites; holds the block buffers and the site order. */
-class SequentialSweeper {
+export class SequentialSweeper {
   private readonly bs: number;
   private readonly P: Float64Array;
   private readonly UI: Float64Array;
