@@ -47,9 +47,9 @@
  * in both modes; EP runs on the remaining points. P(S) = 0 exactly (S contradicts
  * itself) leaves P_B undefined: refused with the reason.
  */
-import { FsbayesError, Warnings } from '@fsbayes/core';
-import { type EpOptions, epClassify, signLabels } from '../ep/ep.js';
-import { type LowRankOptions, lowRankBase, lowRankJointEp } from './lowrank.js';
+import { checkMemory, FsbayesError, Warnings } from '@fsbayes/core';
+import { type EpOptions, epClassify, resolveSchedule, signLabels } from '../ep/ep.js';
+import { pbMemoryNeeds } from '../ep/memory.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
 import { epWarnings } from '../ep/warnings.js';
 import {
@@ -59,6 +59,7 @@ import {
   restrictStructure,
   subMatrix,
 } from '../orthant/reduce.js';
+import { type LowRankOptions, lowRankBase, lowRankJointEp } from './lowrank.js';
 
 /** How P_B is computed per function (see the module comment). */
 export type PbMode = 'joint' | 'conditional' | 'lowrank';
@@ -158,6 +159,8 @@ export function logPosteriorProbabilities(
   const nE0 = n - nS;
   const cap = opts.lowRank?.maxActiveS ?? defaultMaxActiveS(nE0);
   const mode: PbMode = modeOpt === 'auto' ? (nS <= cap ? 'joint' : 'lowrank') : modeOpt;
+  const sched = resolveSchedule(opts.ep?.schedule ?? 'auto', nS);
+  checkMemory(`P_B (${mode}) on |S| = ${nS}, |E| = ${n - nS}`, pbMemoryNeeds(nS, n - nS, mode, sched));
   const epOpts: EpOptions = { tol: 1e-4, ...opts.ep, init: undefined, priorMean: undefined };
   const ySs = signLabels(yS, nS);
   // The exact reduction: once for the kernel, then per label vector (O(n)).
