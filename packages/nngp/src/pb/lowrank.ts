@@ -80,18 +80,10 @@ export function lowRankBase(
   const nu0 = new Float64Array(n);
   tau0.set(ep.tauTilde.subarray(0, nS));
   nu0.set(ep.nuTilde.subarray(0, nS));
-  const C = new Float64Array(nS * n);
-  for (let i = 0; i < nS; i++) {
-    const s = Math.sqrt(tau0[i]);
-    if (s === 0) continue;
-    const o = i * n;
-    for (let j = 0; j < n; j++) C[o + j] = s * Kj[o + j];
-  }
   let Sigma0: Float64Array;
   if (nS > 0) {
-    const W = solveTriangular(ep.L, nS, C, n);
-    const Wt = new Float64Array(n * nS);
-    for (let i = 0; i < nS; i++) for (let j = 0; j < n; j++) Wt[j * nS + i] = W[i * n + j];
+    // WᵀW with W = L⁻¹ S̃½ K[S, :] (nS × n), as the Gram matrix of Wᵀ's rows; each buffer dropped once used
+    const Wt = transposed(solveTriangular(ep.L, nS, scaledRows(Kj, n, nS, tau0), n), nS, n);
     Sigma0 = gram(Wt, n, nS);
     for (let i = 0; i < n; i++)
       for (let j = 0; j <= i; j++) Sigma0[i * n + j] = Sigma0[j * n + i] = Kj[i * n + j] - Sigma0[i * n + j];
@@ -111,6 +103,25 @@ export function lowRankBase(
   let kbar = 0;
   for (let i = 0; i < n; i++) kbar += K[i * n + i] / n;
   return { n, nS, K: Kj, Sigma0, mu0, tau0, nu0, halfLogDetB0: h, kbar: kbar || 1 };
+}
+
+/** S̃½ K[S, :]: the first nS rows of K (n columns), row i scaled by √τ̃ᵢ. */
+function scaledRows(K: Float64Array, n: number, nS: number, tau: Float64Array): Float64Array {
+  const C = new Float64Array(nS * n);
+  for (let i = 0; i < nS; i++) {
+    const s = Math.sqrt(tau[i]);
+    if (s === 0) continue;
+    const o = i * n;
+    for (let j = 0; j < n; j++) C[o + j] = s * K[o + j];
+  }
+  return C;
+}
+
+/** The transpose (c × r) of an r × c row-major matrix. */
+function transposed(A: Float64Array, r: number, c: number): Float64Array {
+  const T = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) T[j * r + i] = A[i * c + j];
+  return T;
 }
 
 export interface LowRankOptions {

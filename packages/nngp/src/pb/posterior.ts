@@ -184,7 +184,7 @@ export function logPosteriorProbabilities(
   const kept = full.kept;
   const mS = redS.src.length;
   const keptE = Int32Array.from(Array.prototype.filter.call(kept, (i: number) => i >= nS) as number[], (i) => i - nS);
-  const Kr = subMatrix(K, n, kept);
+  const Kr = kept.length === n ? K : subMatrix(K, n, kept); // nothing taken out: no copy (neither is written)
   const nr = kept.length;
   const { Kss, Kse, Kee, nE } = splitBlocks(Kr, nr, mS);
   const ySr = redS.y;
