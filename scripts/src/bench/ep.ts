@@ -9,6 +9,11 @@
  * for orientation only). numpy runs twice: rank-1 updates with BLAS dger
  * (in place, what a careful numpy author writes) and GPy's `Σ -= c·np.outer(s, s)`.
  * Skipped when python3 with numpy + scipy is absent.
+ *
+ * `benchEpParallel`: the parallel schedule (the one that reaches |S| = 10⁴) on
+ * MNIST at N = 2000 and 4000 beside numpy_ep.py --parallel, the same algorithm
+ * on the same kernel (written to a temporary raw float64 file), so log Z must
+ * agree; then ours to convergence.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
