@@ -3,7 +3,7 @@
 algorithm as packages/nngp/src/ep/ep.ts (GPML Alg. 3.5 in the B = I + S^1/2 K S^1/2
 form, sequential rank-1 updates with the O(n) mean update, a refresh from
 chol(B) after every sweep, the same log Z formula). ep.ts applies its rank-1
-terms in blocks of 64 through a Gram product; here each one is applied at once
+terms in blocks of 256 through a Gram product; here each one is applied at once
 (BLAS dger in place, or GPy's np.outer), which is the same arithmetic. A benchmark baseline and a
 cross-check; no test depends on it.
 
