@@ -26,9 +26,11 @@
  * S sites frozen; (2) every S site is checked in that posterior: its
  * undamped proposal, and the KL divergence from its current marginal to the
  * tilted one it would match (how much it would move the posterior); (3) the
- * S sites with the largest KL join A (up to `maxActive` points in all) and EP
- * on A continues from where it was; (2)–(3) repeat while sites want to move
- * and the cap allows. When no S site outside A asks to move more than `tol`
+ * S sites with the largest KL join A (up to `maxActiveS` of them, default
+ * 4|E|; all at once unless `grow` says otherwise: choosing them in one go
+ * after step 1 was measured as good as growing A in steps) and EP on A
+ * continues from where it was; (2)–(3) repeat while sites want to move and the
+ * cap allows. When no S site outside A asks to move more than `tol`
  * (scaled as EP's `tol`), every site of the joint problem satisfies its
  * moment-matching condition: a fixed point of the joint EP, whose log Z is the
  * joint EP's (`logZ_EP(S ∪ E_f) − logZ_EP(S)`, what 'joint' computes by O(n³)
@@ -38,7 +40,9 @@
  *
  * Measured (MNIST FCN NNGP, |S| = 1000, |E| = 100, against 'joint'): frozen S
  * sites leave an error that is spread over all of S (the top 256 sites by KL
- * carry ~83% of it), and is always an underestimate here; see the P_B module
+ * carry ~83% of it: the posterior over S ∪ E has no low-rank structure, its
+ * spectrum is flat), and always an underestimate; ranking by KL rather than by
+ * the size of the site change halves it at the same cap. See the P_B module
  * comment for the numbers at the default cap.
  */
 import { cholesky, FsbayesError, gram, solveTriangular } from '@fsbayes/core';
@@ -155,6 +159,8 @@ export interface LowRankResult {
   capped: number;
   /** Jitter Σ₀[A, A] needed to factorise (0 normally; A holding near-duplicate points). */
   jitter: number;
+  /** Sweeps undone because rounding left their sites without a valid posterior (EP on A then stopped unconverged). */
+  breakdowns: number;
 }
 
 const TAU_MAX_REL = 1e10;
@@ -329,6 +335,7 @@ export function lowRankJointEp(
   let rounds = 0;
   let sweeps = 0;
   let jitter = 0;
+  let breakdowns = 0;
   let innerConverged = false;
   let residual = 0;
   let frozenKL = 0;
@@ -374,7 +381,19 @@ export function lowRankJointEp(
       vOld.set(nuA);
       sweeper.sweep(st, post.S, post.mu);
       incr();
-      post = activePosterior(ab, dTau, dNu);
+      try {
+        post = activePosterior(ab, dTau, dNu);
+      } catch (e) {
+        // rounding made the sweep's sites an invalid posterior (C not positive definite): go back to the last
+        // valid state and stop EP on A there, unconverged (counted and reported), rather than lose the run
+        if (!(e instanceof FsbayesError) || e.kind !== 'numeric') throw e;
+        tauA.set(tOld);
+        nuA.set(vOld);
+        incr();
+        post = activePosterior(ab, dTau, dNu);
+        breakdowns++;
+        break;
+      }
       let delta = 0;
       for (let p = 0; p < a; p++) {
         const d = Math.max(Math.abs(tauA[p] - tOld[p]) * kbar, Math.abs(nuA[p] - vOld[p]) * skbar);
@@ -449,5 +468,6 @@ export function lowRankJointEp(
     skipped,
     capped,
     jitter,
+    breakdowns,
   };
 }
