@@ -406,8 +406,9 @@ export class SequentialSweeper {
   private readonly rng: Rng | null;
   private readonly perm: Int32Array;
 
-  constructor(n: number, opts: Pick<EpOptions, 'order' | 'seed'>) {
-    const bs = Math.min(n, SEQ_BLOCK);
+  /** `block`: sites per pending block (default SEQ_BLOCK; smaller pays off on small problems, same arithmetic in exact terms). */
+  constructor(n: number, opts: Pick<EpOptions, 'order' | 'seed'>, block = SEQ_BLOCK) {
+    const bs = Math.min(n, block);
     this.bs = bs;
     this.P = new Float64Array(bs * bs);
     this.UI = new Float64Array(bs * bs);
