@@ -45,6 +45,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface LinalgExports {
   work(ctl: number, tid: number): void;
+  hasLayerMap(code: number): number;
   GEMM_SCRATCH: { value: number };
 }
 
@@ -198,6 +199,11 @@ export class LinalgEngine {
     this.heap = new Heap(this.memory);
     this.scratchBytes = Math.ceil(this.exports.GEMM_SCRATCH.value / ALIGN) * ALIGN;
     this.localScratch = this.heap.alloc(this.scratchBytes);
+  }
+
+  /** Whether this build has the dual map of an activation code (the kernel job traps on any other). */
+  hasLayerMap(code: number): boolean {
+    return this.exports.hasLayerMap(code) !== 0;
   }
 
   /** Workers in the pool (0 until first threaded use). */
