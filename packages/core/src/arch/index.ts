@@ -3,13 +3,8 @@ export {
   ACTIVATIONS,
   type ActivationDef,
   activationCode,
-  activationDef,
   activationDerivative,
   activationFn,
-  gpuActivationName,
-  gpuActivationSource,
-  type WasmActivation,
-  wasmActivationSource,
 } from './activations.js';
 export { featureWidth, forwardReference, hiddenFeatures, NetFeatures } from './forward.js';
 export { type ParamLayout, type ParamTensor, paramLayout, paramScales, scaleToPrior } from './params.js';

@@ -72,7 +72,7 @@ import type { FcnKernelParams } from './fcn.js';
 import { cnnReference, fcnReference } from './reference.js';
 import type { KernelKind } from './types.js';
 
-export { fcnEntrySource, fcnKernelF32Model, gpuFcnKernel, type KernelDevice, kernelDeviceOf } from './device.js';
+export { fcnKernelF32Model, type KernelDevice, kernelDeviceOf } from './device.js';
 export {
   type ClosedFormActivation,
   closedForm,
@@ -81,22 +81,13 @@ export {
   type DualOut,
   dual,
   dualDiag,
-  dualOf,
   hasClosedForm,
   noClosedForm,
-  type Round,
 } from './dual.js';
 export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
-export {
-  checkFcnParams,
-  type FcnKernelParams,
-  type FcnKernelResult,
-  fcnKernel,
-  fcnKernelAsync,
-} from './fcn.js';
+export { type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
 export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
 export type { KernelKind } from './types.js';
-export { wasmDualSource } from './wasm-source.js';
 
 /** Options of {@link kernelMatrix}. */
 export interface KernelOptions {
