@@ -25,7 +25,10 @@ export function lossGrad(n: i32): void {
   const z = K.p(C_Z + L - 1);
   const dz = K.p(C_D + L - 1);
   const yb = K.p(C_YB);
-  const ce = K.i(C_LOSS) === 0;
+  // LOSS_CE, LOSS_MSE: the loss codes of packages/sgd/src/wasm-codes.ts, passed in by the build (asc --use).
+  const loss = K.i(C_LOSS);
+  if (loss !== LOSS_CE && loss !== LOSS_MSE) unreachable(); // an unknown loss traps, never trains as MSE
+  const ce = loss === LOSS_CE;
   const tlow = <f64>K.f(F_TLOW);
   const inv = 1.0 / <f64>n;
   for (let s = 0; s < n; s++) {

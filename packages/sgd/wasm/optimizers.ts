@@ -2,11 +2,7 @@
 
 import { C_NESTEROV, C_OPT, C_P, C_T, F_B1, F_B2, F_DECAY, F_EPS, F_LR, F_MOM, F_RHO, F_WD, K } from './config';
 
-const OPT_SGD = 0;
-const OPT_ADAM = 1;
-const OPT_ADAGRAD = 2;
-const OPT_RMSPROP = 3;
-const OPT_ADADELTA = 4;
+// OPT_SGD, OPT_ADAM, …: the optimiser codes of packages/sgd/src/wasm-codes.ts, passed in by the build (asc --use).
 
 /** A v128 of the 4 lanes' f32 values of f(t_lane). */
 function perLane4(t0: f64, t1: f64, t2: f64, t3: f64): v128 {
@@ -156,6 +152,8 @@ export function optStep(g: i32, theta: usize, grad: usize): void {
     rmspropLoop(theta, grad, s1, end, <f32>lr, K.f(F_RHO), eps);
   } else if (opt === OPT_ADADELTA) {
     adadeltaLoop(theta, grad, s1, s2, end, <f32>lr, K.f(F_RHO), eps);
+  } else {
+    unreachable(); // a code without a branch here: trap, never train as another optimiser
   }
   store<i32>(tp, load<i32>(tp) + 1);
   store<i32>(tp, load<i32>(tp, 4) + 1, 4);
