@@ -114,7 +114,7 @@ export function chooseEngine(
   config: SgdConfig,
   want: 'auto' | 'js' | 'wasm' = 'auto',
 ): { engine: Engine; backend: EngineBackend } {
-  optimizerEntry(config.optimizer);
+  optimizerEntry(config.optimizer); // an unknown name throws here, naming it, on every path
   const why = wasmUnsupported(spec, config);
   if (want === 'wasm' && why) throw new FsbayesError(`--backend wasm cannot train this: ${why}; use --backend js`);
   if (want === 'js' || why)

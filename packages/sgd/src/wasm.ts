@@ -288,10 +288,9 @@ export class WasmLaneTrainer {
   loadLane(g: number, l: number, theta0: Float64Array): void {
     const a = this.arrays(g);
     const P = this.P;
-    const s0 = this.s1;
     for (let k = 0; k < P; k++) {
       a[4 * k + l] = theta0[k];
-      a[4 * (2 * P + k) + l] = s0;
+      a[4 * (2 * P + k) + l] = this.s1;
       a[4 * (3 * P + k) + l] = 0;
     }
     new Int32Array(this.ex.memory.buffer, this.ptr.t, this.groups * 4)[4 * g + l] = 0;

@@ -13,6 +13,8 @@ function perLane4(t0: f64, t1: f64, t2: f64, t3: f64): v128 {
   return v;
 }
 
+// One SIMD loop per optimiser, alike in shape on purpose: each its paper's formula, and a function of its own compiles tightly in V8.
+
 /** SGD over [0, end) bytes: g ← g + λθ; plain, heavy-ball or Nesterov momentum (a function of its own: V8 compiles it tightly). */
 function sgdLoop(theta: usize, grad: usize, s1: usize, end: usize, vlr: v128, wdv: f32, muv: f32, nest: bool): void {
   const wd = f32x4.splat(wdv);
