@@ -19,6 +19,8 @@
  * (the forward pass, `wasm/mlp.ts`), nngp's `DUALS` gives
  * `packages/core/wasm/generated/duals.ts` (the layer maps of the linalg
  * module). Both are git-ignored and rewritten only when their text changes.
+ * (The sgd trainer's optimiser and loss codes come from
+ * `packages/sgd/src/wasm-codes.ts` as `asc --use` constants, see below.)
  *
  * Offline: uses the assemblyscript devDependency's JS API. Skips a target
  * whose output is newer than every source (and this script); `--force`
@@ -68,6 +70,19 @@ const linalgFlags = ['--importMemory', '--sharedMemory', '--maximumMemory', '655
 const sgdDir = path.join(root, 'packages/sgd/wasm');
 const sgdEntry = path.join(sgdDir, 'train.ts');
 const sgdOut = path.join(sgdDir, 'build');
+// The sgd trainer's optimiser and loss codes are written once, in this TypeScript file: its WASM_CODES
+// become AssemblyScript constants GROUP_NAME (OPT_SGD, LOSS_CE, …) through asc --use.
+const sgdCodesFile = path.join(root, 'packages/sgd/src/wasm-codes.ts');
+async function sgdCodeFlags() {
+  const { default: ts } = await import('typescript');
+  const js = ts.transpileModule(readFileSync(sgdCodesFile, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const { WASM_CODES } = await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+  return Object.entries(WASM_CODES).flatMap(([group, codes]) =>
+    Object.entries(codes).flatMap(([name, code]) => ['--use', `${group}_${name.toUpperCase()}=${code}`]),
+  );
+}
 const targets = [
   { file: 'fsbayes-simd.wasm', flags: ['--enable', 'simd'] },
   { file: 'fsbayes-fma.wasm', flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
@@ -104,7 +119,7 @@ function newestIn(dir) {
 const newestGen = newestIn(genDir);
 const newest = Math.max(newestIn(srcDir), newestGen);
 const newestLinalg = Math.max(newestIn(linalgDir), newestGen);
-const newestSgd = newestIn(sgdDir);
+const newestSgd = Math.max(newestIn(sgdDir), mtime(sgdCodesFile));
 const sourcesOf = (t) => (t.entry === linalgEntry ? newestLinalg : t.entry === sgdEntry ? newestSgd : newest);
 const todo = targets.filter((t) => force || mtime(path.join(t.dir ?? outDir, t.file)) <= sourcesOf(t));
 
@@ -116,6 +131,7 @@ if (todo.length === 0) {
     mkdirSync(t.dir ?? outDir, { recursive: true });
     const out = path.join(t.dir ?? outDir, t.file);
     const args = [path.relative(root, t.entry ?? entry), '-o', path.relative(root, out), ...common, ...t.flags];
+    if (t.entry === sgdEntry) args.push(...(await sgdCodeFlags()));
     if (wat) args.push('-t', path.relative(root, out.replace(/\.wasm$/, '.wat')));
     const started = Date.now();
     const prev = process.cwd();
