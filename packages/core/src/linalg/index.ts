@@ -51,6 +51,7 @@ export {
 export { closeLinalg, configureLinalg, linalgInfo } from './dispatch.js';
 export {
   hasLayerMap,
+  type LayerMapArgs,
   type LayerMapParams,
   type LayerMapResult,
   layerMapKernel,

@@ -41,6 +41,21 @@ export interface LayerMapResult {
   ntk?: Float64Array;
 }
 
+/**
+ * X (n×d) with itself, or with X2 (n2×d) when given; the parameters; the
+ * caller's plain-TypeScript computation of the same kernel, for problems too
+ * small for wasm (or when it is unavailable).
+ */
+export type LayerMapArgs = [
+  X: Float64Array,
+  n: number,
+  d: number,
+  p: LayerMapParams,
+  X2: Float64Array | undefined,
+  n2: number | undefined,
+  reference: () => LayerMapResult,
+];
+
 /** Whether this build's wasm module has the dual map of an activation code (false without wasm). */
 export function hasLayerMap(code: number): boolean {
   return engine()?.hasLayerMap(code) ?? false;
@@ -80,29 +95,13 @@ function layerMapArgs(X: Float64Array, n: number, d: number, p: LayerMapParams, 
  * The layer-map kernel of X (n×d) with itself, or with X2 (n2×d): on the
  * wasm engine (threads for large problems), else `reference()`.
  */
-export function layerMapKernel(
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: LayerMapParams,
-  X2: Float64Array | undefined,
-  n2: number | undefined,
-  reference: () => LayerMapResult,
-): LayerMapResult {
+export function layerMapKernel(...[X, n, d, p, X2, n2, reference]: LayerMapArgs): LayerMapResult {
   const { cols, work } = layerMapArgs(X, n, d, p, X2, n2);
   return runSyncOrTs(work, (e) => layerMapPlan(e, X, n, d, p, X2, cols), reference);
 }
 
 /** {@link layerMapKernel} without blocking the event loop on large problems (same bits). */
-export function layerMapKernelAsync(
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: LayerMapParams,
-  X2: Float64Array | undefined,
-  n2: number | undefined,
-  reference: () => LayerMapResult,
-): Promise<LayerMapResult> {
+export function layerMapKernelAsync(...[X, n, d, p, X2, n2, reference]: LayerMapArgs): Promise<LayerMapResult> {
   const { cols, work } = layerMapArgs(X, n, d, p, X2, n2);
   return runAsyncOrTs(work, (e) => layerMapPlan(e, X, n, d, p, X2, cols), reference);
 }

@@ -19,20 +19,13 @@
  */
 import { FsbayesError, type GpuGridKernels } from '@fsbayes/core';
 import { DUALS } from './dual.js';
-import { checkFcnParams, type FcnKernelParams, type FcnKernelResult, fcnRecursion } from './fcn.js';
+import { checkFcnParams, type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnRecursion } from './fcn.js';
 import { fcnSelf, type Self } from './reference.js';
 
 /** Something that computes FCN kernels off the CPU (e.g. the gpu backend, float32 entries, exact float64 diagonal). */
 export interface KernelDevice {
   /** The NNGP (and NTK when `p.ntk`) of X (n×d) with itself or with X2 (n2×d). */
-  fcnKernel(
-    X: Float64Array,
-    n: number,
-    d: number,
-    p: FcnKernelParams,
-    X2?: Float64Array,
-    n2?: number,
-  ): Promise<FcnKernelResult>;
+  fcnKernel(...args: FcnKernelArgs): Promise<FcnKernelResult>;
 }
 
 /** The backend as a {@link KernelDevice} (one with gpu.js grid kernels), or null when it cannot compute kernels. */
@@ -110,12 +103,7 @@ function patchExactDiagonal(K: Float64Array, T: Float64Array | undefined, self: 
  */
 export async function gpuFcnKernel(
   runner: GpuGridKernels,
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: FcnKernelParams,
-  X2?: Float64Array,
-  n2?: number,
+  ...[X, n, d, p, X2, n2]: FcnKernelArgs
 ): Promise<FcnKernelResult> {
   const sym = X2 === undefined;
   const Y = X2 ?? X;
@@ -154,14 +142,7 @@ export async function gpuFcnKernel(
  * float32 kernels cost downstream (EP's log P(S)) on machines without a GPU,
  * and as an independent check of the GPU kernel.
  */
-export function fcnKernelF32Model(
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: FcnKernelParams,
-  X2?: Float64Array,
-  n2?: number,
-): FcnKernelResult {
+export function fcnKernelF32Model(...[X, n, d, p, X2, n2]: FcnKernelArgs): FcnKernelResult {
   checkFcnParams(p);
   const f = Math.fround;
   const { act, sw2: w, sb2: b } = fcnRecursion(p);

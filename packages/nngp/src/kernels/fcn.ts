@@ -41,6 +41,9 @@ export interface FcnKernelParams {
   ntk?: boolean;
 }
 
+/** The arguments of every FCN kernel entry: X (n×d) with itself, or with X2 (n2×d) when given. */
+export type FcnKernelArgs = [X: Float64Array, n: number, d: number, p: FcnKernelParams, X2?: Float64Array, n2?: number];
+
 export interface FcnKernelResult {
   /** NNGP, n×n (or n×n2 for a cross kernel), row-major. */
   nngp: Float64Array;
@@ -76,7 +79,7 @@ function layerMapParams(p: FcnKernelParams): LayerMapParams {
 }
 
 /** The reference loop's result in the shape of {@link FcnKernelResult}. */
-function reference(X: Float64Array, n: number, d: number, p: FcnKernelParams, X2?: Float64Array, n2?: number) {
+function reference(...[X, n, d, p, X2, n2]: FcnKernelArgs) {
   return (): LayerMapResult => {
     const B = X2 === undefined ? null : { X: X2, n: n2 as number };
     const k = fcnReference(d, p.hidden, fcnRecursion(p), { X, n }, B, p.ntk === true);
@@ -88,25 +91,11 @@ function reference(X: Float64Array, n: number, d: number, p: FcnKernelParams, X2
  * FCN NNGP (and optionally NTK) of `hidden` hidden layers on X (n×d), or the
  * cross kernel K(X, X2) (n×n2) when X2 is given (see the module comment).
  */
-export function fcnKernel(
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: FcnKernelParams,
-  X2?: Float64Array,
-  n2?: number,
-): FcnKernelResult {
+export function fcnKernel(...[X, n, d, p, X2, n2]: FcnKernelArgs): FcnKernelResult {
   return layerMapKernel(X, n, d, layerMapParams(p), X2, n2, reference(X, n, d, p, X2, n2));
 }
 
 /** {@link fcnKernel} without blocking the event loop on large problems (same bits). */
-export function fcnKernelAsync(
-  X: Float64Array,
-  n: number,
-  d: number,
-  p: FcnKernelParams,
-  X2?: Float64Array,
-  n2?: number,
-): Promise<FcnKernelResult> {
+export function fcnKernelAsync(...[X, n, d, p, X2, n2]: FcnKernelArgs): Promise<FcnKernelResult> {
   return layerMapKernelAsync(X, n, d, layerMapParams(p), X2, n2, reference(X, n, d, p, X2, n2));
 }

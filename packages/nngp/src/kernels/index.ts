@@ -85,7 +85,7 @@ export {
   noClosedForm,
 } from './dual.js';
 export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
-export { type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
+export { type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
 export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
 export type { KernelKind } from './types.js';
 
