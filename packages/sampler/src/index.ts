@@ -21,7 +21,6 @@ export interface SampleSummary {
   out: string | null;
 }
 
-export { featureWidth, hiddenFeatures } from './features.js';
 export {
   type FeatureDiagnostics,
   type FrozenOptions,

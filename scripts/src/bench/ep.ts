@@ -12,8 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { closeLinalg, fcnKernel, fcnKernelF32Model, mnistDataset, Rng } from '@fsbayes/core';
-import { epClassify, logMarginalLikelihood } from '@fsbayes/nngp';
+import { closeLinalg, mnistDataset, Rng } from '@fsbayes/core';
+import { epClassify, fcnKernel, fcnKernelF32Model, logMarginalLikelihood } from '@fsbayes/nngp';
 
 /** The benchmark kernel (see the module comment), n×n row-major, and its labels. */
 export function benchKernel(n: number, d = 20, seed = 1): { K: Float64Array; y: Float64Array } {

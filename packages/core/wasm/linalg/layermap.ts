@@ -1,143 +1,15 @@
 /**
- * Gram matrices and the FCN NNGP/NTK layer maps (see `src/linalg/fcn.ts`
- * for the recursion), vectorised two entries at a time.
- *
- * θ-functions use a SIMD atan2 for y ≥ 0 built on fdlibm's atan (s_atan.c:
- * its odd polynomial, valid for |x| < 7/16, after reducing the ratio to
- * [0, tan(π/8)] by atan u = π/4 + atan((u−1)/(u+1))), accurate to about
- * 1 ulp of π; π − θ is computed directly as
- * atan2(y, −x), which keeps it accurate when θ → π. asin(r) = atan2(|r|,
- * √((1−|r|)(1+|r|))) with the sign of r.
+ * Gram matrices and the generic FCN layer-map engine, vectorised two
+ * entries at a time: K¹ = σ_b² + (σ_w²/d)·Gram, then per hidden layer every
+ * entry through the dual map of the job's activation code (and Θ through
+ * the NTK update), the per-point variances by the diagonal map. The maps
+ * themselves are generated from nngp's activation table
+ * (`../generated/duals.ts`); a code without one traps.
  */
+import { Dual } from '../generated/duals';
 import { CHUNK, kBlock, packPanels, panelGemm, V } from './gemm';
+import { M } from './layerkit';
 import { barrier, Ctl, grab, splitEven, splitLower } from './sync';
-
-const PIO2_HI: f64 = 1.5707963267948966;
-const PIO2_LO: f64 = 6.123233995736766e-17;
-const PI_HI: f64 = Math.PI;
-const PI_LO: f64 = 1.2246467991473532e-16;
-const ATANHI1: f64 = 0.7853981633974483;
-const ATANLO1: f64 = 3.061616997868383e-17;
-const INV_2PI: f64 = 0.15915494309189535;
-const TWO_OVER_PI: f64 = 0.6366197723675814;
-const FOUR_OVER_PI: f64 = 1.2732395447351628;
-
-const ACT_RELU = 0;
-const ACT_STEP = 1;
-
-// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
-class M {
-  @inline static s(x: f64): v128 {
-    return f64x2.splat(x);
-  }
-  @inline static sel(mask: v128, a: v128, b: v128): v128 {
-    return v128.bitselect(a, b, mask);
-  }
-  /**
-   * atan(lo/hi) for 0 ≤ lo ≤ hi, hi > 0: below tan(π/8) fdlibm's odd
-   * polynomial directly (it is accurate to |x| < 7/16), above it
-   * π/4 + atan((lo − hi)/(lo + hi)), one division either way.
-   */
-  @inline static atanRatio(lo: v128, hi: v128): v128 {
-    const m = f64x2.gt(lo, f64x2.mul(hi, M.s(0.41421356237309503)));
-    const num = M.sel(m, f64x2.sub(lo, hi), lo);
-    const den = M.sel(m, f64x2.add(lo, hi), hi);
-    const x = f64x2.div(num, den);
-    const z = f64x2.mul(x, x);
-    const w = f64x2.mul(z, z);
-    let s1 = M.s(0.016285820115365782);
-    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.049768779946159324));
-    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.06661073137387531));
-    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.09090887133436507));
-    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.14285714272503466));
-    s1 = f64x2.add(f64x2.mul(s1, w), M.s(0.3333333333333293));
-    s1 = f64x2.mul(s1, z);
-    let s2 = M.s(-0.036531572744216916);
-    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.058335701337905735));
-    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.0769187620504483));
-    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.11111110405462356));
-    s2 = f64x2.add(f64x2.mul(s2, w), M.s(-0.19999999999876483));
-    s2 = f64x2.mul(s2, w);
-    const hiC = v128.and(M.s(ATANHI1), m);
-    const loC = v128.and(M.s(ATANLO1), m);
-    return f64x2.sub(hiC, f64x2.sub(f64x2.sub(f64x2.mul(x, f64x2.add(s1, s2)), loC), x));
-  }
-  /** atan2(y, x) for y ≥ 0, in [0, π]. atan2(0, 0) = 0. */
-  @inline static atan2pos(y: v128, x: v128): v128 {
-    const ax = f64x2.abs(x);
-    const hi = f64x2.max(y, ax);
-    const lo = f64x2.min(y, ax);
-    // hi = 0 (both zero): 0/0 → use lo/1 = 0
-    const safe = f64x2.gt(hi, M.s(0.0));
-    let t = M.atanRatio(lo, M.sel(safe, hi, M.s(1.0)));
-    t = M.sel(f64x2.gt(y, ax), f64x2.sub(M.s(PIO2_HI), f64x2.sub(t, M.s(PIO2_LO))), t);
-    return M.sel(f64x2.lt(x, M.s(0.0)), f64x2.sub(M.s(PI_HI), f64x2.sub(t, M.s(PI_LO))), t);
-  }
-  /** asin(r) for r ∈ [−1, 1]. */
-  @inline static asin(r: v128): v128 {
-    const ar = f64x2.abs(r);
-    const one = M.s(1.0);
-    const c = f64x2.sqrt(f64x2.mul(f64x2.sub(one, ar), f64x2.add(one, ar)));
-    return v128.or(M.atan2pos(ar, c), v128.and(r, i64x2.splat(0x8000000000000000)));
-  }
-}
-
-/**
- * One layer on entries (c, θ) = (K, Θ) given the variances a (row point) and
- * b (column points): returns the new K and writes the new Θ to `tp` when
- * `ntk`. Inlined into `mapRow`'s two call sites (pairs and the odd tail).
- */
-// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
-class L {
-  @inline static step(
-    act: i32,
-    ntk: bool,
-    a: v128,
-    b: v128,
-    c: v128,
-    th: v128,
-    vsw2: v128,
-    vsb2: v128,
-    tp: usize,
-    pair: bool,
-  ): v128 {
-    const zero = M.s(0.0);
-    let e: v128;
-    let kd: v128;
-    if (act <= ACT_STEP) {
-      const s2v = f64x2.sub(f64x2.mul(a, b), f64x2.mul(c, c));
-      const sn = f64x2.sqrt(f64x2.max(s2v, zero));
-      const pmt = M.atan2pos(sn, f64x2.neg(c));
-      // a unit with zero variance is the constant 0 and relu(0) = step(0) = 0 (step is 1(x > 0), as in the nets)
-      const live = v128.and(f64x2.gt(a, zero), f64x2.gt(b, zero));
-      if (act === ACT_RELU) {
-        e = v128.and(f64x2.mul(f64x2.add(sn, f64x2.mul(pmt, c)), M.s(INV_2PI)), live);
-        kd = v128.and(f64x2.mul(pmt, M.s(INV_2PI)), live);
-      } else {
-        e = v128.and(f64x2.mul(pmt, M.s(INV_2PI)), live);
-        kd = zero;
-      }
-    } else {
-      const one = M.s(1.0);
-      const two = M.s(2.0);
-      const prod = f64x2.mul(f64x2.add(one, f64x2.mul(two, a)), f64x2.add(one, f64x2.mul(two, b)));
-      let r = f64x2.div(f64x2.mul(two, c), f64x2.sqrt(prod));
-      r = f64x2.min(f64x2.max(r, M.s(-1.0)), one);
-      e = f64x2.mul(M.s(TWO_OVER_PI), M.asin(r));
-      if (ntk) {
-        const det = f64x2.sub(prod, f64x2.mul(M.s(4.0), f64x2.mul(c, c)));
-        kd = f64x2.div(M.s(FOUR_OVER_PI), f64x2.sqrt(f64x2.max(det, zero)));
-      } else kd = zero;
-    }
-    const cn = f64x2.add(vsb2, f64x2.mul(vsw2, e));
-    if (ntk) {
-      const tn = f64x2.add(cn, f64x2.mul(f64x2.mul(vsw2, kd), th));
-      if (pair) v128.store(tp, tn);
-      else store<f64>(tp, f64x2.extract_lane(tn, 0));
-    }
-    return cn;
-  }
-}
 
 /**
  * Map `len` entries of one row in place: K¹ = sb2 + c1·g from the Gram
@@ -188,11 +60,11 @@ function mapRow(
     for (let j = 0; j < even; j += 2) {
       const o = (<usize>j) << 3;
       const th = ntk ? v128.load(t + o) : a;
-      v128.store(k + o, L.step(act, ntk, a, v128.load(bq + o), v128.load(k + o), th, vsw2, vsb2, t + o, true));
+      v128.store(k + o, Dual.pair(act, ntk, a, v128.load(bq + o), v128.load(k + o), th, vsw2, vsb2, t + o, true));
     }
     if (even < len) {
       const th = ntk ? v128.load64_splat(t + tail) : a;
-      const cn = L.step(
+      const cn = Dual.pair(
         act,
         ntk,
         a,
@@ -217,18 +89,8 @@ function chain(q: usize, n: i32, i0: i32, i1: i32, td: usize, hidden: i32, act: 
     let a = load<f64>(p);
     let t = a;
     for (let l = 0; l < hidden; l++) {
-      let e: f64;
-      let kd: f64;
-      if (act === ACT_RELU) {
-        e = 0.5 * a;
-        kd = a > 0.0 ? 0.5 : 0.0;
-      } else if (act === ACT_STEP) {
-        e = a > 0.0 ? 0.5 : 0.0;
-        kd = 0.0;
-      } else {
-        e = TWO_OVER_PI * Math.asin((2.0 * a) / (1.0 + 2.0 * a));
-        kd = FOUR_OVER_PI / Math.sqrt(1.0 + 4.0 * a);
-      }
+      const e = Dual.diagE(act, a);
+      const kd = Dual.diagKd(act, a);
       const an = sb2 + sw2 * e;
       t = an + sw2 * kd * t;
       a = an;
@@ -306,6 +168,8 @@ export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
   const sw2 = Ctl.f(ctl, 0);
   const sb2 = Ctl.f(ctl, 1);
   const c1 = Ctl.f(ctl, 2);
+  // an activation without a dual map here must not leave the Gram matrix as "the kernel"
+  if (map !== 0 && !Dual.known(act)) unreachable();
   const sym = X2 === 0;
   const ldk = <usize>m;
   // 1. pack, then the Gram matrix (symmetric: lower triangle only)
@@ -366,4 +230,9 @@ export function kernelJob(ctl: usize, tid: i32, nt: i32): void {
     mirror(K, n, mirrorSplit(n, nt, tid), mirrorSplit(n, nt, tid + 1));
     if (map !== 0 && T !== 0) mirror(T, n, mirrorSplit(n, nt, tid), mirrorSplit(n, nt, tid + 1));
   }
+}
+
+/** Whether activation code `act` has a dual map in this build (the JS glue refuses the others before a job). */
+export function hasLayerMap(act: i32): bool {
+  return Dual.known(act);
 }

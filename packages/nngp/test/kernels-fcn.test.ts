@@ -4,19 +4,17 @@
  * over random finite-width nets drawn from the project's own prior stream,
  * sync = async, thread-count independence.
  */
+import { closeLinalg, configureLinalg, type FcnSpec, forwardReference, linalgInfo, priorParams } from '@fsbayes/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forwardReference } from '../src/arch/forward.js';
-import type { FcnSpec } from '../src/arch/spec.js';
-import { priorParams } from '../src/backend/prior.js';
-import { fcnKernelRef } from '../src/linalg/fcn.js';
-import {
-  closeLinalg,
-  configureLinalg,
-  type FcnKernelParams,
-  fcnKernel,
-  fcnKernelAsync,
-  linalgInfo,
-} from '../src/linalg/index.js';
+import { type FcnKernelParams, fcnKernel, fcnKernelAsync, fcnRecursion } from '../src/kernels/fcn.js';
+import { fcnReference } from '../src/kernels/reference.js';
+
+/** The float64 reference loop (`reference.ts`) on raw parameters. */
+function fcnKernelRef(X: Float64Array, n: number, d: number, p: FcnKernelParams, Y?: Float64Array, m?: number) {
+  const B = Y ? { X: Y, n: m as number } : null;
+  const k = fcnReference(d, p.hidden, fcnRecursion(p), { X, n }, B, true);
+  return { nngp: k.nngp, ntk: k.ntk as Float64Array };
+}
 
 afterAll(async () => {
   configureLinalg({ threads: undefined, wasm: true });
@@ -125,7 +123,7 @@ describe('fcnKernel', () => {
           expect(relErr(cross.nngp, refc.K), tag).toBeLessThan(1e-9);
           expect(relErr(cross.ntk as Float64Array, refc.T), tag).toBeLessThan(1e-9);
           if (activation === 'step') expect(relErr(self.ntk as Float64Array, self.nngp)).toBe(0);
-          // the SIMD atan2/asin against Math.atan2/Math.asin (the plain-TS path), to rounding
+          // the SIMD atan2/asin (asin form) against the reference's Math.atan2 form, to rounding
           const ts = fcnKernelRef(X, n, d, p);
           expect(relErr(self.nngp, ts.nngp), tag).toBeLessThan(1e-14);
           expect(relErr(self.ntk as Float64Array, ts.ntk as Float64Array), tag).toBeLessThan(1e-14);

@@ -1,13 +1,22 @@
 /**
  * The FCN kernel on the GPU path (gpu.js, run here in its CPU mode on the
  * very same generated kernel source) and the float32 CPU model of it, each
- * against the float64 kernel of the linalg layer (independent code).
+ * against the float64 kernel (the wasm layer maps or the reference loop:
+ * independent code).
  */
+import { Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import { createGpuBackend } from '../src/backend/gpu.js';
-import { type FcnKernelParams, fcnKernelF32Model } from '../src/linalg/fcn.js';
-import { fcnKernel } from '../src/linalg/index.js';
-import { Rng } from '../src/rng/index.js';
+import { createGpuBackend } from '../../core/src/backend/gpu.js';
+import { type KernelDevice, kernelDeviceOf } from '../src/kernels/device.js';
+import { type FcnKernelParams, fcnKernel } from '../src/kernels/fcn.js';
+import { fcnKernelF32Model } from '../src/kernels/index.js';
+
+/** The backend's kernel device (a gpu backend always has one). */
+function deviceOf(backend: object): KernelDevice {
+  const d = kernelDeviceOf(backend);
+  if (!d) throw new Error('the gpu backend has no grid kernels');
+  return d;
+}
 
 function points(n: number, d: number, seed: number): Float64Array {
   const rng = new Rng(seed, 'gpu-kernel-test');
@@ -39,7 +48,7 @@ const cases: FcnKernelParams[] = [
 ];
 
 describe('gpu fcnKernel (gpu.js CPU mode)', async () => {
-  const gpu = await createGpuBackend({ mode: 'cpu' });
+  const gpu = deviceOf(await createGpuBackend({ mode: 'cpu' }));
   const n = 24;
   const d = 9;
   const X = points(n, d, 1);
@@ -57,14 +66,15 @@ describe('gpu fcnKernel (gpu.js CPU mode)', async () => {
   }
 
   it('computes cross kernels and splits rows into blocks that fit a buffer', async () => {
-    const small = await createGpuBackend({ mode: 'cpu', maxBufferBytes: 4 * 2 * Math.max(n, d) });
+    const backend = await createGpuBackend({ mode: 'cpu', maxBufferBytes: 4 * 2 * Math.max(n, d) });
+    const small = deviceOf(backend);
     const p = cases[0];
     const want = fcnKernel(X, n, d, p, X2, 5);
     const got = await small.fcnKernel(X, n, d, p, X2, 5);
     expect(maxRel(got.nngp, want.nngp)).toBeLessThan(2e-6);
     const sym = await small.fcnKernel(X, n, d, p);
     expect(maxRel(sym.nngp, fcnKernel(X, n, d, p).nngp)).toBeLessThan(2e-6);
-    await small.close();
+    await backend.close();
   });
 
   it('a zero-variance unit is the constant 0: the all-zero input without bias has a zero row (step, relu)', async () => {
