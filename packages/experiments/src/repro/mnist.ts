@@ -10,9 +10,9 @@
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
-import { type ExperimentResult, num } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import { type ExperimentResult, num } from './result.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
 import { pbWithProgress, stagePb, systemOf } from './system.js';

@@ -9,14 +9,14 @@ import {
   booleanDataset,
   type FunctionTable,
   lzComplexity,
+  type PbFile,
   parseArch,
+  parsePbFile,
   type Split,
   splitBySize,
 } from '@fsbayes/core';
-import { kernelMatrix } from '@fsbayes/nngp';
+import { kernelMatrix, pbOfTable, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
-import { stackSplit } from '../cli/kernel.js';
-import { type PbFile, pbOfTable, revivePb } from '../cli/pb.js';
 import { type ExperimentContext, progress, say, stage } from './context.js';
 
 export interface System {
@@ -82,11 +82,12 @@ export function booleanSystem(
 }
 
 /**
- * A resumable P_B step (see `stage`): exact zeros come back as −∞ from the
- * stage file, and the P_B file's warnings are said as they are found.
+ * A resumable P_B step (see `stage`): the step is read back by the P_B
+ * file's reader (exact zeros come back as −∞), and the file's warnings are
+ * said as they are found.
  */
 export async function stagePb(ctx: ExperimentContext, key: string, compute: () => PbFile): Promise<PbFile> {
-  const pb = revivePb(await stage(ctx, key, compute));
+  const pb = parsePbFile(await stage(ctx, key, compute), `step ${key}`) as PbFile;
   for (const w of pb.warnings) say(ctx, `warning: P_B by EP: ${w}`);
   return pb;
 }

@@ -11,9 +11,9 @@
 import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
-import type { ExperimentResult } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import type { ExperimentResult } from './result.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
