@@ -20,7 +20,12 @@ describe('chiSquareUniform', () => {
 describe('fitLine', () => {
   it('recovers an exact line, and agrees with the normal equations on noisy data', () => {
     const x = [0, 1, 2, 3, 4];
-    expect(fitLine(x, x.map((v) => 3 - 2 * v))).toEqual({ slope: -2, intercept: 3 });
+    expect(
+      fitLine(
+        x,
+        x.map((v) => 3 - 2 * v),
+      ),
+    ).toEqual({ slope: -2, intercept: 3 });
     const xs = Array.from({ length: 50 }, (_, i) => i / 7);
     const ys = xs.map((v, i) => 0.5 * v + 1 + Math.sin(13 * i));
     // Normal equations: [n Σx; Σx Σx²] [b; a] = [Σy; Σxy].

@@ -41,7 +41,10 @@ describe('fsbayes.pb', () => {
   });
 
   it('the reader normalises keys, defaults errors and warnings, and names a bad field', () => {
-    const r = parsePbFile({ format: 'fsbayes.pb', formatVersion: 1, nE: 8, functions: [{ key: 'F0', logPB: -1 }] }, 'x');
+    const r = parsePbFile(
+      { format: 'fsbayes.pb', formatVersion: 1, nE: 8, functions: [{ key: 'F0', logPB: -1 }] },
+      'x',
+    );
     expect(r.functions[0]).toEqual({ key: 'f0', logPB: -1, errors: null });
     expect(r.warnings).toEqual([]);
     const bad = { ...pbFile(), functions: [{ key: 'f0', logPB: Number.NaN }] };

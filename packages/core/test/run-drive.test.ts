@@ -125,7 +125,9 @@ describe('StepFolder', () => {
     expect(b.read('odd/key', (x) => x.value)).toBe(7);
     expect(b.read('s2', (x) => x)).toBeUndefined();
     writeFileSync(join(work, 'stages', 'bad.json'), '{"half": ');
-    expect(() => b.read('bad', (x) => x)).toThrow(/bad\.json: the saved step 'bad' of the interrupted run is unreadable/);
+    expect(() => b.read('bad', (x) => x)).toThrow(
+      /bad\.json: the saved step 'bad' of the interrupted run is unreadable/,
+    );
     b.complete();
     expect(readdirSync(work)).toEqual([]);
     b.close();

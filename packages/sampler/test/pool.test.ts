@@ -39,8 +39,9 @@ describe('samplerPooling', () => {
       drawn: 9,
       accepted: 9,
     });
-    expect(
-      samplerPooling.pool([shard(0, 5, 5, 1), shard(0, 1, 10, 3, 'frozen')], {}).summary,
-    ).toEqual({ drawn: 15, accepted: 4 });
+    expect(samplerPooling.pool([shard(0, 5, 5, 1), shard(0, 1, 10, 3, 'frozen')], {}).summary).toEqual({
+      drawn: 15,
+      accepted: 4,
+    });
   });
 });
