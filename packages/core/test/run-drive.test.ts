@@ -21,7 +21,7 @@ interface Toy {
  * Stops (as if killed) once `stopAt` items are done, checkpointing after
  * every item.
  */
-function toyRun(run: ResumableRun, total: number, stopAt: number, written: FunctionTable[], logs: string[]) {
+function toyRun(run: ResumableRun, total: number, stopAt: number, written: FunctionTable[]) {
   return run.drive({
     identity: { total },
     resumed: (s: Toy) => `resuming at ${s.next}`,
@@ -59,7 +59,7 @@ describe('ResumableRun.drive', () => {
     const written: FunctionTable[] = [];
     const logs: string[] = [];
     const first = ResumableRun.open({ out, resume: false, log: (m) => logs.push(m), signals: false });
-    const stopped = await toyRun(first, 10, 4, written, logs);
+    const stopped = await toyRun(first, 10, 4, written);
     first.close();
     expect(stopped.state.next).toBe(4);
     expect(written).toHaveLength(0); // a stopped run writes no output
@@ -70,11 +70,11 @@ describe('ResumableRun.drive', () => {
     expect(() => ResumableRun.open({ out, resume: false, signals: false })).toThrow(/exists: pass --resume/);
     // Another identity is refused by name.
     const other = ResumableRun.open({ out, resume: true, signals: false });
-    await expect(toyRun(other, 11, 99, [], [])).rejects.toThrow(/belongs to another run \(total: this run has 11/);
+    await expect(toyRun(other, 11, 99, [])).rejects.toThrow(/belongs to another run \(total: this run has 11/);
     other.close();
 
     const again = ResumableRun.open({ out, resume: true, log: (m) => logs.push(m), signals: false });
-    const done = await toyRun(again, 10, 99, written, logs);
+    const done = await toyRun(again, 10, 99, written);
     again.close();
     expect(logs[1]).toBe('resuming at 4');
     expect(written).toHaveLength(1);
@@ -83,14 +83,14 @@ describe('ResumableRun.drive', () => {
     expect(existsSync(`${out}.ckpt.lock`)).toBe(false);
   });
 
-  it('an in-memory run neither checkpoints nor resumes', async () => {
-    const logs: string[] = [];
+  it('an in-memory run neither checkpoints nor resumes: a stopped one leaves no file', async () => {
     const run = ResumableRun.inMemory();
     expect(run.checkpointPath).toBeNull();
-    const r = await toyRun(run, 5, 2, [], logs);
+    const before = readdirSync(dir).length;
+    const r = await toyRun(run, 5, 2, []);
     expect(r.state.next).toBe(2);
-    expect(logs).toEqual([]); // no log given: nothing is said
-    const whole = await toyRun(ResumableRun.inMemory(), 5, 99, [], logs);
+    expect(readdirSync(dir)).toHaveLength(before);
+    const whole = await toyRun(ResumableRun.inMemory(), 5, 99, []);
     expect(countsOf(whole.table)).toEqual(expected(5));
   });
 });
