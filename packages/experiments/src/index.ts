@@ -12,7 +12,7 @@ export {
   type FrozenEstimate,
   frozenEnsemble,
 } from './ensembles/frozen.js';
-export type { EnsembleHooks, ProgressBar, ProgressFactory } from './ensembles/hooks.js';
+export type { EnsembleHooks, ProgressBar, ProgressFactory, SamplerRunOptions } from './ensembles/hooks.js';
 export { type MergedTables, mergeShards, SHARD_POOLING } from './ensembles/merge.js';
 export {
   type RejectionEnsembleOptions,

@@ -14,11 +14,11 @@ import {
   type Split,
 } from '@fsbayes/core';
 import { type FeatureDiagnostics, type FrozenState, frozenSample, rateEstimate, samplesOfDraw } from '@fsbayes/sampler';
-import { type EnsembleHooks, hooksOf } from './hooks.js';
+import { hooksOf, type SamplerRunOptions } from './hooks.js';
 
 type FrozenStop = 'done' | 'time' | 'signal';
 
-export interface FrozenEnsembleOptions extends EnsembleHooks {
+export interface FrozenEnsembleOptions extends SamplerRunOptions {
   spec: ArchSpec;
   split: Split;
   seed: number;
@@ -31,14 +31,8 @@ export interface FrozenEnsembleOptions extends EnsembleHooks {
   /** Draws [firstDraw, firstDraw + drawCount) of the K (a shard; default all). */
   firstDraw?: number;
   drawCount?: number;
-  /** Confidence of the Wilson interval of P(S) (default 0.95). */
-  confidence?: number;
-  timeLimitMs?: number;
-  checkpointEveryMs?: number;
   /** The table's provenance at a state (default: the command, its draw range as shard, the counts and P(S)). */
   provenance?: (state: FrozenState, stopped: FrozenStop | null) => Provenance;
-  /** Write the table (finished, or stopped by the time limit), before the checkpoint goes. */
-  write?: (table: FunctionTable) => void;
 }
 
 /** Pooled P(S|Φ) over the draws so far, and how the draws were sampled. */

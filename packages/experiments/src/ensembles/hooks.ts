@@ -3,7 +3,7 @@
  * resumable-run driver (core's `ResumableRun`: checkpoint, resume, identity,
  * lock, signals), the command recorded in provenance, and a progress bar.
  */
-import { ResumableRun } from '@fsbayes/core';
+import { type FunctionTable, ResumableRun } from '@fsbayes/core';
 
 /** A progress bar (the CLI's and the experiments' `Progress`). */
 export interface ProgressBar {
@@ -21,6 +21,17 @@ export interface EnsembleHooks {
   command?: string;
   /** Progress of the run (default: none). */
   progress?: ProgressFactory;
+}
+
+/** What the sampler's runs (rejection, frozen-feature) share. */
+export interface SamplerRunOptions extends EnsembleHooks {
+  /** Confidence of the Wilson interval of P(S) (default 0.95). */
+  confidence?: number;
+  /** Stop after this long (checkpointed: continue with resume). */
+  timeLimitMs?: number;
+  checkpointEveryMs?: number;
+  /** Write the table (finished, or stopped by the time limit), before the checkpoint goes. */
+  write?: (table: FunctionTable) => void;
 }
 
 const silent: ProgressBar = { update: () => {}, done: () => {} };

@@ -23,9 +23,9 @@ import {
   type StopReason,
 } from '@fsbayes/sampler';
 import { fmtCount, fmtTime } from '../progress.js';
-import { type EnsembleHooks, hooksOf } from './hooks.js';
+import { hooksOf, type SamplerRunOptions } from './hooks.js';
 
-export interface RejectionEnsembleOptions extends EnsembleHooks {
+export interface RejectionEnsembleOptions extends SamplerRunOptions {
   mode: 'prior' | 'posterior';
   backend: Backend;
   spec: ArchSpec;
@@ -38,16 +38,10 @@ export interface RejectionEnsembleOptions extends EnsembleHooks {
   accept?: number;
   /** Screening points of S (changes speed only). */
   screen?: number;
-  /** Confidence of the Wilson interval of P(S) (default 0.95). */
-  confidence?: number;
   /** The shard `i/N` this run is, recorded in the stop rule. */
   shard?: string;
-  timeLimitMs?: number;
-  checkpointEveryMs?: number;
   /** The table's provenance at a state (default: the command, its net range as shard, the counts and P(S)). */
   provenance?: (state: RejectionState, stopped: StopReason | null) => Provenance;
-  /** Write the table (finished, or stopped by the time limit), before the checkpoint goes. */
-  write?: (table: FunctionTable) => void;
 }
 
 /** What `fsbayes sample --json` reports of a rejection run (less where its files went). */

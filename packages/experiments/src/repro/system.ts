@@ -4,7 +4,6 @@
  * (EP, rejection sampling, SGD) and the comparison share.
  */
 import {
-  type ArchSpec,
   bitsToHex,
   booleanDataset,
   type FunctionTable,
@@ -15,20 +14,13 @@ import {
   type Split,
   splitBySize,
 } from '@fsbayes/core';
-import { kernelMatrix, pbOfTable, stackSplit } from '@fsbayes/nngp';
+import { kernelMatrix, type PbSystem, pbOfTable, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
 import { type ExperimentContext, progress, say, stage } from './context.js';
 
-export interface System {
+/** A split, its spec and NNGP kernel on S ∪ E (S first; nngp's PbSystem), and the point sets the routes train and sample on. */
+export interface System extends PbSystem {
   label: string;
-  spec: ArchSpec;
-  split: Split;
-  /** NNGP kernel on S ∪ E, S first. */
-  K: Float64Array;
-  nS: number;
-  nE: number;
-  /** ±1 labels of S ∪ E. */
-  y: Int8Array;
   train: PointSet & { labels: Uint8Array };
   test: PointSet & { labels: Uint8Array };
 }
