@@ -1,5 +1,6 @@
 /**
- * The resumable-run driver shared by the long commands (`sample`, `sgd`):
+ * The resumable-run driver of every long run (the ensembles of `sample` and
+ * `sgd`, also run as experiment steps; `drive` runs one to its end or stop):
  * where the checkpoint lives (`--checkpoint`, else `<out>.ckpt`), refusing an
  * existing checkpoint without `--resume` (never silently discarding work),
  * the identity check on resume, a lock so two runs never share one

@@ -5,7 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FsbayesError, FunctionTable, type StepFolder, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
+import {
+  FsbayesError,
+  FunctionTable,
+  type PbFile,
+  pbFileText,
+  type StepFolder,
+  writeFileAtomicSync,
+  writeTableSync,
+} from '@fsbayes/core';
 import { Progress } from '../progress.js';
 import { checkSettings, type SettingRanges } from './settings.js';
 
@@ -97,6 +105,11 @@ export function writeTableFile(ctx: ExperimentContext, name: string, table: Func
   const p = outPath(ctx, name);
   writeTableSync(p, table);
   return p;
+}
+
+/** Write a P_B file (core's writer, indented) atomically into the output folder; returns the path. */
+export function writePbFile(ctx: ExperimentContext, name: string, pb: PbFile): string {
+  return writeText(ctx, name, pbFileText(pb, 2));
 }
 
 /** `small` or `full` value of a setting. */
