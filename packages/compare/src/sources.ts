@@ -8,7 +8,7 @@
  * 0. A P_B file is *incomplete*: it lists the functions it was asked about,
  * and says nothing about the others (their P_B is unknown, not 0).
  */
-import { FsbayesError, type FunctionTable, parsePbFile, readPbFile } from '@fsbayes/core';
+import { FsbayesError, type FunctionTable, type PbFileRead, parsePbFile, readPbFile } from '@fsbayes/core';
 
 /** One distribution over functions on E, in the form every metric reads. */
 export interface Source {
@@ -82,7 +82,15 @@ export function tableSource(name: string, table: FunctionTable): Source {
  * prefixed by `where`, e.g. the file name).
  */
 export function pbSource(name: string, obj: unknown, where = name): Source {
-  const pb = parsePbFile(obj, where);
+  return sourceOfPb(name, parsePbFile(obj, where));
+}
+
+/** Read a P_B file written by `fsbayes pb --out`. Errors name the file. */
+export function readPbSource(path: string, name = 'P_B'): Source {
+  return sourceOfPb(name, readPbFile(path));
+}
+
+function sourceOfPb(name: string, pb: PbFileRead): Source {
   const logP = Float64Array.from(pb.functions, (f) => f.logPB);
   let mass = 0;
   for (const v of logP) mass += Math.exp(v);
@@ -103,11 +111,6 @@ export function pbSource(name: string, obj: unknown, where = name): Source {
     dataset: isRecord(ds) ? ds : null,
     warnings: pb.warnings,
   };
-}
-
-/** Read a P_B file written by `fsbayes pb --out`. Errors name the file. */
-export function readPbSource(path: string, name = 'P_B'): Source {
-  return pbSource(name, readPbFile(path), path);
 }
 
 /**
