@@ -2,3 +2,11 @@ export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './bound.js';
 export { type GpRegressionOptions, type GpRegressionResult, gpRegressionLogProb } from './gpmse.js';
 export { bitsToLabels, logPosteriorProbabilities, type PbOptions, type PbResult } from './posterior.js';
 export { type EpSampleOptions, type EpSampleResult, sampleEpPosterior } from './sample.js';
+export {
+  checkTableFits,
+  type PbOfTableOptions,
+  type PbSystem,
+  pbOfTable,
+  type StackedSplit,
+  stackSplit,
+} from './table.js';

@@ -10,9 +10,9 @@
 import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
-import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentResult, num } from './result.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, type System, stagePb } from './system.js';
@@ -61,7 +61,7 @@ async function family(
   const union = new FunctionTable(sys.nE, sys.test.labels);
   for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
   const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
-  writeJson(ctx, `${tag}pb.json`, pb);
+  writePbFile(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
   const rows = results.map(({ run, out }) => {
     const c = compareSources([tableSource(run.name, out.table), pbSrc], { bootstrap, seed: ctx.seed, minCount });

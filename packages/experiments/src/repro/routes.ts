@@ -1,12 +1,15 @@
 /**
  * The routes to a distribution over functions on E, as the experiments run
  * them: SGD (P_SGD), rejection sampling (the exact Bayesian posterior of the
- * finite net), the frozen-feature sampler, and EP (P_B of the NNGP).
+ * finite net), the frozen-feature sampler, and EP (P_B of the NNGP). The
+ * ensembles are the ones `fsbayes sgd` and `fsbayes sample` run; one
+ * experiment step each (see `stage`).
  */
-import { createProvenance, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
-import { frozenSample, rateEstimate, rejectionSample } from '@fsbayes/sampler';
-import { chooseEngine, resolveConfig, type SgdConfigInput, stateMeans, trainSgdTable } from '@fsbayes/sgd';
-import { describeSplit } from '../cli/dataset.js';
+import { createProvenance, describeSplit, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
+import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
+import { frozenEnsemble } from '../ensembles/frozen.js';
+import { rejectionEnsemble } from '../ensembles/rejection.js';
+import { sgdEnsemble } from '../ensembles/sgd.js';
 import { type ExperimentContext, progress, reproCommand, say } from './context.js';
 import { backendFor } from './prior.js';
 import type { System } from './system.js';
@@ -48,29 +51,23 @@ export async function sgdRoute(
 ): Promise<SgdOutcome> {
   const cfg = resolveConfig(config);
   // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
-  const { engine, backend } = chooseEngine(sys.spec as FcnSpec, cfg);
-  const bar = progress(ctx, `${label}, ${sys.label}`, runs, 'runs');
-  const r = await trainSgdTable({
+  const r = await sgdEnsemble({
     spec: sys.spec as FcnSpec,
     config: cfg,
-    train: sys.train,
-    test: sys.test,
+    split: sys.split,
     seed: ctx.seed,
     runs,
     threads: ctx.threads,
-    engine,
-    provenance: provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
-    onProgress: (s, t) => bar.update(s.done, `${t.distinct} distinct, ${s.notFitted} not fitted`),
+    provenance: (_state, backend) => provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
+    progress: (total, unit) => progress(ctx, `${label}, ${sys.label}`, total, unit),
   });
-  bar.done(`${r.table.distinct} distinct`);
-  const means = stateMeans(r.state, sys.nE);
   return {
     table: r.table,
     runs,
     fitted: r.state.fitted,
     notFitted: r.state.notFitted,
-    meanEpochs: means.meanEpochs,
-    meanTestError: means.meanTestError,
+    meanEpochs: r.meanEpochs,
+    meanTestError: r.meanTestError,
     seconds: r.seconds,
   };
 }
@@ -92,22 +89,20 @@ export async function rejectionRoute(
   accept: number,
 ): Promise<RejectionOutcome> {
   const backend = await backendFor(ctx, sys.spec);
-  const bar = progress(ctx, `rejection sampling, ${sys.label}`, maxNets, 'nets');
-  const r = await rejectionSample({
+  const provenance = provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail);
+  const r = await rejectionEnsemble({
+    mode: 'posterior',
     backend,
     spec: sys.spec,
-    mode: 'posterior',
-    train: sys.train,
-    test: sys.test,
+    split: sys.split,
     seed: ctx.seed,
     first: 0,
     count: maxNets,
     accept,
-    provenance: provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail),
-    onProgress: (s) => bar.update(s.drawn, `${s.accepted} accepted`),
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `rejection sampling, ${sys.label}`, total, unit),
   });
-  bar.done(`${r.state.accepted} accepted`);
-  const est = rateEstimate(r.state.accepted, r.state.drawn);
+  const est = r.estimate as NonNullable<typeof r.estimate>;
   return {
     table: r.table,
     drawn: r.state.drawn,
@@ -133,26 +128,22 @@ export async function frozenRoute(
   features: number,
   samples: number,
 ): Promise<FrozenOutcome> {
-  const t0 = performance.now();
-  const bar = progress(ctx, `frozen features, ${sys.label}`, samples, 'samples');
-  const r = frozenSample({
+  const provenance = provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64');
+  const r = await frozenEnsemble({
     spec: sys.spec,
-    train: sys.train,
-    test: sys.test,
+    split: sys.split,
     seed: ctx.seed,
     features,
     samples,
-    provenance: provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64'),
-    onProgress: (d) => bar.update(d),
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `frozen features, ${sys.label}`, total, unit),
   });
-  const res = await Promise.resolve(r);
-  bar.done();
   return {
-    table: res.table,
+    table: r.table,
     features,
     samples,
-    logPS: Math.log(res.accepted / res.proposals),
-    seconds: (performance.now() - t0) / 1000,
+    logPS: Math.log(r.accepted / r.proposals),
+    seconds: r.seconds,
   };
 }
 

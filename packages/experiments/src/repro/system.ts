@@ -4,31 +4,23 @@
  * (EP, rejection sampling, SGD) and the comparison share.
  */
 import {
-  type ArchSpec,
   bitsToHex,
   booleanDataset,
   type FunctionTable,
   lzComplexity,
+  type PbFile,
   parseArch,
+  parsePbFile,
   type Split,
   splitBySize,
 } from '@fsbayes/core';
-import { kernelMatrix } from '@fsbayes/nngp';
+import { kernelMatrix, type PbSystem, pbOfTable, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
-import { stackSplit } from '../cli/kernel.js';
-import { type PbFile, pbOfTable, revivePb } from '../cli/pb.js';
 import { type ExperimentContext, progress, say, stage } from './context.js';
 
-export interface System {
+/** A split, its spec and NNGP kernel on S ∪ E (S first; nngp's PbSystem), and the point sets the routes train and sample on. */
+export interface System extends PbSystem {
   label: string;
-  spec: ArchSpec;
-  split: Split;
-  /** NNGP kernel on S ∪ E, S first. */
-  K: Float64Array;
-  nS: number;
-  nE: number;
-  /** ±1 labels of S ∪ E. */
-  y: Int8Array;
   train: PointSet & { labels: Uint8Array };
   test: PointSet & { labels: Uint8Array };
 }
@@ -82,11 +74,12 @@ export function booleanSystem(
 }
 
 /**
- * A resumable P_B step (see `stage`): exact zeros come back as −∞ from the
- * stage file, and the P_B file's warnings are said as they are found.
+ * A resumable P_B step (see `stage`): the step is read back by the P_B
+ * file's reader (exact zeros come back as −∞), and the file's warnings are
+ * said as they are found.
  */
 export async function stagePb(ctx: ExperimentContext, key: string, compute: () => PbFile): Promise<PbFile> {
-  const pb = revivePb(await stage(ctx, key, compute));
+  const pb = parsePbFile(await stage(ctx, key, compute), `step ${key}`) as PbFile;
   for (const w of pb.warnings) say(ctx, `warning: P_B by EP: ${w}`);
   return pb;
 }

@@ -10,9 +10,9 @@
  */
 import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
-import { type ExperimentResult, num } from './common.js';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentResult, num } from './result.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
@@ -105,7 +105,7 @@ export async function reproLastLayer(
     tables.push(...mine);
     if (w === st.widths[st.widths.length - 1]) {
       const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
-      writeJson(ctx, 'pb.json', pb);
+      writePbFile(ctx, 'pb.json', pb);
       logPS = pb.logPS;
       pbByWidth[w] = pb;
     }

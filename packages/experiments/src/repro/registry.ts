@@ -7,12 +7,12 @@
 
 import { booleanSettings, reproBoolean } from './boolean.js';
 import { boundSettings, reproBound } from './bound.js';
-import type { ExperimentResult } from './common.js';
 import type { ExperimentContext } from './context.js';
 import { entropySettings, reproEntropy } from './entropy.js';
 import { lastLayerSettings, reproLastLayer } from './lastlayer.js';
 import { mnistSettings, reproMnist } from './mnist.js';
 import { optimizersSettings, reproOptimizers } from './optimizers.js';
+import type { ExperimentResult } from './result.js';
 import { reproSimplicity, simplicitySettings } from './simplicity.js';
 
 export interface Experiment {
@@ -68,6 +68,3 @@ export const EXPERIMENTS: Experiment[] = [
     run: reproBound,
   },
 ];
-
-export type { ExperimentResult } from './common.js';
-export type { ExperimentContext, Scale } from './context.js';

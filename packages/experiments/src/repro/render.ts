@@ -6,8 +6,8 @@
  * else. Returns the main files, relative to the folder.
  */
 import { writeReport } from '@fsbayes/compare';
-import type { ExperimentResult } from './common.js';
 import { type ExperimentContext, reproCommand, splitTimings } from './context.js';
+import type { ExperimentResult } from './result.js';
 
 export function renderExperiment(ctx: ExperimentContext, r: ExperimentResult, seconds: number): Record<string, string> {
   const split = splitTimings({ experiment: ctx.name, scale: ctx.scale, seed: ctx.seed, ...r.summary });

@@ -3,10 +3,18 @@
  * atomic writers. Experiments are thin: they call the packages and write
  * tables, plots and one report into `out`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FsbayesError, FunctionTable, writeFileAtomicSync, writeTableSync } from '@fsbayes/core';
-import { Progress } from '../cli/progress.js';
+import {
+  FsbayesError,
+  FunctionTable,
+  type PbFile,
+  pbFileText,
+  type StepFolder,
+  writeFileAtomicSync,
+  writeTableSync,
+} from '@fsbayes/core';
+import { Progress } from '../progress.js';
 import { checkSettings, type SettingRanges } from './settings.js';
 
 export type Scale = 'small' | 'full';
@@ -22,8 +30,11 @@ export interface ExperimentContext {
   threads?: number;
   /** Settings that replace the scale's (`--set key=value`). */
   overrides?: Record<string, number | number[]>;
-  /** Reuse the finished steps of an interrupted run in `out` (see {@link stage}). */
-  resume?: boolean;
+  /**
+   * Where finished steps are kept, and read back when the run is resumed
+   * (see {@link stage}); without it every step is computed.
+   */
+  steps?: StepFolder;
   /**
    * Wall-clock timings taken out of the result files (`<file>: <json path>`
    * → seconds), written to timings.json: same command, same result bytes.
@@ -96,6 +107,11 @@ export function writeTableFile(ctx: ExperimentContext, name: string, table: Func
   return p;
 }
 
+/** Write a P_B file (core's writer, indented) atomically into the output folder; returns the path. */
+export function writePbFile(ctx: ExperimentContext, name: string, pb: PbFile): string {
+  return writeText(ctx, name, pbFileText(pb, 2));
+}
+
 /** `small` or `full` value of a setting. */
 export function byScale<T>(ctx: ExperimentContext, small: T, full: T): T {
   return ctx.scale === 'full' ? full : small;
@@ -150,10 +166,10 @@ export function parseOverrides(items: string[]): Record<string, SettingValue> {
 
 /**
  * A resumable step of an experiment. Its result is kept in the work folder
- * (`stages/<key>.json`, written atomically) as soon as it is done; with
- * `--resume` a finished step is read back instead of recomputed, so a
- * killed full-scale run loses at most the step it was in. `tables` names the
- * fields that hold FunctionTables (stored as their JSON).
+ * (core's StepFolder: `stages/<key>.json`, written atomically) as soon as it
+ * is done; when the run is resumed a finished step is read back instead of
+ * recomputed, so a killed full-scale run loses at most the step it was in.
+ * `tables` names the fields that hold FunctionTables (stored as their JSON).
  */
 export async function stage<T extends object>(
   ctx: ExperimentContext,
@@ -161,34 +177,17 @@ export async function stage<T extends object>(
   compute: () => Promise<T> | T,
   tables: (keyof T & string)[] = [],
 ): Promise<T> {
-  const file = join(ctx.out, 'stages', `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
-  if (ctx.resume && existsSync(file)) {
-    let saved: Record<string, unknown>;
-    try {
-      saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      for (const t of tables) saved[t] = FunctionTable.fromJSON(saved[t]);
-    } catch (e) {
-      throw new FsbayesError(
-        `${file}: the saved step '${key}' of the interrupted run is unreadable (${(e as Error).message}): delete that file to recompute the step, or delete ${ctx.out} to start afresh`,
-        { kind: 'io', cause: e },
-      );
-    }
+  const saved = ctx.steps?.read(key, (s) => {
+    for (const t of tables) s[t] = FunctionTable.fromJSON(s[t]);
+    return s as T;
+  });
+  if (saved !== undefined) {
     say(ctx, `resumed: ${key}`);
-    return saved as T;
+    return saved;
   }
   const value = await compute();
   const plain: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const t of tables) plain[t] = (value[t] as FunctionTable).toJSON();
-  mkdirSync(join(ctx.out, 'stages'), { recursive: true });
-  writeFileAtomicSync(file, JSON.stringify(plain));
+  ctx.steps?.write(key, plain);
   return value;
-}
-
-/** Whether any step has finished in the work folder (then it is worth keeping for --resume). */
-export function hasStages(dir: string): boolean {
-  try {
-    return readdirSync(join(dir, 'stages')).length > 0;
-  } catch {
-    return false;
-  }
 }

@@ -10,9 +10,9 @@
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
-import { type ExperimentResult, num } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentResult, num } from './result.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
 import { pbWithProgress, stagePb, systemOf } from './system.js';
@@ -63,7 +63,7 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
   for (const f of ep.functions) gp.add(packBits(f));
   writeTableFile(ctx, 'gp-ep-samples.json', gp);
   const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
-  writeJson(ctx, 'pb.json', pb);
+  writePbFile(ctx, 'pb.json', pb);
   const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb), tableSource('GP-EP samples', gp)];
   const cmp = compareStep(
     ctx,

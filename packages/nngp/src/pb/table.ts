@@ -1,50 +1,53 @@
 /**
- * P_B(f|S) of a table's functions, as the `fsbayes.pb` file that `compare`
- * reads: shared by `fsbayes pb` and the experiments.
+ * P_B(f|S) of a function table's functions, as an `fsbayes.pb` file: what
+ * `fsbayes pb` and the experiments compute. The system is a split S/E, its
+ * spec and the NNGP kernel on S ∪ E (S first).
  */
 import {
   type ArchSpec,
   canonicalJson,
   createProvenance,
+  describeSplit,
   FsbayesError,
   type FunctionTable,
   keyToBits,
+  type PbFile,
+  type PbRow,
+  type Provenance,
   type Split,
 } from '@fsbayes/core';
-import { type CovarianceCheckOptions, logPosteriorProbabilities } from '@fsbayes/nngp';
-import { describeSplit } from './dataset.js';
+import type { CovarianceCheckOptions } from '../orthant/index.js';
+import { logPosteriorProbabilities } from './posterior.js';
 
-/**
- * One function of a P_B file. `logPB` is −∞ when P_B = 0 exactly (the function
- * contradicts a repeated or zero-variance point); JSON has no −∞, so the file
- * holds `"logPB": null` with `"pB": 0` beside it. `converged: false` marks a
- * function whose EP did not converge.
- */
-export interface PbRow {
-  key: string;
-  count: number;
-  errors: number | null;
-  logPB: number;
-  pB?: 0;
-  converged?: false;
-}
-
-/** The `fsbayes.pb` file. */
-export interface PbFile {
-  format: 'fsbayes.pb';
-  formatVersion: 1;
-  logPS: number;
-  method: 'ep';
+/** The points of a split stacked S then E (row-major, d per row), with their labels as ±1. */
+export interface StackedSplit {
+  X: Float64Array;
   nS: number;
   nE: number;
-  /** Σ P_B over the listed functions (≤ 1 up to EP's error). */
-  massCovered: number;
-  /** Whether EP on S and every function's EP converged. */
-  converged: boolean;
-  /** Why these numbers are not to be trusted (EP not converged, jitter, degenerate kernel, …). */
-  warnings: string[];
-  functions: PbRow[];
-  provenance: ReturnType<typeof createProvenance>;
+  d: number;
+  y: Int8Array;
+}
+
+/** Points S then E of the split, stacked, with labels as ±1 (the order of every kernel on S ∪ E). */
+export function stackSplit(split: Split): StackedSplit {
+  const d = split.train.d;
+  const X = new Float64Array((split.train.m + split.test.m) * d);
+  X.set(split.train.inputs, 0);
+  X.set(split.test.inputs, split.train.m * d);
+  const y = new Int8Array(split.train.m + split.test.m);
+  for (let i = 0; i < split.train.m; i++) y[i] = split.train.labels[i] ? 1 : -1;
+  for (let i = 0; i < split.test.m; i++) y[split.train.m + i] = split.test.labels[i] ? 1 : -1;
+  return { X, nS: split.train.m, nE: split.test.m, d, y };
+}
+
+/** A split, its spec and the NNGP kernel K on S ∪ E (S first), y the ±1 labels of S ∪ E. */
+export interface PbSystem {
+  spec: ArchSpec;
+  split: Split;
+  K: Float64Array;
+  nS: number;
+  nE: number;
+  y: Int8Array;
 }
 
 export interface PbOfTableOptions {
@@ -82,12 +85,7 @@ export function checkTableFits(table: FunctionTable, spec: ArchSpec, split: Spli
   }
 }
 
-function checkProvenance(
-  p: NonNullable<FunctionTable['provenance']>,
-  spec: ArchSpec,
-  dataset: Record<string, unknown>,
-  what: string,
-): void {
+function checkProvenance(p: Provenance, spec: ArchSpec, dataset: Record<string, unknown>, what: string): void {
   const ds = (p.dataset ?? {}) as Record<string, unknown>;
   for (const [f, name] of [
     ['trainMask', 'training set S'],
@@ -117,15 +115,11 @@ function short(s: string): string {
 }
 
 /**
- * log P_B(f|S) by EP for the functions of `table` (on E), the kernel K being
- * over S ∪ E with S first (K of `splitKernel`), y the ±1 labels of S ∪ E.
- * Checks that the table lives on this split's E (size and labels).
+ * log P_B(f|S) by EP for the functions of `table` (on E), most frequent
+ * first, as an `fsbayes.pb` file. Checks that the table lives on this
+ * split's E (see {@link checkTableFits}).
  */
-export function pbOfTable(
-  sys: { spec: ArchSpec; split: Split; K: Float64Array; nS: number; nE: number; y: Int8Array },
-  table: FunctionTable,
-  o: PbOfTableOptions = {},
-): PbFile {
+export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptions = {}): PbFile {
   const { split, nS, nE } = sys;
   const what = o.source ?? 'the table';
   if (nS === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask (the same as the table’s)');
@@ -170,16 +164,4 @@ export function pbOfTable(
       backend: 'js+wasm f64',
     }),
   };
-}
-
-/**
- * A P_B file read back from JSON (a resumed experiment stage, a file): rows
- * written as `"logPB": null, "pB": 0` get their −∞ back, so arithmetic on
- * them (exp, sorting) is right. Returns the same object, changed in place.
- */
-export function revivePb(pb: PbFile): PbFile {
-  for (const f of pb.functions)
-    if (f.pB === 0 && (f.logPB as number | null) === null) f.logPB = Number.NEGATIVE_INFINITY;
-  pb.warnings ??= [];
-  return pb;
 }

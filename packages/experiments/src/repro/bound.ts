@@ -13,26 +13,15 @@
  */
 
 import { linePlot } from '@fsbayes/compare';
-import { FsbayesError, mnistDataset, parseArch, Rng } from '@fsbayes/core';
+import { corruptLabels, mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { epPosteriorOnTest, kernelMatrix, pacBayesBound } from '@fsbayes/nngp';
-import type { ExperimentResult } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
+import type { ExperimentResult } from './result.js';
 import { MNIST_DIGITS, mnistSizes } from './settings.js';
 
 const ARCH = 'fcn:128,128';
 const SIGMA_W = 1.41;
 const SIGMA_B = 0.1;
-
-/** Replace a fraction `c` of the labels by fair coin flips (seeded); returns the new labels. */
-export function corruptLabels(labels: Uint8Array, c: number, rng: Rng): Uint8Array {
-  if (!(c >= 0 && c <= 1)) throw new FsbayesError(`corruption must be in [0, 1], got ${c}`);
-  const out = labels.slice();
-  const k = Math.round(c * labels.length);
-  const idx = Array.from({ length: labels.length }, (_, i) => i);
-  rng.shuffle(idx);
-  for (let j = 0; j < k; j++) out[idx[j]] = rng.uint32() & 1;
-  return out;
-}
 
 export function boundSettings(ctx: ExperimentContext) {
   const digits = { min: 1, max: MNIST_DIGITS - 1, integer: true, why: `${MNIST_DIGITS} digits in all` };

@@ -11,10 +11,10 @@
  * - Depth: hidden width 64, σ_w = 1, no bias: P(T ∈ {0, 128}) rises with depth
  *   (Theorem 5.5: ⟨H(T)⟩ does not increase with depth).
  */
-import { linePlot, type ReportFigure } from '@fsbayes/compare';
-import { chiSquareUniform, type ExperimentResult } from './common.js';
+import { chiSquareUniform, linePlot, type ReportFigure } from '@fsbayes/compare';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
+import type { ExperimentResult } from './result.js';
 import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;

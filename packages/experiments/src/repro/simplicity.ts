@@ -5,31 +5,15 @@
  * f, and the rank plot of P(f) with its power-law tail.
  */
 
-import { lzPlot, rankPlot } from '@fsbayes/compare';
+import { fitLine, lzPlot, rankPlot, spearman } from '@fsbayes/compare';
 import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
-import { spearman } from '../cli/summary.js';
-import { type ExperimentResult, num } from './common.js';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
+import { type ExperimentResult, num } from './result.js';
 import { COUNT, SIGMA } from './settings.js';
 
 const N = 7;
 const M = 2 ** N;
-
-/** Least-squares slope and intercept of y on x. */
-export function fitLine(x: number[], y: number[]): { slope: number; intercept: number } {
-  const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n;
-  const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx };
-}
 
 interface Analysis {
   label: string;

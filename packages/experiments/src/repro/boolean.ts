@@ -11,9 +11,9 @@
 import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
-import type { ExperimentResult } from './common.js';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeJson, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import type { ExperimentResult } from './result.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
 import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
@@ -92,7 +92,7 @@ export async function reproBoolean(
     const union = new FunctionTable(sys.nE, sys.test.labels);
     for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
     const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
-    writeJson(ctx, `${tag}pb.json`, pb);
+    writePbFile(ctx, `${tag}pb.json`, pb);
     const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));
     const pairs: [number, number][] =

@@ -1,30 +1,27 @@
 /**
  * The comparison step shared by the experiments: sources → metrics (with
- * bootstrap intervals), the joint table, and the figures the papers draw: P
- * vs P on log axes with the diagonal (a function one table never saw sits at
- * that table's floor 1/N, as the authors plot), the row-normalised 2-D
- * histogram of the log-probabilities, rank plots and test-error histograms.
+ * bootstrap intervals), the joint table, and the figures the papers draw
+ * (compare's pair plots: P vs P on log axes with the diagonal, a function
+ * one table never saw at that table's floor 1/N as the authors plot, and the
+ * row-normalised 2-D histogram of the log-probabilities), rank plots and
+ * test-error histograms.
  */
 import {
   type Comparison,
   compareSources,
-  heatmapPlot,
-  histogram2d,
   histogramPlot,
   type JointRow,
   jointCSV,
   jointTable,
-  type ReportFigure,
+  pairPlots,
   type ReportSection,
   rankPlot,
   type Source,
   scatterPlot,
-  slug,
 } from '@fsbayes/compare';
-import type { FunctionTable } from '@fsbayes/core';
-import type { PbFile } from '../cli/pb.js';
-import { num } from './common.js';
+import type { FunctionTable, PbFile } from '@fsbayes/core';
 import { type ExperimentContext, writeJson, writeText } from './context.js';
+import { num } from './result.js';
 import type { SgdOutcome } from './routes.js';
 
 export interface CompareStep {
@@ -33,56 +30,8 @@ export interface CompareStep {
   section: ReportSection;
 }
 
-/** Scatter of P under source j against source i, and its 2-D histogram. */
-export function pairFigures(prefix: string, sources: Source[], rows: JointRow[], i: number, j: number): ReportFigure[] {
-  const a = sources[i];
-  const b = sources[j];
-  const floor = (s: Source) => (s.total ? 1 / s.total : 0);
-  const pts: [number, number][] = [];
-  for (const r of rows) {
-    const x = r.p[i];
-    const y = r.p[j];
-    if (x === null || y === null || (x <= 0 && y <= 0)) continue;
-    pts.push([Math.max(x, floor(a)), Math.max(y, floor(b))]);
-  }
-  const stem = `${prefix}${slug(a.name)}-vs-${slug(b.name)}`;
-  const out: ReportFigure[] = [
-    {
-      name: `${stem}-scatter`,
-      figure: scatterPlot({
-        title: `${b.name} against ${a.name}`,
-        x: { label: `P (${a.name})`, log: true },
-        y: { label: `P (${b.name})`, log: true },
-        diagonal: true,
-        series: [{ name: 'functions', points: pts }],
-      }),
-      caption: 'One point per function; a function a table never saw sits at its floor 1/N.',
-    },
-  ];
-  const both = pts.filter(([x, y]) => x > floor(a) && y > floor(b));
-  if (both.length > 3) {
-    const h = histogram2d(
-      both.map((p) => Math.log10(p[0])),
-      both.map((p) => Math.log10(p[1])),
-      { bins: 12, normalize: 'row' },
-    );
-    out.push({
-      name: `${stem}-hist2d`,
-      figure: heatmapPlot({
-        title: `${b.name} against ${a.name}: row-normalised`,
-        x: { label: `P (${a.name})`, log: true },
-        y: { label: `P (${b.name})`, log: true },
-        xEdges: h.xEdges,
-        yEdges: h.yEdges,
-        values: h.values,
-        diagonal: true,
-        colorLabel: 'fraction of row',
-      }),
-      caption: 'Functions seen by both, binned by log-probability; each row sums to 1 (Mingard et al. 2021).',
-    });
-  }
-  return out;
-}
+/** Bins per axis of the experiments' 2-D histograms (their tables hold hundreds of functions, not thousands). */
+const PAIR_BINS = 12;
 
 /** Metrics of every pair; figures of the pairs in `plotPairs` ([i, j]: source i on x); files prefixed `prefix`. */
 export function compareStep(
@@ -97,7 +46,10 @@ export function compareStep(
   const rows = jointTable(sources);
   writeText(ctx, `${prefix}joint.csv`, jointCSV(sources, rows, sources[0].m));
   writeJson(ctx, `${prefix}metrics.json`, comparison);
-  const figures = plotPairs.flatMap(([i, j]) => pairFigures(prefix, sources, rows, i, j));
+  // pairPlots(a, b) draws P under a (y) against P under b (x).
+  const figures = plotPairs.flatMap(([i, j]) =>
+    pairPlots(sources[j], sources[i], { bins: PAIR_BINS }).map((f) => ({ ...f, name: `${prefix}${f.name}` })),
+  );
   figures.push({
     name: `${prefix}rank`,
     figure: rankPlot({
