@@ -12,6 +12,7 @@ export default defineConfig({
       '@fsbayes/sampler': pkg('sampler'),
       '@fsbayes/sgd': pkg('sgd'),
       '@fsbayes/compare': pkg('compare'),
+      '@fsbayes/experiments': pkg('experiments'),
     },
   },
   test: {

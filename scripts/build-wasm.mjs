@@ -13,16 +13,50 @@
  * The SGD trainer (packages/sgd/wasm/train.ts) is a third program,
  * `packages/sgd/wasm/build/sgd-{simd,fma}.wasm` (`packages/sgd/src/wasm.ts`).
  *
+ * Generated sources. The activation codes and their SIMD code come from the
+ * activation tables, compiled by `tsc -b` (so it runs first: `pnpm build`):
+ * core's `ACTIVATION_TABLE` gives `packages/core/wasm/generated/activations.ts`
+ * (the forward pass, `wasm/mlp.ts`), nngp's `DUALS` gives
+ * `packages/core/wasm/generated/duals.ts` (the layer maps of the linalg
+ * module). Both are git-ignored and rewritten only when their text changes.
+ * (The sgd trainer's optimiser and loss codes come from
+ * `packages/sgd/src/wasm-codes.ts` as `asc --use` constants, see below.)
+ *
  * Offline: uses the assemblyscript devDependency's JS API. Skips a target
  * whose output is newer than every source (and this script); `--force`
  * rebuilds, `--wat` also writes the text format next to each binary.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = path.join(root, 'packages/core/wasm');
+const genDir = path.join(srcDir, 'generated');
+
+/** A module of a package's compiled dist (tsc -b must have run). */
+async function fromDist(file) {
+  const full = path.join(root, file);
+  if (!existsSync(full)) {
+    console.error(`build-wasm: ${file} is missing: compile the TypeScript first (\`npx tsc -b\`, or \`pnpm build\`)`);
+    process.exit(1);
+  }
+  return import(pathToFileURL(full).href);
+}
+
+const { wasmActivationSource } = await fromDist('packages/core/dist/arch/activations.js');
+const { wasmDualSource } = await fromDist('packages/nngp/dist/kernels/wasm-source.js');
+mkdirSync(genDir, { recursive: true });
+for (const [file, text] of [
+  ['activations.ts', wasmActivationSource()],
+  ['duals.ts', wasmDualSource()],
+]) {
+  const out = path.join(genDir, file);
+  if (!existsSync(out) || readFileSync(out, 'utf8') !== text) {
+    writeFileSync(out, text);
+    console.log(`build-wasm: generated ${path.relative(root, out)}`);
+  }
+}
 const outDir = path.join(srcDir, 'build');
 const entry = path.join(srcDir, 'index.ts');
 const force = process.argv.includes('--force');
@@ -36,6 +70,19 @@ const linalgFlags = ['--importMemory', '--sharedMemory', '--maximumMemory', '655
 const sgdDir = path.join(root, 'packages/sgd/wasm');
 const sgdEntry = path.join(sgdDir, 'train.ts');
 const sgdOut = path.join(sgdDir, 'build');
+// The sgd trainer's optimiser and loss codes are written once, in this TypeScript file: its WASM_CODES
+// become AssemblyScript constants GROUP_NAME (OPT_SGD, LOSS_CE, …) through asc --use.
+const sgdCodesFile = path.join(root, 'packages/sgd/src/wasm-codes.ts');
+async function sgdCodeFlags() {
+  const { default: ts } = await import('typescript');
+  const js = ts.transpileModule(readFileSync(sgdCodesFile, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const { WASM_CODES } = await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+  return Object.entries(WASM_CODES).flatMap(([group, codes]) =>
+    Object.entries(codes).flatMap(([name, code]) => ['--use', `${group}_${name.toUpperCase()}=${code}`]),
+  );
+}
 const targets = [
   { file: 'fsbayes-simd.wasm', flags: ['--enable', 'simd'] },
   { file: 'fsbayes-fma.wasm', flags: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
@@ -69,9 +116,10 @@ function newestIn(dir) {
     .map((f) => path.join(dir, f));
   return Math.max(mtime(fileURLToPath(import.meta.url)), ...sources.map(mtime));
 }
-const newest = newestIn(srcDir);
-const newestLinalg = newestIn(linalgDir);
-const newestSgd = newestIn(sgdDir);
+const newestGen = newestIn(genDir);
+const newest = Math.max(newestIn(srcDir), newestGen);
+const newestLinalg = Math.max(newestIn(linalgDir), newestGen);
+const newestSgd = Math.max(newestIn(sgdDir), mtime(sgdCodesFile));
 const sourcesOf = (t) => (t.entry === linalgEntry ? newestLinalg : t.entry === sgdEntry ? newestSgd : newest);
 const todo = targets.filter((t) => force || mtime(path.join(t.dir ?? outDir, t.file)) <= sourcesOf(t));
 
@@ -83,6 +131,7 @@ if (todo.length === 0) {
     mkdirSync(t.dir ?? outDir, { recursive: true });
     const out = path.join(t.dir ?? outDir, t.file);
     const args = [path.relative(root, t.entry ?? entry), '-o', path.relative(root, out), ...common, ...t.flags];
+    if (t.entry === sgdEntry) args.push(...(await sgdCodeFlags()));
     if (wat) args.push('-t', path.relative(root, out.replace(/\.wasm$/, '.wat')));
     const started = Date.now();
     const prev = process.cwd();

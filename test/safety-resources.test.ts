@@ -11,9 +11,9 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { describeRange } from '@fsbayes/experiments';
 import { describe, expect, it } from 'vitest';
 import { type FlagTypes, findRepeatedFlag, repeatedFlagMessage } from '../scripts/src/cli/flags.js';
-import { describeRange } from '../scripts/src/experiments/settings.js';
 import { cli, cliJson, tempDir } from './helpers.js';
 
 const dir = tempDir('fsbayes-safety-resources-');

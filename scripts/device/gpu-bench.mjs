@@ -555,16 +555,21 @@ await step(
   `NNGP kernel fcn:128,128 relu: N = ${quick ? 500 : 4000} inputs of dimension 784, gpu vs CPU float64`,
   async () => {
     const linalg = await imp('dist/linalg/index.js');
+    // The kernel formulas and their GPU source are nngp's (packages/nngp/dist, next to core's build).
+    const nngpDist = path.join(core, '../nngp/dist/kernels/index.js');
+    if (!existsSync(nngpDist)) throw new Error(`@fsbayes/nngp is not built or not packed next to core (${nngpDist})`);
+    const nngp = await import(pathToFileURL(nngpDist).href);
+    const device = nngp.kernelDeviceOf(be);
     const N = quick ? 500 : 4000;
     const d = 784;
     const X = uniformInputs(N, d, 7);
     const p = { hidden: 2, activation: 'relu', sigmaW: 1.41, sigmaB: 0.1, bias: true };
-    await be.fcnKernel(X.subarray(0, 64 * d), 64, d, p); // compile
+    await device.fcnKernel(X.subarray(0, 64 * d), 64, d, p); // compile
     let t = performance.now();
-    const g = await be.fcnKernel(X, N, d, p);
+    const g = await device.fcnKernel(X, N, d, p);
     const gpuMs = performance.now() - t;
     t = performance.now();
-    const c = linalg.fcnKernel(X, N, d, p);
+    const c = nngp.fcnKernel(X, N, d, p);
     const cpuMs = performance.now() - t;
     let worst = 0;
     for (let i = 0; i < N; i++)

@@ -48,10 +48,10 @@ export {
   pairStats,
   type UnseenPolicy,
 } from './metrics/pair.js';
+export { chiSquareUniform, fitLine } from './metrics/stats.js';
 export { type TopOverlap, topIndices, topMassOverlap } from './metrics/topk.js';
 export {
   checkCompatible,
-  type PbFileJSON,
   pbSource,
   readPbSource,
   type Source,

@@ -8,8 +8,7 @@
  * 0. A P_B file is *incomplete*: it lists the functions it was asked about,
  * and says nothing about the others (their P_B is unknown, not 0).
  */
-import { readFileSync } from 'node:fs';
-import { FsbayesError, type FunctionTable, normalizeKey } from '@fsbayes/core';
+import { FsbayesError, type FunctionTable, type PbFileRead, parsePbFile, readPbFile } from '@fsbayes/core';
 
 /** One distribution over functions on E, in the form every metric reads. */
 export interface Source {
@@ -77,104 +76,41 @@ export function tableSource(name: string, table: FunctionTable): Source {
   };
 }
 
-/** The JSON form of a P_B file, as `fsbayes pb` writes it (the fields compare reads). */
-export interface PbFileJSON {
-  format: 'fsbayes.pb';
-  formatVersion: 1;
-  nE: number;
-  logPS?: number;
-  /** logPB null (or −∞) with pB: 0 is an exact zero. */
-  functions: { key: string; logPB: number | null; pB?: 0; errors?: number | null; count?: number }[];
-  provenance?: { dataset?: unknown } | null;
-}
-
 /**
- * A P_B file (format 'fsbayes.pb', version 1) as a source, validating every
- * field compare reads; errors name the field and value. `where` prefixes
- * errors (e.g. the file name).
+ * A P_B file (format 'fsbayes.pb', version 1) as a source. The file is
+ * checked by core's reader (`parsePbFile`: errors name the field and value,
+ * prefixed by `where`, e.g. the file name).
  */
 export function pbSource(name: string, obj: unknown, where = name): Source {
-  const fail = (msg: string): never => {
-    throw new FsbayesError(`${where}: ${msg}`);
-  };
-  if (!isRecord(obj)) return fail('expected a JSON object (a P_B file written by fsbayes pb)');
-  if (obj.format !== 'fsbayes.pb') fail(`format must be "fsbayes.pb", got ${JSON.stringify(obj.format)}`);
-  if (obj.formatVersion !== 1) fail(`formatVersion must be 1, got ${JSON.stringify(obj.formatVersion)}`);
-  const m = obj.nE;
-  if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 1) {
-    fail(`nE must be a positive integer, got ${JSON.stringify(m)}`);
-  }
-  const fns = obj.functions;
-  if (!Array.isArray(fns) || fns.length === 0) return fail('functions must be a non-empty array');
-  const keys: string[] = [];
-  const logP = new Float64Array(fns.length);
-  const errors: (number | null)[] = [];
-  const ones: number[] = [];
-  const seen = new Set<string>();
-  fns.forEach((f: unknown, j: number) => {
-    const at = `functions[${j}]`;
-    if (!isRecord(f)) fail(`${at}: must be an object`);
-    const r = f as Record<string, unknown>;
-    let key = '';
-    try {
-      key = normalizeKey(r.key as string, m as number);
-    } catch (e) {
-      fail(`${at}.key: ${(e as Error).message}`);
-    }
-    if (seen.has(key)) fail(`${at}.key: duplicate key ${JSON.stringify(r.key)}`);
-    seen.add(key);
-    // P_B = 0 exactly is written "logPB": null with "pB": 0 beside it (JSON has no −∞); in memory it is −∞.
-    const zero = r.pB === 0 && (r.logPB === null || r.logPB === Number.NEGATIVE_INFINITY);
-    const lp = zero ? Number.NEGATIVE_INFINITY : r.logPB;
-    // EP's error can put log P_B slightly above 0 for a near-certain function, so only finiteness is required.
-    if (!zero && (typeof lp !== 'number' || !Number.isFinite(lp))) {
-      fail(`${at}.logPB: must be a finite number, got ${JSON.stringify(lp)} (an exact zero is null with "pB": 0)`);
-    }
-    const err = r.errors ?? null;
-    if (err !== null && (typeof err !== 'number' || !Number.isSafeInteger(err) || err < 0 || err > (m as number))) {
-      fail(`${at}.errors: must be null or an integer in [0, ${m}], got ${JSON.stringify(err)}`);
-    }
-    keys.push(key);
-    logP[j] = lp as number;
-    errors.push(err as number | null);
-    ones.push(countOnes(key));
-  });
-  let mass = 0;
-  for (const v of logP) mass += Math.exp(v);
-  const ds = isRecord(obj.provenance) ? obj.provenance.dataset : undefined;
-  return {
-    name,
-    kind: 'pb',
-    m: m as number,
-    labels: null,
-    keys,
-    counts: null,
-    logP,
-    errors,
-    ones,
-    total: null,
-    complete: false,
-    massListed: mass,
-    dataset: isRecord(ds) ? ds : null,
-    warnings: Array.isArray(obj.warnings) ? obj.warnings.filter((w): w is string => typeof w === 'string') : [],
-  };
+  return sourceOfPb(name, parsePbFile(obj, where));
 }
 
 /** Read a P_B file written by `fsbayes pb --out`. Errors name the file. */
 export function readPbSource(path: string, name = 'P_B'): Source {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FsbayesError(`${path}: cannot read P_B file (${(e as Error).message})`);
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (e) {
-    throw new FsbayesError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return pbSource(name, obj, path);
+  return sourceOfPb(name, readPbFile(path));
+}
+
+function sourceOfPb(name: string, pb: PbFileRead): Source {
+  const logP = Float64Array.from(pb.functions, (f) => f.logPB);
+  let mass = 0;
+  for (const v of logP) mass += Math.exp(v);
+  const ds = isRecord(pb.provenance) ? pb.provenance.dataset : undefined;
+  return {
+    name,
+    kind: 'pb',
+    m: pb.nE,
+    labels: null,
+    keys: pb.functions.map((f) => f.key),
+    counts: null,
+    logP,
+    errors: pb.functions.map((f) => f.errors),
+    ones: pb.functions.map((f) => countOnes(f.key)),
+    total: null,
+    complete: false,
+    massListed: mass,
+    dataset: isRecord(ds) ? ds : null,
+    warnings: pb.warnings,
+  };
 }
 
 /**

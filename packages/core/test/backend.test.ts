@@ -158,6 +158,15 @@ describe('wasm forward vs the float64 reference', () => {
     });
   }
 
+  it('the reference runs wide layers in chunks of inputs (2^20 values): chunk edges change nothing (vs wasm f64)', async () => {
+    // a 3000-wide hidden layer: 349 inputs per chunk, so 400 inputs are two chunks
+    const spec = fcn(7, [3000], 'erf');
+    const X = randomInputs(400, 7, 9);
+    const theta = priorParams(spec, 4, 0, 2);
+    const want = await w64.forward(spec, theta, 2, X, 400);
+    expect(relErr(forwardReference(spec, theta, 2, X, 400), want)).toBeLessThan(1e-12);
+  });
+
   it('handles zero nets and rejects bad shapes', async () => {
     const spec = fcn(3, [4], 'relu');
     expect(await w32.forward(spec, new Float64Array(0), 0, randomInputs(5, 3, 1), 5)).toHaveLength(0);

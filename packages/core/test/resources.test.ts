@@ -13,9 +13,9 @@ import {
   checkNetRange,
   chooseThreads,
   FsbayesError,
-  fcnKernel,
   formatBytes,
   JsBackend,
+  layerMapKernel,
   netNormals,
   parseArch,
   samplePriorTable,
@@ -172,7 +172,15 @@ describe('memory of the prior pass', () => {
   it('an n × n kernel matrix that cannot fit is refused before it is computed', async () => {
     const n = 300_000; // 300,000² float64 = 655 GiB
     const e = await errorOf(() =>
-      fcnKernel(new Float64Array(n), n, 1, { hidden: 1, activation: 'relu', sigmaW: 1, sigmaB: 1, bias: true }),
+      layerMapKernel(
+        new Float64Array(n),
+        n,
+        1,
+        { layers: 1, code: 0, sw2: 1, sb2: 1, ntk: false, what: 'the FCN kernel' },
+        undefined,
+        undefined,
+        () => ({ nngp: new Float64Array(0) }),
+      ),
     );
     expect(e.kind).toBe('resource');
     expect(e.message).toContain('the FCN kernel of 300000 × 300000 points needs about 1.3 TiB');

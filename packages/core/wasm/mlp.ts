@@ -21,7 +21,7 @@
  * memory layout above `__heap_base`.
  */
 import { normalsInto } from './gaussian';
-import { VMath } from './vmath';
+import { ACT_NONE, Act } from './generated/activations';
 
 // Config slots (i32 index); f64 scales from byte offset CFG_F64.
 const C_D = 0;
@@ -44,12 +44,6 @@ const CFG: usize = memory.data(512 + 2 * (MAX_HIDDEN + 1) * 8, 16);
 /** Fan-in block: the input strip of one tile (KB rows × 32 bytes) stays in L1. */
 const KB = 256;
 
-const ACT_RELU = 0;
-const ACT_ERF = 1;
-const ACT_TANH = 2;
-const ACT_STEP = 3;
-const ACT_NONE = -1;
-
 export function cfgPtr(): usize {
   return CFG;
 }
@@ -70,34 +64,23 @@ class V {
     return i64x2.splat(0);
   }
 
-  @inline static one<T>(): v128 {
-    return v128.splat<T>(<T>1);
-  }
-
   /** f64x2 function of an f32x4, evaluated in f64 and rounded once. */
-  @inline static viaF64(x: v128, fn: i32): v128 {
+  @inline static viaF64(x: v128, act: i32): v128 {
     const lo = f64x2.promote_low_f32x4(x);
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
-    const a = fn === ACT_ERF ? VMath.erf(lo) : VMath.tanh(lo);
-    const b = fn === ACT_ERF ? VMath.erf(hi) : VMath.tanh(hi);
+    const a = Act.smooth(lo, act);
+    const b = Act.smooth(hi, act);
     return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
-  }
-
-  /** The call-free activations (relu, step, identity), fused into the tiles; erf/tanh are applied after. */
-  @inline static act<T>(x: v128, act: i32): v128 {
-    if (act === ACT_RELU) return v128.pmax<T>(V.zero(), x);
-    if (act === ACT_STEP) return v128.and(v128.gt<T>(x, V.zero()), V.one<T>());
-    return x;
   }
 }
 
-/** erf or tanh over rows [0, O) of a layer output (a separate pass: calls inside the tile loops make V8 spill). */
+/** A smooth activation over rows [0, O) of a layer output (a separate pass: calls inside the tile loops make V8 spill). */
 function applySmooth<T>(out: usize, O: i32, rb: usize, act: i32): void {
   const end = out + (O as usize) * rb;
   for (let p = out; p < end; p += 16) {
     const x = v128.load(p);
     let y: v128;
-    if (sizeof<T>() === 8) y = act === ACT_ERF ? VMath.erf(x) : VMath.tanh(x);
+    if (sizeof<T>() === 8) y = Act.smooth(x, act);
     else y = V.viaF64(x, act);
     v128.store(p, y);
   }
@@ -172,14 +155,14 @@ function dense<T>(W: usize, B: usize, bias: bool, K: i32, O: i32, inp: usize, ou
           ip += rb;
         }
         if (lastBlock) {
-          a00 = V.act<T>(a00, act);
-          a01 = V.act<T>(a01, act);
-          a10 = V.act<T>(a10, act);
-          a11 = V.act<T>(a11, act);
-          a20 = V.act<T>(a20, act);
-          a21 = V.act<T>(a21, act);
-          a30 = V.act<T>(a30, act);
-          a31 = V.act<T>(a31, act);
+          a00 = Act.fused<T>(a00, act);
+          a01 = Act.fused<T>(a01, act);
+          a10 = Act.fused<T>(a10, act);
+          a11 = Act.fused<T>(a11, act);
+          a20 = Act.fused<T>(a20, act);
+          a21 = Act.fused<T>(a21, act);
+          a30 = Act.fused<T>(a30, act);
+          a31 = Act.fused<T>(a31, act);
         }
         v128.store(op, a00);
         v128.store(op, a01, 16);
@@ -203,13 +186,13 @@ function dense<T>(W: usize, B: usize, bias: bool, K: i32, O: i32, inp: usize, ou
         out + (o as usize) * rb,
         rb,
       );
-      if (lastBlock && (act === ACT_RELU || act === ACT_STEP)) {
+      if (lastBlock && Act.isFused(act)) {
         const op = out + (o as usize) * rb;
-        for (let c: usize = 0; c < rb; c += 16) v128.store(op + c, V.act<T>(v128.load(op + c), act));
+        for (let c: usize = 0; c < rb; c += 16) v128.store(op + c, Act.fused<T>(v128.load(op + c), act));
       }
     }
   }
-  if (act === ACT_ERF || act === ACT_TANH) applySmooth<T>(out, O, rb, act);
+  if (Act.isSmooth(act)) applySmooth<T>(out, O, rb, act);
 }
 
 /**
@@ -273,6 +256,8 @@ function forwardNet<T>(par: usize): void {
   const sz = sizeof<T>() as usize;
   const H = V.cfg(C_H);
   const act = V.cfg(C_ACT);
+  // an activation code this build does not know must not run as the identity (a linear net)
+  if (!Act.known(act)) unreachable();
   const bias = V.cfg(C_BIAS) !== 0;
   const mp = V.cfg(C_MP);
   let inp = V.cfg(C_XT) as usize;

@@ -2,10 +2,16 @@
  * Kernels off the CPU: kernelMatrixAsync through a device (the core gpu
  * backend in gpu.js's CPU mode here), and what float32 kernels cost EP.
  */
-import { booleanDataset, fcnKernelF32Model, parseArch, splitBySize } from '@fsbayes/core';
+import { booleanDataset, parseArch, splitBySize } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
 import { createGpuBackend } from '../../core/src/backend/gpu.js';
-import { kernelDeviceOf, kernelMatrix, kernelMatrixAsync, logMarginalLikelihood } from '../src/index.js';
+import {
+  fcnKernelF32Model,
+  kernelDeviceOf,
+  kernelMatrix,
+  kernelMatrixAsync,
+  logMarginalLikelihood,
+} from '../src/index.js';
 
 describe('kernelMatrixAsync on a device', () => {
   const split = splitBySize(booleanDataset({ n: 7 }), 32, 1);

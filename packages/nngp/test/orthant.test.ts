@@ -12,8 +12,9 @@
  * Agreement is asserted as |Δ| ≤ 4 stderr (6 for Genz; plus a small absolute slack
  * where the stated error is ~0), so a seed change cannot make these flaky in practice.
  */
-import { fcnKernel, logNormCdf, normCdf, Rng } from '@fsbayes/core';
+import { logNormCdf, normCdf, Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
+import { fcnKernel } from '../src/kernels/fcn.js';
 import {
   latticeVector,
   type OrthantOptions,

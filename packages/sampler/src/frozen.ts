@@ -29,13 +29,14 @@ import {
   type ArchSpec,
   FsbayesError,
   FunctionTable,
+  featureWidth,
+  hiddenFeatures,
   type Provenance,
   priorParams,
   Rng,
   type Seed,
   wordsFor,
 } from '@fsbayes/core';
-import { featureWidth, hiddenFeatures } from './features.js';
 import { rateEstimate } from './interval.js';
 import type { PointSet } from './points.js';
 import { coneInteriorPoint, ExactHmc, effectiveSampleSize, firstViolation, type TruncatedGaussian } from './tmvn.js';
@@ -169,6 +170,7 @@ export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
 
 /** The readout problem of one feature draw: whitened rows for S (signed) and E. */
 function readoutProblem(spec: ArchSpec, seed: Seed, k: number, train: PointSet, test: PointSet) {
+  if (spec.kind !== 'fcn') throw new FsbayesError('the frozen-feature sampler runs fully connected nets only');
   const params = priorParams(spec, seed, k, 1);
   const W = featureWidth(spec);
   const bias = spec.bias;

@@ -21,7 +21,6 @@ export interface SampleSummary {
   out: string | null;
 }
 
-export { featureWidth, hiddenFeatures } from './features.js';
 export {
   type FeatureDiagnostics,
   type FrozenOptions,
@@ -32,6 +31,7 @@ export {
 } from './frozen.js';
 export { type RateEstimate, rateEstimate, wilsonInterval } from './interval.js';
 export { concatInputs, labelWords, lastWordMask, type PointSet } from './points.js';
+export { samplerPooling } from './pool.js';
 export {
   type RejectionOptions,
   type RejectionResult,

@@ -3,7 +3,16 @@
  * exact HMC against analytic truncated Gaussians and rejection, P(S|Φ)
  * against Genz QMC of the readout's Gaussian (nngp).
  */
-import { forwardReference, normCdf, normPdf, paramLayout, parseArch, priorParams, Rng } from '@fsbayes/core';
+import {
+  forwardReference,
+  hiddenFeatures,
+  normCdf,
+  normPdf,
+  paramLayout,
+  parseArch,
+  priorParams,
+  Rng,
+} from '@fsbayes/core';
 import { orthantLogProb } from '@fsbayes/nngp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +21,6 @@ import {
   effectiveSampleSize,
   firstViolation,
   frozenSample,
-  hiddenFeatures,
   type TruncatedGaussian,
 } from '../src/index.js';
 import { booleanSplit, points } from './helpers.js';

@@ -5,6 +5,7 @@
 import type { FcnSpec, Seed } from '@fsbayes/core';
 import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
+import { optimizerEntry } from './optimizers.js';
 import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
 import { resolveVariant, type SgdKernelVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
 
@@ -94,23 +95,36 @@ export function trainBatch(
   return out;
 }
 
+/** How provenance records the engine that ran. */
+export interface EngineBackend {
+  name: string;
+  precision: 'f32' | 'f64';
+  /** Why `auto` took the js reference: what the wasm trainer lacks (absent when wasm ran or js was asked for). */
+  reason?: string;
+}
+
 /**
  * The engine for a spec and config: `auto` takes the float32 wasm trainer
- * wherever it can train them, else the float64 js reference; `wasm` throws
- * (naming why) where it cannot. `backend` is how provenance records it.
+ * wherever it can train them, else the float64 js reference and says why in
+ * `backend.reason`; `wasm` throws (naming why) where it cannot. `backend` is
+ * how provenance records it. An unknown optimiser is refused here, by name.
  */
 export function chooseEngine(
   spec: FcnSpec,
   config: SgdConfig,
   want: 'auto' | 'js' | 'wasm' = 'auto',
-): { engine: Engine; backend: { name: string; precision: 'f32' | 'f64' } } {
+): { engine: Engine; backend: EngineBackend } {
+  optimizerEntry(config.optimizer); // an unknown name throws here, naming it, on every path
   const why = wasmUnsupported(spec, config);
   if (want === 'wasm' && why) throw new FsbayesError(`--backend wasm cannot train this: ${why}; use --backend js`);
-  const engine: Engine =
-    want === 'js' || why ? { kind: 'js' } : { kind: 'wasm', variant: resolveVariant('auto'), groups: 8 };
-  const backend =
-    engine.kind === 'js'
-      ? { name: 'js', precision: 'f64' as const }
-      : { name: engine.variant === 'fma' ? 'wasm simd+fma' : 'wasm simd', precision: 'f32' as const };
-  return { engine, backend };
+  if (want === 'js' || why)
+    return {
+      engine: { kind: 'js' },
+      backend: { name: 'js', precision: 'f64', ...(why && want === 'auto' ? { reason: why } : {}) },
+    };
+  const variant = resolveVariant('auto');
+  return {
+    engine: { kind: 'wasm', variant, groups: 8 },
+    backend: { name: variant === 'fma' ? 'wasm simd+fma' : 'wasm simd', precision: 'f32' },
+  };
 }

@@ -4,73 +4,10 @@
  * `experiment` of a P_SGD table's provenance (what must match for a merge).
  */
 import { FsbayesError } from '@fsbayes/core';
+import { defaultParams, type OptimizerName, type OptimizerParams } from './optimizers.js';
 
-export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'agd';
 export type LossName = 'ce' | 'mse';
-export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adam', 'adagrad', 'rmsprop', 'adadelta', 'agd'];
 export const LOSSES: readonly LossName[] = ['ce', 'mse'];
-
-/** Every hyperparameter of every optimiser; each optimiser reads the ones it needs. */
-export interface OptimizerParams {
-  /** Learning rate η (AGD: a gain multiplying its automatic step, 1 = the paper). */
-  lr: number;
-  /** SGD: heavy-ball momentum μ. */
-  momentum: number;
-  /** SGD: Nesterov momentum. */
-  nesterov: boolean;
-  /** SGD: L2 weight decay λ (the gradient gains λθ). */
-  weightDecay: number;
-  /** SGD: learning-rate decay, η_t = η / (1 + decay·t) after t steps (Keras' `decay`). */
-  lrDecay: number;
-  /** Adam: β₁, β₂. */
-  beta1: number;
-  beta2: number;
-  /** RMSprop / Adadelta: decay ρ of the running averages. */
-  rho: number;
-  /** Adam, Adagrad, RMSprop, Adadelta: ε. */
-  eps: number;
-  /** Adagrad: initial accumulator value. */
-  initialAccumulator: number;
-}
-
-/**
- * Defaults, from each method's paper or (where the paper leaves it open) the
- * Keras default the authors of Mingard et al. (2021) ran with:
- * - sgd: η = 0.01 (Keras `SGD`, the authors' Boolean runs), no momentum;
- * - adam: η = 0.001, β = (0.9, 0.999), ε = 1e-8 (Kingma & Ba 2015);
- * - adagrad: η = 0.01, ε = 1e-10, accumulator starts at 0 (Duchi et al. 2011 as usually run);
- * - rmsprop: η = 0.001, ρ = 0.9, ε = 1e-7 (Hinton's lecture 6e; ε as Keras);
- * - adadelta: η = 1, ρ = 0.95, ε = 1e-6 (Zeiler 2012);
- * - agd: gain 1 (Bernstein et al. 2023; no learning rate to tune).
- */
-export function defaultParams(opt: OptimizerName): OptimizerParams {
-  const base: OptimizerParams = {
-    lr: 0.01,
-    momentum: 0,
-    nesterov: false,
-    weightDecay: 0,
-    lrDecay: 0,
-    beta1: 0.9,
-    beta2: 0.999,
-    rho: 0.9,
-    eps: 1e-8,
-    initialAccumulator: 0,
-  };
-  switch (opt) {
-    case 'sgd':
-      return base;
-    case 'adam':
-      return { ...base, lr: 0.001 };
-    case 'adagrad':
-      return { ...base, lr: 0.01, eps: 1e-10 };
-    case 'rmsprop':
-      return { ...base, lr: 0.001, rho: 0.9, eps: 1e-7 };
-    case 'adadelta':
-      return { ...base, lr: 1, rho: 0.95, eps: 1e-6 };
-    case 'agd':
-      return { ...base, lr: 1 };
-  }
-}
 
 /** When a net counts as trained, and how long it may take. */
 export interface StopRule {
@@ -109,11 +46,9 @@ export interface SgdConfigInput {
 /** Fill in defaults and validate, with errors that name the bad value. */
 export function resolveConfig(c: SgdConfigInput = {}): SgdConfig {
   const optimizer = c.optimizer ?? 'sgd';
-  if (!OPTIMIZERS.includes(optimizer))
-    throw new FsbayesError(`unknown optimizer '${optimizer}'; expected one of ${OPTIMIZERS.join(', ')}`);
+  const params = { ...defaultParams(optimizer) }; // refuses an unknown optimizer, naming it
   const loss = c.loss ?? 'ce';
   if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ce or mse`);
-  const params = { ...defaultParams(optimizer) };
   for (const [k, v] of Object.entries(c.params ?? {})) if (v !== undefined) (params as Record<string, unknown>)[k] = v;
   const pos = (name: string, v: number) => {
     if (!(Number.isFinite(v) && v > 0)) throw new FsbayesError(`${name} must be a positive number, got ${v}`);

@@ -6,7 +6,7 @@
  */
 import { type Activation, activationFn, type FcnSpec, FsbayesError, paramLayout } from '@fsbayes/core';
 import type { LossName } from './config.js';
-import type { WeightBlock } from './optimizers.js';
+import type { WeightBlock } from './updates.js';
 
 /** φ'(z) of a hidden nonlinearity (the step has no useful gradient and is refused). */
 function derivative(a: Activation): (z: number) => number {

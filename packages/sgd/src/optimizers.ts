@@ -1,224 +1,152 @@
 /**
- * Update rules, elementwise over a net's flat parameter vector θ (AGD works
- * per weight matrix). One {@link Optimizer} serves one run at a time and is
- * `reset()` between runs, so its buffers are allocated once per thread.
+ * The optimisers, one table: for each name its defaults, the hyperparameters
+ * its update reads, how its nets are initialised, its code in the wasm
+ * trainer (or null: not on the fast path, so the float64 js reference trains
+ * it) and its float64 reference update. `satisfies Record<OptimizerName, …>`
+ * makes a missing or extra entry a compile error.
  *
- * Each rule is written as in its paper; tests check them against values
- * worked out by hand.
+ * To add an optimiser: its name in `OptimizerName`, its hyperparameters in
+ * `OptimizerParams` (with a base value), its update in `updates.ts` and its
+ * entry here. For the fast path also a code in `wasm-codes.ts` and its
+ * branch in `packages/sgd/wasm/optimizers.ts`.
  */
 import { FsbayesError } from '@fsbayes/core';
-import type { OptimizerName, OptimizerParams } from './config.js';
+import { Adadelta, Adagrad, Adam, Agd, agdInit, type Optimizer, RmsProp, Sgd, type WeightBlock } from './updates.js';
+import { WASM_CODES } from './wasm-codes.js';
 
-/** A dense weight matrix [out × in] inside θ (AGD's unit of normalisation). */
-export interface WeightBlock {
-  offset: number;
-  out: number;
-  in: number;
+export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'agd';
+
+/** Every hyperparameter of every optimiser; each optimiser reads the ones it needs. */
+export interface OptimizerParams {
+  /** Learning rate η (AGD: a gain multiplying its automatic step, 1 = the paper). */
+  lr: number;
+  /** SGD: heavy-ball momentum μ. */
+  momentum: number;
+  /** SGD: Nesterov momentum. */
+  nesterov: boolean;
+  /** SGD: L2 weight decay λ (the gradient gains λθ). */
+  weightDecay: number;
+  /** SGD: learning-rate decay, η_t = η / (1 + decay·t) after t steps (Keras' `decay`). */
+  lrDecay: number;
+  /** Adam: β₁, β₂. */
+  beta1: number;
+  beta2: number;
+  /** RMSprop / Adadelta: decay ρ of the running averages. */
+  rho: number;
+  /** Adam, Adagrad, RMSprop, Adadelta: ε. */
+  eps: number;
+  /** Adagrad: initial accumulator value. */
+  initialAccumulator: number;
 }
 
-export interface Optimizer {
-  readonly name: OptimizerName;
-  /** Forget all state (moments, step count) before a new run. */
-  reset(): void;
-  /** One update θ ← θ − … from the minibatch gradient g (same length as θ). */
-  step(theta: Float64Array, g: Float64Array): void;
-  /** Steps taken since the last reset. */
-  readonly t: number;
+/** Every hyperparameter's value where an optimiser's entry does not set its own. */
+const BASE_PARAMS: OptimizerParams = {
+  lr: 0.01,
+  momentum: 0,
+  nesterov: false,
+  weightDecay: 0,
+  lrDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  rho: 0.9,
+  eps: 1e-8,
+  initialAccumulator: 0,
+};
+
+export interface OptimizerEntry {
+  /** Its defaults where they differ from the base values (sources: {@link defaultParams}). */
+  readonly defaults: Partial<OptimizerParams>;
+  /** The hyperparameters its update reads; it ignores the others. */
+  readonly reads: readonly (keyof OptimizerParams)[];
+  /** Rewrites a run's prior draw before training (AGD: orthogonal); null: trains from the prior draw. */
+  readonly init: ((theta: Float64Array, blocks: readonly WeightBlock[]) => void) | null;
+  /**
+   * Its code in the wasm trainer (`WASM_CODES.OPT`), and the initial value of
+   * its first state buffer there; null: not on the fast path.
+   */
+  readonly wasm: { readonly code: number; readonly s1: (p: OptimizerParams) => number } | null;
+  /** Its float64 reference update, for parameter vectors of length P (`blocks`: the weight matrices). */
+  reference(p: OptimizerParams, P: number, blocks: readonly WeightBlock[]): Optimizer;
 }
 
-/** The optimiser `name` for parameter vectors of length P (`blocks`: the weight matrices, for AGD). */
+const zero = () => 0;
+
+export const OPTIMIZER_TABLE = {
+  sgd: {
+    defaults: {},
+    reads: ['lr', 'momentum', 'nesterov', 'weightDecay', 'lrDecay'],
+    init: null,
+    wasm: { code: WASM_CODES.OPT.sgd, s1: zero },
+    reference: (p, P) => new Sgd(p, P),
+  },
+  adam: {
+    defaults: { lr: 0.001 },
+    reads: ['lr', 'beta1', 'beta2', 'eps'],
+    init: null,
+    wasm: { code: WASM_CODES.OPT.adam, s1: zero },
+    reference: (p, P) => new Adam(p, P),
+  },
+  adagrad: {
+    defaults: { lr: 0.01, eps: 1e-10 },
+    reads: ['lr', 'eps', 'initialAccumulator'],
+    init: null,
+    wasm: { code: WASM_CODES.OPT.adagrad, s1: (p) => p.initialAccumulator },
+    reference: (p, P) => new Adagrad(p, P),
+  },
+  rmsprop: {
+    defaults: { lr: 0.001, rho: 0.9, eps: 1e-7 },
+    reads: ['lr', 'rho', 'eps'],
+    init: null,
+    wasm: { code: WASM_CODES.OPT.rmsprop, s1: zero },
+    reference: (p, P) => new RmsProp(p, P),
+  },
+  adadelta: {
+    defaults: { lr: 1, rho: 0.95, eps: 1e-6 },
+    reads: ['lr', 'rho', 'eps'],
+    init: null,
+    wasm: { code: WASM_CODES.OPT.adadelta, s1: zero },
+    reference: (p, P) => new Adadelta(p, P),
+  },
+  agd: {
+    defaults: { lr: 1 },
+    reads: ['lr'],
+    init: agdInit,
+    // per-matrix normalisation, not an elementwise rule: the js reference trains it
+    wasm: null,
+    reference: (p, P, blocks) => new Agd(p, P, blocks),
+  },
+} as const satisfies Record<OptimizerName, OptimizerEntry>;
+
+/** The optimiser names, in the table's order. */
+export const OPTIMIZERS = Object.keys(OPTIMIZER_TABLE) as readonly OptimizerName[];
+
+/** The table's entry for `name`; an unknown name is refused, naming it. */
+export function optimizerEntry(name: OptimizerName): OptimizerEntry {
+  if (!Object.hasOwn(OPTIMIZER_TABLE, name))
+    throw new FsbayesError(`unknown optimizer '${name}'; expected one of ${OPTIMIZERS.join(', ')}`);
+  return OPTIMIZER_TABLE[name];
+}
+
+/**
+ * Defaults, from each method's paper or (where the paper leaves it open) the
+ * Keras default the authors of Mingard et al. (2021) ran with:
+ * - sgd: η = 0.01 (Keras `SGD`, the authors' Boolean runs), no momentum;
+ * - adam: η = 0.001, β = (0.9, 0.999), ε = 1e-8 (Kingma & Ba 2015);
+ * - adagrad: η = 0.01, ε = 1e-10, accumulator starts at 0 (Duchi et al. 2011 as usually run);
+ * - rmsprop: η = 0.001, ρ = 0.9, ε = 1e-7 (Hinton's lecture 6e; ε as Keras);
+ * - adadelta: η = 1, ρ = 0.95, ε = 1e-6 (Zeiler 2012);
+ * - agd: gain 1 (Bernstein et al. 2023; no learning rate to tune).
+ */
+export function defaultParams(opt: OptimizerName): OptimizerParams {
+  return { ...BASE_PARAMS, ...optimizerEntry(opt).defaults };
+}
+
+/** The optimiser `name`'s reference update for parameter vectors of length P (`blocks`: the weight matrices, for AGD). */
 export function createOptimizer(
   name: OptimizerName,
   p: OptimizerParams,
   P: number,
   blocks: readonly WeightBlock[] = [],
 ): Optimizer {
-  switch (name) {
-    case 'sgd':
-      return new Sgd(p, P);
-    case 'adam':
-      return new Adam(p, P);
-    case 'adagrad':
-      return new Adagrad(p, P);
-    case 'rmsprop':
-      return new RmsProp(p, P);
-    case 'adadelta':
-      return new Adadelta(p, P);
-    case 'agd':
-      return new Agd(p, P, blocks);
-  }
-}
-
-abstract class Base implements Optimizer {
-  abstract readonly name: OptimizerName;
-  t = 0;
-  protected readonly a: Float64Array;
-  protected readonly b: Float64Array;
-  constructor(
-    protected readonly p: OptimizerParams,
-    P: number,
-    protected readonly init = 0,
-  ) {
-    this.a = new Float64Array(P).fill(init);
-    this.b = new Float64Array(P);
-  }
-  reset(): void {
-    this.t = 0;
-    this.a.fill(this.init);
-    this.b.fill(0);
-  }
-  abstract step(theta: Float64Array, g: Float64Array): void;
-}
-
-/**
- * SGD as Keras runs it: g ← g + λθ; η_t = η/(1 + decay·t) with t the steps
- * taken before this one; v ← μv − η_t g; θ ← θ + v, or with Nesterov
- * θ ← θ + μv − η_t g. With μ = 0 this is θ ← θ − η_t g.
- */
-class Sgd extends Base {
-  readonly name = 'sgd';
-  step(theta: Float64Array, g: Float64Array): void {
-    const { momentum: mu, nesterov, weightDecay: wd } = this.p;
-    const lr = this.p.lr / (1 + this.p.lrDecay * this.t);
-    const v = this.a;
-    const n = theta.length;
-    if (mu === 0) {
-      for (let k = 0; k < n; k++) theta[k] -= lr * (g[k] + wd * theta[k]);
-    } else {
-      for (let k = 0; k < n; k++) {
-        const gk = g[k] + wd * theta[k];
-        const vk = mu * v[k] - lr * gk;
-        v[k] = vk;
-        theta[k] += nesterov ? mu * vk - lr * gk : vk;
-      }
-    }
-    this.t++;
-  }
-}
-
-/** Adam (Kingma & Ba 2015, Alg. 1): bias-corrected moments, θ ← θ − η m̂/(√v̂ + ε). */
-class Adam extends Base {
-  readonly name = 'adam';
-  step(theta: Float64Array, g: Float64Array): void {
-    const { lr, beta1: b1, beta2: b2, eps } = this.p;
-    this.t++;
-    const c1 = 1 - b1 ** this.t;
-    const c2 = 1 - b2 ** this.t;
-    const m = this.a;
-    const v = this.b;
-    for (let k = 0; k < theta.length; k++) {
-      const gk = g[k];
-      m[k] = b1 * m[k] + (1 - b1) * gk;
-      v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-      theta[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
-    }
-  }
-}
-
-/** Adagrad (Duchi et al. 2011): G ← G + g²; θ ← θ − η g/(√G + ε). */
-class Adagrad extends Base {
-  readonly name = 'adagrad';
-  constructor(p: OptimizerParams, P: number) {
-    super(p, P, p.initialAccumulator);
-  }
-  step(theta: Float64Array, g: Float64Array): void {
-    const { lr, eps } = this.p;
-    const G = this.a;
-    for (let k = 0; k < theta.length; k++) {
-      const gk = g[k];
-      G[k] += gk * gk;
-      theta[k] -= (lr * gk) / (Math.sqrt(G[k]) + eps);
-    }
-    this.t++;
-  }
-}
-
-/** RMSprop (Hinton, lecture 6e): s ← ρs + (1−ρ)g²; θ ← θ − η g/(√s + ε). */
-class RmsProp extends Base {
-  readonly name = 'rmsprop';
-  step(theta: Float64Array, g: Float64Array): void {
-    const { lr, rho, eps } = this.p;
-    const s = this.a;
-    for (let k = 0; k < theta.length; k++) {
-      const gk = g[k];
-      s[k] = rho * s[k] + (1 - rho) * gk * gk;
-      theta[k] -= (lr * gk) / (Math.sqrt(s[k]) + eps);
-    }
-    this.t++;
-  }
-}
-
-/**
- * Adadelta (Zeiler 2012, Alg. 1): E[g²] ← ρE[g²] + (1−ρ)g²;
- * Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g; E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²; θ ← θ + ηΔ.
- */
-class Adadelta extends Base {
-  readonly name = 'adadelta';
-  step(theta: Float64Array, g: Float64Array): void {
-    const { lr, rho, eps } = this.p;
-    const eg = this.a;
-    const ex = this.b;
-    for (let k = 0; k < theta.length; k++) {
-      const gk = g[k];
-      eg[k] = rho * eg[k] + (1 - rho) * gk * gk;
-      const d = (-Math.sqrt(ex[k] + eps) / Math.sqrt(eg[k] + eps)) * gk;
-      ex[k] = rho * ex[k] + (1 - rho) * d * d;
-      theta[k] += lr * d;
-    }
-    this.t++;
-  }
-}
-
-/** AGD's step size from its gradient summary G: η = ln((1 + √(1 + 4G))/2). */
-export function agdEta(G: number): number {
-  return Math.log((1 + Math.sqrt(1 + 4 * G)) / 2);
-}
-
-/**
- * Automatic Gradient Descent (Bernstein et al. 2023, Alg. 1) for a bias-free
- * MLP with L weight matrices W_k [d_k × d_{k−1}]:
- * G = (1/L) Σ_k √(d_k/d_{k−1}) ‖∇W_k‖_F, η = ln((1+√(1+4G))/2),
- * W_k ← W_k − (η/L)·√(d_k/d_{k−1})·∇W_k/‖∇W_k‖_F. `lr` is the repository's
- * optional gain on η (1 in the paper). A zero gradient leaves W_k unchanged
- * (the reference code's nan_to_num).
- */
-class Agd implements Optimizer {
-  readonly name = 'agd';
-  t = 0;
-  /** η of the last step (for tests and diagnostics). */
-  lastEta = 0;
-  constructor(
-    private readonly p: OptimizerParams,
-    P: number,
-    private readonly blocks: readonly WeightBlock[],
-  ) {
-    const covered = blocks.reduce((s, b) => s + b.out * b.in, 0);
-    if (covered !== P)
-      throw new FsbayesError('agd: the net must have weights only (no biases); use --sigma-b 0 for a bias-free net');
-  }
-  reset(): void {
-    this.t = 0;
-    this.lastEta = 0;
-  }
-  step(theta: Float64Array, g: Float64Array): void {
-    const L = this.blocks.length;
-    const norms = this.blocks.map((b) => {
-      let s = 0;
-      for (let k = b.offset; k < b.offset + b.out * b.in; k++) s += g[k] * g[k];
-      return Math.sqrt(s);
-    });
-    let G = 0;
-    this.blocks.forEach((b, i) => {
-      G += Math.sqrt(b.out / b.in) * norms[i];
-    });
-    G /= L;
-    const eta = this.p.lr * agdEta(G);
-    this.lastEta = eta;
-    this.blocks.forEach((b, i) => {
-      if (norms[i] === 0) return;
-      const f = ((eta / L) * Math.sqrt(b.out / b.in)) / norms[i];
-      for (let k = b.offset; k < b.offset + b.out * b.in; k++) theta[k] -= f * g[k];
-    });
-    this.t++;
-  }
+  return optimizerEntry(name).reference(p, P, blocks);
 }

@@ -116,3 +116,30 @@ export async function createExecutor(threads: number, ctx: TrainContext): Promis
   if (n === 1) return new LocalExecutor(ctx);
   return WorkerExecutor.create(n, ctx);
 }
+
+/** Training threads started once and shared by several `trainSgdTable` calls on one context; the caller closes it. */
+export interface SgdPool {
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+const executors = new WeakMap<SgdPool, Executor>();
+
+/**
+ * Start `threads` training threads (capped at the cores) on `ctx`, for
+ * `trainSgdTable({ pool })` calls with that same spec, config, data and
+ * engine: the workers start (and compile the wasm) once. Close it when done.
+ */
+export async function openSgdPool(threads: number, ctx: TrainContext): Promise<SgdPool> {
+  const ex = await createExecutor(threads, ctx);
+  const pool: SgdPool = { threads: ex.threads, close: () => ex.close() };
+  executors.set(pool, ex);
+  return pool;
+}
+
+/** The executor behind a pool from {@link openSgdPool}. */
+export function poolExecutor(pool: SgdPool): Executor {
+  const ex = executors.get(pool);
+  if (!ex) throw new FsbayesError('trainSgdTable: `pool` must come from openSgdPool');
+  return ex;
+}

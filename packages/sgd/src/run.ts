@@ -27,7 +27,7 @@ import {
 import type { BatchResult, Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
 import { sgdMemoryNeeds } from './memory.js';
-import { createExecutor, type Executor } from './pool.js';
+import { createExecutor, poolExecutor, type SgdPool } from './pool.js';
 import type { LabelledPoints } from './train.js';
 
 /** Everything needed to continue a run exactly (plain JSON; the checkpoint's `state`). */
@@ -98,8 +98,8 @@ export interface SgdTableOptions {
   shouldStop?: () => boolean;
   /** Trainer engine (default js, the float64 reference). */
   engine?: Engine;
-  /** Use this executor instead of creating one (it is not closed). */
-  executor?: Executor;
+  /** Train on these threads (from `openSgdPool` on this context) instead of starting some; the pool stays open. */
+  pool?: SgdPool;
 }
 
 export interface SgdTableResult {
@@ -143,7 +143,7 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   const first = o.first ?? 0;
   // Run i starts from net i of the seed's stream.
   checkNetRange(first, o.runs, { first: 'first run', count: 'runs' });
-  const threads = o.executor?.threads ?? chooseThreads(o.threads).threads;
+  const threads = o.pool?.threads ?? chooseThreads(o.threads).threads;
   // The wasm trainer keeps 32 lanes busy per thread and idles some at the end of each job: give it big jobs, but at least two per thread.
   const wasm = o.engine?.kind === 'wasm';
   const jobSize = o.jobSize ?? (wasm ? Math.max(32, Math.min(1024, Math.ceil(o.runs / (2 * threads)))) : 16);
@@ -164,7 +164,7 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
   const state: SgdState = o.resume ? structuredClone(o.resume.state) : emptyState(mE);
   if (state.testErrorHistogram.length !== mE + 1) throw new FsbayesError('resume: the state is for another test set');
   const ctx = { spec: o.spec, config: o.config, train: o.train, test: o.test, engine: o.engine };
-  const executor = o.executor ?? (await createExecutor(threads, ctx));
+  const executor = o.pool ? poolExecutor(o.pool) : await createExecutor(threads, ctx);
   const P = paramLayout(o.spec).size;
   const params = new ParamSource(o.spec, o.seed, P);
   const end = Math.min(o.runs, o.stopAfter ?? o.runs);
@@ -216,7 +216,7 @@ export async function trainSgdTable(o: SgdTableOptions): Promise<SgdTableResult>
       }
     }
   } finally {
-    if (!o.executor) await executor.close();
+    if (!o.pool) await executor.close();
   }
   return { table, state, threads: executor.threads, seconds: (performance.now() - t0) / 1000 };
 }

@@ -8,7 +8,8 @@
 import { type FcnSpec, FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { FcnNet, lossThreshold } from './net.js';
-import { createOptimizer, type Optimizer, type WeightBlock } from './optimizers.js';
+import { createOptimizer, optimizerEntry } from './optimizers.js';
+import type { Optimizer, WeightBlock } from './updates.js';
 
 /** Points with 0/1 labels: inputs [m × d] row-major. */
 export interface LabelledPoints {
@@ -34,38 +35,6 @@ export function orderRng(seed: Seed, run: number): Rng {
   return new Rng(seed, 'sgd-order', run);
 }
 
-/**
- * AGD's initialisation in place: each weight matrix W [out × in] becomes the
- * uniformly random semi-orthogonal matrix obtained from its own Gaussian
- * entries (Gram–Schmidt on the shorter side, i.e. QR with a positive R
- * diagonal, as torch.nn.init.orthogonal_) scaled by √(out/in). The prior
- * draw's positive per-matrix scale does not change the result, so the
- * canonical stream's draw for net r gives AGD net r.
- */
-export function agdInit(theta: Float64Array, blocks: readonly WeightBlock[]): Float64Array {
-  for (const b of blocks) {
-    const rowsOrth = b.out <= b.in; // orthonormalise the rows (out ≤ in) or the columns
-    const nv = rowsOrth ? b.out : b.in;
-    const len = rowsOrth ? b.in : b.out;
-    const at = (v: number, k: number) => (rowsOrth ? b.offset + v * b.in + k : b.offset + k * b.in + v);
-    for (let v = 0; v < nv; v++) {
-      for (let u = 0; u < v; u++) {
-        let dot = 0;
-        for (let k = 0; k < len; k++) dot += theta[at(u, k)] * theta[at(v, k)];
-        for (let k = 0; k < len; k++) theta[at(v, k)] -= dot * theta[at(u, k)];
-      }
-      let nrm = 0;
-      for (let k = 0; k < len; k++) nrm += theta[at(v, k)] ** 2;
-      nrm = Math.sqrt(nrm);
-      if (nrm === 0) throw new FsbayesError('agd init: degenerate weight matrix');
-      for (let k = 0; k < len; k++) theta[at(v, k)] /= nrm;
-    }
-    const s = Math.sqrt(b.out / b.in);
-    for (let k = b.offset; k < b.offset + b.out * b.in; k++) theta[k] *= s;
-  }
-  return theta;
-}
-
 /** Trains runs one after another on one thread, reusing its buffers. */
 export class RunTrainer {
   readonly net: FcnNet;
@@ -77,6 +46,8 @@ export class RunTrainer {
   private readonly outE: Float64Array;
   private readonly thr: number;
   private readonly words: number;
+  /** The optimiser's rewrite of the prior draw (AGD: orthogonal), if any. */
+  private readonly init: ((theta: Float64Array, blocks: readonly WeightBlock[]) => void) | null;
 
   constructor(
     readonly spec: FcnSpec,
@@ -89,6 +60,7 @@ export class RunTrainer {
     const batch = Math.min(config.batch, train.m);
     this.net = new FcnNet(spec, Math.max(batch, 64));
     this.opt = createOptimizer(config.optimizer, config.params, this.net.P, this.net.weightBlocks());
+    this.init = optimizerEntry(config.optimizer).init;
     this.theta = new Float64Array(this.net.P);
     this.grad = new Float64Array(this.net.P);
     this.order = new Int32Array(train.m);
@@ -128,7 +100,7 @@ export class RunTrainer {
     const { config, net, opt } = this;
     const theta = this.theta;
     theta.set(theta0.subarray(0, net.P));
-    if (config.optimizer === 'agd') agdInit(theta, net.weightBlocks());
+    this.init?.(theta, net.weightBlocks());
     opt.reset();
     const mS = this.train.m;
     const batch = Math.min(config.batch, mS);

@@ -23,7 +23,9 @@ import { FsbayesError } from '@fsbayes/core';
 import type { BatchResult } from './batch.js';
 import type { SgdConfig } from './config.js';
 import { FcnNet, lossThreshold } from './net.js';
+import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerEntry } from './optimizers.js';
 import { type LabelledPoints, orderRng } from './train.js';
+import { WASM_CODES } from './wasm-codes.js';
 
 export type SgdKernelVariant = 'simd' | 'fma';
 
@@ -48,15 +50,27 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-const OPT_CODE = { sgd: 0, adam: 1, adagrad: 2, rmsprop: 3, adadelta: 4 } as const;
 const MAX_LAYERS = 19;
 
-/** Why the wasm trainer cannot run this job (null when it can). */
+/** The optimisers the wasm trainer has a code for, in the table's order. */
+const FAST_OPTIMIZERS = OPTIMIZERS.filter((o) => OPTIMIZER_TABLE[o].wasm !== null);
+
+/** The wasm trainer's side of an optimiser: its code and first-state value; null when it has none. */
+function wasmOptimizer(config: SgdConfig): OptimizerEntry['wasm'] {
+  return Object.hasOwn(OPTIMIZER_TABLE, config.optimizer)
+    ? (OPTIMIZER_TABLE[config.optimizer] as OptimizerEntry).wasm
+    : null;
+}
+
+/** Why the wasm trainer cannot train this job (null when it can); the js reference trains what it cannot. */
 export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null {
-  if (spec.activation !== 'relu') return `activation ${spec.activation} (wasm trainer: relu only)`;
-  if (config.optimizer === 'agd') return 'agd (wasm trainer: elementwise optimisers only)';
-  if (config.stop.checkEvery !== 0) return '--check-every (wasm trainer: checks at epoch ends)';
-  if (spec.hidden.length + 1 > MAX_LAYERS) return `more than ${MAX_LAYERS - 1} hidden layers`;
+  if (spec.activation !== 'relu') return `the wasm trainer has relu only, not ${spec.activation}`;
+  if (wasmOptimizer(config) === null)
+    return `the wasm trainer has optimizers ${FAST_OPTIMIZERS.join(', ')}, not ${config.optimizer}`;
+  if (!Object.hasOwn(WASM_CODES.LOSS, config.loss))
+    return `the wasm trainer has losses ${Object.keys(WASM_CODES.LOSS).join(', ')}, not ${config.loss}`;
+  if (config.stop.checkEvery !== 0) return 'the wasm trainer checks the fit at epoch ends only (--check-every)';
+  if (spec.hidden.length + 1 > MAX_LAYERS) return `the wasm trainer has at most ${MAX_LAYERS - 1} hidden layers`;
   return null;
 }
 
@@ -125,6 +139,9 @@ export class WasmLaneTrainer {
   };
   private readonly order: Int32Array;
   private readonly thr: number;
+  /** Initial value of the optimiser's first state buffer (Adagrad: its accumulator). */
+  private readonly s1: number;
+  private readonly cfg: number;
 
   constructor(
     readonly spec: FcnSpec,
@@ -145,7 +162,10 @@ export class WasmLaneTrainer {
     } = {},
   ) {
     const why = wasmUnsupported(spec, config);
-    if (why) throw new FsbayesError(`wasm trainer: unsupported ${why}`);
+    if (why) throw new FsbayesError(`wasm trainer cannot train this: ${why}`);
+    // checked just above: an optimiser without a wasm code never reaches the trainer as another one
+    const opt = wasmOptimizer(config) as NonNullable<OptimizerEntry['wasm']>;
+    this.s1 = opt.s1(config.params);
     this.variant = resolveVariant(opts.variant ?? 'auto');
     const inst = new WA.Instance(moduleOf(this.variant), {
       env: {
@@ -175,6 +195,7 @@ export class WasmLaneTrainer {
       return at;
     };
     const cfg = take(2048);
+    this.cfg = cfg;
     const xs = take(train.m * d * 4);
     const ys = take(train.m * 4);
     const xe = take(test.m * d * 4);
@@ -205,8 +226,8 @@ export class WasmLaneTrainer {
     ci[4] = train.m;
     ci[5] = test.m;
     ci[6] = batch;
-    ci[7] = config.loss === 'ce' ? 0 : 1;
-    ci[8] = OPT_CODE[config.optimizer as keyof typeof OPT_CODE];
+    ci[7] = WASM_CODES.LOSS[config.loss];
+    ci[8] = opt.code;
     ci[9] = config.params.nesterov ? 1 : 0;
     ci[10] = xs;
     ci[11] = ys;
@@ -267,10 +288,9 @@ export class WasmLaneTrainer {
   loadLane(g: number, l: number, theta0: Float64Array): void {
     const a = this.arrays(g);
     const P = this.P;
-    const s0 = this.config.optimizer === 'adagrad' ? this.config.params.initialAccumulator : 0;
     for (let k = 0; k < P; k++) {
       a[4 * k + l] = theta0[k];
-      a[4 * (2 * P + k) + l] = s0;
+      a[4 * (2 * P + k) + l] = this.s1;
       a[4 * (3 * P + k) + l] = 0;
     }
     new Int32Array(this.ex.memory.buffer, this.ptr.t, this.groups * 4)[4 * g + l] = 0;
@@ -308,6 +328,11 @@ export class WasmLaneTrainer {
     if (this.permCache === null || this.permCache.buffer !== this.ex.memory.buffer)
       this.permCache = new Int32Array(this.ex.memory.buffer, this.ptr.perm, this.groups * 4 * this.mS);
     return this.permCache;
+  }
+
+  /** The configuration block's i32 slots (`wasm/config.ts`), for tests. */
+  configSlots(): Int32Array {
+    return new Int32Array(this.ex.memory.buffer, this.cfg, 256);
   }
 
   /** Raw kernels, for tests. */

@@ -5,7 +5,8 @@
  */
 import { type Activation, type FcnSpec, forwardReference, paramLayout, Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import { FcnNet, type LossName } from '../src/index.js';
+import type { LossName } from '../src/index.js';
+import { FcnNet } from '../src/net.js';
 
 function lossOf(spec: FcnSpec, theta: Float64Array, X: Float64Array, y: Uint8Array, loss: LossName, t: '01' | 'pm1') {
   const n = y.length;

@@ -5,15 +5,9 @@
  */
 import { Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import {
-  agdEta,
-  agdInit,
-  createOptimizer,
-  defaultParams,
-  type OptimizerName,
-  type OptimizerParams,
-  resolveConfig,
-} from '../src/index.js';
+import { defaultParams, type OptimizerName, type OptimizerParams, resolveConfig } from '../src/index.js';
+import { createOptimizer } from '../src/optimizers.js';
+import { agdEta, agdInit } from '../src/updates.js';
 
 function twoSteps(name: OptimizerName, p: Partial<OptimizerParams>): number[][] {
   const opt = createOptimizer(name, { ...defaultParams(name), ...p }, 2);

@@ -6,7 +6,9 @@
 import os from 'node:os';
 import { booleanDataset, type FcnSpec, FsbayesError, parseArch, splitBySize } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, trainSgdTable, WasmLaneTrainer, wasmTrainerBytes } from '../src/index.js';
+import { resolveConfig, trainSgdTable } from '../src/index.js';
+import { wasmTrainerBytes } from '../src/memory.js';
+import { WasmLaneTrainer } from '../src/wasm.js';
 
 const ds = booleanDataset({ n: 5 });
 const split = splitBySize(ds, 16, 1);

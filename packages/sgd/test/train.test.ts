@@ -15,17 +15,10 @@ import {
   splitBySize,
 } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import {
-  agdInit,
-  chooseEngine,
-  createExecutor,
-  FcnNet,
-  orderRng,
-  RunTrainer,
-  resolveConfig,
-  type SgdConfigInput,
-  trainSgdTable,
-} from '../src/index.js';
+import { chooseEngine, openSgdPool, resolveConfig, type SgdConfigInput, trainSgdTable } from '../src/index.js';
+import { FcnNet } from '../src/net.js';
+import { orderRng, RunTrainer } from '../src/train.js';
+import { agdInit } from '../src/updates.js';
 
 const ds = booleanDataset({ n: 5 });
 const split = splitBySize(ds, 16, 1);
@@ -80,9 +73,9 @@ describe('runs', () => {
     const a = await table({ optimizer: 'adam' });
     const b = await table({ optimizer: 'adam' });
     expect(JSON.stringify(a.table.toJSON())).toBe(JSON.stringify(b.table.toJSON()));
-    const ex = await createExecutor(2, { spec, config: resolveConfig({ optimizer: 'adam' }), ...split });
+    const ex = await openSgdPool(2, { spec, config: resolveConfig({ optimizer: 'adam' }), ...split });
     try {
-      const c = await table({ optimizer: 'adam' }, { executor: ex, jobSize: 3 });
+      const c = await table({ optimizer: 'adam' }, { pool: ex, jobSize: 3 });
       expect(JSON.stringify(c.table.toJSON())).toBe(JSON.stringify(a.table.toJSON()));
       expect(c.state).toEqual(a.state);
     } finally {

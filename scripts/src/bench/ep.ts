@@ -20,8 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeLinalg, fcnKernel, fcnKernelF32Model, linalgInfo, mnistDataset, parseArch, Rng } from '@fsbayes/core';
-import { epClassify, kernelMatrix, logMarginalLikelihood } from '@fsbayes/nngp';
+import { closeLinalg, linalgInfo, mnistDataset, parseArch, Rng } from '@fsbayes/core';
+import { epClassify, fcnKernel, fcnKernelF32Model, kernelMatrix, logMarginalLikelihood } from '@fsbayes/nngp';
 
 /** The benchmark kernel (see the module comment), n×n row-major, and its labels. */
 export function benchKernel(n: number, d = 20, seed = 1): { K: Float64Array; y: Float64Array } {

@@ -10,16 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  cholesky,
-  closeLinalg,
-  type FcnKernelParams,
-  fcnKernel,
-  gram,
-  linalgInfo,
-  Rng,
-  solveTriangular,
-} from '@fsbayes/core';
+import { cholesky, closeLinalg, gram, linalgInfo, Rng, solveTriangular } from '@fsbayes/core';
+import { type FcnKernelParams, fcnKernel } from '@fsbayes/nngp';
 
 interface NumpyRow {
   op: string;

@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { booleanDataset, type FcnSpec, mnistDataset, splitBySize } from '@fsbayes/core';
 import {
-  createExecutor,
   type Engine,
   type LabelledPoints,
+  openSgdPool,
   resolveConfig,
   sgdFmaSupport,
   trainSgdTable,
@@ -71,8 +71,8 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
   const jobSize = runs < 64 ? Math.ceil(runs / threads) : undefined;
   // One worker pool for the warm-up and the timed run: starting the workers (and compiling the
   // wasm in each) is a one-off cost of a process, like numpy's imports, and is not timed.
-  const executor = await createExecutor(threads, { spec: w.spec, config, train: w.train, test: w.test, engine });
-  const base = { spec: w.spec, config, train: w.train, test: w.test, seed: 1, threads, engine, jobSize, executor };
+  const pool = await openSgdPool(threads, { spec: w.spec, config, train: w.train, test: w.test, engine });
+  const base = { spec: w.spec, config, train: w.train, test: w.test, seed: 1, threads, engine, jobSize, pool };
   let r: Awaited<ReturnType<typeof trainSgdTable>>;
   let cu: NodeJS.CpuUsage;
   try {
@@ -87,7 +87,7 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
     r = await trainSgdTable({ ...base, runs });
     cu = process.cpuUsage(c0);
   } finally {
-    await executor.close();
+    await pool.close();
   }
   let epochs = 0;
   for (const [k, c] of Object.entries(r.state.epochsHistogram)) epochs += Number(k) * c;

@@ -1,16 +1,14 @@
 /**
- * Turn the shared data flags into a dataset and a split S/E, with the
- * description that goes into provenance.
+ * Turn the shared data flags into a dataset and a split S/E (core's
+ * `describeSplit` gives the description that goes into provenance).
  */
 import {
-  bitsToHex,
   booleanDataset,
   type Dataset,
   type DigitBinarize,
   FsbayesError,
   loadCsv,
   loadIdx,
-  maskOf,
   mnistDataset,
   mnistFull,
   type Normalize,
@@ -84,17 +82,4 @@ export function loadSplit(a: DataArgs): Split {
   if (a['train-mask'] !== undefined)
     return splitByMask(ds, a['train-mask'], { testSize: a['test-size'], seed: a.seed });
   return splitBySize(ds, a['train-size'] ?? 0, a.seed, a['test-size']);
-}
-
-/** The JSON description of a split recorded in provenance. */
-export function describeSplit(split: Split): Record<string, unknown> {
-  return {
-    name: split.source.name,
-    m: split.source.m,
-    trainSize: split.train.m,
-    testSize: split.test.m,
-    ...split.meta,
-    trainMask: bitsToHex(maskOf(split, 'train')),
-    testMask: bitsToHex(maskOf(split, 'test')),
-  };
 }

@@ -4,7 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ArchSpec, FsbayesError, getBackend, type Split } from '@fsbayes/core';
-import { type KernelKind, kernelDeviceOf, kernelMatrix, kernelMatrixAsync } from '@fsbayes/nngp';
+import {
+  type KernelKind,
+  kernelDeviceOf,
+  kernelMatrix,
+  kernelMatrixAsync,
+  type PbSystem,
+  stackSplit,
+} from '@fsbayes/nngp';
 import { type DataArgs, loadSplit } from './dataset.js';
 import { type ArchArgs, specFromArgs } from './prior.js';
 
@@ -72,18 +79,6 @@ export function readLabelsJson(path: string, n: number): Int8Array {
   );
 }
 
-/** Points S then E of the split, stacked, with labels as ±1. */
-export function stackSplit(split: Split): { X: Float64Array; nS: number; nE: number; d: number; y: Int8Array } {
-  const d = split.train.d;
-  const X = new Float64Array((split.train.m + split.test.m) * d);
-  X.set(split.train.inputs, 0);
-  X.set(split.test.inputs, split.train.m * d);
-  const y = new Int8Array(split.train.m + split.test.m);
-  for (let i = 0; i < split.train.m; i++) y[i] = split.train.labels[i] ? 1 : -1;
-  for (let i = 0; i < split.test.m; i++) y[split.train.m + i] = split.test.labels[i] ? 1 : -1;
-  return { X, nS: split.train.m, nE: split.test.m, d, y };
-}
-
 /** Where kernels run (`--device`). */
 export interface DeviceArgs {
   device?: string;
@@ -119,14 +114,7 @@ export async function kernelOn(
 export async function splitKernel(
   a: DataArgs & ArchArgs & DeviceArgs,
   before?: (spec: ArchSpec, split: Split) => void,
-): Promise<{
-  spec: ArchSpec;
-  split: Split;
-  K: Float64Array;
-  nS: number;
-  nE: number;
-  y: Int8Array;
-}> {
+): Promise<PbSystem> {
   const split = loadSplit(a);
   const spec = specFromArgs(a, split.train.shape);
   before?.(spec, split);

@@ -9,6 +9,7 @@ import {
   checkMemory,
   checkNetRange,
   createProvenance,
+  describeSplit,
   FsbayesError,
   type FunctionTable,
   getBackend,
@@ -17,8 +18,8 @@ import {
   type Split,
   samplePriorTable,
 } from '@fsbayes/core';
-import { type DataArgs, describeSplit, loadSplit } from './dataset.js';
-import { Progress } from './progress.js';
+import { Progress } from '@fsbayes/experiments';
+import { type DataArgs, loadSplit } from './dataset.js';
 
 export interface ArchArgs {
   arch: string;

@@ -1,6 +1,6 @@
-import { type DatasetSummary, type SplitSummary, summarize } from '@fsbayes/core';
+import { type DatasetSummary, describeSplit, type SplitSummary, summarize } from '@fsbayes/core';
 import type { Argv } from 'yargs';
-import { type DataArgs, describeSplit, loadDataset, loadSplit } from '../cli/dataset.js';
+import { type DataArgs, loadDataset, loadSplit } from '../cli/dataset.js';
 import { DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 

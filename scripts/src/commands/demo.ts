@@ -1,11 +1,12 @@
 import { dirname, join } from 'node:path';
+import { spearman } from '@fsbayes/compare';
 import { bitString, lzComplexity, Rng, tableText } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { COMPUTE_OPTIONS, OUTPUT_OPTIONS } from '../cli/options.js';
 import { commandLine, emit, log, type OutputArgs, prepareOutputs, run, writeOutputs } from '../cli/output.js';
 import { type ComputeArgs, runPriorTable } from '../cli/prior.js';
-import { formatTop, spearman, topFunctions } from '../cli/summary.js';
+import { formatTop, topFunctions } from '../cli/summary.js';
 
 type Args = ComputeArgs & OutputArgs & { samples: number; seed: number };
 

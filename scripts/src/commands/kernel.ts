@@ -1,9 +1,9 @@
 import { parseArch } from '@fsbayes/core';
-import { analyseCovariance } from '@fsbayes/nngp';
+import { analyseCovariance, stackSplit } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { loadSplit } from '../cli/dataset.js';
-import { type DeviceArgs, kernelOn, readInputsJson, stackSplit, toRows } from '../cli/kernel.js';
+import { type DeviceArgs, kernelOn, readInputsJson, toRows } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';

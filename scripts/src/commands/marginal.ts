@@ -1,8 +1,14 @@
-import { FsbayesError } from '@fsbayes/core';
-import { type CovarianceCheckOptions, logMarginalLikelihood, type OrthantMethod, orthantLogProb } from '@fsbayes/nngp';
+import { describeSplit, FsbayesError } from '@fsbayes/core';
+import {
+  type CovarianceCheckOptions,
+  logMarginalLikelihood,
+  type OrthantMethod,
+  orthantLogProb,
+  stackSplit,
+} from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
-import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
-import { type DeviceArgs, kernelOn, readKernelJson, readLabelsJson, stackSplit } from '../cli/kernel.js';
+import { type DataArgs, loadSplit } from '../cli/dataset.js';
+import { type DeviceArgs, kernelOn, readKernelJson, readLabelsJson } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, type OutputArgs, run } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';

@@ -1,12 +1,16 @@
-import { readTableSync } from '@fsbayes/core';
+/**
+ * `fsbayes pb`: P_B(f|S) by EP of a table's functions (nngp's `pbOfTable`),
+ * written as an `fsbayes.pb` file (core's writer).
+ */
+import { pbFileCsv, pbFileText, readTableSync } from '@fsbayes/core';
+import { Progress } from '@fsbayes/experiments';
+import { checkTableFits, pbOfTable } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { commandLine, emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
-import { checkTableFits, pbOfTable } from '../cli/pb.js';
 import type { ArchArgs } from '../cli/prior.js';
-import { Progress } from '../cli/progress.js';
 import { formatLogP, printWarnings } from '../cli/warnings.js';
 import { checkFor } from './marginal.js';
 
@@ -36,10 +40,11 @@ export const pbCommand = {
   handler: run('pb', async (a: Args) => {
     const table = readTableSync(a.functions);
     const t0 = performance.now();
-    const { spec, split, K, nS, nE, y } = await splitKernel(a, (sp, sl) => checkTableFits(table, sp, sl, a.functions));
+    const sys = await splitKernel(a, (sp, sl) => checkTableFits(table, sp, sl, a.functions));
+    const { nS, nE } = sys;
     log(a, `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`);
     const bar = new Progress('pb', table.distinct, 'functions', a.quiet);
-    const out = pbOfTable({ spec, split, K, nS, nE, y }, table, {
+    const out = pbOfTable(sys, table, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
       command: commandLine(),
@@ -53,15 +58,8 @@ export const pbCommand = {
     const mass = out.massCovered;
     const r = { logPS: out.logPS };
     writeOutputs(a, [
-      ...(a.out ? [{ path: a.out, data: `${JSON.stringify(out)}\n` }] : []),
-      ...(a['csv-out']
-        ? [
-            {
-              path: a['csv-out'],
-              data: `key,count,logPB\n${rows.map((x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`).join('\n')}\n`,
-            },
-          ]
-        : []),
+      ...(a.out ? [{ path: a.out, data: pbFileText(out) }] : []),
+      ...(a['csv-out'] ? [{ path: a['csv-out'], data: pbFileCsv(out) }] : []),
     ]);
     const top = [...rows].sort((p, q) => q.logPB - p.logPB).slice(0, 10);
     printWarnings('pb', out.warnings);

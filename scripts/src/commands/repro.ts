@@ -1,12 +1,12 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { canonicalJson, FsbayesError, writeFileAtomicSync } from '@fsbayes/core';
+/**
+ * `fsbayes repro <name>`: a paper experiment end to end, the experiments
+ * package's `runRepro` (work folder, resumable steps, report, swapped in
+ * whole) behind the flags.
+ */
+import { FsbayesError } from '@fsbayes/core';
+import { EXPERIMENTS, parseOverrides, runRepro, type Scale } from '@fsbayes/experiments';
 import type { Argv } from 'yargs';
 import { emit, type OutputArgs, prepareOutputs, run } from '../cli/output.js';
-import { hasStages, parseOverrides, type Scale } from '../experiments/context.js';
-import { EXPERIMENTS } from '../experiments/index.js';
-import { closeBackends } from '../experiments/prior.js';
-import { renderExperiment } from '../experiments/render.js';
 
 type Args = OutputArgs & {
   resume: boolean;
@@ -81,74 +81,17 @@ export const reproCommand = {
     // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
     const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
     const out = target.targets[0].path;
-    // Work in a sibling folder and swap it in at the end: a failed or killed run
-    // never leaves a half-written `out`. The work folder keeps each finished step
-    // (`stages/`), so `--resume` continues an interrupted run.
-    const work = `${out}.partial`;
-    const identity = canonicalJson({ experiment: exp.name, scale: a.scale, seed: a.seed, overrides });
-    const idFile = join(work, 'run.json');
-    if (existsSync(work)) {
-      if (!lstatSync(work).isDirectory())
-        throw new FsbayesError(
-          `${work} (the work folder of --out ${out}) is a file: move it away, or give another --out`,
-        );
-      if (!a.resume)
-        throw new FsbayesError(`${work} holds an unfinished run: continue it with --resume, or delete that folder`);
-      const saved = existsSync(idFile) ? readFileSync(idFile, 'utf8') : '';
-      if (saved !== identity)
-        throw new FsbayesError(`${work} belongs to another run (${saved || 'no run.json'}); this one is ${identity}`);
-    }
-    const ctx = {
-      name: exp.name,
+    const { result, files, seconds } = await runRepro({
+      experiment: exp,
       scale: a.scale as Scale,
-      out: work,
       seed: a.seed,
+      overrides,
+      target,
+      out,
+      resume: a.resume,
       quiet: a.quiet,
       threads: a.threads,
-      overrides,
-      resume: a.resume,
-      timings: {},
-    };
-    // Set once the report is complete in the work folder: from then on it is never removed.
-    let rendered = false;
-    // Keep the work folder only if some step finished (there is something to resume).
-    const cleanUp = () => {
-      if (!rendered && !hasStages(work)) rmSync(work, { recursive: true, force: true });
-    };
-    const onSignal = (sig: NodeJS.Signals) => {
-      cleanUp();
-      const again = existsSync(work) ? `; finished steps are kept in ${work}: rerun with --resume to continue` : '';
-      process.stderr.write(`fsbayes repro: interrupted (${sig}); ${out} left as it was${again}\n`);
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const t0 = performance.now();
-    let result: Awaited<ReturnType<typeof exp.run>>;
-    let files: Record<string, string>;
-    try {
-      mkdirSync(work, { recursive: true });
-      writeFileAtomicSync(idFile, identity);
-      result = await exp.run(ctx);
-      files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
-      rmSync(join(work, 'stages'), { recursive: true, force: true });
-      rmSync(idFile, { force: true });
-      rendered = true;
-      // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked above).
-      target.commitFolder(work, out);
-    } catch (e) {
-      cleanUp();
-      if (rendered && e instanceof Error)
-        throw new FsbayesError(`${e.message}; the finished results are kept in ${work}: move them yourself`, {
-          kind: 'io',
-          cause: e,
-        });
-      throw e;
-    } finally {
-      await closeBackends();
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    for (const k of Object.keys(files)) files[k] = join(out, files[k]);
+    });
     emit(
       { ...a, out: undefined },
       { experiment: exp.name, scale: a.scale, seed: a.seed, seconds, out, ...result.summary, files },

@@ -1,30 +1,17 @@
-import {
-  createProvenance,
-  type FcnSpec,
-  FsbayesError,
-  parseShard,
-  rangeShard,
-  recordedCommand,
-  shardRange,
-  tableText,
-} from '@fsbayes/core';
-import {
-  chooseEngine,
-  type LossName,
-  OPTIMIZERS,
-  type OptimizerName,
-  resolveConfig,
-  type SgdState,
-  sgdExtra,
-  stateMeans,
-  trainSgdTable,
-} from '@fsbayes/sgd';
+/**
+ * `fsbayes sgd`: P_SGD, many nets trained to 100% training accuracy and
+ * their functions on E counted. Flags to the experiments package's
+ * `sgdEnsemble`, which runs it through core's `ResumableRun` (checkpoint,
+ * resume, lock, signals; `--shard i/N` runs one of N disjoint run ranges).
+ */
+import { type FcnSpec, FsbayesError, parseShard, recordedCommand, shardRange, tableText } from '@fsbayes/core';
+import { Progress, sgdEnsemble } from '@fsbayes/experiments';
+import { type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
-import { type DataArgs, describeSplit, loadSplit } from '../cli/dataset.js';
+import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
+import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
-import { Progress } from '../cli/progress.js';
 
 export const SGD_OPTIONS = {
   optimizer: {
@@ -199,80 +186,39 @@ export const sgdCommand = {
       throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
     const shard = a.shard === undefined ? null : parseShard(a.shard);
     const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
-    const experiment = {
-      kind: 'sgd',
-      init: config.optimizer === 'agd' ? 'orthogonal (agd)' : 'prior',
-      optimizer: config.optimizer,
-      ...config.params,
-      loss: config.loss,
-      ...(config.loss === 'mse' ? { mseTargets: config.mseTargets } : {}),
-      batch: config.batch,
-      stop: config.stop,
-    };
-    const { engine, backend } = chooseEngine(spec as FcnSpec, config, a.backend as 'auto' | 'js' | 'wasm');
-    const dataset = describeSplit(split);
-    const identity = { spec, dataset, experiment, backend, seed: a.seed, runs: a.runs, shard: a.shard ?? null };
-    const ckptPath = driver.checkpointPath;
-    const cp = driver.load<SgdState>(identity);
-    const resume = cp ? { state: cp.state, table: cp.table } : null;
-    if (cp) log(a, `resuming from ${ckptPath}: ${cp.state.done} of ${range.count} runs done`);
-    const progress = new Progress('sgd', range.count, 'runs', a.quiet);
     const mE = split.test.m;
-    const r = await trainSgdTable({
+    const r = await sgdEnsemble({
       spec: spec as FcnSpec,
       config,
-      train: split.train,
-      test: split.test,
+      split,
       seed: a.seed,
       first: range.first,
       runs: range.count,
+      total: a.runs,
+      shard: a.shard,
+      backend: a.backend as 'auto' | 'js' | 'wasm',
       threads: a.threads,
-      engine,
-      resume,
-      onProgress: (s, t) => progress.update(s.done, `${s.fitted} fitted · ${s.notFitted} not · ${t.distinct} distinct`),
-      onCheckpoint: ckptPath ? (s, t) => driver.save({ identity, state: s, table: t }) : undefined,
       checkpointSeconds: a['checkpoint-every'],
       stopAfter: a['stop-after'],
-      shouldStop: driver.shouldStop,
-    });
-    const { state, table } = r;
-    if (state.done < range.count) {
-      // Stopped by SIGINT/SIGTERM, or by the hidden --stop-after (as if killed): leave the checkpoint.
-      const why = driver.stoppedBy ? `stopped (${driver.stoppedBy})` : 'stopped';
-      if (ckptPath) {
-        driver.save({ identity, state, table });
-        log(a, `${why} after ${state.done} of ${range.count} runs; checkpoint at ${ckptPath}: continue with --resume`);
-      } else if (driver.stoppedBy) {
-        log(a, `${why} after ${state.done} runs; no --out/--checkpoint, so this run cannot be resumed`);
-      } else throw new FsbayesError('--stop-after needs --checkpoint FILE (or --out)');
-      process.exitCode = driver.exitCode;
-      return;
-    }
-    progress.done(`${state.fitted} fitted · ${table.distinct} distinct`);
-    const means = stateMeans(state, mE);
-    table.provenance = createProvenance({
+      driver,
       command: recordedCommand(process.argv.slice(2)),
-      spec,
-      dataset,
-      experiment,
-      seeds: [a.seed],
-      // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
-      shards: [rangeShard(a.seed, range.first, range.first + range.count)],
-      backend: { ...backend, threads: r.threads },
-      extra: { ...sgdExtra(state), firstRun: range.first },
+      progress: (total, unit) => new Progress('sgd', total, unit, a.quiet),
+      // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
+      write: (table) =>
+        writeOutputs(a, [
+          ...(a.out ? [{ path: a.out, data: tableText(table) }] : []),
+          ...(a['csv-out'] ? [{ path: a['csv-out'], data: table.toCSV() }] : []),
+        ]),
     });
-    // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
-    writeOutputs(a, [
-      ...(a.out ? [{ path: a.out, data: tableText(table) }] : []),
-      ...(a['csv-out'] ? [{ path: a['csv-out'], data: table.toCSV() }] : []),
-    ]);
-    driver.finish();
+    // Stopped by SIGINT/SIGTERM, or by the hidden --stop-after (as if killed): only the checkpoint is left.
+    if (!r.finished) return;
+    const { state, table, backend } = r;
     const result = {
       runs: state.done,
       fitted: state.fitted,
       notFitted: state.notFitted,
       distinct: table.distinct,
-      meanEpochs: state.fitted > 0 ? means.meanEpochs : null,
+      meanEpochs: state.fitted > 0 ? r.meanEpochs : null,
       meanTestError: state.fitted > 0 ? table.meanTestError() : null,
       out: a.out ?? null,
       seconds: r.seconds,

@@ -1,29 +1,180 @@
+/**
+ * The float64 forward pass in plain TypeScript: the reference the fast
+ * backends are tested against, and the one implementation of a net's hidden
+ * features, used by `forwardReference` (the js backend), nngp's Monte-Carlo
+ * kernel and the sampler's frozen-feature model.
+ */
 import { FsbayesError } from '../errors/index.js';
-import { erf } from '../math/erf.js';
+import { activationFn } from './activations.js';
 import { type ParamTensor, paramLayout } from './params.js';
-import {
-  type Activation,
-  type ArchSpec,
-  type CnnSpec,
-  type ConvLayer,
-  cnnShapes,
-  convPadBefore,
-  inputSize,
-} from './spec.js';
+import { type ArchSpec, type ConvLayer, cnnShapes, convPadBefore, inputSize } from './spec.js';
 
-/** The pointwise nonlinearity φ of a hidden layer. */
-export function activationFn(a: Activation): (x: number) => number {
-  switch (a) {
-    case 'relu':
-      // biome-ignore lint/complexity/useMathMinMax: as the kernels do, NaN maps to 0 here (Math.max would keep NaN)
-      return (x) => (x > 0 ? x : 0);
-    case 'erf':
-      return erf;
-    case 'tanh':
-      return Math.tanh;
-    case 'step':
-      return (x) => (x > 0 ? 1 : 0);
+/** Parameters of nets, [nets × P] in {@link paramLayout} order, or inputs [m × d] row-major. */
+type Values = Float64Array | Float32Array;
+
+/** Values per buffer of a forward pass (a chunk of inputs at the widest layer). */
+const CHUNK_VALUES = 1 << 20;
+
+/**
+ * A net's hidden features z(x), the n values its readout reads (the last
+ * dense hidden layer's activations, the conv stack's flattened or globally
+ * averaged output, or the inputs of a perceptron), in float64, for m inputs
+ * at once; and the readout f = b + w·z. Buffers are kept between calls.
+ */
+export class NetFeatures {
+  /** Number of features n (the readout's fan-in). */
+  readonly width: number;
+  /** Widest layer (values per input in the buffers). */
+  readonly maxWidth: number;
+  readonly spec: ArchSpec;
+  private readonly tensors: ParamTensor[];
+  private readonly P: number;
+  private readonly phi: (x: number) => number;
+  private bufA: Float64Array = new Float64Array(0);
+  private bufB: Float64Array = new Float64Array(0);
+
+  constructor(spec: ArchSpec) {
+    this.spec = spec;
+    const layout = paramLayout(spec);
+    this.tensors = layout.tensors;
+    this.P = layout.size;
+    this.phi = activationFn(spec.activation);
+    const readout = this.tensors.filter((t) => t.role === 'weight').at(-1)!;
+    this.width = readout.shape[1];
+    const widths =
+      spec.kind === 'fcn'
+        ? [spec.inputDim, ...spec.hidden]
+        : [...cnnShapes(spec).map(([h, w, c]) => h * w * c), ...spec.hidden];
+    this.maxWidth = Math.max(...widths);
   }
+
+  private buffers(len: number): [Float64Array, Float64Array] {
+    if (this.bufA.length < len) {
+      this.bufA = new Float64Array(len);
+      this.bufB = new Float64Array(len);
+    }
+    return [this.bufA, this.bufB];
+  }
+
+  /** Features of net `net` of `params` ([nets × P]) on m inputs (rows of X) → out [m × width]. */
+  compute(params: Values, net: number, X: Values, m: number, out: Float64Array): void {
+    const spec = this.spec;
+    const base = net * this.P;
+    const phi = this.phi;
+    let [a, b] = this.buffers(m * this.maxWidth);
+    let t = 0;
+    let w: number;
+    if (spec.kind === 'fcn') {
+      a.set(X.subarray(0, m * spec.inputDim));
+      w = spec.inputDim;
+    } else {
+      w = this.convStack(params, base, X, m, a, b);
+      t = spec.convs.length * (spec.bias ? 2 : 1);
+    }
+    for (const width of spec.hidden) {
+      const W = this.tensors[t++];
+      const B = spec.bias ? this.tensors[t++] : null;
+      for (let o = 0; o < width; o++) {
+        const row = base + W.offset + o * w;
+        const bo = B ? params[base + B.offset + o] : 0;
+        for (let i = 0; i < m; i++) {
+          let s = bo;
+          const ai = i * w;
+          for (let k = 0; k < w; k++) s += params[row + k] * a[ai + k];
+          b[i * width + o] = phi(s);
+        }
+      }
+      [a, b] = [b, a];
+      w = width;
+    }
+    out.set(a.subarray(0, m * w));
+  }
+
+  /** Conv layers and pooling of m inputs; result in `a` ([m × features]); returns the feature count. */
+  private convStack(params: Values, base: number, X: Values, m: number, a: Float64Array, b: Float64Array): number {
+    const spec = this.spec;
+    if (spec.kind !== 'cnn') throw new FsbayesError('convStack on an FCN');
+    const shapes = cnnShapes(spec);
+    const phi = this.phi;
+    const [H0, W0, C0] = shapes[0];
+    a.set(X.subarray(0, m * H0 * W0 * C0));
+    let src = a;
+    let dst = b;
+    let t = 0;
+    spec.convs.forEach((c, l) => {
+      const [H, W, C] = shapes[l];
+      const [OH, OW, OC] = shapes[l + 1];
+      const Wt = this.tensors[t++];
+      const Bt = spec.bias ? this.tensors[t++] : null;
+      const din = H * W * C;
+      const dout = OH * OW * OC;
+      for (let i = 0; i < m; i++) {
+        convLayer(c, shapes[l], shapes[l + 1], params, base, Wt, Bt, src, i * din, dst, i * dout, phi);
+      }
+      [src, dst] = [dst, src];
+    });
+    const [h, w, ch] = shapes[shapes.length - 1];
+    let width = h * w * ch;
+    if (spec.pooling === 'gap') {
+      for (let i = 0; i < m; i++) {
+        for (let c = 0; c < ch; c++) {
+          let s = 0;
+          for (let p = 0; p < h * w; p++) s += src[i * width + p * ch + c];
+          dst[i * ch + c] = s / (h * w);
+        }
+      }
+      [src, dst] = [dst, src];
+      width = ch;
+    }
+    if (src !== a) a.set(src.subarray(0, m * width));
+    return width;
+  }
+
+  /** The readout tensors (weights [1 × width], bias or null). */
+  readoutTensors(): { W: ParamTensor; B: ParamTensor | null } {
+    const n = this.tensors.length;
+    return this.spec.bias ? { W: this.tensors[n - 2], B: this.tensors[n - 1] } : { W: this.tensors[n - 1], B: null };
+  }
+
+  /** The readout f = b + w·z of net `net` from its features F [m × width], into out[at, at+m). */
+  readoutInto(params: Values, net: number, F: Float64Array, m: number, out: Float64Array, at = 0): void {
+    const { W, B } = this.readoutTensors();
+    const base = net * this.P;
+    for (let i = 0; i < m; i++) {
+      let s = B ? params[base + B.offset] : 0;
+      for (let k = 0; k < this.width; k++) s += params[base + W.offset + k] * F[i * this.width + k];
+      out[at + i] = s;
+    }
+  }
+
+  /** The readout of net `net` from its features [m × width], as a fresh array. */
+  readout(params: Values, net: number, F: Float64Array, m: number): Float64Array {
+    const f = new Float64Array(m);
+    this.readoutInto(params, net, F, m, f);
+    return f;
+  }
+}
+
+/**
+ * Hidden features Φ [m × width] of one net (parameters [P] in
+ * {@link paramLayout} order) on m inputs [m × d]: the readout's input, so
+ * that the readout pre-activation is Φ·w + b.
+ */
+export function hiddenFeatures(spec: ArchSpec, params: Values, inputs: Values, m: number): Float64Array {
+  const P = paramLayout(spec).size;
+  if (params.length < P) throw new FsbayesError(`hiddenFeatures: need ${P} parameters, got ${params.length}`);
+  const d = inputSize(spec);
+  if (inputs.length !== m * d)
+    throw new FsbayesError(`hiddenFeatures: ${m} inputs of dimension ${d} need ${m * d} values`);
+  const f = new NetFeatures(spec);
+  const out = new Float64Array(m * f.width);
+  f.compute(params, 0, inputs, m, out);
+  return out;
+}
+
+/** Width of the readout's input (the last hidden layer, the conv output, or the input dimension of a perceptron). */
+export function featureWidth(spec: ArchSpec): number {
+  return new NetFeatures(spec).width;
 }
 
 /**
@@ -34,9 +185,9 @@ export function activationFn(a: Activation): (x: number) => number {
  */
 export function forwardReference(
   spec: ArchSpec,
-  params: Float64Array | Float32Array,
+  params: Values,
   nets: number,
-  inputs: Float64Array | Float32Array,
+  inputs: Values,
   m: number,
 ): Float64Array {
   const layout = paramLayout(spec);
@@ -47,79 +198,17 @@ export function forwardReference(
   if (inputs.length !== m * d)
     throw new FsbayesError(`forward: ${m} inputs of dimension ${d} need ${m * d} values, got ${inputs.length}`);
   const out = new Float64Array(nets * m);
-  const phi = activationFn(spec.activation);
-  const maxWidth = Math.max(d, ...layerWidths(spec));
-  let a = new Float64Array(maxWidth);
-  let b = new Float64Array(maxWidth);
+  const f = new NetFeatures(spec);
+  const chunk = Math.max(1, Math.min(m, Math.floor(CHUNK_VALUES / f.maxWidth)));
+  const F = new Float64Array(chunk * f.width);
   for (let n = 0; n < nets; n++) {
-    const base = n * layout.size;
-    for (let i = 0; i < m; i++) {
-      for (let k = 0; k < d; k++) a[k] = inputs[i * d + k];
-      let width = d;
-      let t = 0; // tensor cursor
-      if (spec.kind === 'cnn') {
-        width = convStack(spec, params, base, layout.tensors, a, b, phi);
-        // convStack leaves its result in `a`
-        t = spec.convs.length * (spec.bias ? 2 : 1);
-      }
-      const denseLayers = spec.hidden.length + 1;
-      for (let l = 0; l < denseLayers; l++) {
-        const W = layout.tensors[t++];
-        const bias = spec.bias ? layout.tensors[t++] : null;
-        const outW = W.shape[0];
-        for (let o = 0; o < outW; o++) {
-          let s = bias ? params[base + bias.offset + o] : 0;
-          const row = base + W.offset + o * width;
-          for (let k = 0; k < width; k++) s += params[row + k] * a[k];
-          b[o] = l < denseLayers - 1 ? phi(s) : s;
-        }
-        [a, b] = [b, a];
-        width = outW;
-      }
-      out[n * m + i] = a[0];
+    for (let i0 = 0; i0 < m; i0 += chunk) {
+      const c = Math.min(chunk, m - i0);
+      f.compute(params, n, inputs.subarray(i0 * d, (i0 + c) * d), c, F);
+      f.readoutInto(params, n, F, c, out, n * m + i0);
     }
   }
   return out;
-}
-
-function layerWidths(spec: ArchSpec): number[] {
-  if (spec.kind === 'fcn') return [...spec.hidden, 1];
-  return [...cnnShapes(spec).map(([h, w, c]) => h * w * c), ...spec.hidden, 1];
-}
-
-/** Conv layers (+ pooling) of one input held in `a`; returns the feature width, result in `a`. */
-function convStack(
-  spec: CnnSpec,
-  params: Float64Array | Float32Array,
-  base: number,
-  tensors: ReturnType<typeof paramLayout>['tensors'],
-  a: Float64Array,
-  b: Float64Array,
-  phi: (x: number) => number,
-): number {
-  const shapes = cnnShapes(spec);
-  let t = 0;
-  let src = a;
-  let dst = b;
-  spec.convs.forEach((c, l) => {
-    const Wt = tensors[t++];
-    const Bt = spec.bias ? tensors[t++] : null;
-    convLayer(c, shapes[l], shapes[l + 1], params, base, Wt, Bt, src, 0, dst, 0, phi);
-    [src, dst] = [dst, src];
-  });
-  const [h, w, ch] = shapes[shapes.length - 1];
-  let width = h * w * ch;
-  if (spec.pooling === 'gap') {
-    for (let c = 0; c < ch; c++) {
-      let s = 0;
-      for (let p = 0; p < h * w; p++) s += src[p * ch + c];
-      dst[c] = s / (h * w);
-    }
-    [src, dst] = [dst, src];
-    width = ch;
-  }
-  if (src !== a) a.set(src.subarray(0, width));
-  return width;
 }
 
 /**
@@ -131,7 +220,7 @@ export function convLayer(
   c: ConvLayer,
   inShape: readonly number[],
   outShape: readonly number[],
-  params: Float64Array | Float32Array,
+  params: Values,
   base: number,
   Wt: ParamTensor,
   Bt: ParamTensor | null,

@@ -1,8 +1,15 @@
-export { activationFn, convLayer, forwardReference } from './forward.js';
+export {
+  ACTIVATION_TABLE,
+  ACTIVATIONS,
+  type ActivationDef,
+  activationCode,
+  activationDerivative,
+  activationFn,
+} from './activations.js';
+export { featureWidth, forwardReference, hiddenFeatures, NetFeatures } from './forward.js';
 export { type ParamLayout, type ParamTensor, paramLayout, paramScales, scaleToPrior } from './params.js';
 export { ARCH_SYNTAX, type ArchOptions, archString, parseArch, validateSpec } from './parse.js';
 export {
-  ACTIVATIONS,
   type Activation,
   type ArchSpec,
   type CnnSpec,

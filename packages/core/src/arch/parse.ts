@@ -1,14 +1,7 @@
 import { FsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import {
-  ACTIVATIONS,
-  type Activation,
-  type ArchSpec,
-  type CnnSpec,
-  type ConvLayer,
-  cnnShapes,
-  type FcnSpec,
-} from './spec.js';
+import { ACTIVATIONS } from './activations.js';
+import { type Activation, type ArchSpec, type CnnSpec, type ConvLayer, cnnShapes, type FcnSpec } from './spec.js';
 
 /** What the arch string does not say: input shape (from the dataset) and the prior. */
 export interface ArchOptions {

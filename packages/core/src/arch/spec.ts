@@ -5,9 +5,12 @@
  * kernel_fn), every view of the net is derived from this one object.
  */
 
-/** Pointwise nonlinearity of every hidden layer. `step` is 1(x > 0). */
+/**
+ * Pointwise nonlinearity of every hidden layer. `step` is 1(x > 0). Each
+ * name has a row in core's `ACTIVATION_TABLE` (finite nets) and nngp's
+ * `DUALS` (kernels); the compiler names a table that lacks one.
+ */
 export type Activation = 'relu' | 'erf' | 'tanh' | 'step';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'tanh', 'step'];
 
 /** Convolution padding, with TensorFlow's conventions. */
 export type Padding = 'VALID' | 'SAME';

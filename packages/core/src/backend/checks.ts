@@ -1,3 +1,4 @@
+import { activationDef } from '../arch/activations.js';
 import { paramLayout } from '../arch/params.js';
 import { type ArchSpec, inputSize } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
@@ -58,26 +59,9 @@ const RANGE = {
  */
 const MARGIN = 2 ** 20;
 
-/**
- * √E[φ(u)²] for u ~ N(0, sd²): exact for relu, step and erf; tanh within a
- * small factor (its order of magnitude is what counts). Works on scales, not
- * variances, so that sd² may overflow.
- */
+/** √E[φ(u)²] for u ~ N(0, sd²) (the activation table's `rms`; 0 for sd = 0). */
 function rmsOf(act: ArchSpec['activation'], sd: number): number {
-  if (!(sd > 0)) return 0;
-  switch (act) {
-    case 'relu':
-      return sd / Math.SQRT2;
-    case 'step':
-      return Math.SQRT1_2;
-    case 'erf': {
-      if (sd > 1e150) return 1;
-      const q = sd * sd;
-      return Math.sqrt((2 / Math.PI) * Math.asin((2 * q) / (1 + 2 * q)));
-    }
-    default:
-      return sd / Math.hypot(1, sd);
-  }
+  return sd > 0 ? activationDef(act).rms(sd) : 0;
 }
 
 /**

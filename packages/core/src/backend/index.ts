@@ -22,6 +22,7 @@ import { workerFile } from './pool.js';
 import type { Backend, BackendName } from './types.js';
 import { WasmBackend } from './wasm.js';
 
+export type { GpuBackend, GpuBackendOptions, GpuGridKernels, GpuStats } from './gpu.js';
 export { JsBackend } from './js.js';
 export { fmaSupport, type KernelVariant, NET_BLOCK } from './kernels.js';
 export { checkNetRange, type NetRangeNames, netNormals, priorParams } from './prior.js';

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { activationCode } from '../arch/activations.js';
 import { paramLayout } from '../arch/params.js';
 import type { FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
@@ -21,8 +22,6 @@ export type KernelVariant = 'simd' | 'fma';
 
 /** Most hidden layers the kernels take (`MAX_HIDDEN` in wasm/mlp.ts). */
 export const MAX_HIDDEN = 64;
-
-const ACT_CODE = { relu: 0, erf: 1, tanh: 2, step: 3 } as const;
 
 // The project's TS libs (ES2022 + @types/node 20) do not declare the WebAssembly
 // global, so the little of it used here is typed locally.
@@ -289,7 +288,7 @@ export class Kernels {
     cfg.set([
       d,
       spec.hidden.length,
-      ACT_CODE[spec.activation],
+      activationCode(spec.activation),
       spec.bias ? 1 : 0,
       m,
       mp,

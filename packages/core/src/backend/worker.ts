@@ -3,6 +3,7 @@
  * Runs from dist/ (compiled), also when the pool itself is imported from src/.
  */
 import { parentPort } from 'node:worker_threads';
+import { ACTIVATIONS } from '../arch/activations.js';
 import type { FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
@@ -25,7 +26,7 @@ export type WorkerReply =
  */
 export function warmUp(k: Kernels): void {
   const inputs = new Float64Array(16 * 3).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
-  for (const activation of ['relu', 'erf', 'tanh', 'step'] as const) {
+  for (const activation of ACTIVATIONS) {
     const spec: FcnSpec = { kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true };
     for (const precision of ['f32', 'f64'] as const) {
       k.configure(spec, 16, precision);

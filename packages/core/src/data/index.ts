@@ -11,7 +11,9 @@ export {
   booleanInputs,
   defaultBooleanTarget,
 } from './boolean.js';
+export { corruptLabels } from './corrupt.js';
 export { type CsvBinarize, type CsvOptions, loadCsv, parseCsv } from './csv.js';
+export { describeSplit } from './describe.js';
 export {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,

@@ -2,7 +2,7 @@
  * Functions on a test set as packed bit vectors with stable hex keys,
  * FunctionTable (exact counts, merge, JSON/CSV), ColumnarTable (exact counts
  * beyond memory: typed arrays, sorted spills, Arrow IPC files, streaming
- * merge), provenance, and atomic files.
+ * merge), provenance, atomic files, and the P_B file format (fsbayes.pb).
  */
 
 export {
@@ -64,6 +64,16 @@ export { sortRowsByKey } from './key-sort.js';
 export { mergeSorted, type SortedStream } from './kway-merge.js';
 export { type MergeSide, mergedProvenance } from './merge-rules.js';
 export { capacityFor, type PackedBatch, PackedCounter } from './packed-counter.js';
+export {
+  PB_FILE_FORMAT,
+  type PbFile,
+  type PbFileRead,
+  type PbRow,
+  parsePbFile,
+  pbFileCsv,
+  pbFileText,
+  readPbFile,
+} from './pb-file.js';
 export {
   canonicalJson,
   createProvenance,

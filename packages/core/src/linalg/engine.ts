@@ -25,16 +25,13 @@ import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { FsbayesError } from '../errors/index.js';
 import { usefulThreads } from '../resources/threads.js';
+import { Heap, type WasmMemory } from './heap.js';
 import { abortJob, CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports } from './worker.js';
 
 export type LinalgVariant = 'simd' | 'fma';
 
 export const OP = { matmul: 1, kernel: 2, chol: 3, trsm: 4 } as const;
 
-interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-  grow(pages: number): number;
-}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
@@ -45,10 +42,10 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface LinalgExports {
   work(ctl: number, tid: number): void;
+  hasLayerMap(code: number): number;
   GEMM_SCRATCH: { value: number };
 }
 
-const PAGE = 65536;
 const MAX_PAGES = 65536;
 const ALIGN = 64;
 /** Control blocks: the pool's and the calling thread's own (for single-thread jobs). */
@@ -68,64 +65,6 @@ export function linalgWasmFile(variant: LinalgVariant): string {
 /** The compiled worker script (packages/core/dist/linalg/worker.js), from src/ and dist/. */
 export function linalgWorkerFile(): string {
   return fileURLToPath(new URL('../../dist/linalg/worker.js', import.meta.url));
-}
-
-/** First-fit allocator over [HEAP_BASE, top) of the linear memory; grows the memory at the top. */
-class Heap {
-  private free: { at: number; size: number }[] = [];
-  private top = HEAP_BASE;
-  constructor(private readonly memory: WasmMemory) {}
-
-  alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < this.free.length; i++) {
-      const f = this.free[i];
-      if (f.size >= size) {
-        const at = f.at;
-        if (f.size === size) this.free.splice(i, 1);
-        else {
-          f.at += size;
-          f.size -= size;
-        }
-        return at;
-      }
-    }
-    const at = this.top;
-    const end = at + size;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES)
-        throw new FsbayesError(
-          `linalg: needs ${(end / 2 ** 30).toFixed(2)} GiB of wasm memory, more than the 4 GiB limit`,
-        );
-      this.memory.grow(pages);
-    }
-    this.top = end;
-    return at;
-  }
-
-  release(at: number, bytes: number): void {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    let i = 0;
-    while (i < this.free.length && this.free[i].at < at) i++;
-    this.free.splice(i, 0, { at, size });
-    // coalesce with neighbours
-    if (i + 1 < this.free.length && this.free[i].at + this.free[i].size === this.free[i + 1].at) {
-      this.free[i].size += this.free[i + 1].size;
-      this.free.splice(i + 1, 1);
-    }
-    if (i > 0 && this.free[i - 1].at + this.free[i - 1].size === this.free[i].at) {
-      this.free[i - 1].size += this.free[i].size;
-      this.free.splice(i, 1);
-      i--;
-    }
-    const last = this.free[this.free.length - 1];
-    if (last && last.at + last.size === this.top) {
-      this.top = last.at;
-      this.free.pop();
-    }
-  }
 }
 
 /** A job: op code, i32 arguments (pointers are byte addresses), f64 arguments. */
@@ -195,9 +134,14 @@ export class LinalgEngine {
     this.memory = new WA.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     this.exports = new WA.Instance(this.module, { env: { memory: this.memory }, sync: syncImports(this.memory) })
       .exports as LinalgExports;
-    this.heap = new Heap(this.memory);
+    this.heap = new Heap(this.memory, HEAP_BASE);
     this.scratchBytes = Math.ceil(this.exports.GEMM_SCRATCH.value / ALIGN) * ALIGN;
     this.localScratch = this.heap.alloc(this.scratchBytes);
+  }
+
+  /** Whether this build has the dual map of an activation code (the kernel job traps on any other). */
+  hasLayerMap(code: number): boolean {
+    return this.exports.hasLayerMap(code) !== 0;
   }
 
   /** Workers in the pool (0 until first threaded use). */

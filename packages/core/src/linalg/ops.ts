@@ -5,7 +5,7 @@
  * thread + workers) or asynchronously (workers only) by `engine.ts`.
  */
 import { type Job, type LinalgEngine, OP } from './engine.js';
-import { ACTIVATION_CODE, type FcnKernelParams, type FcnKernelResult } from './fcn.js';
+import type { LayerMapParams, LayerMapResult } from './layermap.js';
 import { pivotTol } from './reference.js';
 
 export interface Status {
@@ -206,15 +206,16 @@ export function gramPlan(
   };
 }
 
-export function fcnPlan(
+/** K¹ = sb2 + (sw2/d)·X X2ᵀ, then `p.layers` dual maps (and the NTK): see `layermap.ts`. */
+export function layerMapPlan(
   e: LinalgEngine,
   X: Float64Array,
   n: number,
   d: number,
-  p: FcnKernelParams,
+  p: LayerMapParams,
   X2: Float64Array | undefined,
   n2: number,
-): Plan<FcnKernelResult> {
+): Plan<LayerMapResult> {
   const m = new Allocs(e);
   const cols = X2 ? n2 : n;
   let k = 0;
@@ -225,16 +226,15 @@ export function fcnPlan(
       const x2 = X2 ? m.put(X2, n2 * d) : 0;
       k = m.alloc(n * cols * 8);
       t = p.ntk ? m.alloc(n * cols * 8) : 0;
-      const q1 = m.alloc((p.hidden + 1) * n * 8);
-      const q2 = X2 ? m.alloc((p.hidden + 1) * n2 * 8) : q1;
+      const q1 = m.alloc((p.layers + 1) * n * 8);
+      const q2 = X2 ? m.alloc((p.layers + 1) * n2 * 8) : q1;
       const td = m.alloc(n * 8);
       const pa = m.alloc(panelBytes(n, d));
       const pb = X2 ? m.alloc(panelBytes(n2, d)) : pa;
-      const sw2 = p.sigmaW * p.sigmaW;
-      const sb2 = p.bias ? p.sigmaB * p.sigmaB : 0;
+      const { sw2, sb2 } = p;
       return {
         op: OP.kernel,
-        args: [x1, n, d, x2, cols, k, t, q1, q2, td, p.hidden, ACTIVATION_CODE[p.activation], 1, pa, pb],
+        args: [x1, n, d, x2, cols, k, t, q1, q2, td, p.layers, p.code, 1, pa, pb],
         fargs: [sw2, sb2, d > 0 ? sw2 / d : 0],
       };
     },

@@ -1,5 +1,6 @@
 /**
- * The resumable-run driver shared by the long commands (`sample`, `sgd`):
+ * The resumable-run driver of every long run (the ensembles of `sample` and
+ * `sgd`, also run as experiment steps; `drive` runs one to its end or stop):
  * where the checkpoint lives (`--checkpoint`, else `<out>.ckpt`), refusing an
  * existing checkpoint without `--resume` (never silently discarding work),
  * the identity check on resume, a lock so two runs never share one
@@ -11,6 +12,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
+import type { Provenance } from '../functions/provenance.js';
+import type { FunctionTable } from '../functions/table.js';
 import { type Checkpoint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type PreparedOutputs, prepareOutputs } from './outputs.js';
 
@@ -50,8 +53,44 @@ export interface ResumableRunOptions {
   checkpoint?: string | null;
   /** `--resume`: continue from the checkpoint (start fresh if there is none). */
   resume: boolean;
-  /** Log lines (resuming, starting fresh). */
+  /** Log lines (resuming, starting fresh, stopped). */
   log?: (msg: string) => void;
+  /**
+   * Catch SIGINT/SIGTERM and stop at the next safe point (default true).
+   * False for a run inside a process that handles the signals itself (an
+   * experiment, which keeps its finished steps and exits).
+   */
+  signals?: boolean;
+}
+
+/** What the compute of a run gets from {@link ResumableRun.drive}. */
+export interface RunHooks<S> {
+  /** The checkpoint to continue from, if resuming. */
+  resume: Checkpoint<S> | undefined;
+  /** Save a checkpoint (undefined for a run without one). */
+  onCheckpoint: ((state: S, table: FunctionTable) => void) | undefined;
+  /** Whether SIGINT/SIGTERM asked the run to stop (poll at safe points). */
+  shouldStop: () => boolean;
+}
+
+/** One resumable computation of a table, as {@link ResumableRun.drive} runs it. */
+export interface DriveOptions<S, R extends { state: S; table: FunctionTable }> {
+  /** Every setting that changes the result: a checkpoint of other settings is refused. */
+  identity: unknown;
+  /** The log line when resuming from a checkpoint with this state. */
+  resumed: (state: S) => string;
+  /** The table's provenance in a checkpoint of this state (default: the table's own). */
+  checkpointProvenance?: (state: S) => Provenance;
+  /** The compute: continue from `resume`, call `onCheckpoint` now and then, stop when `shouldStop()`. */
+  compute: (hooks: RunHooks<S>) => Promise<R>;
+  /** Whether the computed run reached its end (else it stopped early: time limit, signal, …). */
+  finished: (r: R) => boolean;
+  /** Write the run's outputs (when finished, before the checkpoint is removed). */
+  write: (r: R) => void;
+  /** Also write the outputs of a run stopped early other than by a signal (a time-limited leg). */
+  writeStopped?: boolean;
+  /** The log line of a run stopped early (`checkpoint`: where it was saved, or null); may throw. */
+  stopped: (r: R, checkpoint: string | null) => string | null;
 }
 
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -81,17 +120,21 @@ export class ResumableRun {
     private readonly resume: boolean,
     private outputs: PreparedOutputs | null,
     private readonly log: (msg: string) => void,
+    private readonly signals: boolean,
   ) {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    if (signals) {
+      process.on('SIGINT', this.onSignal);
+      process.on('SIGTERM', this.onSignal);
+    }
   }
 
   /** Check the checkpoint path, refuse an existing checkpoint without --resume, lock it, catch signals. */
   static open(o: ResumableRunOptions): ResumableRun {
     const log = o.log ?? (() => {});
+    const signals = o.signals ?? true;
     const path = o.checkpoint ?? (o.out ? `${o.out}.ckpt` : null);
     if (o.resume && !path) throw new FsbayesError('--resume needs --out (checkpoint <out>.ckpt) or --checkpoint FILE');
-    if (path === null) return new ResumableRun(null, false, o.resume, null, log);
+    if (path === null) return new ResumableRun(null, false, o.resume, null, log, signals);
     if (o.out && resolve(path) === resolve(o.out))
       throw new FsbayesError(`--checkpoint ${path} is also --out: give the checkpoint its own file`);
     const exists = existsSync(path);
@@ -99,7 +142,12 @@ export class ResumableRun {
     // The checkpoint is a file of this run: the same checks as an output (not a folder, parent writable) and a lock.
     const flag = o.checkpoint ? '--checkpoint' : 'checkpoint';
     const outputs = prepareOutputs([{ path, kind: 'file', flag, replaceable: true }]);
-    return new ResumableRun(path, exists, o.resume, outputs, log);
+    return new ResumableRun(path, exists, o.resume, outputs, log, signals);
+  }
+
+  /** A run without checkpoint or signal handling (one step of a larger run, in memory). */
+  static inMemory(): ResumableRun {
+    return ResumableRun.open({ resume: false, signals: false });
   }
 
   /**
@@ -133,6 +181,38 @@ export class ResumableRun {
     return this.signal ? EXIT_CODES[this.signal] : undefined;
   }
 
+  /**
+   * Run a computation to its end or to a stop: resume from the checkpoint
+   * of this identity (refused if it belongs to another run), checkpoint as
+   * the compute asks, then either write the outputs and remove the
+   * checkpoint (finished), or save the checkpoint and say how to continue
+   * (stopped; the process exits 130/143 after a signal).
+   */
+  async drive<S, R extends { state: S; table: FunctionTable }>(o: DriveOptions<S, R>): Promise<R> {
+    const resume = this.load<S>(o.identity) ?? undefined;
+    if (resume) this.log(o.resumed(resume.state));
+    const save = (state: S, table: FunctionTable) => {
+      if (o.checkpointProvenance) table.provenance = o.checkpointProvenance(state);
+      this.save({ identity: o.identity, state, table });
+    };
+    const r = await o.compute({
+      resume,
+      onCheckpoint: this.checkpointPath ? save : undefined,
+      shouldStop: this.shouldStop,
+    });
+    const finished = o.finished(r);
+    if (finished || (o.writeStopped && !this.signal)) o.write(r);
+    if (finished) {
+      this.finish();
+      return r;
+    }
+    if (this.checkpointPath) save(r.state, r.table);
+    const msg = o.stopped(r, this.checkpointPath);
+    if (msg !== null) this.log(msg);
+    if (this.signal) process.exitCode = this.exitCode;
+    return r;
+  }
+
   /** The run is complete and its output written: remove the checkpoint. */
   finish(): void {
     if (this.checkpointPath) removeCheckpoint(this.checkpointPath);
@@ -140,8 +220,10 @@ export class ResumableRun {
 
   /** Release the lock and the signal handlers (always call, in a finally); a folder made for the checkpoint goes if still empty. */
   close(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    if (this.signals) {
+      process.off('SIGINT', this.onSignal);
+      process.off('SIGTERM', this.onSignal);
+    }
     this.outputs?.abandon();
     this.outputs = null;
   }

@@ -3,3 +3,4 @@ export * from './driver.js';
 export * from './locks.js';
 export * from './outputs.js';
 export * from './shard.js';
+export * from './steps.js';

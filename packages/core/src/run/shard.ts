@@ -66,3 +66,23 @@ export function parseRangeShard(name: string): RangeShard | null {
   if (!m) return null;
   return { seed: m[1], first: Number(m[2]), end: Number(m[3]) };
 }
+
+/**
+ * How `fsbayes merge` pools the run summaries (provenance `extra`) of
+ * disjoint shards of one kind of run; each package that writes sharded
+ * tables provides one (the sampler's, SGD's).
+ */
+export interface ShardPooling {
+  /** Whether a table's provenance extra is a summary of this kind of run. */
+  owns(extra: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * Pool the shards' extras. `merged` is the merged table's extra so far;
+   * returns the pooled numbers for the merge's report and the merged
+   * table's new extra (per-shard fields such as ranges and stop reasons
+   * left out: they stay in each shard's file).
+   */
+  pool(
+    extras: readonly Readonly<Record<string, unknown>>[],
+    merged: Readonly<Record<string, unknown>>,
+  ): { summary: Record<string, unknown>; extra: Record<string, unknown> };
+}

@@ -13,7 +13,10 @@
  */
 import { cholJob } from './chol';
 import { CHUNK, packPanels, panelGemm, scratch, setThread } from './gemm';
-import { kernelJob } from './kmap';
+import { kernelJob } from './layermap';
+
+export { hasLayerMap } from './layermap';
+
 import { trsmJob } from './solve';
 import { barrier, Ctl, splitEven, W_NTHREADS, W_OP } from './sync';
 

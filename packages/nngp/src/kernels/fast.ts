@@ -1,18 +1,19 @@
 /**
  * ───────── FAST-PATH DISPATCH POINT (the only one) ─────────
  *
- * Large FCN blocks go to `fcnKernel` of `@fsbayes/core`
- * (`packages/core/src/linalg/`, float64; meant to become the wasm kernel on
- * both cores — when this was written it still ran its own plain TypeScript
- * loop). Our own loop (`reference.ts`) stays the reference; the test "fast
- * FCN kernel agrees with the reference" holds the two to 1e-12.
+ * Large FCN blocks go to {@link fcnKernel} (`fcn.ts`: float64, core's
+ * threaded wasm layer-map engine). Our own loop (`reference.ts`) stays the
+ * reference; the test "fast FCN kernel agrees with the reference" holds the
+ * two to 1e-12.
  *
  * The fast kernel is synchronous here. If it ever becomes asynchronous only
  * (a worker pool), `kernelMatrix` needs an async sibling calling
  * `fcnKernelAsync`; this hook is the place to decide. To turn the fast path
  * off, make {@link fastFcnKernelAvailable} return false.
  */
-import { type FcnSpec, fcnKernel } from '@fsbayes/core';
+import type { FcnSpec } from '@fsbayes/core';
+import { hasClosedForm } from './dual.js';
+import { fcnKernel } from './fcn.js';
 import type { KernelKind } from './types.js';
 
 /** Blocks with more entries than this (n1·n2) go to the fast kernel. */
@@ -33,7 +34,7 @@ export function fastFcnKernel(
   kind: KernelKind,
 ): Float64Array | null {
   if (!fastFcnKernelAvailable()) return null;
-  if (spec.activation !== 'relu' && spec.activation !== 'step' && spec.activation !== 'erf') return null;
+  if (!hasClosedForm(spec.activation)) return null;
   const p = {
     hidden: spec.hidden.length,
     activation: spec.activation,

@@ -50,10 +50,10 @@
  *
  * **Precision and where it runs.** By default everything is float64 on the
  * CPU: our plain TypeScript loop (the reference, `reference.ts`) and, for FCN
- * blocks with more than {@link FAST_MIN_ENTRIES} entries, `fcnKernel` of
- * `@fsbayes/core` — float64 wasm on all cores — through the single dispatch
+ * blocks with more than {@link FAST_MIN_ENTRIES} entries, {@link fcnKernel}
+ * (`fcn.ts`) — float64 wasm on all cores — through the single dispatch
  * point in `fast.ts` (tested to agree with the reference to 1e-12).
- * {@link kernelMatrixAsync} with a `device` (the core gpu backend) runs the
+ * {@link kernelMatrixAsync} with a `device` (the core gpu backend, `device.ts`) runs the
  * Gram matrix and the whole layer recursion of FCN kernels on the GPU in
  * float32, one thread per entry, with the diagonal exact in float64. Measured
  * cost (the CPU model `fcnKernelF32Model`): ~1e-7 relative per entry on the
@@ -63,22 +63,29 @@
  * ill-conditioned kernel (near-repeated inputs) can lose its positive
  * definiteness in float32 and then needs jitter that float64 does not.
  */
-import {
-  type ArchSpec,
-  type FcnKernelDevice,
-  type FcnKernelParams,
-  FsbayesError,
-  inputSize,
-  validateSpec,
-} from '@fsbayes/core';
+import { type ArchSpec, FsbayesError, inputSize, validateSpec } from '@fsbayes/core';
 import { checkBlock, checkFcnKernelRange, checkKernelFinite } from './check.js';
-import { closedForm } from './dual.js';
+import type { KernelDevice } from './device.js';
+import { closedForm, hasClosedForm } from './dual.js';
 import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
+import type { FcnKernelParams } from './fcn.js';
 import { cnnReference, fcnReference } from './reference.js';
 import type { KernelKind } from './types.js';
 
-export { type ClosedFormActivation, closedForm, type DualOut, dual, dualDiag, noClosedForm } from './dual.js';
+export { fcnKernelF32Model, type KernelDevice, kernelDeviceOf } from './device.js';
+export {
+  type ClosedFormActivation,
+  closedForm,
+  DUALS,
+  type DualDef,
+  type DualOut,
+  dual,
+  dualDiag,
+  hasClosedForm,
+  noClosedForm,
+} from './dual.js';
 export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
+export { type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
 export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
 export type { KernelKind } from './types.js';
 
@@ -145,19 +152,13 @@ export function kernelMatrix(
   const A = { X: X1, n: n1 };
   const B = X2 === undefined ? null : { X: X2, n: m2 };
   const ntk = kind === 'ntk';
-  const block = spec.kind === 'fcn' ? fcnReference(spec, r, A, B, ntk) : cnnReference(spec, r, A, B, ntk);
+  const block =
+    spec.kind === 'fcn'
+      ? fcnReference(spec.inputDim, spec.hidden.length, r, A, B, ntk)
+      : cnnReference(spec, r, A, B, ntk);
   const K = ntk ? (block.ntk as Float64Array) : block.nngp;
   checkKernelFinite(K, m2, spec);
   return K;
-}
-
-/** Something that computes FCN kernels off the CPU (core's {@link FcnKernelDevice}, e.g. the gpu backend). */
-export type KernelDevice = FcnKernelDevice;
-
-/** The backend as a {@link KernelDevice}, or null when it cannot compute kernels. */
-export function kernelDeviceOf(backend: object): KernelDevice | null {
-  const f = (backend as Partial<KernelDevice>).fcnKernel;
-  return typeof f === 'function' ? (backend as KernelDevice) : null;
 }
 
 /**
@@ -173,7 +174,8 @@ export async function kernelMatrixAsync(
   opts: KernelOptions & { device?: KernelDevice | null } = {},
 ): Promise<Float64Array> {
   const { device, ...rest } = opts;
-  if (!device || spec.kind !== 'fcn' || spec.activation === 'tanh') return kernelMatrix(spec, X1, n1, X2, n2, rest);
+  if (!device || spec.kind !== 'fcn' || !hasClosedForm(spec.activation))
+    return kernelMatrix(spec, X1, n1, X2, n2, rest);
   validateSpec(spec);
   const d = inputSize(spec);
   checkBlock(X1, n1, d, 'X1');

@@ -5,15 +5,12 @@
  */
 import {
   type ArchSpec,
-  activationFn,
   autoBackendFor,
   type Backend,
-  cnnShapes,
-  convLayer,
   FsbayesError,
   getBackend,
   inputSize,
-  type ParamTensor,
+  NetFeatures,
   paramLayout,
   priorParams,
   type Seed,
@@ -46,8 +43,8 @@ export interface MonteCarloOptions {
    *   output) — a conditional expectation of the same quantity (Rao–Blackwell),
    *   so unbiased for the same finite-width covariance and far less noisy: one
    *   net counts like ~n readout draws at depth 1. It is what neural-tangents'
-   *   tests do with a width-1024 readout. Features come from this module's own
-   *   float64 forward pass (tested against the backends' readouts to 1e-12).
+   *   tests do with a width-1024 readout. Features come from core's float64
+   *   hidden forward pass (`NetFeatures`, tested against the backends' readouts to 1e-12).
    */
   estimator?: 'readout' | 'features';
   /**
@@ -249,143 +246,11 @@ class Accumulator {
 }
 
 /**
- * The features z(x) the readout of a net reads (the last dense hidden layer's
- * activations, or the conv stack's flattened / globally averaged output), in
- * float64, for the `features` estimator; and E over the readout of f(x)f(x').
+ * The features z(x) the readout of a net reads (core's {@link NetFeatures}:
+ * the one float64 hidden forward pass), and E over the readout of f(x)f(x')
+ * for the `features` estimator.
  */
-export class Features {
-  /** Number of features n. */
-  readonly width: number;
-  private readonly spec: ArchSpec;
-  private readonly tensors: ParamTensor[];
-  private readonly P: number;
-  private readonly phi: (x: number) => number;
-  private bufA: Float64Array = new Float64Array(0);
-  private bufB: Float64Array = new Float64Array(0);
-
-  constructor(spec: ArchSpec) {
-    this.spec = spec;
-    const layout = paramLayout(spec);
-    this.tensors = layout.tensors;
-    this.P = layout.size;
-    this.phi = activationFn(spec.activation);
-    const readout = this.tensors.filter((t) => t.role === 'weight').at(-1)!;
-    this.width = readout.shape[1];
-  }
-
-  private buffers(len: number): [Float64Array, Float64Array] {
-    if (this.bufA.length < len) {
-      this.bufA = new Float64Array(len);
-      this.bufB = new Float64Array(len);
-    }
-    return [this.bufA, this.bufB];
-  }
-
-  /** Features of net `net` of `params` ([nets × P]) on m inputs → out [m × width]. */
-  compute(params: Float64Array, net: number, X: Float64Array, m: number, out: Float64Array): void {
-    const spec = this.spec;
-    const base = net * this.P;
-    const phi = this.phi;
-    const widths =
-      spec.kind === 'fcn'
-        ? [spec.inputDim, ...spec.hidden]
-        : [...cnnShapes(spec).map(([h, w, c]) => h * w * c), ...spec.hidden];
-    let [a, b] = this.buffers(m * Math.max(...widths));
-    let t = 0;
-    let w: number;
-    if (spec.kind === 'fcn') {
-      a.set(X.subarray(0, m * spec.inputDim));
-      w = spec.inputDim;
-    } else {
-      w = this.convStack(params, base, X, m, a, b);
-      t = spec.convs.length * (spec.bias ? 2 : 1);
-    }
-    for (const width of spec.hidden) {
-      const W = this.tensors[t++];
-      const B = spec.bias ? this.tensors[t++] : null;
-      for (let o = 0; o < width; o++) {
-        const row = base + W.offset + o * w;
-        const bo = B ? params[base + B.offset + o] : 0;
-        for (let i = 0; i < m; i++) {
-          let s = bo;
-          const ai = i * w;
-          for (let k = 0; k < w; k++) s += params[row + k] * a[ai + k];
-          b[i * width + o] = phi(s);
-        }
-      }
-      [a, b] = [b, a];
-      w = width;
-    }
-    out.set(a.subarray(0, m * w));
-  }
-
-  /** Conv layers and pooling of m inputs; result in `a` ([m × features]); returns the feature count. */
-  private convStack(
-    params: Float64Array,
-    base: number,
-    X: Float64Array,
-    m: number,
-    a: Float64Array,
-    b: Float64Array,
-  ): number {
-    const spec = this.spec;
-    if (spec.kind !== 'cnn') throw new FsbayesError('convStack on an FCN');
-    const shapes = cnnShapes(spec);
-    const phi = this.phi;
-    const [H0, W0, C0] = shapes[0];
-    const d0 = H0 * W0 * C0;
-    a.set(X.subarray(0, m * d0));
-    let src = a;
-    let dst = b;
-    let t = 0;
-    spec.convs.forEach((c, l) => {
-      const [H, W, C] = shapes[l];
-      const [OH, OW, OC] = shapes[l + 1];
-      const Wt = this.tensors[t++];
-      const Bt = spec.bias ? this.tensors[t++] : null;
-      const din = H * W * C;
-      const dout = OH * OW * OC;
-      for (let i = 0; i < m; i++) {
-        convLayer(c, shapes[l], shapes[l + 1], params, base, Wt, Bt, src, i * din, dst, i * dout, phi);
-      }
-      [src, dst] = [dst, src];
-    });
-    const [h, w, ch] = shapes[shapes.length - 1];
-    let width = h * w * ch;
-    if (spec.pooling === 'gap') {
-      for (let i = 0; i < m; i++) {
-        for (let c = 0; c < ch; c++) {
-          let s = 0;
-          for (let p = 0; p < h * w; p++) s += src[i * width + p * ch + c];
-          dst[i * ch + c] = s / (h * w);
-        }
-      }
-      [src, dst] = [dst, src];
-      width = ch;
-    }
-    if (src !== a) a.set(src.subarray(0, m * width));
-    return width;
-  }
-
-  /** The readout tensors (weights [1 × width], bias or null). */
-  readoutTensors(): { W: ParamTensor; B: ParamTensor | null } {
-    const n = this.tensors.length;
-    return this.spec.bias ? { W: this.tensors[n - 2], B: this.tensors[n - 1] } : { W: this.tensors[n - 1], B: null };
-  }
-
-  /** The readout f = b + w·z of net `net` from its features [m × width] (to check against a backend). */
-  readout(params: Float64Array, net: number, F: Float64Array, m: number): Float64Array {
-    const { W, B } = this.readoutTensors();
-    const base = net * this.P;
-    const f = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      let s = B ? params[base + B.offset] : 0;
-      for (let k = 0; k < this.width; k++) s += params[base + W.offset + k] * F[i * this.width + k];
-      f[i] = s;
-    }
-    return f;
-  }
-
+export class Features extends NetFeatures {
   /**
    * E over the readout weights and bias of f(x_i)f(x'_j) given the features:
    * σ_b² + (σ_w²/n)·z(x_i)·z(x'_j), into K [n1 × n2] (upper triangle when symmetric).

@@ -2,7 +2,7 @@
  * The reference kernels: plain float64 loops over pairs of inputs, FCN and
  * CNN. Every faster implementation is tested against these.
  */
-import { type CnnSpec, cnnShapes, convPadBefore, type FcnSpec } from '@fsbayes/core';
+import { type CnnSpec, cnnShapes, convPadBefore } from '@fsbayes/core';
 import { densePair, denseSelf, type Recursion } from './dense.js';
 import { type DualOut, dual, dualDiag } from './dual.js';
 
@@ -13,13 +13,13 @@ export interface KernelBlock {
 }
 
 /** Rows of a row-major [n × d] matrix. */
-interface Points {
+export interface Points {
   X: Float64Array;
   n: number;
 }
 
 /** One input alone: the dense tail's variances and the readout NTK (plus per-conv-layer variances for a CNN). */
-interface Self {
+export interface Self {
   q: Float64Array;
   t: number;
   conv: Float64Array[];
@@ -69,23 +69,35 @@ function assemble(
 }
 
 /**
- * FCN: K⁰ = σ_b² + σ_w²·x·x'/d (= Θ⁰), then the dense recursion through the
- * hidden layers to the readout.
+ * Each input alone through an FCN of input dimension d and L hidden layers:
+ * its variances q[0..L] (q[L] the kernel's diagonal) and readout NTK t.
  */
-export function fcnReference(spec: FcnSpec, r: Recursion, A: Points, B: Points | null, ntk: boolean): KernelBlock {
-  const d = spec.inputDim;
-  const L = spec.hidden.length;
-  const selfOf = (P: Points): Self[] => {
-    const out: Self[] = [];
-    for (let i = 0; i < P.n; i++) {
-      const q0 = r.sb2 + r.sw2 * (dot(P.X, i * d, P.X, i * d, d) / d);
-      const s = denseSelf(r, L, q0, q0);
-      out.push({ q: s.q, t: s.t, conv: [] });
-    }
-    return out;
-  };
-  const sa = selfOf(A);
-  const sb = B ? selfOf(B) : null;
+export function fcnSelf(d: number, L: number, r: Recursion, P: Points): Self[] {
+  const out: Self[] = [];
+  for (let i = 0; i < P.n; i++) {
+    const q0 = r.sb2 + r.sw2 * (dot(P.X, i * d, P.X, i * d, d) / d);
+    const s = denseSelf(r, L, q0, q0);
+    out.push({ q: s.q, t: s.t, conv: [] });
+  }
+  return out;
+}
+
+/**
+ * FCN of input dimension d and L hidden layers: K⁰ = σ_b² + σ_w²·x·x'/d
+ * (= Θ⁰), then the dense recursion through the hidden layers to the readout.
+ * The one float64 reference FCN kernel (`kernelMatrix`, and the small
+ * problems and exact diagonals of `fcnKernel` and the GPU path).
+ */
+export function fcnReference(
+  d: number,
+  L: number,
+  r: Recursion,
+  A: Points,
+  B: Points | null,
+  ntk: boolean,
+): KernelBlock {
+  const sa = fcnSelf(d, L, r, A);
+  const sb = B ? fcnSelf(d, L, r, B) : null;
   const Y = B ? B.X : A.X;
   const o: DualOut = { e: 0, dot: 0 };
   return assemble(sa, sb, ntk, (i, j, out) => {

@@ -11,3 +11,11 @@ export {
   type PbResult,
 } from './posterior.js';
 export { type EpSampleOptions, type EpSampleResult, sampleEpPosterior } from './sample.js';
+export {
+  checkTableFits,
+  type PbOfTableOptions,
+  type PbSystem,
+  pbOfTable,
+  type StackedSplit,
+  stackSplit,
+} from './table.js';

@@ -1,0 +1,79 @@
+/**
+ * The exact merge of function tables of one experiment (`fsbayes merge`),
+ * e.g. the shards of a Slurm job array, for any kind of run.
+ *
+ * Overlap: tables that share a seed are refused (the same nets or runs would
+ * be counted twice) — except tables whose shard names state disjoint ranges
+ * of the seed (`seed s nets [a, b)`), which are different nets.
+ * `allowOverlap` forces a merge. The run summaries in the tables'
+ * provenance are pooled by the entry of {@link SHARD_POOLING} that owns them.
+ */
+import { experimentIdentity, FsbayesError, type FunctionTable, type ShardPooling } from '@fsbayes/core';
+import { findRangeOverlap, parseRangeShard, samplerPooling } from '@fsbayes/sampler';
+import { poolSgdExtras } from '@fsbayes/sgd';
+
+/** SGD's entry: runs, fitted, notFitted and the histograms of epochs and test errors add up. */
+const sgdPooling: ShardPooling = {
+  owns: (x) => typeof x.notFitted === 'number' && Array.isArray(x.testErrorHistogram),
+  pool(extras, merged) {
+    const sgd = poolSgdExtras(extras);
+    const { firstRun: _first, ...rest } = merged;
+    return {
+      summary: { runs: sgd.runs, fitted: sgd.fitted, notFitted: sgd.notFitted, meanEpochs: sgd.meanEpochs },
+      extra: { ...rest, ...sgd },
+    };
+  },
+};
+
+/** How the run summaries of each kind of sharded run are pooled (rejection, prior and frozen runs are the sampler's). */
+export const SHARD_POOLING = { sampler: samplerPooling, sgd: sgdPooling } as const satisfies Record<
+  string,
+  ShardPooling
+>;
+
+export interface MergedTables {
+  /** The merged table (the first input, merged into). */
+  table: FunctionTable;
+  /** The pooled run summary (e.g. drawn and accepted, or runs and fitted), empty when no kind owns the tables. */
+  pooled: Record<string, unknown>;
+}
+
+/**
+ * Merge `tables` (named `names` in errors) into the first; see the module
+ * comment. Throws an FsbayesError naming the file that cannot be merged.
+ */
+export function mergeShards(tables: FunctionTable[], names: string[], allowOverlap = false): MergedTables {
+  if (tables.length < 1) throw new FsbayesError('give at least one table');
+  const shards = tables.flatMap((t) => t.provenance?.shards ?? []);
+  // Range shards only decide overlap within one experiment; across experiments merge() reports the difference.
+  const oneExperiment = tables.every(
+    (t) => experimentIdentity(t.provenance) === experimentIdentity(tables[0].provenance),
+  );
+  const ranged =
+    oneExperiment &&
+    tables.every((t) => {
+      const s = t.provenance?.shards ?? [];
+      return s.length > 0 && s.every((x) => parseRangeShard(x) !== null);
+    });
+  if (ranged && !allowOverlap) {
+    const clash = findRangeOverlap(shards);
+    if (clash)
+      throw new FsbayesError(`net ranges overlap: '${clash[0]}' and '${clash[1]}' (pass --allow-overlap to force)`);
+    allowOverlap = true; // same seed, disjoint nets
+  }
+  const merged = tables[0];
+  for (let i = 1; i < tables.length; i++) {
+    try {
+      merged.merge(tables[i], { allowOverlap });
+    } catch (e) {
+      throw new FsbayesError(`${names[i]}: ${(e as Error).message}`);
+    }
+  }
+  const extras = tables.map((t) => t.provenance?.extra ?? {});
+  const kind = Object.values(SHARD_POOLING).find((k) => extras.every((x) => k.owns(x)));
+  if (!kind) return { table: merged, pooled: {} };
+  const p = merged.provenance;
+  const { summary, extra } = kind.pool(extras, p?.extra ?? {});
+  if (p) merged.provenance = { ...p, extra };
+  return { table: merged, pooled: summary };
+}

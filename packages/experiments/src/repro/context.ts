@@ -1,0 +1,193 @@
+/**
+ * What every experiment gets: its scale, output folder, seed, a logger and
+ * atomic writers. Experiments are thin: they call the packages and write
+ * tables, plots and one report into `out`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  FsbayesError,
+  FunctionTable,
+  type PbFile,
+  pbFileText,
+  type StepFolder,
+  writeFileAtomicSync,
+  writeTableSync,
+} from '@fsbayes/core';
+import { Progress } from '../progress.js';
+import { checkSettings, type SettingRanges } from './settings.js';
+
+export type Scale = 'small' | 'full';
+
+export interface ExperimentContext {
+  name: string;
+  scale: Scale;
+  /** Output folder (created). */
+  out: string;
+  seed: number;
+  quiet: boolean;
+  /** Worker threads for the packages (default: all cores). */
+  threads?: number;
+  /** Settings that replace the scale's (`--set key=value`). */
+  overrides?: Record<string, number | number[]>;
+  /**
+   * Where finished steps are kept, and read back when the run is resumed
+   * (see {@link stage}); without it every step is computed.
+   */
+  steps?: StepFolder;
+  /**
+   * Wall-clock timings taken out of the result files (`<file>: <json path>`
+   * → seconds), written to timings.json: same command, same result bytes.
+   */
+  timings?: Record<string, number>;
+}
+
+/** The command that reproduces this run exactly (every `--set` included). */
+export function reproCommand(ctx: ExperimentContext): string {
+  const sets = Object.entries(ctx.overrides ?? {}).map(([k, v]) => ` --set ${k}=${Array.isArray(v) ? v.join(',') : v}`);
+  return `fsbayes repro ${ctx.name} --scale ${ctx.scale} --seed ${ctx.seed}${sets.join('')}`;
+}
+
+/**
+ * `value` without its wall-clock fields (`seconds` at any depth), and those
+ * fields by JSON path: timings differ run to run, results must not.
+ */
+export function splitTimings(value: unknown): { value: unknown; timings: Record<string, number> } {
+  const timings: Record<string, number> = {};
+  const strip = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => strip(x, `${at}[${i}]`));
+    if (v === null || typeof v !== 'object' || v.constructor !== Object) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'seconds' && typeof x === 'number') timings[at ? `${at}.${k}` : k] = x;
+      else out[k] = strip(x, at ? `${at}.${k}` : k);
+    }
+    return out;
+  };
+  return { value: strip(value, ''), timings };
+}
+
+/** A log line on stderr (unless quiet), prefixed with the experiment's name. */
+export function say(ctx: ExperimentContext, msg: string): void {
+  if (!ctx.quiet) process.stderr.write(`[${ctx.name}] ${msg}\n`);
+}
+
+/** A progress bar labelled with the experiment's name. */
+export function progress(ctx: ExperimentContext, label: string, total: number, unit: string): Progress {
+  return new Progress(`[${ctx.name}] ${label}`, total, unit, ctx.quiet);
+}
+
+/** The path of a file in the output folder (its folder created). */
+export function outPath(ctx: ExperimentContext, ...parts: string[]): string {
+  const p = join(ctx.out, ...parts);
+  mkdirSync(join(p, '..'), { recursive: true });
+  return p;
+}
+
+/** Write JSON atomically into the output folder, its timings kept apart (see {@link splitTimings}); returns the path. */
+export function writeJson(ctx: ExperimentContext, name: string, value: unknown): string {
+  const p = outPath(ctx, name);
+  const split = splitTimings(value);
+  for (const [k, s] of Object.entries(split.timings)) if (ctx.timings) ctx.timings[`${name}: ${k}`] = s;
+  writeFileAtomicSync(p, `${JSON.stringify(split.value, null, 2)}\n`);
+  return p;
+}
+
+/** Write text (CSV, markdown) atomically into the output folder; returns the path. */
+export function writeText(ctx: ExperimentContext, name: string, text: string): string {
+  const p = outPath(ctx, name);
+  writeFileAtomicSync(p, text);
+  return p;
+}
+
+/** Write a function table (JSON) atomically into the output folder; returns the path. */
+export function writeTableFile(ctx: ExperimentContext, name: string, table: FunctionTable): string {
+  const p = outPath(ctx, name);
+  writeTableSync(p, table);
+  return p;
+}
+
+/** Write a P_B file (core's writer, indented) atomically into the output folder; returns the path. */
+export function writePbFile(ctx: ExperimentContext, name: string, pb: PbFile): string {
+  return writeText(ctx, name, pbFileText(pb, 2));
+}
+
+/** `small` or `full` value of a setting. */
+export function byScale<T>(ctx: ExperimentContext, small: T, full: T): T {
+  return ctx.scale === 'full' ? full : small;
+}
+
+/** A setting's value: a number or a list of numbers. */
+export type SettingValue = number | number[];
+
+/**
+ * The experiment's settings at the context's scale, with `--set` overrides
+ * applied. An override must name a setting, keep its kind (number or list)
+ * and lie in the setting's declared range (`ranges`, one per key; `check`
+ * tests what spans several settings); errors name the bad key, its value
+ * and what is allowed. Experiments call this first, and `repro` calls it
+ * before anything is written, so a bad value never starts a run.
+ */
+export function settingsFor<T extends Record<string, SettingValue>>(
+  ctx: ExperimentContext,
+  small: T,
+  full: T,
+  ranges: SettingRanges<T>,
+  check?: (s: T) => string | undefined,
+): T {
+  const out: Record<string, SettingValue> = { ...(ctx.scale === 'full' ? full : small) };
+  for (const [k, v] of Object.entries(ctx.overrides ?? {})) {
+    if (!(k in out))
+      throw new FsbayesError(`unknown setting '${k}' for ${ctx.name}; settings: ${Object.keys(out).join(', ')}`);
+    const want = Array.isArray(out[k]);
+    const value = want && !Array.isArray(v) ? [v] : v;
+    if (!want && Array.isArray(value))
+      throw new FsbayesError(`setting '${k}' takes one number, got ${value.join(',')}`);
+    out[k] = value;
+  }
+  checkSettings(ctx.name, out as T, ranges, new Set(Object.keys(ctx.overrides ?? {})), check);
+  return out as T;
+}
+
+/** Parse `key=v` or `key=v1,v2,…` (numbers) into overrides. */
+export function parseOverrides(items: string[]): Record<string, SettingValue> {
+  const out: Record<string, SettingValue> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(item.trim());
+    if (!m) throw new FsbayesError(`--set must look like key=value or key=v1,v2 (numbers), got '${item}'`);
+    const parts = m[2].split(',').map((x) => x.trim());
+    const nums = parts.map(Number);
+    if (parts.some((x) => x === '') || nums.some((x) => !Number.isFinite(x)))
+      throw new FsbayesError(`--set ${m[1]}: values must be numbers, got '${m[2]}'`);
+    out[m[1]] = parts.length === 1 && !m[2].includes(',') ? nums[0] : nums;
+  }
+  return out;
+}
+
+/**
+ * A resumable step of an experiment. Its result is kept in the work folder
+ * (core's StepFolder: `stages/<key>.json`, written atomically) as soon as it
+ * is done; when the run is resumed a finished step is read back instead of
+ * recomputed, so a killed full-scale run loses at most the step it was in.
+ * `tables` names the fields that hold FunctionTables (stored as their JSON).
+ */
+export async function stage<T extends object>(
+  ctx: ExperimentContext,
+  key: string,
+  compute: () => Promise<T> | T,
+  tables: (keyof T & string)[] = [],
+): Promise<T> {
+  const saved = ctx.steps?.read(key, (s) => {
+    for (const t of tables) s[t] = FunctionTable.fromJSON(s[t]);
+    return s as T;
+  });
+  if (saved !== undefined) {
+    say(ctx, `resumed: ${key}`);
+    return saved;
+  }
+  const value = await compute();
+  const plain: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const t of tables) plain[t] = (value[t] as FunctionTable).toJSON();
+  ctx.steps?.write(key, plain);
+  return value;
+}

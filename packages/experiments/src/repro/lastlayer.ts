@@ -1,0 +1,226 @@
+/**
+ * repro:lastlayer — is training only the last layer by random sampling the
+ * same as sampling the whole net? On the Boolean system (n = 7, |S| = 32,
+ * target 0011…): whole-net rejection sampling of 7→w→w→1 nets; the
+ * frozen-feature sampler (K independent random hidden layers, the readout
+ * sampled exactly from its prior conditioned on fitting S); and the NNGP
+ * posterior by EP, the infinite-width limit both should approach. Averaged
+ * over hidden layers the frozen-feature posterior is a mixture, not the
+ * whole-net posterior: this measures how far apart they are at each width.
+ */
+import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
+import { FunctionTable } from '@fsbayes/core';
+import { tablesVsPb } from './compare.js';
+import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentResult, num } from './result.js';
+import { frozenRoute, rejectionRoute } from './routes.js';
+import { COUNT, COUNT0 } from './settings.js';
+import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
+
+export type LastLayerSettings = {
+  widths: number[];
+  /** Whole-net rejection sampling only up to this width (it costs ~width² per net). */
+  rejectionMaxWidth: number;
+  rejectionNets: number;
+  rejectionAccept: number;
+  features: number;
+  frozenSamples: number;
+  pbLimit: number;
+  bootstrap: number;
+};
+
+export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
+  return settingsFor<LastLayerSettings>(
+    ctx,
+    {
+      widths: [40, 160],
+      rejectionMaxWidth: 40,
+      rejectionNets: 10_000_000,
+      rejectionAccept: 1000,
+      features: 20,
+      frozenSamples: 4000,
+      pbLimit: 200,
+      bootstrap: 50,
+    },
+    {
+      widths: [40, 200, 1000],
+      rejectionMaxWidth: 200,
+      rejectionNets: 1_000_000_000,
+      rejectionAccept: 50_000,
+      features: 200,
+      frozenSamples: 100_000,
+      pbLimit: 3000,
+      bootstrap: 200,
+    },
+    {
+      widths: COUNT,
+      rejectionMaxWidth: COUNT,
+      rejectionNets: COUNT,
+      rejectionAccept: COUNT,
+      features: COUNT,
+      frozenSamples: COUNT,
+      pbLimit: COUNT,
+      bootstrap: COUNT0,
+    },
+  );
+}
+
+export async function reproLastLayer(
+  ctx: ExperimentContext,
+  settings?: Partial<LastLayerSettings>,
+): Promise<ExperimentResult> {
+  const st = { ...lastLayerSettings(ctx), ...settings };
+  const target = booleanTarget(7, 0, () => 0);
+  const tables: { name: string; width: number; kind: string; table: FunctionTable; logPS: number }[] = [];
+  let logPS = Number.NaN;
+  const pbByWidth: Record<number, ReturnType<typeof pbWithProgress>> = {};
+  const rows: (string | number | null)[][] = [];
+  const summary: Record<string, unknown>[] = [];
+  const figures = [];
+  for (const w of st.widths) {
+    const sys = booleanSystem(target, 7, 32, ctx.seed, `fcn:${w},${w}`);
+    const mine: typeof tables = [];
+    if (w <= st.rejectionMaxWidth) {
+      const rs = await stage(
+        ctx,
+        `w${w}-rejection`,
+        () => rejectionRoute(ctx, { ...sys, label: `width ${w}` }, st.rejectionNets, st.rejectionAccept),
+        ['table'],
+      );
+      writeTableFile(ctx, `w${w}-rejection.json`, rs.table);
+      if (rs.accepted > 0)
+        mine.push({ name: `whole net, width ${w}`, width: w, kind: 'whole net', table: rs.table, logPS: rs.logPS });
+    }
+    const fr = await stage(
+      ctx,
+      `w${w}-frozen`,
+      () => frozenRoute(ctx, { ...sys, label: `width ${w}` }, st.features, st.frozenSamples),
+      ['table'],
+    );
+    writeTableFile(ctx, `w${w}-frozen.json`, fr.table);
+    mine.push({ name: `last layer, width ${w}`, width: w, kind: 'last layer', table: fr.table, logPS: fr.logPS });
+    // The NNGP does not depend on the width: one P_B, over the functions every width found.
+    const union = new FunctionTable(sys.nE, sys.test.labels);
+    for (const t of [...tables, ...mine]) for (const e of t.table.entries()) union.add(e.key, e.count);
+    tables.push(...mine);
+    if (w === st.widths[st.widths.length - 1]) {
+      const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
+      writePbFile(ctx, 'pb.json', pb);
+      logPS = pb.logPS;
+      pbByWidth[w] = pb;
+    }
+  }
+  const pb = Object.values(pbByWidth)[0];
+  const pbSrc = pbSource('P_B', pb);
+  for (const t of tables) {
+    const c = compareSources([tableSource(t.name, t.table), pbSrc], { bootstrap: st.bootstrap, seed: ctx.seed });
+    const p = c.pairs[0];
+    rows.push([
+      t.name,
+      t.table.total,
+      t.table.distinct,
+      num(t.logPS),
+      num(t.table.meanTestError()),
+      p.n,
+      num(p.pearsonLog),
+      num(p.js),
+      num(p.tv),
+      num(p.topMassOverlap),
+    ]);
+    summary.push({
+      name: t.name,
+      width: t.width,
+      kind: t.kind,
+      samples: t.table.total,
+      distinct: t.table.distinct,
+      logPS: t.logPS,
+      meanTestError: t.table.meanTestError(),
+      n: p.n,
+      pearsonLog: p.pearsonLog,
+      js: p.js,
+      tv: p.tv,
+      topMassOverlap: p.topMassOverlap,
+    });
+    say(
+      ctx,
+      `${t.name}: ${t.table.distinct} distinct, log P(S) ${t.logPS.toFixed(2)}, vs P_B: Pearson(log) ${p.pearsonLog?.toFixed(3)}, TV ${p.tv.toFixed(3)}`,
+    );
+  }
+  figures.push({
+    name: 'vs-pb',
+    figure: tablesVsPb(
+      'Whole-net and last-layer sampling against the NNGP posterior',
+      'P_B (NNGP, EP)',
+      'P (sampler)',
+      pb,
+      tables,
+    ),
+  });
+  // Whole net against last layer at the same width.
+  const pairsSameWidth = [];
+  for (const w of st.widths) {
+    const whole = tables.find((t) => t.width === w && t.kind === 'whole net');
+    const last = tables.find((t) => t.width === w && t.kind === 'last layer');
+    if (!whole || !last) continue;
+    const c = compareSources([tableSource(whole.name, whole.table), tableSource(last.name, last.table)], {
+      bootstrap: st.bootstrap,
+      seed: ctx.seed,
+    });
+    pairsSameWidth.push({ width: w, ...c.pairs[0], ci: undefined });
+  }
+  const section: ReportSection = {
+    title: 'Samplers against the NNGP posterior',
+    text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} by EP. log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
+    warnings: pb.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
+    tables: [
+      {
+        columns: [
+          'sampler',
+          'samples',
+          'distinct',
+          'log P(S)',
+          'test error',
+          'n',
+          'Pearson log vs P_B',
+          'JS',
+          'TV',
+          'top-10 overlap',
+        ],
+        rows,
+      },
+      ...(pairsSameWidth.length
+        ? [
+            {
+              columns: ['width', 'whole net vs last layer: n', 'Pearson log', 'JS', 'TV', 'top-10 overlap'],
+              rows: pairsSameWidth.map((p) => [
+                p.width,
+                p.n,
+                num(p.pearsonLog),
+                num(p.js),
+                num(p.tv),
+                num(p.topMassOverlap),
+              ]),
+            },
+          ]
+        : []),
+    ],
+    figures,
+  };
+  return {
+    title: 'Last-layer (frozen-feature) sampling against whole-net sampling and the NNGP',
+    summary: {
+      settings: st,
+      logPS_EP: logPS,
+      samplers: summary,
+      wholeVsLast: pairsSameWidth.map(({ width, n, pearsonLog, js, tv, topMassOverlap }) => ({
+        width,
+        n,
+        pearsonLog,
+        js,
+        tv,
+        topMassOverlap,
+      })),
+    },
+    sections: [section],
+  };
+}

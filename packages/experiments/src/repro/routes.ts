@@ -1,0 +1,156 @@
+/**
+ * The routes to a distribution over functions on E, as the experiments run
+ * them: SGD (P_SGD), rejection sampling (the exact Bayesian posterior of the
+ * finite net), the frozen-feature sampler, and EP (P_B of the NNGP). The
+ * ensembles are the ones `fsbayes sgd` and `fsbayes sample` run; one
+ * experiment step each (see `stage`).
+ */
+import { createProvenance, describeSplit, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
+import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
+import { frozenEnsemble } from '../ensembles/frozen.js';
+import { rejectionEnsemble } from '../ensembles/rejection.js';
+import { sgdEnsemble } from '../ensembles/sgd.js';
+import { type ExperimentContext, progress, reproCommand, say } from './context.js';
+import { backendFor } from './prior.js';
+import type { System } from './system.js';
+
+function provenanceOf(
+  ctx: ExperimentContext,
+  sys: System,
+  experiment: unknown,
+  seed: number,
+  backend: string | { name: string; precision: string },
+) {
+  return createProvenance({
+    command: reproCommand(ctx),
+    spec: sys.spec,
+    dataset: describeSplit(sys.split),
+    experiment,
+    seeds: [seed],
+    backend,
+  });
+}
+
+export interface SgdOutcome {
+  table: FunctionTable;
+  runs: number;
+  fitted: number;
+  notFitted: number;
+  meanEpochs: number;
+  meanTestError: number;
+  seconds: number;
+}
+
+/** `runs` training runs (net r of the seed's stream, minibatch order from its own stream) to 100% train accuracy. */
+export async function sgdRoute(
+  ctx: ExperimentContext,
+  sys: System,
+  runs: number,
+  config: SgdConfigInput,
+  label = 'SGD',
+): Promise<SgdOutcome> {
+  const cfg = resolveConfig(config);
+  // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
+  const r = await sgdEnsemble({
+    spec: sys.spec as FcnSpec,
+    config: cfg,
+    split: sys.split,
+    seed: ctx.seed,
+    runs,
+    threads: ctx.threads,
+    provenance: (_state, backend) => provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
+    progress: (total, unit) => progress(ctx, `${label}, ${sys.label}`, total, unit),
+  });
+  return {
+    table: r.table,
+    runs,
+    fitted: r.state.fitted,
+    notFitted: r.state.notFitted,
+    meanEpochs: r.meanEpochs,
+    meanTestError: r.meanTestError,
+    seconds: r.seconds,
+  };
+}
+
+export interface RejectionOutcome {
+  table: FunctionTable;
+  drawn: number;
+  accepted: number;
+  logPS: number;
+  logPSInterval: [number, number];
+  seconds: number;
+}
+
+/** Rejection sampling: at most `maxNets` prior nets, stopping at `accept` acceptances. */
+export async function rejectionRoute(
+  ctx: ExperimentContext,
+  sys: System,
+  maxNets: number,
+  accept: number,
+): Promise<RejectionOutcome> {
+  const backend = await backendFor(ctx, sys.spec);
+  const provenance = provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail);
+  const r = await rejectionEnsemble({
+    mode: 'posterior',
+    backend,
+    spec: sys.spec,
+    split: sys.split,
+    seed: ctx.seed,
+    first: 0,
+    count: maxNets,
+    accept,
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `rejection sampling, ${sys.label}`, total, unit),
+  });
+  const est = r.estimate as NonNullable<typeof r.estimate>;
+  return {
+    table: r.table,
+    drawn: r.state.drawn,
+    accepted: r.state.accepted,
+    logPS: est.log,
+    logPSInterval: est.logInterval,
+    seconds: r.seconds,
+  };
+}
+
+export interface FrozenOutcome {
+  table: FunctionTable;
+  features: number;
+  samples: number;
+  logPS: number;
+  seconds: number;
+}
+
+/** Frozen-feature sampling: K random hidden layers, readouts sampled given S. */
+export async function frozenRoute(
+  ctx: ExperimentContext,
+  sys: System,
+  features: number,
+  samples: number,
+): Promise<FrozenOutcome> {
+  const provenance = provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64');
+  const r = await frozenEnsemble({
+    spec: sys.spec,
+    split: sys.split,
+    seed: ctx.seed,
+    features,
+    samples,
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `frozen features, ${sys.label}`, total, unit),
+  });
+  return {
+    table: r.table,
+    features,
+    samples,
+    logPS: Math.log(r.accepted / r.proposals),
+    seconds: r.seconds,
+  };
+}
+
+/** A seeded integer source for deterministic choices in experiments. */
+export function intsOf(ctx: ExperimentContext, ...path: (string | number)[]): () => number {
+  const rng = new Rng(ctx.seed, 'repro', ctx.name, ...path);
+  return () => rng.uint32();
+}
+
+export { say };
