@@ -66,7 +66,8 @@ export function epPredict(
   nE: number,
   priorMeanE?: ArrayLike<number>,
 ): GaussianPredictive {
-  if (!ep.L) throw new FsbayesError('epPredict: the EP result has no factor L (run epClassify with returnFactor: true)');
+  if (!ep.L)
+    throw new FsbayesError('epPredict: the EP result has no factor L (run epClassify with returnFactor: true)');
   const L = ep.L;
   const sq = new Float64Array(nS);
   for (let i = 0; i < nS; i++) sq[i] = Math.sqrt(ep.tauTilde[i]);

@@ -58,7 +58,7 @@
  * in both modes; EP runs on the remaining points. P(S) = 0 exactly (S contradicts
  * itself) leaves P_B undefined: refused with the reason.
  */
-import { checkMemory, FsbayesError, Warnings } from '@fsbayes/core';
+import { checkMemory, FsbayesError, type PbMethod, Warnings } from '@fsbayes/core';
 import { type EpOptions, epClassify, resolveSchedule, signLabels } from '../ep/ep.js';
 import { pbMemoryNeeds } from '../ep/memory.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
@@ -73,7 +73,7 @@ import {
 import { type LowRankOptions, lowRankBase, lowRankJointEp } from './lowrank.js';
 
 /** How P_B is computed per function (see the module comment). */
-export type PbMode = 'joint' | 'conditional' | 'lowrank';
+export type PbMode = PbMethod;
 
 export interface PbOptions {
   /**
