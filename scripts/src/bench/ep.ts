@@ -170,8 +170,11 @@ function numpyParallel(kernelFile: string, labelsFile: string, n: number, sweeps
  * LAPACK dpotrf + dtrtri, OpenBLAS threads) on the same kernel, both for the same number of sweeps (log Z
  * must agree: same algorithm, same damping path); then ours to convergence (tol 1e−4, P_B's default).
  */
-export async function benchEpParallel(opts: { quick: boolean }): Promise<string> {
-  const sizes = opts.quick ? [500] : [2000, 4000];
+export async function benchEpParallel(opts: { quick: boolean; sizes?: number[] }): Promise<string> {
+  const sizes = opts.sizes ?? (opts.quick ? [500] : [2000, 4000]);
+  for (const n of sizes)
+    if (!Number.isInteger(n) || n < 2 || n > 9999)
+      throw new Error(`--ep-sizes: ${n} is not an integer in [2, 9999] (the MNIST digits)`);
   const sweeps = opts.quick ? 3 : 8;
   const rows: string[] = [
     `MNIST (FCN 784→128→128→1, σ_w 1.41, σ_b 0.1), EP on S alone; ${sweeps} sweeps on both sides (tol 0), then ours to convergence (tol 1e−4). Linalg: ${linalgInfo().detail}.`,
