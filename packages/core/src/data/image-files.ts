@@ -151,7 +151,9 @@ export function parseByteImages(bytes: Uint8Array, file: string, pixels: number)
     if (len === 0) skipped++;
     else if (len === pixels) count++;
     else
-      throw new FsbayesError(`${file}: image ${count + skipped} has ${len} values, expected ${pixels} (or an empty array)`);
+      throw new FsbayesError(
+        `${file}: image ${count + skipped} has ${len} values, expected ${pixels} (or an empty array)`,
+      );
     pos = skipWs(bytes, pos);
     const c = pos < n ? bytes[pos] : 0;
     if (c === CLOSE) more = false;
