@@ -64,7 +64,7 @@ export function imageSource(name: string): ImageSource {
  * The folder `src`'s package is installed in. Throws an 'io' FsbayesError
  * saying how to install it when `resolve` cannot find it.
  */
-export function imagePackageRoot(src: ImageSource, resolve: PackageResolver): string {
+function imagePackageRoot(src: ImageSource, resolve: PackageResolver): string {
   try {
     return dirname(resolve(`${src.package}/package.json`));
   } catch (e) {
