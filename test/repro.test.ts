@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXPERIMENTS } from '@fsbayes/experiments';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
@@ -24,6 +25,24 @@ function repro(name: string, sets: string[]) {
 }
 
 describe('repro', () => {
+  it('the registry lists fashion beside mnist, and every experiment has its root npm script', () => {
+    const names = EXPERIMENTS.map((e) => e.name);
+    expect(names).toContain('fashion');
+    expect(names.indexOf('fashion')).toBe(names.indexOf('mnist') + 1);
+    const root = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const n of names) expect(root.scripts[`repro:${n}`], n).toBe(`node scripts/dist/cli.js repro ${n}`);
+    // The presets: small as mnist's, full at the paper's |S| = 10^4, |E| = 100.
+    const ctx = (scale: 'small' | 'full', name: string) => ({ name, scale, out: '', seed: 1, quiet: true });
+    const fashion = EXPERIMENTS.find((e) => e.name === 'fashion')!;
+    const mnist = EXPERIMENTS.find((e) => e.name === 'mnist')!;
+    expect(fashion.settings(ctx('small', 'fashion'))).toEqual(mnist.settings(ctx('small', 'mnist')));
+    expect(fashion.settings(ctx('full', 'fashion'))).toMatchObject({ trainSize: 10000, testSize: 100 });
+    // Sizes are checked against the 70,000 images before anything loads.
+    expect(() => fashion.settings({ ...ctx('small', 'fashion'), overrides: { trainSize: 69990 } })).toThrow(
+      /trainSize 69990 \+ testSize 20 = 70010 exceeds the 70000 images of the fashion-mnist package/,
+    );
+  });
+
   it('boolean: SGD finds the functions P_B favours (small run)', () => {
     const { out, summary } = repro('boolean', [
       'flips=0',

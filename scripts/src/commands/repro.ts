@@ -69,7 +69,11 @@ export const reproCommand = {
         'the small preset with more runs and three targets',
       )
       .epilogue(
-        'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
+        `Also as npm scripts: pnpm repro:boolean [--scale full] (and ${EXPERIMENTS.filter((e) => e.name !== 'boolean')
+          .map((e) => `repro:${e.name}`)
+          .join(
+            ', ',
+          )}). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.`,
       ),
   handler: run('repro', null, async (a: Args) => {
     const exp = EXPERIMENTS.find((e) => e.name === a.name);

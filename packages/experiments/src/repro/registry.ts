@@ -10,7 +10,7 @@ import { boundSettings, reproBound } from './bound.js';
 import type { ExperimentContext } from './context.js';
 import { entropySettings, reproEntropy } from './entropy.js';
 import { lastLayerSettings, reproLastLayer } from './lastlayer.js';
-import { mnistSettings, reproMnist } from './mnist.js';
+import { fashionSettings, mnistSettings, reproFashion, reproMnist } from './mnist.js';
 import { optimizersSettings, reproOptimizers } from './optimizers.js';
 import type { ExperimentResult } from './result.js';
 import { reproSimplicity, simplicitySettings } from './simplicity.js';
@@ -48,6 +48,12 @@ export const EXPERIMENTS: Experiment[] = [
     describe: 'P_SGD against P_B (EP) and the GP-EP sampler on binarised MNIST, FCN 784→128→128→1',
     settings: mnistSettings,
     run: (ctx) => reproMnist(ctx),
+  },
+  {
+    name: 'fashion',
+    describe: 'the same comparison on binarised Fashion-MNIST (class ≥ 5), FCN 784→128→128→1',
+    settings: fashionSettings,
+    run: (ctx) => reproFashion(ctx),
   },
   {
     name: 'optimizers',
