@@ -213,29 +213,31 @@ describe('in a fresh npm project', () => {
     expect(gpu).toMatch(/^FsbayesError resource gpu backend unavailable: .*`npm i gpu\.js@2\.24\.1`/);
   });
 
-  it('runs the js backend with the wasm build removed: the same normals and functions', async () => {
+  it('runs the js backend with the wasm builds removed: the same normals and functions', async () => {
     const code = [
       "import { createHash } from 'node:crypto';",
       "import { booleanDataset, getBackend, netNormals, parseArch } from '@fsbayes/core';",
+      "import { chooseEngine, resolveConfig } from '@fsbayes/sgd';",
       "const hash = (a) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');",
       'const ds = booleanDataset({ n: 7 });',
       "const spec = parseArch('fcn:40,40', { inputShape: ds.shape, sigmaW: 1, sigmaB: 1 });",
       "const bits = await (await getBackend('js')).priorFunctions({ spec, inputs: ds.inputs, m: ds.m, seed: 3, first: 250, count: 40 });",
       "const auto = await getBackend('auto');",
       'await auto.close();',
-      'console.log(JSON.stringify({ auto: auto.info.name, normals: hash(netNormals(7, 250, 20, 2001)), functions: hash(bits) }));',
+      "const sgd = chooseEngine(spec, resolveConfig(), 'auto').backend.name;",
+      'console.log(JSON.stringify({ auto: auto.info.name, sgd, normals: hash(netNormals(7, 250, 20, 2001)), functions: hash(bits) }));',
     ].join('\n');
     const withWasm = JSON.parse(await node('nowasm.mjs', code));
-    const build = path.join(modules, '@fsbayes', 'core', 'wasm', 'build');
-    renameSync(build, `${build}.off`);
+    const builds = ['core', 'sgd'].map((p) => path.join(modules, '@fsbayes', p, 'wasm', 'build'));
+    for (const b of builds) renameSync(b, `${b}.off`);
     let without: typeof withWasm;
     try {
       without = JSON.parse(await node('nowasm.mjs'));
     } finally {
-      renameSync(`${build}.off`, build);
+      for (const b of builds) renameSync(`${b}.off`, b);
     }
-    expect(withWasm.auto).toBe('wasm');
-    expect(without.auto).toBe('js');
+    expect(withWasm).toMatchObject({ auto: 'wasm', sgd: expect.stringMatching(/^wasm simd/) });
+    expect(without).toMatchObject({ auto: 'js', sgd: 'js' });
     expect(without.normals).toBe(withWasm.normals);
     expect(without.functions).toBe(withWasm.functions);
   });
