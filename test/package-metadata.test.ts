@@ -6,11 +6,12 @@
  * LICENSE, the heavy packages only as optional peers, and the `fsbayes`
  * command at the workspace root.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (...p: string[]) => readFileSync(path.join(ROOT, ...p), 'utf8');
@@ -67,6 +68,29 @@ describe('published packages', () => {
     const core = json('packages/core', 'package.json');
     expect(core.peerDependencies).toEqual({ 'gpu.js': '2.24.1', mnist: '1.1.0' });
     expect(core.devDependencies).toMatchObject(core.peerDependencies);
+  });
+});
+
+describe('prepack (scripts/check-pack.mjs)', () => {
+  it('refuses a package whose files are not built, naming them', () => {
+    const dir = tempDir('fsbayes-prepack-');
+    const files = ['dist', 'wasm/build/*.wasm', 'README.md', 'LICENSE'];
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: '@fsbayes/x', files }));
+    writeFileSync(path.join(dir, 'README.md'), '# x\n');
+    mkdirSync(path.join(dir, 'wasm', 'build'), { recursive: true });
+    const check = () =>
+      spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'check-pack.mjs')], { cwd: dir, encoding: 'utf8' });
+    let r = check();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /@fsbayes\/x: cannot pack: dist is missing; nothing matches wasm\/build\/\*\.wasm; LICENSE is missing/,
+    );
+    mkdirSync(path.join(dir, 'dist'));
+    writeFileSync(path.join(dir, 'wasm', 'build', 'k.wasm'), '');
+    writeFileSync(path.join(dir, 'LICENSE'), 'L\n');
+    r = check();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
 
