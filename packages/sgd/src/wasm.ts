@@ -15,7 +15,7 @@
  * every epoch), in float32; see the README of this package for the
  * measured effect of float32.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { FcnSpec, Seed } from '@fsbayes/core';
@@ -71,6 +71,8 @@ export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null
     return `the wasm trainer has losses ${Object.keys(WASM_CODES.LOSS).join(', ')}, not ${config.loss}`;
   if (config.stop.checkEvery !== 0) return 'the wasm trainer checks the fit at epoch ends only (--check-every)';
   if (spec.hidden.length + 1 > MAX_LAYERS) return `the wasm trainer has at most ${MAX_LAYERS - 1} hidden layers`;
+  if (!existsSync(wasmPath('simd')) || !existsSync(wasmPath('fma')))
+    return `the wasm trainer is not built (${wasmPath('simd')}; \`pnpm build\` makes it)`;
   return null;
 }
 

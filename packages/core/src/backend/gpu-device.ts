@@ -66,7 +66,13 @@ function loadGpuJs(): GpuJsModule {
   try {
     return require('gpu.js') as GpuJsModule;
   } catch (e) {
-    throw new FsbayesError(`gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`);
+    const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'gpu\.js'/.test(errMsg(e));
+    throw new FsbayesError(
+      missing
+        ? 'gpu backend: needs the optional package gpu.js (not installed with @fsbayes/core): run `npm i gpu.js@2.24.1` in your project'
+        : `gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`,
+      { kind: 'resource', cause: e },
+    );
   }
 }
 

@@ -60,7 +60,11 @@ async function createGpu(opts: BackendOptions): Promise<Backend> {
   try {
     return await mod.createGpuBackend(opts);
   } catch (e) {
-    throw new FsbayesError(`gpu backend unavailable: ${(e as Error).message}`);
+    const why = (e as Error).message.replace(/^gpu backend: /, '');
+    throw new FsbayesError(`gpu backend unavailable: ${why}`, {
+      kind: e instanceof FsbayesError ? e.kind : 'input',
+      cause: e,
+    });
   }
 }
 

