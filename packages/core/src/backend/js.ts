@@ -5,7 +5,7 @@
  */
 import { forwardReference } from '../arch/forward.js';
 import type { ArchSpec } from '../arch/spec.js';
-import { wordsFor } from '../functions/bits.js';
+import { wordsFor } from '../bits.js';
 import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob, packSigns } from './checks.js';
 import { blockSegments } from './kernels.js';
 import { priorParams } from './prior.js';

@@ -8,8 +8,8 @@
  * number of threads. CNNs are not supported (`supports` is false).
  */
 import { type ArchSpec, describeArch, type FcnSpec } from '../arch/spec.js';
+import { wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { wordsFor } from '../functions/bits.js';
 import { checkMemory, type MemoryNeed } from '../resources/memory.js';
 import { chooseThreads } from '../resources/threads.js';
 import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } from './checks.js';

@@ -6,19 +6,6 @@
  */
 
 export {
-  ARROW_METADATA_KEY,
-  ARROW_TABLE_FORMAT,
-  ARROW_TABLE_FORMAT_VERSION,
-  type ArrowTableHeader,
-} from './arrow-format.js';
-export {
-  ArrowTableWriter,
-  type ArrowWriteResult,
-  readArrowTable,
-  readArrowTableHeader,
-  writeArrowTable,
-} from './arrow-io.js';
-export {
   bitString,
   keyLength,
   keyOf,
@@ -31,7 +18,20 @@ export {
   popcount32,
   unpackBits,
   wordsFor,
-} from './bits.js';
+} from '../bits.js';
+export {
+  ARROW_METADATA_KEY,
+  ARROW_TABLE_FORMAT,
+  ARROW_TABLE_FORMAT_VERSION,
+  type ArrowTableHeader,
+} from './arrow-format.js';
+export {
+  ArrowTableWriter,
+  type ArrowWriteResult,
+  readArrowTable,
+  readArrowTableHeader,
+  writeArrowTable,
+} from './arrow-io.js';
 export {
   type ArrowMergeOptions,
   type ArrowMergeResult,

@@ -9,8 +9,8 @@
  * with `"pB": 0` beside it, and the reader gives the −∞ back.
  */
 import { readFileSync } from 'node:fs';
+import { normalizeKey } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { normalizeKey } from './bits.js';
 import type { Provenance } from './provenance.js';
 
 export const PB_FILE_FORMAT = 'fsbayes.pb';
