@@ -7,7 +7,7 @@ import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { optimizerEntry } from './optimizers.js';
 import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
-import { resolveVariant, type SgdKernelVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
+import { resolveVariant, type SgdWasmVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
 
 /** The results of runs [first, first+count), in run order. */
 export interface BatchResult {
@@ -27,7 +27,7 @@ export type Engine =
   | { kind: 'js' }
   | {
       kind: 'wasm';
-      variant: SgdKernelVariant;
+      variant: SgdWasmVariant;
       groups: number;
       /** Skip all-zero blocks of input coordinates (default: for inputs of ≥ 64; same bits either way, see WasmLaneTrainer). */
       sparseInputs?: boolean;

@@ -27,7 +27,7 @@ import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerEntry } from './optimizers.j
 import { type LabelledPoints, orderRng } from './train.js';
 import { WASM_CODES } from './wasm-codes.js';
 
-export type SgdKernelVariant = 'simd' | 'fma';
+export type SgdWasmVariant = 'simd' | 'fma';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -74,7 +74,7 @@ export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null
   return null;
 }
 
-function wasmPath(v: SgdKernelVariant): string {
+function wasmPath(v: SgdWasmVariant): string {
   return fileURLToPath(new URL(`../wasm/build/sgd-${v}.wasm`, import.meta.url));
 }
 
@@ -88,8 +88,8 @@ export function sgdFmaSupport(): boolean {
   return fmaOk;
 }
 
-const modules = new Map<SgdKernelVariant, object>();
-function moduleOf(v: SgdKernelVariant): object {
+const modules = new Map<SgdWasmVariant, object>();
+function moduleOf(v: SgdWasmVariant): object {
   let m = modules.get(v);
   if (!m) {
     let bytes: Uint8Array;
@@ -106,7 +106,7 @@ function moduleOf(v: SgdKernelVariant): object {
 }
 
 /** The build `auto` picks: FMA when this V8 runs relaxed SIMD. */
-export function resolveVariant(v: SgdKernelVariant | 'auto'): SgdKernelVariant {
+export function resolveVariant(v: SgdWasmVariant | 'auto'): SgdWasmVariant {
   return v === 'auto' ? (sgdFmaSupport() ? 'fma' : 'simd') : v;
 }
 
@@ -122,7 +122,7 @@ interface Slot {
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
 export class WasmLaneTrainer {
-  readonly variant: SgdKernelVariant;
+  readonly variant: SgdWasmVariant;
   readonly P: number;
   readonly groups: number;
   private readonly ex: Exports;
@@ -150,7 +150,7 @@ export class WasmLaneTrainer {
     readonly test: LabelledPoints,
     opts: {
       groups?: number;
-      variant?: SgdKernelVariant | 'auto';
+      variant?: SgdWasmVariant | 'auto';
       /**
        * Skip blocks of 4 input coordinates that are zero in every lane of a row pair
        * (layer 0's forward pass) or of a row (its weight gradient). The result is
@@ -335,8 +335,8 @@ export class WasmLaneTrainer {
     return new Int32Array(this.ex.memory.buffer, this.cfg, 256);
   }
 
-  /** Raw kernels, for tests. */
-  get kernels(): Pick<Exports, 'trainEpoch' | 'fitMask' | 'gradientOnly' | 'stepOnly'> {
+  /** The raw wasm entry points, for tests. */
+  get raw(): Pick<Exports, 'trainEpoch' | 'fitMask' | 'gradientOnly' | 'stepOnly'> {
     return this.ex;
   }
 

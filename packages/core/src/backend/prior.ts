@@ -13,16 +13,16 @@ import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { checkMemory } from '../resources/memory.js';
 import { checkSeed, type Seed } from '../rng/rng.js';
-import { blockSegments, Kernels, kernelModule } from './kernels.js';
+import { blockSegments, WasmInstance, wasmModule } from './wasm-module.js';
 
-let local: Kernels | undefined;
+let local: WasmInstance | undefined;
 
-/** The calling thread's kernel instance (compiled and instantiated synchronously, cached). */
-export function localKernels(): Kernels {
+/** The calling thread's wasm instance (compiled and instantiated synchronously, cached). */
+export function localInstance(): WasmInstance {
   if (!local) {
     // Normals use no FMA, so both builds give the same bits; the plain one needs no V8 flag.
-    const { module, variant } = kernelModule('simd');
-    local = new Kernels(module, variant);
+    const { module, variant } = wasmModule('simd');
+    local = new WasmInstance(module, variant);
     // Tier the sampler up from V8's baseline compiler with short calls (every use reseeds).
     const tmp = new Float64Array(64);
     local.seedBlock('warmup', 0, 0, 1);
@@ -72,7 +72,7 @@ export function netNormals(seed: Seed, first: number, count: number, P: number):
   checkMemory(`drawing ${count} net${count === 1 ? '' : 's'} of ${P} parameters`, [
     { what: 'their standard normals (f64)', bytes: count * P * 8, pool: 'native' },
   ]);
-  const k = localKernels();
+  const k = localInstance();
   const out = new Float64Array(count * P);
   for (const s of blockSegments(first, count)) {
     k.seedBlock(seed, s.block, s.offset, P);
