@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packBits } from '../src/bits.js';
 import {
   createProvenance,
   FunctionTable,
   type FunctionTableJSON,
   type Provenance,
-  packBits,
   readTable,
   readTableSync,
   writeFileAtomic,

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { netNormals } from '../src/backend/prior.js';
 import { instanceMemoryBytes, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import {
   booleanDataset,
@@ -16,13 +17,12 @@ import {
   formatBytes,
   JsBackend,
   layerMapKernel,
-  netNormals,
   parseArch,
   samplePriorTable,
   splitByMask,
-  usefulThreads,
   WasmBackend,
 } from '../src/index.js';
+import { usefulThreads } from '../src/resources/threads.js';
 
 /** The error `fn` throws (or the promise rejects with). */
 async function errorOf(fn: () => unknown): Promise<FsbayesError> {

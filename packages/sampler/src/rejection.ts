@@ -49,8 +49,10 @@ export interface RejectionState {
   recheckDisagreements: number;
 }
 
+/** Why a run stopped: enough acceptances, the sample budget, the time budget, or a signal. */
 export type StopReason = 'accept' | 'samples' | 'time' | 'signal';
 
+/** Options of {@link rejectionSample}. */
 export interface RejectionOptions {
   backend: Backend;
   spec: ArchSpec;
@@ -90,6 +92,7 @@ export interface RejectionOptions {
   screen?: number;
 }
 
+/** What {@link rejectionSample} returns: the table, the state to resume from, and why it stopped. */
 export interface RejectionResult {
   table: FunctionTable;
   state: RejectionState;

@@ -30,6 +30,7 @@ export { WasmBackend, type WasmBackendOptions } from './wasm.js';
 export { fmaSupport, NET_BLOCK, type WasmVariant } from './wasm-module.js';
 export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './workers.js';
 
+/** Options of {@link getBackend}. */
 export interface BackendOptions {
   /** Worker threads (wasm; default `os.availableParallelism()`), passed on to gpu. */
   threads?: number;

