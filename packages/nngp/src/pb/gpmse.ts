@@ -19,6 +19,7 @@ import { orthantLogProbOf } from '../orthant/index.js';
 import { analyseCovariance } from '../orthant/reduce.js';
 import { bitsToLabels } from './posterior.js';
 
+/** Options of {@link gpRegressionLogProb}. */
 export interface GpRegressionOptions {
   /** Noise variance σ² (default 0.002). */
   noise?: number;
@@ -28,6 +29,7 @@ export interface GpRegressionOptions {
   ep?: EpOptions;
 }
 
+/** What {@link gpRegressionLogProb} returns: each function's log-probability, the posterior on E, and warnings. */
 export interface GpRegressionResult {
   /** log P(sign pattern) per function under N(μ_E, Σ_E), by EP. */
   logP: Float64Array;
