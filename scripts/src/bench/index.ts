@@ -5,7 +5,7 @@
  * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { benchEp, benchKernelPrecision } from './ep.js';
+import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchPrior } from './prior.js';
 import { benchSampler } from './sampler.js';
@@ -31,6 +31,9 @@ if (only.includes('ep')) {
   const md = await benchEp({ quick });
   console.log(`## EP log P(S)\n\n${md}\n`);
   out.ep = md;
+  const par = await benchEpParallel({ quick });
+  console.log(`## Parallel EP on MNIST (the schedule that reaches |S| = 10⁴)\n\n${par}\n`);
+  out.epParallel = par;
   const prec = benchKernelPrecision({ quick });
   console.log(`## What float32 (GPU) kernels cost EP\n\n${prec}\n`);
   out.kernelPrecision = prec;

@@ -2,7 +2,7 @@
  * `fsbayes pb`: P_B(f|S) by EP of a table's functions (nngp's `pbOfTable`),
  * written as an `fsbayes.pb` file (core's writer).
  */
-import { pbFileCsv, pbFileText, readTableSync } from '@fsbayes/core';
+import { PB_METHODS, type PbMethod, pbFileCsv, pbFileText, readTableSync } from '@fsbayes/core';
 import { Progress } from '@fsbayes/experiments';
 import { checkTableFits, pbOfTable } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
@@ -14,7 +14,10 @@ import type { ArchArgs } from '../cli/prior.js';
 import { formatLogP, printWarnings } from '../cli/warnings.js';
 import { checkFor } from './marginal.js';
 
-type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { functions: string; 'csv-out'?: string };
+type Args = DataArgs &
+  ArchArgs &
+  DeviceArgs &
+  OutputArgs & { functions: string; 'csv-out'?: string; 'pb-method': PbMethod | 'auto' };
 
 export const pbCommand = {
   command: 'pb',
@@ -24,6 +27,12 @@ export const pbCommand = {
       .options({
         functions: { type: 'string', demandOption: true, describe: 'a FunctionTable JSON whose functions live on E' },
         'csv-out': { type: 'string', describe: 'also write key,count,logPB as CSV' },
+        'pb-method': {
+          choices: ['auto', ...PB_METHODS] as const,
+          default: 'auto' as const,
+          describe:
+            "how each function's EP runs: joint = EP on S ∪ E_f (the reference, O(n³) per sweep); lowrank = the same EP with the S sites moving through a low-rank update of EP on S (O(n·a²), a ≈ |E| + 4|E|); conditional = EP on E's predictive given S (O(|E|³), errs by nats on improbable functions); auto = joint up to |S| = max(256, 4|E|), else lowrank",
+        },
         ...ARCH_OPTIONS,
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
@@ -35,7 +44,7 @@ export const pbCommand = {
         'P_B of every function SGD found on the Boolean system',
       )
       .epilogue(
-        'The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
+        "Every P_B file records its --pb-method and that method's measured error (methodError); lowrank rows carry frozenKL when S sites beyond its cap stayed frozen. The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.",
       ),
   handler: run('pb', async (a: Args) => {
     const table = readTableSync(a.functions);
@@ -50,6 +59,7 @@ export const pbCommand = {
       command: commandLine(),
       seed: a.seed,
       check: checkFor(a.device),
+      mode: a['pb-method'],
     });
     bar.done();
     // Wall-clock time goes to stdout only: the pb file is the same bytes for the same command.
@@ -69,6 +79,8 @@ export const pbCommand = {
       nE,
       functions: rows.length,
       massCovered: mass,
+      pbMethod: out.pbMethod,
+      methodError: out.methodError,
       converged: out.converged,
       seconds,
       out: a.out ?? null,
@@ -81,6 +93,7 @@ export const pbCommand = {
       [
         `log P(S) = ${r.logPS.toFixed(4)} (EP, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}${out.converged ? '' : '  NOT CONVERGED (see the warnings)'}`,
         `Σ P_B over these functions = ${mass.toPrecision(4)}`,
+        `per-function method: ${out.pbMethod} (${out.methodError})`,
         `${'rank'.padStart(4)}  ${'log P_B'.padStart(10)}  ${'P_B'.padStart(9)}  ${'count'.padStart(7)}  ${'err'.padStart(4)}  key`,
         ...top.map(
           (x, i) =>

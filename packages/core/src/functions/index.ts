@@ -52,8 +52,10 @@ export { type MergeSide, mergedProvenance } from './merge-rules.js';
 export { capacityFor, type PackedBatch, PackedCounter } from './packed-counter.js';
 export {
   PB_FILE_FORMAT,
+  PB_METHODS,
   type PbFile,
   type PbFileRead,
+  type PbMethod,
   type PbRow,
   parsePbFile,
   pbFileCsv,

@@ -17,6 +17,15 @@ import type { Provenance } from './provenance.js';
 export const PB_FILE_FORMAT = 'fsbayes.pb';
 
 /**
+ * How EP's P_B of each function was computed (nngp's `PbMode`; what
+ * `--pb-method` chooses): 'joint' EP on S ∪ E_f, 'lowrank' (the joint EP with
+ * the S sites moving through a low-rank update), 'conditional' (EP on E's
+ * predictive given S).
+ */
+export const PB_METHODS = ['joint', 'lowrank', 'conditional'] as const;
+export type PbMethod = (typeof PB_METHODS)[number];
+
+/**
  * One function of a P_B file. `logPB` is −∞ when P_B = 0 exactly (written
  * `"logPB": null` with `"pB": 0`); `converged: false` marks a function whose
  * EP did not converge.
@@ -28,6 +37,8 @@ export interface PbRow {
   logPB: number;
   pB?: 0;
   converged?: false;
+  /** 'lowrank' only, when the joint fixed point was not reached: the weight of the frozen S sites (its error indicator). */
+  frozenKL?: number;
 }
 
 /** The `fsbayes.pb` file as written. */
@@ -36,6 +47,10 @@ export interface PbFile {
   formatVersion: 1;
   logPS: number;
   method: 'ep';
+  /** How each function's EP ran (see {@link PB_METHODS}). */
+  pbMethod: PbMethod;
+  /** What is known of that method's error against joint EP and exact values, in words. */
+  methodError: string;
   nS: number;
   nE: number;
   /** Σ P_B over the listed functions (≤ 1 up to EP's error). */

@@ -151,7 +151,7 @@ export async function reproBoolean(
       text: [
         `SGD: ${sgd.fitted} of ${sgd.runs} runs fitted S (${sgd.notFitted} never did) in ${sgd.meanEpochs.toFixed(1)} epochs on average, ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}.`,
         `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against EP's ${pb.logPS.toFixed(3)} for the NNGP.`,
-        `P_B by EP for the ${pb.functions.length} most frequent functions (together Σ P_B = ${pb.massCovered.toFixed(3)}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
+        `P_B by EP for the ${pb.functions.length} most frequent functions (together Σ P_B = ${pb.massCovered.toFixed(3)}; per-function method ${pb.pbMethod}: ${pb.methodError}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
       ].join(' '),
       warnings: pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
     });

@@ -111,7 +111,7 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
     sections: [
       {
         title: 'Setting',
-        text: `FCN 784→128→128→1 ReLU, σ_w = 1.41, σ_b = 0.1; binarised MNIST (digit ≥ 5), |S| = ${st.trainSize}, |E| = ${st.testSize}. SGD: batch 32, cross-entropy, η = 0.01, stopped at 100% training accuracy; ${sgd.fitted} of ${sgd.runs} runs fitted (mean ${sgd.meanEpochs.toFixed(1)} epochs), ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}. EP: log P(S) = ${pb.logPS.toFixed(3)}; P_B for the ${pb.functions.length} most frequent SGD functions (Σ P_B = ${pb.massCovered.toFixed(3)}). SGD's most frequent function is #${rankOfSgdTop} under P_B. GP-EP: ${gp.total.toLocaleString('en')} draws from the EP posterior on E.`,
+        text: `FCN 784→128→128→1 ReLU, σ_w = 1.41, σ_b = 0.1; binarised MNIST (digit ≥ 5), |S| = ${st.trainSize}, |E| = ${st.testSize}. SGD: batch 32, cross-entropy, η = 0.01, stopped at 100% training accuracy; ${sgd.fitted} of ${sgd.runs} runs fitted (mean ${sgd.meanEpochs.toFixed(1)} epochs), ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}. EP: log P(S) = ${pb.logPS.toFixed(3)}; P_B for the ${pb.functions.length} most frequent SGD functions (Σ P_B = ${pb.massCovered.toFixed(3)}; per-function method ${pb.pbMethod}: ${pb.methodError}). SGD's most frequent function is #${rankOfSgdTop} under P_B. GP-EP: ${gp.total.toLocaleString('en')} draws from the EP posterior on E.`,
         warnings: [
           ...pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
           ...ep.warnings.map((w) => `GP-EP samples: ${w}`),

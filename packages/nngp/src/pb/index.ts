@@ -1,6 +1,15 @@
 export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './bound.js';
 export { type GpRegressionOptions, type GpRegressionResult, gpRegressionLogProb } from './gpmse.js';
-export { bitsToLabels, logPosteriorProbabilities, type PbOptions, type PbResult } from './posterior.js';
+export { type LowRankBase, type LowRankOptions, type LowRankResult, lowRankBase, lowRankJointEp } from './lowrank.js';
+export {
+  bitsToLabels,
+  defaultMaxActiveS,
+  logPosteriorProbabilities,
+  methodError,
+  type PbMode,
+  type PbOptions,
+  type PbResult,
+} from './posterior.js';
 export { type EpSampleOptions, type EpSampleResult, sampleEpPosterior } from './sample.js';
 export {
   checkTableFits,

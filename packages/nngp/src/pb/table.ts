@@ -17,7 +17,7 @@ import {
   type Split,
 } from '@fsbayes/core';
 import type { CovarianceCheckOptions } from '../orthant/index.js';
-import { logPosteriorProbabilities } from './posterior.js';
+import { logPosteriorProbabilities, type PbMode } from './posterior.js';
 
 /** The points of a split stacked S then E (row-major, d per row), with their labels as ±1. */
 export interface StackedSplit {
@@ -61,6 +61,8 @@ export interface PbOfTableOptions {
   onProgress?: (done: number, total: number) => void;
   /** Tolerances of the kernel check (wider for float32 kernels). */
   check?: CovarianceCheckOptions;
+  /** How each function's EP runs (default 'auto': 'joint' up to |S| = max(256, 4|E|), else 'lowrank'). */
+  mode?: PbMode | 'auto';
 }
 
 /**
@@ -132,7 +134,7 @@ export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptio
     nS,
     sys.y.subarray(0, nS),
     entries.map((e) => keyToBits(e.key, nE)),
-    { onProgress: o.onProgress, ...(o.check ? { check: o.check } : {}) },
+    { onProgress: o.onProgress, mode: o.mode ?? 'auto', ...(o.check ? { check: o.check } : {}) },
   );
   const functions: PbRow[] = entries.map((e, j) => ({
     key: e.key,
@@ -141,6 +143,7 @@ export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptio
     logPB: r.logPB[j],
     ...(r.logPB[j] === Number.NEGATIVE_INFINITY ? { pB: 0 as const } : {}),
     ...(r.convergedEach[j] ? {} : { converged: false as const }),
+    ...(r.frozenKL && r.frozenKL[j] > 0 ? { frozenKL: r.frozenKL[j] } : {}),
   }));
   let massCovered = 0;
   for (const v of r.logPB) massCovered += Math.exp(v);
@@ -150,6 +153,8 @@ export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptio
     formatVersion: 1,
     logPS: r.logPS,
     method: 'ep',
+    pbMethod: r.mode,
+    methodError: r.methodError,
     nS,
     nE,
     massCovered,
@@ -160,7 +165,13 @@ export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptio
       command: o.command,
       spec: sys.spec,
       dataset: { ...dataset, trainMask, testMask },
-      experiment: { kind: 'pb', method: 'ep', functions: o.source ?? null, limit: o.limit ?? null },
+      experiment: {
+        kind: 'pb',
+        method: 'ep',
+        pbMethod: o.mode ?? 'auto',
+        functions: o.source ?? null,
+        limit: o.limit ?? null,
+      },
       seeds: o.seed === undefined ? [] : [o.seed],
       backend: 'js+wasm f64',
     }),
