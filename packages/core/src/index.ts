@@ -112,8 +112,10 @@ export {
 } from './functions/io.js';
 export {
   PB_FILE_FORMAT,
+  PB_METHODS,
   type PbFile,
   type PbFileRead,
+  type PbMethod,
   type PbRow,
   parsePbFile,
   pbFileCsv,

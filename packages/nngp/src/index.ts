@@ -14,10 +14,13 @@
 
 // --- EP: GP classification with the noise-free step likelihood
 export {
+  checkEpMemory,
   type EpMarginalLikelihood,
   type EpOptions,
   type EpResult,
+  type EpScheduleName,
   epClassify,
+  epMemoryNeeds,
   epPosteriorOnTest,
   epPredict,
   type GaussianPredictive,
@@ -50,7 +53,7 @@ export type { LogProbability, OrthantMethod } from './orthant/types.js';
 // --- P_B(f|S), the EP posterior's functions, the GP-regression comparator, the PAC-Bayes bound
 export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './pb/bound.js';
 export { type GpRegressionOptions, type GpRegressionResult, gpRegressionLogProb } from './pb/gpmse.js';
-export { logPosteriorProbabilities, type PbOptions, type PbResult } from './pb/posterior.js';
+export { logPosteriorProbabilities, type PbMode, type PbOptions, type PbResult } from './pb/posterior.js';
 export { type EpSampleOptions, type EpSampleResult, sampleEpPosterior } from './pb/sample.js';
 export {
   checkTableFits,

@@ -23,6 +23,7 @@ export const PB_FILE_FORMAT = 'fsbayes.pb';
  * predictive given S).
  */
 export const PB_METHODS = ['joint', 'lowrank', 'conditional'] as const;
+/** One of {@link PB_METHODS}. */
 export type PbMethod = (typeof PB_METHODS)[number];
 
 /**

@@ -75,6 +75,7 @@ import { type LowRankOptions, lowRankBase, lowRankJointEp } from './lowrank.js';
 /** How P_B is computed per function (see the module comment). */
 export type PbMode = PbMethod;
 
+/** Options of {@link logPosteriorProbabilities}: the method, EP's options, progress and the kernel check. */
 export interface PbOptions {
   /**
    * 'auto' (default): 'joint' when |S| ≤ max(256, 4|E|), else 'lowrank'. 'joint': full EP on S ∪ E_f per
@@ -97,6 +98,7 @@ export interface PbOptions {
   check?: CovarianceCheckOptions;
 }
 
+/** What {@link logPosteriorProbabilities} returns: log P(S), log P_B per function, the method and its error. */
 export interface PbResult {
   /** EP log P(S). */
   logPS: number;
