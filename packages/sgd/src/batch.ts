@@ -33,6 +33,7 @@ export type Engine =
       sparseInputs?: boolean;
     };
 
+/** What a trainer trains on: the spec, the settings, S and E as labelled points, and the engine. */
 export interface TrainContext {
   spec: FcnSpec;
   config: SgdConfig;

@@ -6,7 +6,9 @@
 import { FsbayesError } from '@fsbayes/core';
 import { defaultParams, type OptimizerName, type OptimizerParams } from './optimizers.js';
 
+/** The training losses: 'ce' (cross-entropy on the logit) or 'mse' (squared error). */
 export type LossName = 'ce' | 'mse';
+/** Every {@link LossName}, the choices of `--loss`. */
 export const LOSSES: readonly LossName[] = ['ce', 'mse'];
 
 /** When a net counts as trained, and how long it may take. */
@@ -34,6 +36,7 @@ export interface SgdConfig {
   stop: StopRule;
 }
 
+/** A training configuration as given: any part left out takes its default ({@link resolveConfig}). */
 export interface SgdConfigInput {
   optimizer?: OptimizerName;
   params?: Partial<OptimizerParams>;

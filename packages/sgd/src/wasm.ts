@@ -27,6 +27,7 @@ import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerEntry } from './optimizers.j
 import { type LabelledPoints, orderRng } from './train.js';
 import { WASM_CODES } from './wasm-codes.js';
 
+/** The wasm trainer's builds (both float32): 'simd', and 'fma' with fused multiply-adds where V8 validates them. */
 export type SgdWasmVariant = 'simd' | 'fma';
 
 interface WasmMemory {

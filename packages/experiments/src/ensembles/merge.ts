@@ -38,6 +38,7 @@ export const SHARD_POOLING = { sampler: samplerPooling, sgd: sgdPooling } as con
   ShardPooling
 >;
 
+/** What {@link mergeShards} returns: the merged table and the pooled run summary. */
 export interface MergedTables {
   /** The merged table (the first input, merged into). */
   table: FunctionTable;
