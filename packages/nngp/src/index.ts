@@ -48,7 +48,7 @@ export {
   type CovarianceStructure,
   type ZeroCause,
 } from './orthant/reduce.js';
-export type { LogProbability, OrthantMethod } from './orthant/types.js';
+export { type LogProbability, ORTHANT_METHODS, type OrthantMethod } from './orthant/types.js';
 
 // --- P_B(f|S), the EP posterior's functions, the GP-regression comparator, the PAC-Bayes bound
 export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './pb/bound.js';

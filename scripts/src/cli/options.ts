@@ -2,6 +2,7 @@
  * Flags that mean the same in every command. Each command picks the groups
  * it needs; descriptions here are the --help text.
  */
+import { ACTIVATIONS } from '@fsbayes/core';
 import type { Options } from 'yargs';
 
 export const OUTPUT_OPTIONS = {
@@ -32,7 +33,7 @@ export const ARCH_OPTIONS = {
   },
   activation: {
     type: 'string',
-    choices: ['relu', 'erf', 'tanh', 'step'],
+    choices: ACTIVATIONS,
     default: 'relu',
     describe: 'hidden nonlinearity',
   },

@@ -3,6 +3,7 @@
  * named by the flags and count their functions on E.
  */
 import {
+  type Activation,
   type ArchSpec,
   autoBackendFor,
   type BackendName,
@@ -23,7 +24,7 @@ import { type DataArgs, loadSplit } from './dataset.js';
 
 export interface ArchArgs {
   arch: string;
-  activation: string;
+  activation: Activation;
   'sigma-w': number;
   'sigma-b': number;
 }
@@ -51,7 +52,7 @@ export interface PriorRun {
 export function specFromArgs(a: ArchArgs, inputShape: readonly number[], opts: { nets?: boolean } = {}): ArchSpec {
   const spec = parseArch(a.arch, {
     inputShape,
-    activation: a.activation as ArchSpec['activation'],
+    activation: a.activation,
     sigmaW: a['sigma-w'],
     sigmaB: a['sigma-b'],
   });

@@ -29,7 +29,7 @@ import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIO
 import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
 
-export const SAMPLE_OPTIONS = {
+const SAMPLE_OPTIONS = {
   mode: {
     type: 'string',
     choices: ['posterior', 'prior', 'frozen'],
