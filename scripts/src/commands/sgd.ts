@@ -6,11 +6,11 @@
  */
 import { type FcnSpec, FsbayesError, parseShard, recordedCommand, shardRange, tableText } from '@fsbayes/core';
 import { Progress, sgdEnsemble } from '@fsbayes/experiments';
-import { LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
+import { chooseEngine, LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
 
 const SGD_OPTIONS = {
@@ -187,6 +187,10 @@ export const sgdCommand = {
     const shard = a.shard === undefined ? null : parseShard(a.shard);
     const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
     const mE = split.test.m;
+    const want = a.backend as 'auto' | 'js' | 'wasm';
+    // why auto took the js reference, before the (slower) run starts; sgdEnsemble makes the same choice
+    const reason = chooseEngine(spec as FcnSpec, config, want).backend.reason;
+    if (reason) log(a, `sgd: training on the float64 js reference: ${reason}`);
     const r = await sgdEnsemble({
       spec: spec as FcnSpec,
       config,
@@ -196,7 +200,7 @@ export const sgdCommand = {
       runs: range.count,
       total: a.runs,
       shard: a.shard,
-      backend: a.backend as 'auto' | 'js' | 'wasm',
+      backend: want,
       threads: a.threads,
       checkpointSeconds: a['checkpoint-every'],
       stopAfter: a['stop-after'],
@@ -226,6 +230,7 @@ export const sgdCommand = {
       threads: r.threads,
       backend: backend.name,
       precision: backend.precision,
+      backendReason: backend.reason ?? null,
       shard: a.shard ?? null,
     };
     emit(

@@ -19,6 +19,8 @@ export interface ProvenanceBackend {
   name: string;
   precision: string;
   threads?: number;
+  /** Why an automatic choice took this backend (e.g. what the faster one lacks); absent when it was asked for. */
+  reason?: string;
 }
 
 /**
@@ -178,6 +180,8 @@ export function validateProvenance(x: unknown, where = 'provenance'): Provenance
     if (bb.threads !== undefined && !(Number.isSafeInteger(bb.threads) && (bb.threads as number) > 0)) {
       throw new FsbayesError(`${where}.backend.threads: must be a positive integer, got ${show(bb.threads)}`);
     }
+    if (bb.reason !== undefined && typeof bb.reason !== 'string')
+      throw new FsbayesError(`${where}.backend.reason: must be a string, got ${show(bb.reason)}`);
   }
   if (p.extra !== undefined && (typeof p.extra !== 'object' || p.extra === null || Array.isArray(p.extra))) {
     throw new FsbayesError(`${where}.extra: must be an object, got ${show(p.extra)}`);
