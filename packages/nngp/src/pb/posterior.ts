@@ -59,8 +59,9 @@
  * itself) leaves P_B undefined: refused with the reason.
  */
 import { checkMemory, FsbayesError, type PbMethod, Warnings } from '@fsbayes/core';
-import { type EpOptions, epClassify, resolveSchedule, signLabels } from '../ep/ep.js';
+import { epClassify } from '../ep/ep.js';
 import { pbMemoryNeeds } from '../ep/memory.js';
+import { type EpOptions, resolveSchedule, signLabels } from '../ep/options.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
 import { epWarnings } from '../ep/warnings.js';
 import {

@@ -6,7 +6,7 @@
  * jitter, reported: repeated test inputs make it singular).
  */
 import { cholesky, FsbayesError, Rng, type Seed } from '@fsbayes/core';
-import type { EpOptions } from '../ep/ep.js';
+import type { EpOptions } from '../ep/options.js';
 import { epPosteriorOnTest } from '../ep/predict.js';
 
 /** Options of {@link sampleEpPosterior}: the seed of its normals and EP's options. */
