@@ -21,6 +21,11 @@ export {
 export type { EnsembleHooks, ProgressBar, ProgressFactory, SamplerRunOptions } from './ensembles/hooks.js';
 export { type MergedTables, mergeShards } from './ensembles/merge.js';
 export {
+  type PriorEnsembleOptions,
+  type PriorEnsembleResult,
+  priorEnsemble,
+} from './ensembles/prior.js';
+export {
   type RejectionEnsembleOptions,
   type RejectionEnsembleResult,
   type RejectionSummary,
