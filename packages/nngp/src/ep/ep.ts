@@ -59,12 +59,12 @@
  */
 import { FsbayesError } from '@fsbayes/core';
 import { Damper } from './damping.js';
+import { symFromLower } from './matrix.js';
 import { checkEpMemory } from './memory.js';
 import { type EpOptions, type EpResult, resolveSchedule, signLabels } from './options.js';
 import { type EpDiagFactor, type EpWork, epRefreshDiag, meanDiag, withJitter } from './refresh.js';
 import { type EpFactor, epRefresh, SequentialSweeper, sigmaFromFactor } from './sequential.js';
 import { epLogZ, parallelSweep, type SweepState, TAU_MAX_REL } from './site.js';
-import { symFromLower } from './symmetric.js';
 
 function checkSquare(K: Float64Array, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new FsbayesError(`epClassify: n must be a non-negative integer, got ${n}`);

@@ -5,10 +5,10 @@
  * comment).
  */
 import { gram, matmul, Rng, solveTriangular } from '@fsbayes/core';
+import { matVec } from './matrix.js';
 import type { EpOptions } from './options.js';
 import { type EpWork, factorB } from './refresh.js';
 import { proposeSite, type SweepState } from './site.js';
-import { symMatVec } from './symmetric.js';
 
 /** Everything a full refresh produces. */
 export interface EpFactor {
@@ -33,7 +33,7 @@ export function epRefresh(w: EpWork, tau: Float64Array, nu: Float64Array, K0: Fl
   for (let i = 0; i < n; i++) sq[i] = Math.sqrt(tau[i]);
   const L = factorB(w, sq, K0);
   const Sigma = sigmaFromFactor(w.K, n, L, sq, w.threads);
-  const muG = symMatVec(Sigma, nu, n);
+  const muG = matVec(Sigma, nu, n);
   let h = 0;
   for (let i = 0; i < n; i++) h += Math.log(L[i * n + i]);
   return { L, sq, Sigma, muG, halfLogDetB: h };

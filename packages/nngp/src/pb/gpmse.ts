@@ -13,9 +13,9 @@
  * Which one their GP_MSE used is not recorded in our notes.
  */
 import { cholesky, FsbayesError, solveTriangular, Warnings } from '@fsbayes/core';
+import { mirrorLower } from '../ep/matrix.js';
 import { type EpOptions, signLabels } from '../ep/options.js';
 import { clampDiagonal, splitBlocks, squareSize, subtractAtALower } from '../ep/predict.js';
-import { mirrorLower } from '../ep/symmetric.js';
 import { orthantLogProbOf } from '../orthant/index.js';
 import { analyseCovariance } from '../orthant/reduce.js';
 import { bitsToLabels } from './posterior.js';
