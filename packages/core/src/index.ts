@@ -45,7 +45,13 @@ export {
 } from './backend/index.js';
 export { JsBackend } from './backend/js.js';
 export { checkNetRange, type NetRangeNames, priorParams } from './backend/prior.js';
-export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './backend/types.js';
+export {
+  BACKEND_NAMES,
+  type Backend,
+  type BackendInfo,
+  type BackendName,
+  type PriorFunctionsJob,
+} from './backend/types.js';
 export { WasmBackend, type WasmBackendOptions } from './backend/wasm.js';
 export { fmaSupport, NET_BLOCK, type WasmVariant } from './backend/wasm-module.js';
 export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './backend/workers.js';

@@ -2,7 +2,7 @@
  * Flags that mean the same in every command. Each command picks the groups
  * it needs; descriptions here are the --help text.
  */
-import { ACTIVATIONS } from '@fsbayes/core';
+import { ACTIVATIONS, BACKEND_NAMES } from '@fsbayes/core';
 import type { Options } from 'yargs';
 
 export const OUTPUT_OPTIONS = {
@@ -86,7 +86,7 @@ export const SEED_OPTIONS = {
 export const COMPUTE_OPTIONS = {
   backend: {
     type: 'string',
-    choices: ['auto', 'js', 'wasm', 'gpu'],
+    choices: ['auto', ...BACKEND_NAMES],
     default: 'auto',
     describe: 'where batched work runs: auto picks the fastest measured for the workload',
   },

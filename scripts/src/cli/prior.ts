@@ -29,9 +29,9 @@ export interface ArchArgs {
 }
 
 export interface ComputeArgs {
-  backend: string;
+  backend: 'auto' | BackendName;
   threads?: number;
-  precision?: string;
+  precision?: 'f32' | 'f64';
 }
 
 export interface PriorRun {
@@ -76,8 +76,8 @@ export async function runPriorTable(
   const E = split.test;
   if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   const spec = specFromArgs(a, E.shape, { nets: true });
-  const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
-  const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
+  const name = a.backend === 'auto' ? autoBackendFor(spec) : a.backend;
+  const backend = await getBackend(name, { threads: a.threads, precision: a.precision });
   try {
     const r = await priorEnsemble({
       backend,

@@ -25,7 +25,7 @@ import { MAX_HIDDEN, wasmModule } from './wasm-module.js';
 export type { GpuBackend, GpuBackendOptions, GpuGridPrograms, GpuStats } from './gpu.js';
 export { JsBackend } from './js.js';
 export { checkNetRange, type NetRangeNames, netNormals, priorParams } from './prior.js';
-export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
+export { BACKEND_NAMES, type Backend, type BackendInfo, type BackendName, type PriorFunctionsJob } from './types.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm.js';
 export { fmaSupport, NET_BLOCK, type WasmVariant } from './wasm-module.js';
 export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './workers.js';
@@ -104,8 +104,11 @@ export async function getBackend(name: 'auto' | BackendName, opts: BackendOption
       return createGpu(opts);
     case 'auto':
       return wasmUsable().ok ? WasmBackend.create(opts) : new JsBackend();
-    default:
-      throw new FsbayesError(`unknown backend "${name as string}" (js, wasm, gpu or auto)`);
+    default: {
+      // a name added to BACKEND_NAMES without its case here is a compile error
+      const unknown: never = name;
+      throw new FsbayesError(`unknown backend "${unknown as string}" (js, wasm, gpu or auto)`);
+    }
   }
 }
 
