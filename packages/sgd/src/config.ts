@@ -6,10 +6,10 @@
 import { FsbayesError } from '@fsbayes/core';
 import { defaultParams, type OptimizerName, type OptimizerParams } from './optimizers.js';
 
-/** The training losses: 'ce' (cross-entropy on the logit) or 'mse' (squared error). */
-export type LossName = 'ce' | 'mse';
-/** Every {@link LossName}, the choices of `--loss`. */
-export const LOSSES: readonly LossName[] = ['ce', 'mse'];
+/** The training losses: 'ce' (cross-entropy on the logit) and 'mse' (squared error); the choices of `--loss`. */
+export const LOSSES = ['ce', 'mse'] as const;
+/** One of {@link LOSSES}. */
+export type LossName = (typeof LOSSES)[number];
 
 /** When a net counts as trained, and how long it may take. */
 export interface StopRule {
@@ -51,7 +51,7 @@ export function resolveConfig(c: SgdConfigInput = {}): SgdConfig {
   const optimizer = c.optimizer ?? 'sgd';
   const params = { ...defaultParams(optimizer) }; // refuses an unknown optimizer, naming it
   const loss = c.loss ?? 'ce';
-  if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ce or mse`);
+  if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ${LOSSES.join(' or ')}`);
   for (const [k, v] of Object.entries(c.params ?? {})) if (v !== undefined) (params as Record<string, unknown>)[k] = v;
   const pos = (name: string, v: number) => {
     if (!(Number.isFinite(v) && v > 0)) throw new FsbayesError(`${name} must be a positive number, got ${v}`);
