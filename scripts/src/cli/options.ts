@@ -2,7 +2,7 @@
  * Flags that mean the same in every command. Each command picks the groups
  * it needs; descriptions here are the --help text.
  */
-import { ACTIVATIONS, BACKEND_NAMES } from '@fsbayes/core';
+import { ACTIVATIONS, BACKEND_NAMES, DIGIT_BINARIZE_RULES, NORMALIZE_MODES } from '@fsbayes/core';
 import type { Options } from 'yargs';
 
 export const OUTPUT_OPTIONS = {
@@ -63,13 +63,13 @@ export const DATA_OPTIONS = {
   'test-size': { type: 'number', describe: '|E|, chosen with --seed from the points not in S' },
   binarize: {
     type: 'string',
-    choices: ['threshold', 'oddeven'],
+    choices: DIGIT_BINARIZE_RULES,
     default: 'threshold',
     describe: 'digit labels: ≥5 vs <5, or odd/even',
   },
   normalize: {
     type: 'string',
-    choices: ['unit', 'center', 'standardize'],
+    choices: NORMALIZE_MODES,
     default: 'unit',
     describe: 'pixel normalisation',
   },
