@@ -5,9 +5,6 @@
 import { FunctionTable, Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
 import {
-  AliasTable,
-  alignPair,
-  averageRanks,
   checkCompatible,
   compareSources,
   expectedTestError,
@@ -21,12 +18,14 @@ import {
   pbSource,
   pearson,
   percentileInterval,
-  resampleCounts,
   spearman,
   tableSource,
   topMassOverlap,
   totalVariation,
 } from '../src/index.js';
+import { AliasTable, resampleCounts } from '../src/metrics/bootstrap.js';
+import { averageRanks } from '../src/metrics/correlation.js';
+import { alignPair } from '../src/metrics/pair.js';
 
 /** A table on m = 4 points from {key: count}; keys are one hex digit (4 bits). */
 function table(counts: Record<string, number>, labels: number[] | null = null): FunctionTable {

@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packBits } from '../src/bits.js';
 import {
   createProvenance,
   FunctionTable,
   type FunctionTableJSON,
   type Provenance,
-  packBits,
   readTable,
   readTableSync,
   writeFileAtomic,
@@ -253,6 +253,19 @@ describe('JSON', () => {
     FunctionTable.fromJSON(j); // the uncorrupted one is fine
     corrupt(j);
     expect(() => FunctionTable.fromJSON(j)).toThrow(msg);
+  });
+
+  it("keeps the backend's reason, and refuses one that is not a string, naming the field", () => {
+    const t = smallTable();
+    t.provenance = prov([1], { backend: { name: 'js', precision: 'f64', reason: 'the wasm trainer has relu only' } });
+    const j = JSON.parse(JSON.stringify(t));
+    expect(FunctionTable.fromJSON(j).provenance?.backend).toEqual({
+      name: 'js',
+      precision: 'f64',
+      reason: 'the wasm trainer has relu only',
+    });
+    j.provenance.backend.reason = 3;
+    expect(() => FunctionTable.fromJSON(j)).toThrow(/provenance\.backend\.reason: must be a string, got 3/);
   });
 
   it('rejects errors when labels are unknown', () => {

@@ -6,10 +6,10 @@
  */
 import { cholesky, mnistDataset, parseArch, Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
-import { epRefresh } from '../src/ep/ep.js';
 import { epClassify } from '../src/ep/index.js';
 import { epMemoryNeeds, pbMemoryNeeds, totalBytes } from '../src/ep/memory.js';
 import { epRefreshDiag, inverseDiagFromCholesky, WEAK_SITE } from '../src/ep/refresh.js';
+import { epRefresh } from '../src/ep/sequential.js';
 import { kernelMatrix } from '../src/kernels/index.js';
 import { orthantLogProb } from '../src/orthant/index.js';
 import { reluNngp } from './helpers.js';

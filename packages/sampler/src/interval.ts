@@ -8,6 +8,7 @@
  */
 import { FsbayesError, invNormCdf } from '@fsbayes/core';
 
+/** An acceptance rate k/n with its Wilson interval, on the probability and the log scale. */
 export interface RateEstimate {
   /** Accepted draws. */
   k: number;

@@ -2,7 +2,14 @@
  * Flags that mean the same in every command. Each command picks the groups
  * it needs; descriptions here are the --help text.
  */
-import { IMAGE_DATASETS, IMAGE_SOURCES } from '@fsbayes/core';
+import {
+  ACTIVATIONS,
+  BACKEND_NAMES,
+  DIGIT_BINARIZE_RULES,
+  IMAGE_DATASETS,
+  IMAGE_SOURCES,
+  NORMALIZE_MODES,
+} from '@fsbayes/core';
 import type { Options } from 'yargs';
 
 export const OUTPUT_OPTIONS = {
@@ -33,7 +40,7 @@ export const ARCH_OPTIONS = {
   },
   activation: {
     type: 'string',
-    choices: ['relu', 'erf', 'tanh', 'step'],
+    choices: ACTIVATIONS,
     default: 'relu',
     describe: 'hidden nonlinearity',
   },
@@ -69,13 +76,13 @@ export const DATA_OPTIONS = {
   'test-size': { type: 'number', describe: '|E|, chosen with --seed from the points not in S' },
   binarize: {
     type: 'string',
-    choices: ['threshold', 'oddeven'],
+    choices: DIGIT_BINARIZE_RULES,
     default: 'threshold',
     describe: 'image class labels (digits, clothing classes 0–9): class ≥ 5 vs < 5, or odd/even',
   },
   normalize: {
     type: 'string',
-    choices: ['unit', 'center', 'standardize'],
+    choices: NORMALIZE_MODES,
     default: 'unit',
     describe: 'pixel normalisation',
   },
@@ -92,7 +99,7 @@ export const SEED_OPTIONS = {
 export const COMPUTE_OPTIONS = {
   backend: {
     type: 'string',
-    choices: ['auto', 'js', 'wasm', 'gpu'],
+    choices: ['auto', ...BACKEND_NAMES],
     default: 'auto',
     describe: 'where batched work runs: auto picks the fastest measured for the workload',
   },

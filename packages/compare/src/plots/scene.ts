@@ -79,6 +79,7 @@ export interface TextMark {
   bold?: boolean;
 }
 
+/** One drawing element of a {@link Figure}: a line, polyline, rectangle, circle or text. */
 export type Mark = LineMark | PolylineMark | RectMark | CircleMark | TextMark;
 
 /** The plot area marks with `clip` are clipped to. */

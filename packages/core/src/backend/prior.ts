@@ -14,19 +14,19 @@ import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { checkMemory } from '../resources/memory.js';
 import { checkSeed, type Seed } from '../rng/rng.js';
-import { blockSegments, Kernels, kernelModule } from './kernels.js';
 import { type NormalSource, TsNormals } from './normals.js';
+import { blockSegments, WasmInstance, wasmModule } from './wasm-module.js';
 
-let local: Kernels | undefined;
+let local: WasmInstance | undefined;
 let source: NormalSource | undefined;
 let wasmNormals = true;
 
-/** The calling thread's kernel instance (compiled and instantiated synchronously, cached). */
-export function localKernels(): Kernels {
+/** The calling thread's wasm instance (compiled and instantiated synchronously, cached). */
+export function localInstance(): WasmInstance {
   if (!local) {
     // Normals use no FMA, so both builds give the same bits; the plain one needs no V8 flag.
-    const { module, variant } = kernelModule('simd');
-    local = new Kernels(module, variant);
+    const { module, variant } = wasmModule('simd');
+    local = new WasmInstance(module, variant);
     // Tier the sampler up from V8's baseline compiler with short calls (every use reseeds).
     const tmp = new Float64Array(64);
     local.seedBlock('warmup', 0, 0, 1);
@@ -43,7 +43,7 @@ export function normalSource(): NormalSource {
   if (source) return source;
   if (wasmNormals) {
     try {
-      source = localKernels();
+      source = localInstance();
     } catch {
       // No wasm build (an install without wasm/build/) or a V8 without SIMD: the TypeScript stream.
     }

@@ -3,7 +3,6 @@
  * (MNIST, Fashion-MNIST: `image-sources.ts`), IDX files, numeric CSV files,
  * training/test splits and summaries.
  */
-export { bitsToHex, bitsToString, parseBits } from './bits.js';
 export {
   BOOLEAN_MAX_N,
   type BooleanEncoding,

@@ -19,20 +19,6 @@ export {
   writeArrowTable,
 } from './arrow-io.js';
 export {
-  bitString,
-  keyLength,
-  keyOf,
-  keyOfBitString,
-  keyOfBits,
-  keyToBits,
-  keyToWords,
-  normalizeKey,
-  packBits,
-  popcount32,
-  unpackBits,
-  wordsFor,
-} from './bits.js';
-export {
   type ArrowMergeOptions,
   type ArrowMergeResult,
   mergeArrowTables,

@@ -9,10 +9,11 @@
  * with `"pB": 0` beside it, and the reader gives the −∞ back.
  */
 import { readFileSync } from 'node:fs';
+import { normalizeKey } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { normalizeKey } from './bits.js';
 import type { Provenance } from './provenance.js';
 
+/** The `format` field of a P_B file (`fsbayes.pb`). */
 export const PB_FILE_FORMAT = 'fsbayes.pb';
 
 /**
@@ -22,6 +23,7 @@ export const PB_FILE_FORMAT = 'fsbayes.pb';
  * predictive given S).
  */
 export const PB_METHODS = ['joint', 'lowrank', 'conditional'] as const;
+/** One of {@link PB_METHODS}. */
 export type PbMethod = (typeof PB_METHODS)[number];
 
 /**

@@ -2,10 +2,11 @@
  * FunctionTable: the empirical distribution of functions on a fixed test set
  * E (|E| = m), e.g. the functions SGD finds over many runs, with exact counts.
  */
+
+import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from '../bits.js';
 import { entropyOfCounts } from '../boolean/entropy.js';
 import { FsbayesError, isFsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
 import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';
 
@@ -43,6 +44,7 @@ interface Rec {
   ones: number;
 }
 
+/** The `format` field of a function table's JSON (`fsbayes.function-table`). */
 export const FUNCTION_TABLE_FORMAT = 'fsbayes.function-table';
 export const FUNCTION_TABLE_FORMAT_VERSION = 1;
 

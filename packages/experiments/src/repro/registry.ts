@@ -15,6 +15,7 @@ import { optimizersSettings, reproOptimizers } from './optimizers.js';
 import type { ExperimentResult } from './result.js';
 import { reproSimplicity, simplicitySettings } from './simplicity.js';
 
+/** One paper experiment: its name and description, its validated settings, and its run. */
 export interface Experiment {
   name: string;
   describe: string;
@@ -23,6 +24,7 @@ export interface Experiment {
   run: (ctx: ExperimentContext) => Promise<ExperimentResult>;
 }
 
+/** Every experiment `fsbayes repro` runs, by name (the one list the CLI and the npm scripts read). */
 export const EXPERIMENTS: Experiment[] = [
   {
     name: 'boolean',

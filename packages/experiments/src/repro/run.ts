@@ -15,6 +15,7 @@ import type { Experiment } from './registry.js';
 import { renderExperiment } from './render.js';
 import type { ExperimentResult } from './result.js';
 
+/** What {@link runRepro} takes: the experiment, its scale, seed and overrides, the locked output folder, resume. */
 export interface ReproOptions {
   experiment: Experiment;
   scale: Scale;
@@ -28,6 +29,7 @@ export interface ReproOptions {
   threads?: number;
 }
 
+/** What {@link runRepro} returns: the result, its main files and the wall time. */
 export interface ReproRun {
   result: ExperimentResult;
   /** The main files (summary, report, html, timings), under `out`. */

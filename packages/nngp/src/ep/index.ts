@@ -1,11 +1,4 @@
-export {
-  AUTO_PARALLEL_ABOVE,
-  type EpOptions,
-  type EpResult,
-  epClassify,
-  resolveSchedule,
-  signLabels,
-} from './ep.js';
+export { epClassify } from './ep.js';
 export { type EpMarginalLikelihood, logMarginalLikelihood } from './marginal.js';
 export {
   checkEpMemory,
@@ -16,4 +9,11 @@ export {
   totalBytes,
 } from './memory.js';
 export { type StepMoments, stepMoments } from './moments.js';
+export {
+  AUTO_PARALLEL_ABOVE,
+  type EpOptions,
+  type EpResult,
+  resolveSchedule,
+  signLabels,
+} from './options.js';
 export { epPosteriorOnTest, epPredict, type GaussianPredictive, splitBlocks } from './predict.js';

@@ -1,7 +1,8 @@
 /** log P(S) by EP, in the shape the CLI and the other estimators report. */
 import { type CovarianceCheckOptions, orthantLogProb } from '../orthant/index.js';
-import { type EpOptions, signLabels } from './ep.js';
+import { type EpOptions, signLabels } from './options.js';
 
+/** What `logMarginalLikelihood` returns: EP's log P(S), its sweeps and jitter, the exact reduction's verdict, warnings. */
 export interface EpMarginalLikelihood {
   /** EP's log P(sign f_S = y_S), f ~ N(0, K); −∞ when P(S) = 0 exactly (`exact`, `zeroReason`). */
   logPS: number;

@@ -15,6 +15,7 @@
  */
 import { checkMemory, formatBytes, type MemoryNeed } from '@fsbayes/core';
 
+/** The schedule an EP run takes once 'auto' is resolved (`EpOptions.schedule`). */
 export type EpScheduleName = 'sequential' | 'parallel';
 
 /** The buffers an EP run on n points holds at its peak (see the module comment). */

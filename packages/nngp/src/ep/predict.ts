@@ -10,7 +10,9 @@
 
 import { FsbayesError, solveTriangular } from '@fsbayes/core';
 import { analyseCovariance, type CovarianceCheckOptions, reduceOrthant, subMatrix } from '../orthant/reduce.js';
-import { type EpOptions, type EpResult, epClassify, mirrorLower, signLabels } from './ep.js';
+import { epClassify } from './ep.js';
+import { mirrorLower } from './matrix.js';
+import { type EpOptions, type EpResult, signLabels } from './options.js';
 import { epWarnings } from './warnings.js';
 
 /** N(mean, cov) on the test points. */

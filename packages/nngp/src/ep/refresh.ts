@@ -25,6 +25,7 @@
  * solves with many right-hand sides); the rest is O(n²) here.
  */
 import { cholesky, NotPositiveDefiniteError, solveTriangular } from '@fsbayes/core';
+import { matVec } from './matrix.js';
 
 /** Sites with τ̃ᵢΣᵢᵢ = 1 − (B⁻¹)ᵢᵢ below this get Σᵢᵢ from Kᵢᵢ − ‖L⁻¹S̃½kᵢ‖² (see the module comment). */
 export const WEAK_SITE = 1e-2;
@@ -158,18 +159,6 @@ function directDiag(
     }
     for (let c = 0; c < w; c++) out[cols[c]] = K[cols[c] * n + cols[c]] - ss[c];
   }
-}
-
-/** y = A x for a full row-major n×n A. */
-function matVec(A: Float64Array, x: ArrayLike<number>, n: number): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = i * n;
-    let s = 0;
-    for (let j = 0; j < n; j++) s += A[o + j] * x[j];
-    y[i] = s;
-  }
-  return y;
 }
 
 /**

@@ -43,7 +43,6 @@
  */
 import { FsbayesError, logDiffNormCdf, Rng, type Seed, Warnings } from '@fsbayes/core';
 import type { EpOptions } from '../ep/index.js';
-import type { LogProbability, OrthantMethod } from '../index.js';
 import { botevRectangle } from './botev.js';
 import { epOrthant } from './ep.js';
 import { genzRectangle } from './genz.js';
@@ -59,6 +58,7 @@ import {
   type ZeroCause,
 } from './reduce.js';
 import { reorderCholesky } from './reorder.js';
+import type { LogProbability, OrthantMethod } from './types.js';
 
 export { type BotevResult, botevRectangle, solveTilting, type TiltingSolution } from './botev.js';
 export { type GenzResult, genzRectangle } from './genz.js';
@@ -80,6 +80,7 @@ export {
 export { type Reordered, reorderCholesky } from './reorder.js';
 export { trandn, trandnFill, truncNormMean, truncNormQuantile } from './trandn.js';
 
+/** Options of {@link orthantLogProb}: the method, its sample budget and seed, the prior mean, and the check of K. */
 export interface OrthantOptions {
   method: OrthantMethod;
   /**
@@ -104,6 +105,7 @@ export interface OrthantOptions {
   check?: CovarianceCheckOptions;
 }
 
+/** log P(sign f = y) with its standard error, each method's diagnostics, and warnings. */
 export interface OrthantResult extends LogProbability {
   /** Standard error of logP (null for EP, and for MC with no hits). */
   stderr: number | null;

@@ -46,7 +46,8 @@
  * comment for the numbers at the default cap.
  */
 import { cholesky, FsbayesError, gram, solveTriangular } from '@fsbayes/core';
-import { epLogZ, proposeSite, SequentialSweeper, type SweepState } from '../ep/ep.js';
+import { SequentialSweeper } from '../ep/sequential.js';
+import { epLogZ, proposeSite, type SweepState } from '../ep/site.js';
 
 /** What every function's low-rank EP starts from (see the module comment). */
 export interface LowRankBase {

@@ -59,8 +59,9 @@
  * itself) leaves P_B undefined: refused with the reason.
  */
 import { checkMemory, FsbayesError, type PbMethod, Warnings } from '@fsbayes/core';
-import { type EpOptions, epClassify, resolveSchedule, signLabels } from '../ep/ep.js';
+import { epClassify } from '../ep/ep.js';
 import { pbMemoryNeeds } from '../ep/memory.js';
+import { type EpOptions, resolveSchedule, signLabels } from '../ep/options.js';
 import { epPredict, splitBlocks, squareSize } from '../ep/predict.js';
 import { epWarnings } from '../ep/warnings.js';
 import {
@@ -75,6 +76,7 @@ import { type LowRankOptions, lowRankBase, lowRankJointEp } from './lowrank.js';
 /** How P_B is computed per function (see the module comment). */
 export type PbMode = PbMethod;
 
+/** Options of {@link logPosteriorProbabilities}: the method, EP's options, progress and the kernel check. */
 export interface PbOptions {
   /**
    * 'auto' (default): 'joint' when |S| ≤ max(256, 4|E|), else 'lowrank'. 'joint': full EP on S ∪ E_f per
@@ -97,6 +99,7 @@ export interface PbOptions {
   check?: CovarianceCheckOptions;
 }
 
+/** What {@link logPosteriorProbabilities} returns: log P(S), log P_B per function, the method and its error. */
 export interface PbResult {
   /** EP log P(S). */
   logPS: number;

@@ -50,6 +50,7 @@ export interface PbSystem {
   y: Int8Array;
 }
 
+/** Options of {@link pbOfTable}. */
 export interface PbOfTableOptions {
   /** Only the `limit` most frequent functions of the table (default all). */
   limit?: number;
