@@ -60,7 +60,15 @@ import {
 } from './reduce.js';
 import { reorderCholesky } from './reorder.js';
 
-export { type BotevResult, botevRectangle, solveTilting, type TiltingSolution } from './botev.js';
+export {
+  type BotevOptions,
+  type BotevResult,
+  botevRectangle,
+  solveTilting,
+  type TiltingSolution,
+  tiltFromPoint,
+  tiltToPoint,
+} from './botev.js';
 export { type GenzResult, genzRectangle } from './genz.js';
 export { latticeVector, primeAtMost } from './lattice.js';
 export { type McResult, mcRectangle } from './mc.js';
@@ -125,6 +133,8 @@ export interface OrthantResult extends LogProbability {
   /** MC: hits, and with zero hits the log of the one-sided 95% Clopper–Pearson upper limit 1 − 0.05^{1/N}. */
   hits?: number;
   logUpper95?: number;
+  /** MC: 95% interval of logP (Wilson; with no hits [−∞, logUpper95]). */
+  logInterval95?: [number, number];
   /** Genz: shifts and points per shift. */
   shifts?: number;
   points?: number;
@@ -404,6 +414,7 @@ function rectangleCore(
         samples: m.samples,
         hits: m.hits,
         ...(m.logUpper95 !== undefined ? { logUpper95: m.logUpper95 } : {}),
+        logInterval95: m.logInterval95,
         ...extra,
       };
     }
