@@ -69,6 +69,7 @@ export {
   tiltFromPoint,
   tiltToPoint,
 } from './botev.js';
+export { EP_ORTHANT_BIAS } from './ep.js';
 export { type GenzResult, genzRectangle } from './genz.js';
 export { latticeVector, primeAtMost } from './lattice.js';
 export { type McResult, mcRectangle } from './mc.js';
