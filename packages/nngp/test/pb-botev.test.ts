@@ -3,7 +3,7 @@
  * they did not produce:
  * - d ≤ 3: closed forms (d = 2: ¼ + asin ρ/2π; d = 3: ⅛ + Σ asin ρᵢⱼ/4π);
  * - d = 5–15 and a 12-point P_B system: scipy's randomised-lattice QMC
- *   (2²² points × 4 seeds) and numpy Monte Carlo (10⁷ draws), on kernels the
+ *   (2²⁰ points × 4 seeds) and numpy Monte Carlo (10⁷ draws), on kernels the
  *   numpy script computed itself (fixtures/orthant/boolean-exact.json, made by
  *   scripts/fixtures/orthant_exact.py; constant, simple and random labels);
  * - sums over every function on E (Σ P_B = 1).
@@ -135,7 +135,7 @@ describe('orthant estimators against scipy QMC and numpy MC (d = 5–15, Boolean
       expect(c.logP).toBeLessThanOrEqual(hi + w);
       const ep = orthantLogProb(K, c.d, c.labels, { method: 'ep' });
       expect(ep.stderr).toBeNull();
-      // EP is below the exact value on these kernels: most for constant labels (0.15–0.3 here), little for random ones
+      // EP is below the exact value on these kernels: most for constant labels (0.15–0.24 here), little for random ones
       expect(ep.logP - c.logP).toBeLessThan(0.02);
       expect(ep.logP - c.logP).toBeGreaterThan(-0.4);
       if (c.name.endsWith('constant') && c.d >= 10) expect(ep.logP - c.logP).toBeLessThan(-0.1);
@@ -153,18 +153,18 @@ describe('P_B on a 12-point Boolean system (|S| = 8, |E| = 4, all 16 functions) 
     within(r.logPS, pb.logPS, Math.hypot(r.logPSStderr, pb.errS));
     const ep = logPosteriorProbabilities(K, 8, pb.labelsS, fns, { mode: 'joint' });
     let sum = 0;
-    let botevErr = 0;
-    let epErr = 0;
+    let epWorst = 0;
     pb.functions.forEach((f, j) => {
       within(r.logPB[j], f.logPB, Math.hypot(r.stderr[j], f.err), 1e-6);
+      expect(r.stderr[j]).toBeLessThan(0.03);
       sum += Math.exp(r.logPB[j]);
-      botevErr += Math.abs(r.logPB[j] - f.logPB) / fns.length;
-      epErr += Math.abs(ep.logPB[j] - f.logPB) / fns.length;
+      epWorst = Math.max(epWorst, Math.abs(ep.logPB[j] - f.logPB));
     });
     expect(Math.abs(pb.sumPB - 1)).toBeLessThan(1e-3);
     expect(Math.abs(sum - 1)).toBeLessThan(0.03);
-    // EP's mean error is several times Botev's here (measured 0.06 against 0.006)
-    expect(epErr).toBeGreaterThan(2 * botevErr);
+    // EP (deterministic) errs by 0.02 on average here, 0.052 at worst, beyond Botev's standard errors (≈ 0.01)
+    expect(epWorst).toBeGreaterThan(0.04);
+    expect(epWorst).toBeLessThan(0.1);
   });
 });
 

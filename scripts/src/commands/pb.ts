@@ -11,6 +11,7 @@ import {
   pbFileCsv,
   pbFileText,
   readTableSync,
+  recordedCommand,
 } from '@fsbayes/core';
 import { Progress } from '@fsbayes/experiments';
 import { BOTEV_PB_MAX_POINTS, checkTableFits, pbOfTableAsync, resolvePbEstimator } from '@fsbayes/nngp';
@@ -18,7 +19,7 @@ import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { commandLine, emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
 import { formatLogP, printWarnings } from '../cli/warnings.js';
 import { checkFor } from './marginal.js';
@@ -102,7 +103,13 @@ export const pbCommand = {
     const out = await pbOfTableAsync(sys, table, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
-      command: commandLine(),
+      // --threads changes nothing in the file: it is not recorded, so any thread count gives the same bytes
+      command: recordedCommand(process.argv.slice(2), {
+        '--force': false,
+        '--json': false,
+        '--quiet': false,
+        '--threads': true,
+      }),
       seed: a.seed,
       check: checkFor(a.device),
       method,
