@@ -177,29 +177,21 @@ export function epVsBotev(sys: System, p: PbByEstimator) {
 /** The report table of {@link epVsBotev}: its bins by probability and by complexity. */
 export function epVsBotevTable(s: ReturnType<typeof epVsBotev>) {
   const f = (x: number) => Number(x.toFixed(2));
+  const row = (label: string, b: (typeof s.byLz)[number]) => [
+    label,
+    b.n,
+    `${f(b.from)} … ${f(b.to)}`,
+    `${f(b.lzFrom)} … ${f(b.lzTo)}`,
+    num(b.meanDiff),
+    num(b.minDiff),
+    num(b.maxDiff),
+    num(b.meanStderr),
+  ];
   return {
     columns: ['bin', 'n', 'log P_B (Botev)', 'K_LZ', 'mean EP − Botev', 'min', 'max', 'mean stderr'],
     rows: [
-      ...s.byLogPB.map((b, i) => [
-        `log P_B quartile ${i + 1}`,
-        b.n,
-        `${f(b.from)} … ${f(b.to)}`,
-        `${f(b.lzFrom)} … ${f(b.lzTo)}`,
-        num(b.meanDiff),
-        num(b.minDiff),
-        num(b.maxDiff),
-        num(b.meanStderr),
-      ]),
-      ...s.byLz.map((b, i) => [
-        `K_LZ quartile ${i + 1}`,
-        b.n,
-        `${f(b.from)} … ${f(b.to)}`,
-        `${f(b.lzFrom)} … ${f(b.lzTo)}`,
-        num(b.meanDiff),
-        num(b.minDiff),
-        num(b.maxDiff),
-        num(b.meanStderr),
-      ]),
+      ...s.byLogPB.map((b, i) => row(`log P_B quartile ${i + 1}`, b)),
+      ...s.byLz.map((b, i) => row(`K_LZ quartile ${i + 1}`, b)),
     ],
   };
 }

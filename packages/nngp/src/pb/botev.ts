@@ -181,6 +181,11 @@ function symmetricSub(K: Float64Array, n: number, idx: ArrayLike<number>): Float
   return S;
 }
 
+/** A term known without sampling (by the reduction, or in closed form). */
+function exactTerm(logP: number): BotevTerm {
+  return { logP, stderr: 0, upperBound: null, converged: true, iterations: 0, clamped: 0, exact: true };
+}
+
 /**
  * One Gaussian rectangle probability log P(lo ≤ g ≤ hi), g ~ N(0, Σ), by Botev (closed
  * form for d ≤ 1), warm-started from a point in Σ's coordinates when one is given.
@@ -195,19 +200,10 @@ function estimateTerm(
   o: { tol: number; maxIter: number },
   warm: { X: ArrayLike<number>; M: ArrayLike<number> } | null,
 ): BotevTerm & { point?: { X: Float64Array; M: Float64Array; L: Float64Array; perm: Int32Array } } {
-  const exact = (logP: number): BotevTerm => ({
-    logP,
-    stderr: 0,
-    upperBound: null,
-    converged: true,
-    iterations: 0,
-    clamped: 0,
-    exact: true,
-  });
-  if (d === 0) return exact(0);
+  if (d === 0) return exactTerm(0);
   if (d === 1) {
     const sd = Math.sqrt(Sigma[0]);
-    return exact(logDiffNormCdf(lo[0] / sd, hi[0] / sd));
+    return exactTerm(logDiffNormCdf(lo[0] / sd, hi[0] / sd));
   }
   const r = reorderCholesky(Sigma, d, lo, hi);
   let init: { x: Float64Array; mu: Float64Array } | undefined;
@@ -370,18 +366,9 @@ export function botevPbFunction(ctx: BotevPbContext, bits: ArrayLike<number>): B
     yAll[nS + i] = b === 1 ? 1 : -1;
   }
   const red = reduceOrthant(structure, yAll);
-  const exact = (logP: number): BotevPbFunction => ({
-    logP,
-    stderr: 0,
-    upperBound: null,
-    converged: true,
-    iterations: 0,
-    clamped: 0,
-    exact: true,
-  });
-  if (red.zeroReason !== null) return { ...exact(Number.NEGATIVE_INFINITY), zeroReason: red.zeroReason };
+  if (red.zeroReason !== null) return { ...exactTerm(Number.NEGATIVE_INFINITY), zeroReason: red.zeroReason };
   // every E point repeats an S point with its label: S ∪ E_f is S
-  if (ctx.noE) return exact(ctx.S.logP);
+  if (ctx.noE) return exactTerm(ctx.S.logP);
   const t = red.intervals;
   const o = ctx.options;
   const rng = new Rng(o.seed, 'pb-botev', keyOfBits(b8));
