@@ -64,6 +64,7 @@ export {
   type ScatterOptions,
   type ScatterSeries,
   scatterPlot,
+  viridis,
 } from './plots/charts.js';
 export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
 export { type Area, type Color, Figure, type Mark } from './plots/scene.js';

@@ -131,8 +131,10 @@ export {
   writeTableSync,
 } from './functions/io.js';
 export {
+  PB_ESTIMATORS,
   PB_FILE_FORMAT,
   PB_METHODS,
+  type PbEstimator,
   type PbFile,
   type PbFileRead,
   type PbMethod,
@@ -186,6 +188,7 @@ export {
 export { NotPositiveDefiniteError } from './linalg/reference.js';
 
 // --- special functions
+export { wilsonInterval } from './math/binomial.js';
 export { erf } from './math/erf.js';
 export { chiSquareSurvival } from './math/gamma.js';
 export { invNormCdf, logDiffNormCdf, logNormCdf, millsRatio, normCdf, normPdf } from './math/normal.js';

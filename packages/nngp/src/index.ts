@@ -51,6 +51,13 @@ export {
 export { type LogProbability, ORTHANT_METHODS, type OrthantMethod } from './orthant/types.js';
 
 // --- P_B(f|S), the EP posterior's functions, the GP-regression comparator, the PAC-Bayes bound
+export {
+  BOTEV_PB_MAX_POINTS,
+  type BotevPbOptions,
+  type BotevPbResult,
+  botevPosteriorProbabilities,
+} from './pb/botev.js';
+export { botevPosteriorProbabilitiesParallel } from './pb/botev-pool.js';
 export { PAC_BAYES_DELTA, type PacBayesBound, pacBayesBound } from './pb/bound.js';
 export { type GpRegressionOptions, type GpRegressionResult, gpRegressionLogProb } from './pb/gpmse.js';
 export { logPosteriorProbabilities, type PbMode, type PbOptions, type PbResult } from './pb/posterior.js';
@@ -60,6 +67,8 @@ export {
   type PbOfTableOptions,
   type PbSystem,
   pbOfTable,
+  pbOfTableAsync,
+  resolvePbEstimator,
   type StackedSplit,
   stackSplit,
 } from './pb/table.js';

@@ -51,8 +51,10 @@ export { mergeSorted, type SortedStream } from './kway-merge.js';
 export { type MergeSide, mergedProvenance } from './merge-rules.js';
 export { capacityFor, type PackedBatch, PackedCounter } from './packed-counter.js';
 export {
+  PB_ESTIMATORS,
   PB_FILE_FORMAT,
   PB_METHODS,
+  type PbEstimator,
   type PbFile,
   type PbFileRead,
   type PbMethod,

@@ -5,18 +5,30 @@
  * probabilities of the Bayesian posterior? Three routes to P(f|S) for targets
  * of growing Lempel–Ziv complexity ('0011'… with k random bits flipped):
  * P_SGD from many training runs, P_B of the finite nets by rejection
- * sampling, and P_B of the NNGP by EP for the functions the other two found.
+ * sampling, and P_B of the NNGP for the functions the other two found — by
+ * Botev's minimax tilting (unbiased, with standard errors: the P_B of every
+ * comparison) and by EP beside it, with the EP − Botev difference against the
+ * function's probability and LZ complexity, and SGD-vs-P_B under each.
  */
 
 import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
-import type { ExperimentResult } from './result.js';
+import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
+import {
+  epVsBotev,
+  epVsBotevFigure,
+  epVsBotevTable,
+  PB_EP_NAME,
+  PB_NAME,
+  pbBothEstimators,
+  tableVsEstimators,
+} from './estimators.js';
+import { type ExperimentResult, num } from './result.js';
 import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
+import { booleanSystem, booleanTarget } from './system.js';
 
 export type BooleanSettings = {
   flips: number[];
@@ -24,6 +36,8 @@ export type BooleanSettings = {
   rejectionNets: number;
   rejectionAccept: number;
   pbLimit: number;
+  /** Botev's importance samples per function (log P(S) gets max(10×, 10⁵)). */
+  botevSamples: number;
   bootstrap: number;
   /** Correlations over functions seen at least this often by each table. */
   minCount: number;
@@ -38,6 +52,7 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
       rejectionNets: 6_000_000,
       rejectionAccept: 2000,
       pbLimit: 300,
+      botevSamples: 10_000,
       bootstrap: 100,
       minCount: 5,
     },
@@ -47,6 +62,7 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
       rejectionNets: 2_000_000_000,
       rejectionAccept: 100_000,
       pbLimit: 5000,
+      botevSamples: 10_000,
       bootstrap: 200,
       minCount: 5,
     },
@@ -56,6 +72,7 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
       rejectionNets: COUNT,
       rejectionAccept: COUNT,
       pbLimit: COUNT,
+      botevSamples: { min: 2, integer: true },
       bootstrap: COUNT0,
       minCount: COUNT,
     },
@@ -88,13 +105,15 @@ export async function reproBoolean(
       ['table'],
     );
     writeTableFile(ctx, `${tag}rejection.json`, rs.table);
-    // P_B by EP for the functions either route found, most frequent first.
+    // P_B by Botev and by EP for the functions either route found, most frequent first.
     const union = new FunctionTable(sys.nE, sys.test.labels);
     for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
-    const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
-    writePbFile(ctx, `${tag}pb.json`, pb);
-    const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
+    const both = await pbBothEstimators(ctx, sys, union, st.pbLimit, st.botevSamples, tag);
+    const pb = both.botev;
+    const sources = [tableSource('SGD', sgd.table), pbSource(PB_NAME, pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));
+    // EP last: the other pairs (and their bootstrap streams) are as without it
+    sources.push(pbSource(PB_EP_NAME, both.ep));
     const pairs: [number, number][] =
       rs.accepted > 0
         ? [
@@ -115,12 +134,16 @@ export async function reproBoolean(
     const sgdTop = sgd.table.entries()[0];
     const rankOfSgdTop = rankUnderPb(sgd.table, pb);
     const pbTop = Math.max(...pb.functions.map((f) => f.logPB));
-    const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === 'P_B');
+    const sgdVsPb = cmp.comparison.pairs.find((p) => p.a === 'SGD' && p.b === PB_NAME);
+    const diff = epVsBotev(sys, both);
+    const sgdVsEstimators = tableVsEstimators(cmp.comparison, 'SGD');
     const summary = {
       flips,
       target: sys.targetHex,
       lz: sys.lz,
-      logPS_EP: pb.logPS,
+      logPS_Botev: pb.logPS,
+      logPS_BotevStderr: pb.logPSStderr ?? null,
+      logPS_EP: both.ep.logPS,
       rejection: {
         drawn: rs.drawn,
         accepted: rs.accepted,
@@ -131,11 +154,21 @@ export async function reproBoolean(
       },
       sgd: sgdSummary(sgd),
       pb: {
+        method: pb.method,
+        samples: pb.samples ?? null,
         functions: pb.functions.length,
         massCovered: pb.massCovered,
         converged: pb.converged,
         warnings: pb.warnings,
       },
+      pbEp: {
+        functions: both.ep.functions.length,
+        massCovered: both.ep.massCovered,
+        converged: both.ep.converged,
+        warnings: both.ep.warnings,
+      },
+      epMinusBotev: diff,
+      sgdVsPbByEstimator: sgdVsEstimators,
       sgdTopRankUnderPB: rankOfSgdTop,
       sgdTopP: sgdTop.count / sgd.table.total,
       pbTopP: Math.exp(pbTop),
@@ -144,18 +177,27 @@ export async function reproBoolean(
     perTarget.push(summary);
     say(
       ctx,
-      `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) EP ${pb.logPS.toFixed(2)} vs rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog.toFixed(3)}, SGD's top function is #${rankOfSgdTop} under P_B`,
+      `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) Botev ${pb.logPS.toFixed(2)}, EP ${both.ep.logPS.toFixed(2)}, rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog?.toFixed(3)} (Botev), ${sgdVsEstimators.ep?.pearsonLog?.toFixed(3)} (EP); EP − Botev mean ${diff.meanDiff?.toFixed(3)}; SGD's top function is #${rankOfSgdTop} under P_B`,
     );
     sections.push({
       title: `Target ${sys.targetHex} (${flips} bits flipped from 0011…, LZ ${sys.lz.toFixed(1)})`,
       text: [
         `SGD: ${sgd.fitted} of ${sgd.runs} runs fitted S (${sgd.notFitted} never did) in ${sgd.meanEpochs.toFixed(1)} epochs on average, ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}.`,
-        `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against EP's ${pb.logPS.toFixed(3)} for the NNGP.`,
-        `P_B by EP for the ${pb.functions.length} most frequent functions (together Σ P_B = ${pb.massCovered.toFixed(3)}; per-function method ${pb.pbMethod}: ${pb.methodError}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
+        `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against ${pb.logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev and ${both.ep.logPS.toFixed(3)} by EP for the NNGP.`,
+        `P_B by Botev for the ${pb.functions.length} most frequent functions, ${pb.samples} importance samples each (together Σ P_B = ${pb.massCovered.toFixed(3)}; ${pb.methodError}), and by EP for the same functions (Σ = ${both.ep.massCovered.toFixed(3)}; per-function method ${both.ep.pbMethod}: ${both.ep.methodError}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
       ].join(' '),
-      warnings: pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
+      warnings: [
+        ...pb.warnings.map((w) => `log P(S) and P_B by Botev: ${w}`),
+        ...both.ep.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
+      ],
     });
     sections.push(cmp.section);
+    sections.push({
+      title: `Target ${sys.targetHex}: EP against Botev`,
+      text: `EP − Botev over the ${diff.functions} functions both estimate: mean ${num(diff.meanDiff)?.toFixed(3)} nats (median ${num(diff.medianDiff)?.toFixed(3)}, range ${num(diff.minDiff)?.toFixed(3)} … ${num(diff.maxDiff)?.toFixed(3)}), against Botev's median standard error ${num(diff.medianStderr)?.toFixed(3)}; log P(S): EP − Botev = ${diff.logPS.diff.toFixed(3)}. Spearman of the difference with log P_B ${num(diff.spearmanWithLogPB)?.toFixed(3)}, with K_LZ ${num(diff.spearmanWithLz)?.toFixed(3)}. SGD against P_B: Pearson(log) ${num(sgdVsEstimators.botev?.pearsonLog)?.toFixed(3)} with Botev's, ${num(sgdVsEstimators.ep?.pearsonLog)?.toFixed(3)} with EP's (n = ${sgdVsEstimators.botev?.n}).`,
+      tables: [epVsBotevTable(diff)],
+      figures: [epVsBotevFigure(`${tag}ep-vs-botev`, sys, both, `EP − Botev, target ${sys.targetHex}`)],
+    });
   }
   return {
     title: 'Is SGD a Bayesian sampler? The Boolean system (Mingard et al. 2021)',

@@ -7,15 +7,26 @@
  * posterior by EP, the infinite-width limit both should approach. Averaged
  * over hidden layers the frozen-feature posterior is a mixture, not the
  * whole-net posterior: this measures how far apart they are at each width.
+ * The NNGP posterior is Botev's (minimax tilting, with standard errors); EP's
+ * for the same functions is shown beside it.
  */
 import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
+import {
+  epVsBotev,
+  epVsBotevFigure,
+  epVsBotevTable,
+  PB_EP_NAME,
+  PB_NAME,
+  type PbByEstimator,
+  pbBothEstimators,
+} from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
 import { frozenRoute, rejectionRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
+import { booleanSystem, booleanTarget, type System } from './system.js';
 
 export type LastLayerSettings = {
   widths: number[];
@@ -26,6 +37,8 @@ export type LastLayerSettings = {
   features: number;
   frozenSamples: number;
   pbLimit: number;
+  /** Botev's importance samples per function. */
+  botevSamples: number;
   bootstrap: number;
 };
 
@@ -40,6 +53,7 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: 20,
       frozenSamples: 4000,
       pbLimit: 200,
+      botevSamples: 10_000,
       bootstrap: 50,
     },
     {
@@ -50,6 +64,7 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: 200,
       frozenSamples: 100_000,
       pbLimit: 3000,
+      botevSamples: 10_000,
       bootstrap: 200,
     },
     {
@@ -60,6 +75,7 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: COUNT,
       frozenSamples: COUNT,
       pbLimit: COUNT,
+      botevSamples: { min: 2, integer: true },
       bootstrap: COUNT0,
     },
   );
@@ -72,8 +88,8 @@ export async function reproLastLayer(
   const st = { ...lastLayerSettings(ctx), ...settings };
   const target = booleanTarget(7, 0, () => 0);
   const tables: { name: string; width: number; kind: string; table: FunctionTable; logPS: number }[] = [];
-  let logPS = Number.NaN;
-  const pbByWidth: Record<number, ReturnType<typeof pbWithProgress>> = {};
+  let both: PbByEstimator | undefined;
+  let nngp: System | undefined;
   const rows: (string | number | null)[][] = [];
   const summary: Record<string, unknown>[] = [];
   const figures = [];
@@ -104,17 +120,23 @@ export async function reproLastLayer(
     for (const t of [...tables, ...mine]) for (const e of t.table.entries()) union.add(e.key, e.count);
     tables.push(...mine);
     if (w === st.widths[st.widths.length - 1]) {
-      const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, { ...sys, label: 'NNGP' }, union, st.pbLimit));
-      writePbFile(ctx, 'pb.json', pb);
-      logPS = pb.logPS;
-      pbByWidth[w] = pb;
+      nngp = { ...sys, label: 'NNGP' };
+      both = await pbBothEstimators(ctx, nngp, union, st.pbLimit, st.botevSamples, '');
     }
   }
-  const pb = Object.values(pbByWidth)[0];
-  const pbSrc = pbSource('P_B', pb);
+  if (!both || !nngp) throw new Error('lastlayer: no width');
+  const pb = both.botev;
+  const logPS = pb.logPS;
+  const pbSrc = pbSource(PB_NAME, pb);
+  const pbEpSrc = pbSource(PB_EP_NAME, both.ep);
+  const diff = epVsBotev(nngp, both);
   for (const t of tables) {
-    const c = compareSources([tableSource(t.name, t.table), pbSrc], { bootstrap: st.bootstrap, seed: ctx.seed });
+    const c = compareSources([tableSource(t.name, t.table), pbSrc, pbEpSrc], {
+      bootstrap: st.bootstrap,
+      seed: ctx.seed,
+    });
     const p = c.pairs[0];
+    const pe = c.pairs[1];
     rows.push([
       t.name,
       t.table.total,
@@ -126,6 +148,7 @@ export async function reproLastLayer(
       num(p.js),
       num(p.tv),
       num(p.topMassOverlap),
+      num(pe.pearsonLog),
     ]);
     summary.push({
       name: t.name,
@@ -140,17 +163,19 @@ export async function reproLastLayer(
       js: p.js,
       tv: p.tv,
       topMassOverlap: p.topMassOverlap,
+      ep: { n: pe.n, pearsonLog: pe.pearsonLog, js: pe.js, tv: pe.tv },
     });
     say(
       ctx,
-      `${t.name}: ${t.table.distinct} distinct, log P(S) ${t.logPS.toFixed(2)}, vs P_B: Pearson(log) ${p.pearsonLog?.toFixed(3)}, TV ${p.tv.toFixed(3)}`,
+      `${t.name}: ${t.table.distinct} distinct, log P(S) ${t.logPS.toFixed(2)}, vs P_B: Pearson(log) ${p.pearsonLog?.toFixed(3)} (Botev), ${pe.pearsonLog?.toFixed(3)} (EP), TV ${p.tv.toFixed(3)}`,
     );
   }
+  figures.push(epVsBotevFigure('ep-vs-botev', nngp, both, 'EP − Botev, NNGP posterior'));
   figures.push({
     name: 'vs-pb',
     figure: tablesVsPb(
       'Whole-net and last-layer sampling against the NNGP posterior',
-      'P_B (NNGP, EP)',
+      'P_B (NNGP, Botev)',
       'P (sampler)',
       pb,
       tables,
@@ -170,8 +195,11 @@ export async function reproLastLayer(
   }
   const section: ReportSection = {
     title: 'Samplers against the NNGP posterior',
-    text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} by EP. log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
-    warnings: pb.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
+    text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev (${both.ep.logPS.toFixed(3)} by EP); P_B by Botev, ${pb.samples} importance samples per function (${pb.methodError}); EP − Botev over the ${diff.functions} functions: mean ${num(diff.meanDiff)?.toFixed(3)} nats (range ${num(diff.minDiff)?.toFixed(3)} … ${num(diff.maxDiff)?.toFixed(3)}). log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
+    warnings: [
+      ...pb.warnings.map((w) => `NNGP log P(S) and P_B by Botev: ${w}`),
+      ...both.ep.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
+    ],
     tables: [
       {
         columns: [
@@ -185,9 +213,11 @@ export async function reproLastLayer(
           'JS',
           'TV',
           'top-10 overlap',
+          'Pearson log vs EP',
         ],
         rows,
       },
+      epVsBotevTable(diff),
       ...(pairsSameWidth.length
         ? [
             {
@@ -210,8 +240,11 @@ export async function reproLastLayer(
     title: 'Last-layer (frozen-feature) sampling against whole-net sampling and the NNGP',
     summary: {
       settings: st,
-      logPS_EP: logPS,
+      logPS_Botev: logPS,
+      logPS_BotevStderr: pb.logPSStderr ?? null,
+      logPS_EP: both.ep.logPS,
       samplers: summary,
+      epMinusBotev: diff,
       wholeVsLast: pairsSameWidth.map(({ width, n, pearsonLog, js, tv, topMassOverlap }) => ({
         width,
         n,

@@ -5,17 +5,20 @@
  * (batch 8 vs 32, and 32 with a 4× learning rate), as in Mingard et al.
  * (2021). AGD (Bernstein et al. 2023) trains bias-free nets from an
  * orthogonal initialisation, so it runs on the bias-free system (σ_b = 0)
- * beside SGD there, each compared with that system's P_B.
+ * beside SGD there, each compared with that system's P_B. P_B is Botev's
+ * (minimax tilting, with standard errors); EP's for the same functions is
+ * shown beside it, with each optimiser's correlations under both.
  */
 import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
+import { epVsBotev, epVsBotevFigure, epVsBotevTable, PB_EP_NAME, PB_NAME, pbBothEstimators } from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
 import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, type System, stagePb } from './system.js';
+import { booleanSystem, booleanTarget, type System } from './system.js';
 
 interface Run {
   name: string;
@@ -42,10 +45,11 @@ async function family(
   runs: Run[],
   n: number,
   pbLimit: number,
+  botevSamples: number,
   bootstrap: number,
   minCount: number,
   tag: string,
-): Promise<{ rows: Record<string, unknown>[]; section: ReportSection }> {
+): Promise<{ rows: Record<string, unknown>[]; epMinusBotev: ReturnType<typeof epVsBotev>; sections: ReportSection[] }> {
   const results = [];
   for (const r of runs) {
     const out = await stage(ctx, `${tag}${r.name}`, () => sgdRoute(ctx, sys, n, { loss: 'ce', ...r.config }, r.name), [
@@ -60,15 +64,21 @@ async function family(
   }
   const union = new FunctionTable(sys.nE, sys.test.labels);
   for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
-  const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
-  writePbFile(ctx, `${tag}pb.json`, pb);
-  const pbSrc = pbSource('P_B', pb);
+  const both = await pbBothEstimators(ctx, sys, union, pbLimit, botevSamples, tag);
+  const pb = both.botev;
+  const pbSrc = pbSource(PB_NAME, pb);
+  const pbEpSrc = pbSource(PB_EP_NAME, both.ep);
   const rows = results.map(({ run, out }) => {
-    const c = compareSources([tableSource(run.name, out.table), pbSrc], { bootstrap, seed: ctx.seed, minCount });
+    const c = compareSources([tableSource(run.name, out.table), pbSrc, pbEpSrc], {
+      bootstrap,
+      seed: ctx.seed,
+      minCount,
+    });
     const p = c.pairs[0];
+    const pe = c.pairs[1];
     say(
       ctx,
-      `${run.name}: ${out.fitted}/${out.runs} fitted, ${out.table.distinct} distinct, error ${out.meanTestError.toFixed(3)}, Pearson(log) vs P_B ${p.pearsonLog?.toFixed(3)}`,
+      `${run.name}: ${out.fitted}/${out.runs} fitted, ${out.table.distinct} distinct, error ${out.meanTestError.toFixed(3)}, Pearson(log) vs P_B ${p.pearsonLog?.toFixed(3)} (Botev), ${pe.pearsonLog?.toFixed(3)} (EP)`,
     );
     return {
       optimizer: run.name,
@@ -83,20 +93,25 @@ async function family(
       js: p.js,
       tv: p.tv,
       topMassOverlap: p.topMassOverlap,
+      ep: { n: pe.n, pearsonLog: pe.pearsonLog, spearman: pe.spearman, js: pe.js, tv: pe.tv },
       out,
     };
   });
+  const diff = epVsBotev(sys, both);
   const figure = tablesVsPb(
     'P_OPT against P_B',
-    'P_B (EP)',
+    'P_B (Botev)',
     'P_OPT',
     pb,
     results.map(({ run, out }) => ({ name: run.name, table: out.table })),
   );
   const section: ReportSection = {
-    title: `${sys.label}: every optimiser against P_B (log P(S) = ${pb.logPS.toFixed(3)} by EP)`,
-    text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). Correlations over functions seen ≥ ${minCount} times (n).`,
-    warnings: pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
+    title: `${sys.label}: every optimiser against P_B (log P(S) = ${pb.logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev, ${both.ep.logPS.toFixed(3)} by EP)`,
+    text: `${n} runs per optimiser, cross-entropy, stopped at 100% training accuracy, defaults of each method's paper (SGD η = 0.01). P_B by Botev (${pb.samples} importance samples per function; ${pb.methodError}); the last column is the correlation with EP's P_B of the same functions. Correlations over functions seen ≥ ${minCount} times (n).`,
+    warnings: [
+      ...pb.warnings.map((w) => `log P(S) and P_B by Botev: ${w}`),
+      ...both.ep.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
+    ],
     tables: [
       {
         columns: [
@@ -111,6 +126,7 @@ async function family(
           'JS',
           'TV',
           'top-10 overlap',
+          'Pearson log vs EP',
         ],
         rows: rows.map((r) => [
           r.optimizer,
@@ -124,6 +140,7 @@ async function family(
           num(r.js),
           num(r.tv),
           num(r.topMassOverlap),
+          num(r.ep.pearsonLog),
         ]),
       },
     ],
@@ -131,21 +148,31 @@ async function family(
       { name: `${tag}p-opt-vs-pb`, figure, caption: 'Functions found by each optimiser that have a P_B value.' },
     ],
   };
-  return { rows: rows.map(({ out: _o, ...r }) => ({ ...r, logPS: pb.logPS })), section };
+  const diffSection: ReportSection = {
+    title: `${sys.label}: EP against Botev`,
+    text: `EP − Botev over the ${diff.functions} functions: mean ${num(diff.meanDiff)?.toFixed(3)} nats (range ${num(diff.minDiff)?.toFixed(3)} … ${num(diff.maxDiff)?.toFixed(3)}), Botev's median standard error ${num(diff.medianStderr)?.toFixed(3)}; log P(S): EP − Botev = ${diff.logPS.diff.toFixed(3)}. Spearman of the difference with log P_B ${num(diff.spearmanWithLogPB)?.toFixed(3)}, with K_LZ ${num(diff.spearmanWithLz)?.toFixed(3)}.`,
+    tables: [epVsBotevTable(diff)],
+    figures: [epVsBotevFigure(`${tag}ep-vs-botev`, sys, both, `EP − Botev (${sys.label})`)],
+  };
+  return {
+    rows: rows.map(({ out: _o, ...r }) => ({ ...r, logPS: pb.logPS, logPS_EP: both.ep.logPS })),
+    epMinusBotev: diff,
+    sections: [section, diffSection],
+  };
 }
 
 export function optimizersSettings(ctx: ExperimentContext) {
   return settingsFor(
     ctx,
-    { runs: 2000, pbLimit: 300, bootstrap: 50, minCount: 3 },
-    { runs: 20_000, pbLimit: 5000, bootstrap: 200, minCount: 5 },
-    { runs: COUNT, pbLimit: COUNT, bootstrap: COUNT0, minCount: COUNT },
+    { runs: 2000, pbLimit: 300, botevSamples: 10_000, bootstrap: 50, minCount: 3 },
+    { runs: 20_000, pbLimit: 5000, botevSamples: 10_000, bootstrap: 200, minCount: 5 },
+    { runs: COUNT, pbLimit: COUNT, botevSamples: { min: 2, integer: true }, bootstrap: COUNT0, minCount: COUNT },
   );
 }
 
 export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
   const st = optimizersSettings(ctx);
-  const { runs, pbLimit, bootstrap, minCount } = st;
+  const { runs, pbLimit, botevSamples, bootstrap, minCount } = st;
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);
   const biasFree = booleanSystem(target, 7, 32, ctx.seed, 'fcn:40,40', 1, 0);
@@ -155,6 +182,7 @@ export async function reproOptimizers(ctx: ExperimentContext): Promise<Experimen
     WITH_BIAS,
     runs,
     pbLimit,
+    botevSamples,
     bootstrap,
     minCount,
     'bias-',
@@ -165,13 +193,22 @@ export async function reproOptimizers(ctx: ExperimentContext): Promise<Experimen
     BIAS_FREE,
     runs,
     pbLimit,
+    botevSamples,
     bootstrap,
     minCount,
     'nobias-',
   );
   return {
     title: 'Optimisers and batch size against the Bayesian posterior (Boolean system)',
-    summary: { runs, pbLimit, target: withBias.targetHex, withBias: a.rows, biasFree: b.rows },
-    sections: [a.section, b.section],
+    summary: {
+      runs,
+      pbLimit,
+      botevSamples,
+      target: withBias.targetHex,
+      withBias: a.rows,
+      biasFree: b.rows,
+      epMinusBotev: { withBias: a.epMinusBotev, biasFree: b.epMinusBotev },
+    },
+    sections: [...a.sections, ...b.sections],
   };
 }

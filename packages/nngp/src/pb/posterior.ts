@@ -312,10 +312,17 @@ export function defaultMaxActiveS(nE: number): number {
   return Math.max(256, 4 * nE);
 }
 
+/**
+ * EP's P_B against Botev's on the Boolean system, where both are cheap (repro boolean, target
+ * 0011…, 40 most frequent functions of SGD and rejection sampling).
+ */
+const EP_PB_BIAS =
+  "EP's log P_B is a biased approximation with no error estimate: against Botev on the Boolean system (|S| = 32, |E| = 96, ReLU NNGP σ_w = σ_b = 1) it is low by 0.3 nats on average on the probable, simple functions (to 0.48), less on improbable complex ones (up to 0.22 high at log P_B ≈ −23); log P(S) itself is 0.17 low there";
+
 /** What was measured of each method's error against 'joint' (see the module comment). */
 export function methodError(mode: PbMode): string {
   if (mode === 'joint')
-    return 'joint EP on S ∪ E_f is the reference; against exact orthant probabilities (Botev, MNIST |S| = 90, |E| = 10) it errs by 0.009 nats on average (max 0.025), on the Boolean system (|E| = 3, Genz) by 0.065 (max 0.19)';
+    return `joint EP on S ∪ E_f is the reference EP computation; against exact orthant probabilities (Botev, MNIST |S| = 90, |E| = 10) it errs by 0.009 nats on average (max 0.025), on the Boolean system (|E| = 3, Genz) by 0.065 (max 0.19); ${EP_PB_BIAS}`;
   if (mode === 'conditional')
     return 'conditional vs joint EP (MNIST, |E| = 100): 0.01–0.1 nats on typical functions at |S| = 1000 (to 0.47 at 2000), 1.9–16 nats on low-probability ones (log P_B −90 … −200); up to 28 nats on the Boolean system (|E| = 96); vs exact (Botev, |S| = 90, |E| = 10) 0.015 on average';
   return 'lowrank vs joint EP: the same fixed point (within 1e−7) when no S site beyond the cap asks to move (frozenKL = 0, always when |S| ≤ the cap); else below joint by at most 0.25 × frozenKL in every case measured — MNIST |E| = 100, cap 400: |S| = 1000, 0.007–0.010 nats on typical functions, 0.025–0.08 on low-probability ones (log P_B −92, −150); |S| = 2000, 0.008–0.032 and 0.14–0.74 (log P_B −120, −196); vs exact (Botev, |S| = 90, |E| = 10) 0.008 on average, as joint';
