@@ -72,6 +72,7 @@ export {
   linearScale,
   logScale,
   PALETTE,
+  powerLabel,
   type Scale,
   type Tick,
 } from './plots/axes.js';
@@ -95,10 +96,18 @@ export {
   viridis,
 } from './plots/charts.js';
 export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
-export { crc32, encodePNG } from './plots/png.js';
-export { renderPNG } from './plots/raster.js';
-export { type Area, type Color, Figure, type Mark, textWidth } from './plots/scene.js';
+export {
+  FONT_FAMILY,
+  FONT_FILES,
+  type FontMetrics,
+  fontMetrics,
+  missingGlyphs,
+  parseFontMetrics,
+} from './plots/font.js';
+export { svgToPNG } from './plots/png.js';
+export { type Area, type Color, Figure, type Mark } from './plots/scene.js';
 export { renderSVG } from './plots/svg.js';
+export { plainText, subscriptName, type TextRun, textRuns, textWidth } from './plots/text.js';
 export {
   type CompareReportOptions,
   compareReport,

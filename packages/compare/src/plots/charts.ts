@@ -15,15 +15,22 @@ import {
   legendMarks,
   linearScale,
   PALETTE,
+  powerLabel,
   type Scale,
   scaleFor,
 } from './axes.js';
 import { Figure, type Mark } from './scene.js';
 
-/** Size of a chart in pixels (defaults 640 × 460). */
+/** Size of a chart in pixels (defaults 640 × 460), and notes under its title. */
 export interface Size {
   width?: number;
   height?: number;
+  /**
+   * Lines under the title (marked-up text): what the figure leaves out or
+   * renormalises, e.g. the P_B mass of the functions shown. The figure grows
+   * by one line each.
+   */
+  notes?: string[];
 }
 
 /** A set of points in a scatter plot. */
@@ -43,7 +50,10 @@ export interface ScatterOptions extends Size {
   x: AxisSpec;
   y: AxisSpec;
   series: ScatterSeries[];
-  /** Draw y = x (dashed) and give both axes the same range, so the diagonal means P_A = P_B. */
+  /**
+   * Draw y = x (dashed) where the two axes' ranges overlap (P against P).
+   * Each axis is still fitted to its own data.
+   */
   diagonal?: boolean;
   legend?: 'top-left' | 'top-right' | 'bottom-right';
 }
@@ -52,27 +62,21 @@ function dropBad(points: [number, number][], x: AxisSpec, y: AxisSpec): [number,
   return points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!x.log || a > 0) && (!y.log || b > 0));
 }
 
-/** A scatter plot (P vs P: log axes and `diagonal: true`). */
+/** A scatter plot (P vs P: log axes and `diagonal: true`); each axis is fitted to its own data. */
 export function scatterPlot(o: ScatterOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
   const a = L.area;
   const series = o.series.map((s) => ({ ...s, points: dropBad(s.points, o.x, o.y) }));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  let xSpec = o.x;
-  let ySpec = o.y;
-  if (o.diagonal && !o.x.domain && !o.y.domain && o.x.log === o.y.log) {
-    const d = extent([...xs, ...ys]);
-    xSpec = { ...o.x, domain: d };
-    ySpec = { ...o.y, domain: d };
-  }
-  const x = scaleFor(xSpec, xs, [a.x, a.x + a.w]);
-  const y = scaleFor(ySpec, ys, [a.y + a.h, a.y]);
+  const x = scaleFor(o.x, xs, [a.x, a.x + a.w]);
+  const y = scaleFor(o.y, ys, [a.y + a.h, a.y]);
   const marks: Mark[] = gridMarks(a, x, y);
   const legend: LegendItem[] = [];
-  if (o.diagonal) {
-    const lo = Math.max(x.domain[0], y.domain[0]);
-    const hi = Math.min(x.domain[1], y.domain[1]);
+  const lo = Math.max(x.domain[0], y.domain[0]);
+  const hi = Math.min(x.domain[1], y.domain[1]);
+  const diagonal = o.diagonal === true && o.x.log === o.y.log && hi > lo;
+  if (diagonal) {
     marks.push({
       kind: 'line',
       x1: x.map(lo),
@@ -109,8 +113,8 @@ export function scatterPlot(o: ScatterOptions): Figure {
     }
     legend.push({ name: `${s.name} (${s.points.length})`, color, shape: 'dot' });
   });
-  if (o.diagonal) legend.push({ name: 'y = x', color: '#777777', shape: 'dash' });
-  marks.push(...frameMarks(a, x, y, o.x.label, o.y.label, o.title, L.width));
+  if (diagonal) legend.push({ name: 'y = x', color: '#777777', shape: 'dash' });
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: o.notes }, L.width));
   marks.push(...legendMarks(a, legend, o.legend ?? (o.diagonal ? 'top-left' : 'top-right')));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -137,11 +141,11 @@ export interface RankOptions extends Size {
  * evenly in log rank, so files stay small.
  */
 export function rankPlot(o: RankOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
   const a = L.area;
   const sorted = o.series.map((s) => s.values.filter((v) => v > 0 && Number.isFinite(v)).sort((p, q) => q - p));
   const maxRank = Math.max(1, ...sorted.map((v) => v.length));
-  const x = scaleFor({ label: '', log: true, domain: [1, Math.max(10, maxRank)] }, [], [a.x, a.x + a.w]);
+  const x = scaleFor({ label: '', log: true }, [1, Math.max(2, maxRank)], [a.x, a.x + a.w]);
   const y = scaleFor({ label: '', log: true }, sorted.flat(), [a.y + a.h, a.y]);
   const marks: Mark[] = gridMarks(a, x, y);
   const legend: LegendItem[] = [];
@@ -161,7 +165,9 @@ export function rankPlot(o: RankOptions): Figure {
     else marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: `${o.series[i].name} (${vals.length})`, color, shape: 'line' });
   });
-  marks.push(...frameMarks(a, x, y, o.xLabel ?? 'rank', o.yLabel ?? 'P(f)', o.title, L.width));
+  marks.push(
+    ...frameMarks(a, x, y, { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: o.notes }, L.width),
+  );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -185,6 +191,11 @@ export interface HistogramOptions extends Size {
   edges?: number[];
   /** 'probability' (default: each series sums to 1) or 'count'. */
   normalize?: 'probability' | 'count';
+  /**
+   * Show only the bins from the first to the last that hold any mass (default
+   * true), so the axis spans the data rather than every possible value.
+   */
+  trim?: boolean;
 }
 
 /** Bin values into the bins [e_i, e_{i+1}) (the last bin closed). */
@@ -211,7 +222,7 @@ export function integerEdges(lo: number, hi: number): number[] {
 
 /** Overlaid histograms as outlined steps over a light fill (test-error histograms, P(T)). */
 export function histogramPlot(o: HistogramOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
   const a = L.area;
   const all = o.series.flatMap((s) => s.values.filter(Number.isFinite));
   let edges = o.edges;
@@ -224,11 +235,26 @@ export function histogramPlot(o: HistogramOptions): Figure {
     }
   }
   const norm = o.normalize ?? 'probability';
-  const heights = o.series.map((s) => {
+  let heights = o.series.map((s) => {
     const h = binValues(s.values, edges as number[], s.weights);
     const tot = h.reduce((p, q) => p + q, 0);
     return norm === 'probability' && tot > 0 ? h.map((v) => v / tot) : h;
   });
+  if (o.trim ?? true) {
+    let first = Number.POSITIVE_INFINITY;
+    let last = -1;
+    for (const h of heights)
+      h.forEach((v, b) => {
+        if (v > 0) {
+          first = Math.min(first, b);
+          last = Math.max(last, b);
+        }
+      });
+    if (last >= 0) {
+      edges = edges.slice(first, last + 2);
+      heights = heights.map((h) => h.slice(first, last + 1));
+    }
+  }
   const ySpec: AxisSpec = o.y ?? { label: norm === 'probability' ? 'probability' : 'count' };
   const x = scaleFor({ ...o.x, log: false }, [edges[0], edges[edges.length - 1]], [a.x, a.x + a.w], true);
   const yVals = heights.flat();
@@ -262,7 +288,7 @@ export function histogramPlot(o: HistogramOptions): Figure {
     marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: o.series[i].name, color, shape: 'box' });
   });
-  marks.push(...frameMarks(a, x, y, o.x.label, ySpec.label, o.title, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: o.notes }, L.width));
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -307,13 +333,13 @@ function exponentScale(lo: number, hi: number, range: [number, number]): Scale {
   const b = Math.floor(hi + 1e-9);
   const every = Math.max(1, Math.ceil((b - a + 1) / 8));
   const ticks = [];
-  for (let k = a; k <= b; k += every) ticks.push({ value: k, label: '10', sup: k < 0 ? `−${-k}` : String(k) });
+  for (let k = a; k <= b; k += every) ticks.push({ value: k, label: powerLabel(k) });
   return { ...s, ticks };
 }
 
 /** A heatmap of a 2-D histogram (Mingard et al.'s row-normalised log P vs log P), with a colour bar. */
 export function heatmapPlot(o: HeatmapOptions): Figure {
-  const L = layout(o.width, o.height, 70);
+  const L = layout(o.width, o.height, 70, o.notes?.length ?? 0);
   const a = L.area;
   const xr: [number, number] = [a.x, a.x + a.w];
   const yr: [number, number] = [a.y + a.h, a.y];
@@ -352,7 +378,7 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       clip: true,
     });
   }
-  marks.push(...frameMarks(a, x, y, o.x.label, o.y.label, o.title, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: o.notes }, L.width));
   // colour bar
   const bx = a.x + a.w + 18;
   const bw = 16;
@@ -403,7 +429,8 @@ export function lzPlot(o: LzOptions): Figure {
     title: o.title,
     width: o.width,
     height: o.height,
-    x: { label: 'Lempel–Ziv complexity K_LZ' },
+    notes: o.notes,
+    x: { label: 'Lempel–Ziv complexity K_{LZ}' },
     y: { label: 'P(f)', log: true },
     series: o.series.map((s) => ({ name: s.name, color: s.color, points: s.lz.map((v, i) => [v, s.p[i]]) })),
   });
