@@ -111,8 +111,16 @@ export { plainText, subscriptName, type TextRun, textRuns, textWidth } from './p
 export {
   type CompareReportOptions,
   compareReport,
+  massNotes,
+  massOn,
+  type PairPlots,
   pairPlots,
+  pairSupport,
+  pairTable,
+  probabilityLabel,
+  rankFigure,
   slug,
+  testErrorFigure,
   withInterval,
   writeCompareReport,
 } from './report/compare-report.js';
@@ -124,6 +132,7 @@ export {
   type ReportTable,
   renderHtml,
   renderMarkdown,
+  sectionIds,
   writeFigure,
   writeReport,
 } from './report/report.js';

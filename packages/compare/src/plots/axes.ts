@@ -154,11 +154,28 @@ export function extent(values: Iterable<number>): [number, number] {
   return lo > hi ? [0, 1] : [lo, hi];
 }
 
-/** Chart layout: figure size and the plot area inside the margins. */
+/** Chart layout: figure size, the plot area inside the margins, and the note lines under the title. */
 export interface Layout {
   width: number;
   height: number;
   area: Area;
+  /** The notes, wrapped to the figure's width. */
+  notes: string[];
+}
+
+/** Greedy word wrap of marked-up text to `maxWidth` pixels at `size` px (a word longer than a line gets its own). */
+export function wrapText(text: string, maxWidth: number, size: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/ +/)) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (cur && textWidth(next, size) > maxWidth) {
+      lines.push(cur);
+      cur = word;
+    } else cur = next;
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }
 
 /** Height of one note line under the title. */
@@ -169,11 +186,17 @@ export const NOTE_LINE = 15;
  * bar when asked, and for `notes` lines under the title (the figure grows by
  * them, so the plot area keeps its size).
  */
-export function layout(width = 640, height = 460, extraRight = 0, notes = 0): Layout {
-  const grow = notes * NOTE_LINE;
+export function layout(width = 640, height = 460, extraRight = 0, notes: readonly string[] = []): Layout {
+  const lines = notes.flatMap((n) => wrapText(n, width - 24, NOTE_SIZE));
+  const grow = lines.length * NOTE_LINE;
   const m = { left: 84, right: 24 + extraRight, top: 44 + grow, bottom: 60 };
   const h = height + grow;
-  return { width, height: h, area: { x: m.left, y: m.top, w: width - m.left - m.right, h: h - m.top - m.bottom } };
+  return {
+    width,
+    height: h,
+    area: { x: m.left, y: m.top, w: width - m.left - m.right, h: h - m.top - m.bottom },
+    notes: lines,
+  };
 }
 
 /** What a chart's frame says: axis labels, title and notes (marked-up text, see text.ts). */
@@ -181,7 +204,7 @@ export interface FrameText {
   xLabel: string;
   yLabel: string;
   title: string;
-  /** Lines under the title: what the figure shows and leaves out (e.g. the P_B mass it covers). */
+  /** Lines under the title, already wrapped ({@link Layout}'s `notes`): what the figure shows and leaves out. */
   notes?: string[];
 }
 

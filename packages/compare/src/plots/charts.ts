@@ -14,8 +14,8 @@ import {
   layout,
   legendMarks,
   linearScale,
+  logScale,
   PALETTE,
-  powerLabel,
   type Scale,
   scaleFor,
 } from './axes.js';
@@ -64,7 +64,7 @@ function dropBad(points: [number, number][], x: AxisSpec, y: AxisSpec): [number,
 
 /** A scatter plot (P vs P: log axes and `diagonal: true`); each axis is fitted to its own data. */
 export function scatterPlot(o: ScatterOptions): Figure {
-  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const series = o.series.map((s) => ({ ...s, points: dropBad(s.points, o.x, o.y) }));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
@@ -114,7 +114,7 @@ export function scatterPlot(o: ScatterOptions): Figure {
     legend.push({ name: `${s.name} (${s.points.length})`, color, shape: 'dot' });
   });
   if (diagonal) legend.push({ name: 'y = x', color: '#777777', shape: 'dash' });
-  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: o.notes }, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: L.notes }, L.width));
   marks.push(...legendMarks(a, legend, o.legend ?? (o.diagonal ? 'top-left' : 'top-right')));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -141,7 +141,7 @@ export interface RankOptions extends Size {
  * evenly in log rank, so files stay small.
  */
 export function rankPlot(o: RankOptions): Figure {
-  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const sorted = o.series.map((s) => s.values.filter((v) => v > 0 && Number.isFinite(v)).sort((p, q) => q - p));
   const maxRank = Math.max(1, ...sorted.map((v) => v.length));
@@ -166,7 +166,7 @@ export function rankPlot(o: RankOptions): Figure {
     legend.push({ name: `${o.series[i].name} (${vals.length})`, color, shape: 'line' });
   });
   marks.push(
-    ...frameMarks(a, x, y, { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: o.notes }, L.width),
+    ...frameMarks(a, x, y, { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: L.notes }, L.width),
   );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
@@ -222,7 +222,7 @@ export function integerEdges(lo: number, hi: number): number[] {
 
 /** Overlaid histograms as outlined steps over a light fill (test-error histograms, P(T)). */
 export function histogramPlot(o: HistogramOptions): Figure {
-  const L = layout(o.width, o.height, 0, o.notes?.length ?? 0);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const all = o.series.flatMap((s) => s.values.filter(Number.isFinite));
   let edges = o.edges;
@@ -288,7 +288,7 @@ export function histogramPlot(o: HistogramOptions): Figure {
     marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: o.series[i].name, color, shape: 'box' });
   });
-  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: o.notes }, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: L.notes }, L.width));
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -307,6 +307,32 @@ export interface HeatmapOptions extends Size {
   colorLabel?: string;
   /** Draw y = x (for two log-probabilities on shared bins). */
   diagonal?: boolean;
+  /** Leave out empty rows and columns at the edges, so each axis spans its data (default true). */
+  trim?: boolean;
+}
+
+/** The rows and columns of `values` from the first to the last that hold a non-zero cell, with their edges. */
+function trimGrid(values: number[][], xEdges: number[], yEdges: number[]) {
+  let r0 = Number.POSITIVE_INFINITY;
+  let r1 = -1;
+  let c0 = Number.POSITIVE_INFINITY;
+  let c1 = -1;
+  values.forEach((row, r) => {
+    row.forEach((v, c) => {
+      if (v > 0) {
+        r0 = Math.min(r0, r);
+        r1 = Math.max(r1, r);
+        c0 = Math.min(c0, c);
+        c1 = Math.max(c1, c);
+      }
+    });
+  });
+  if (r1 < 0) return { values, xEdges, yEdges };
+  return {
+    values: values.slice(r0, r1 + 1).map((row) => row.slice(c0, c1 + 1)),
+    xEdges: xEdges.slice(c0, c1 + 2),
+    yEdges: yEdges.slice(r0, r1 + 2),
+  };
 }
 
 const VIRIDIS: [number, number, number][] = [
@@ -326,20 +352,20 @@ export function viridis(t: number): string {
   return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** An exponent axis: linear in log10 units, ticks at whole exponents labelled 10^k. */
+/** An exponent axis: linear in log10 units, ticks where a log axis over the same span puts them (10^k, or 1-2-5 steps). */
 function exponentScale(lo: number, hi: number, range: [number, number]): Scale {
   const s = linearScale(lo, hi, range, true);
-  const a = Math.ceil(lo - 1e-9);
-  const b = Math.floor(hi + 1e-9);
-  const every = Math.max(1, Math.ceil((b - a + 1) / 8));
-  const ticks = [];
-  for (let k = a; k <= b; k += every) ticks.push({ value: k, label: powerLabel(k) });
+  const ticks = logScale(10 ** lo, 10 ** hi, range, true).ticks.map((t) => ({
+    value: Math.log10(t.value),
+    label: t.label,
+  }));
   return { ...s, ticks };
 }
 
 /** A heatmap of a 2-D histogram (Mingard et al.'s row-normalised log P vs log P), with a colour bar. */
-export function heatmapPlot(o: HeatmapOptions): Figure {
-  const L = layout(o.width, o.height, 70, o.notes?.length ?? 0);
+export function heatmapPlot(opts: HeatmapOptions): Figure {
+  const o = opts.trim === false ? opts : { ...opts, ...trimGrid(opts.values, opts.xEdges, opts.yEdges) };
+  const L = layout(o.width, o.height, 70, o.notes);
   const a = L.area;
   const xr: [number, number] = [a.x, a.x + a.w];
   const yr: [number, number] = [a.y + a.h, a.y];
@@ -360,7 +386,16 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       const x1 = x.map(o.xEdges[c + 1]);
       const y0 = y.map(o.yEdges[r + 1]);
       const y1 = y.map(o.yEdges[r]);
-      marks.push({ kind: 'rect', x: x0, y: y0, w: x1 - x0, h: y1 - y0, fill: viridis(max > 0 ? v / max : 0) });
+      // 0.6 px of overlap with the next cell hides the anti-aliased seam between neighbours.
+      marks.push({
+        kind: 'rect',
+        x: x0,
+        y: y0,
+        w: x1 - x0 + 0.6,
+        h: y1 - y0 + 0.6,
+        fill: viridis(max > 0 ? v / max : 0),
+        clip: true,
+      });
     });
   });
   if (o.diagonal) {
@@ -378,7 +413,7 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       clip: true,
     });
   }
-  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: o.notes }, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: L.notes }, L.width));
   // colour bar
   const bx = a.x + a.w + 18;
   const bw = 16;

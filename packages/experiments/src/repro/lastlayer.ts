@@ -8,7 +8,7 @@
  * over hidden layers the frozen-feature posterior is a mixture, not the
  * whole-net posterior: this measures how far apart they are at each width.
  */
-import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
+import { compareSources, type PairResult, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
@@ -122,10 +122,10 @@ export async function reproLastLayer(
       num(t.logPS),
       num(t.table.meanTestError()),
       p.n,
-      num(p.pearsonLog),
-      num(p.js),
-      num(p.tv),
-      num(p.topMassOverlap),
+      withInterval(p.pearsonLog, p.ci?.pearsonLog),
+      withInterval(p.js, p.ci?.js),
+      withInterval(p.tv, p.ci?.tv),
+      withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
     ]);
     summary.push({
       name: t.name,
@@ -150,8 +150,8 @@ export async function reproLastLayer(
     name: 'vs-pb',
     figure: tablesVsPb(
       'Whole-net and last-layer sampling against the NNGP posterior',
-      'P_B (NNGP, EP)',
-      'P (sampler)',
+      'P_{B}(f|S) (NNGP, EP)',
+      'P(f|S) (sampler)',
       pb,
       tables,
     ),
@@ -166,7 +166,7 @@ export async function reproLastLayer(
       bootstrap: st.bootstrap,
       seed: ctx.seed,
     });
-    pairsSameWidth.push({ width: w, ...c.pairs[0], ci: undefined });
+    pairsSameWidth.push({ width: w, ...c.pairs[0] });
   }
   const section: ReportSection = {
     title: 'Samplers against the NNGP posterior',
@@ -195,10 +195,10 @@ export async function reproLastLayer(
               rows: pairsSameWidth.map((p) => [
                 p.width,
                 p.n,
-                num(p.pearsonLog),
-                num(p.js),
-                num(p.tv),
-                num(p.topMassOverlap),
+                withInterval(p.pearsonLog, p.ci?.pearsonLog),
+                withInterval(p.js, p.ci?.js),
+                withInterval(p.tv, p.ci?.tv),
+                withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
               ]),
             },
           ]

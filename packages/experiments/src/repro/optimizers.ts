@@ -7,7 +7,7 @@
  * orthogonal initialisation, so it runs on the bias-free system (σ_b = 0)
  * beside SGD there, each compared with that system's P_B.
  */
-import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
+import { compareSources, type PairResult, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
@@ -63,9 +63,12 @@ async function family(
   const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
   writePbFile(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
+  // Each optimiser's pair with P_B, intervals included (the table shows them; the summary keeps the estimates).
+  const pairs: PairResult[] = [];
   const rows = results.map(({ run, out }) => {
     const c = compareSources([tableSource(run.name, out.table), pbSrc], { bootstrap, seed: ctx.seed, minCount });
     const p = c.pairs[0];
+    pairs.push(p);
     say(
       ctx,
       `${run.name}: ${out.fitted}/${out.runs} fitted, ${out.table.distinct} distinct, error ${out.meanTestError.toFixed(3)}, Pearson(log) vs P_B ${p.pearsonLog?.toFixed(3)}`,
@@ -87,9 +90,9 @@ async function family(
     };
   });
   const figure = tablesVsPb(
-    'P_OPT against P_B',
-    'P_B (EP)',
-    'P_OPT',
+    'P_{OPT}(f|S) against P_{B}(f|S)',
+    'P_{B}(f|S) (EP)',
+    'P_{OPT}(f|S)',
     pb,
     results.map(({ run, out }) => ({ name: run.name, table: out.table })),
   );
@@ -112,19 +115,21 @@ async function family(
           'TV',
           'top-10 overlap',
         ],
-        rows: rows.map((r) => [
+        caption: `Estimate [95% bootstrap interval, ${bootstrap} resamples of each optimiser's table]`,
+        rows: rows.map((r, i) => [
           r.optimizer,
           `${r.fitted}/${r.fitted + r.notFitted}`,
           r.distinct,
           num(r.meanEpochs),
           num(r.meanTestError),
           r.n,
-          num(r.pearsonLog),
-          num(r.spearman),
-          num(r.js),
-          num(r.tv),
-          num(r.topMassOverlap),
+          withInterval(pairs[i].pearsonLog, pairs[i].ci?.pearsonLog),
+          withInterval(pairs[i].spearman, pairs[i].ci?.spearman),
+          withInterval(pairs[i].js, pairs[i].ci?.js),
+          withInterval(pairs[i].tv, pairs[i].ci?.tv),
+          withInterval(pairs[i].topMassOverlap, pairs[i].ci?.topMassOverlap),
         ]),
+        warnings: rows.map(() => pb.warnings.map((w) => `P_B: ${w}`)),
       },
     ],
     figures: [
