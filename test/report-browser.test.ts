@@ -22,7 +22,8 @@ function findBrowser(): string | null {
 }
 
 const browser = findBrowser();
-if (!browser) console.warn('report-browser.test: no chromium on PATH, browser checks skipped (apt-get install -y chromium)');
+if (!browser)
+  console.warn('report-browser.test: no chromium on PATH, browser checks skipped (apt-get install -y chromium)');
 
 /**
  * Run at the top of the page: record script errors and failed resource
@@ -75,7 +76,11 @@ function probe(file: string, width: number) {
   expect(r.status, r.stderr).toBe(0);
   const m = /<pre id="check">([^<]*)<\/pre>/.exec(r.stdout);
   expect(m, `no probe output in the DOM; stderr: ${r.stderr}`).not.toBeNull();
-  const text = (m as RegExpExecArray)[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const text = (m as RegExpExecArray)[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   return JSON.parse(text);
 }
 

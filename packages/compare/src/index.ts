@@ -95,7 +95,6 @@ export {
   scatterPlot,
   viridis,
 } from './plots/charts.js';
-export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
 export {
   FONT_FAMILY,
   FONT_FILES,
@@ -104,6 +103,7 @@ export {
   missingGlyphs,
   parseFontMetrics,
 } from './plots/font.js';
+export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
 export { svgToPNG } from './plots/png.js';
 export { type Area, type Color, Figure, type Mark } from './plots/scene.js';
 export { renderSVG } from './plots/svg.js';

@@ -259,7 +259,15 @@ export function frameMarks(a: Area, x: Scale, y: Scale, text: FrameText, width: 
   if (title)
     out.push({ kind: 'text', x: width / 2, y: 22, text: title, size: TITLE_SIZE, anchor: 'middle', bold: true });
   (text.notes ?? []).forEach((note, i) => {
-    out.push({ kind: 'text', x: width / 2, y: 40 + NOTE_LINE * i, text: note, size: NOTE_SIZE, anchor: 'middle', color: '#444444' });
+    out.push({
+      kind: 'text',
+      x: width / 2,
+      y: 40 + NOTE_LINE * i,
+      text: note,
+      size: NOTE_SIZE,
+      anchor: 'middle',
+      color: '#444444',
+    });
   });
   return out;
 }

@@ -166,7 +166,13 @@ export function rankPlot(o: RankOptions): Figure {
     legend.push({ name: `${o.series[i].name} (${vals.length})`, color, shape: 'line' });
   });
   marks.push(
-    ...frameMarks(a, x, y, { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: L.notes }, L.width),
+    ...frameMarks(
+      a,
+      x,
+      y,
+      { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: L.notes },
+      L.width,
+    ),
   );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
@@ -288,7 +294,9 @@ export function histogramPlot(o: HistogramOptions): Figure {
     marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: o.series[i].name, color, shape: 'box' });
   });
-  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: L.notes }, L.width));
+  marks.push(
+    ...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: L.notes }, L.width),
+  );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }

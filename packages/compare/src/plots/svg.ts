@@ -1,7 +1,8 @@
 /** Render a {@link Figure} as SVG text. */
+
+import { clipMarks } from './clip.js';
 import { FONT_FAMILY, fontMetrics } from './font.js';
 import type { Figure, Mark, TextMark } from './scene.js';
-import { clipMarks } from './clip.js';
 import { plainText, SCRIPT_SCALE, SUB_SHIFT, SUP_SHIFT, textRuns } from './text.js';
 
 /** Escape text for XML. */

@@ -197,7 +197,10 @@ export function pairPlots(
       name: `scatter-${id}`,
       figure: scatterPlot({
         title: `${la} against ${lb}`,
-        notes: [...(options.stats ? [statsNote(options.stats)] : []), ...(shownMass.length ? [shownMass.join('; ')] : [])],
+        notes: [
+          ...(options.stats ? [statsNote(options.stats)] : []),
+          ...(shownMass.length ? [shownMass.join('; ')] : []),
+        ],
         x: { label: lb, log: true },
         y: { label: la, log: true },
         series,
@@ -209,7 +212,8 @@ export function pairPlots(
   const omitted: string[] = [];
   const lx = both.map((p) => Math.log10(p[0]));
   const ly = both.map((p) => Math.log10(p[1]));
-  if (both.length === 0) omitted.push(`2-D histogram of ${a.name} vs ${b.name} not drawn: no function is seen by both.`);
+  if (both.length === 0)
+    omitted.push(`2-D histogram of ${a.name} vs ${b.name} not drawn: no function is seen by both.`);
   else {
     const h = histogram2d(lx, ly, { bins: o.bins, normalize: o.normalize });
     const cells = h.values.flat().filter((v) => v > 0);
@@ -263,7 +267,11 @@ export function testErrorFigure(sources: readonly Source[], title = 'Test error 
     title,
     notes: massNotes(known),
     x: { label: `errors on E (of ${m})` },
-    series: known.map((s) => ({ name: subscriptName(s.name), values: s.errors as number[], weights: [...probs(s).values()] })),
+    series: known.map((s) => ({
+      name: subscriptName(s.name),
+      values: s.errors as number[],
+      weights: [...probs(s).values()],
+    })),
     edges: integerEdges(0, m),
   });
 }

@@ -70,7 +70,8 @@ export async function reproBoolean(
   const sections: ReportSection[] = [];
   const perTarget: Record<string, unknown>[] = [];
   const overview: ReportTable = {
-    caption: 'One row per target; brackets: 95% intervals (rejection: Wilson on the acceptance rate; the rest: bootstrap over the SGD runs). Details per target below.',
+    caption:
+      'One row per target; brackets: 95% intervals (rejection: Wilson on the acceptance rate; the rest: bootstrap over the SGD runs). Details per target below.',
     columns: [
       'flips',
       'LZ',

@@ -53,7 +53,8 @@ export function compareStep(
   const notes: string[] = [];
   for (const [i, j] of plotPairs) {
     const stats = comparison.pairs.find(
-      (p) => (p.a === sources[j].name && p.b === sources[i].name) || (p.a === sources[i].name && p.b === sources[j].name),
+      (p) =>
+        (p.a === sources[j].name && p.b === sources[i].name) || (p.a === sources[i].name && p.b === sources[j].name),
     );
     const plots = pairPlots(sources[j], sources[i], { bins: PAIR_BINS, stats });
     figures.push(...plots.figures.map((f) => ({ ...f, name: `${prefix}${f.name}` })));
@@ -115,7 +116,9 @@ export function tablesVsPb(
   for (const f of pb.functions) if (shown.has(f.key)) mass += Math.exp(f.logPB);
   return scatterPlot({
     title,
-    notes: [`Σ ${subscriptName('P_B')} over the functions shown = ${mass.toPrecision(3)} (the P_B file lists ${pb.functions.length}, Σ = ${pb.massCovered.toPrecision(3)})`],
+    notes: [
+      `Σ ${subscriptName('P_B')} over the functions shown = ${mass.toPrecision(3)} (the P_B file lists ${pb.functions.length}, Σ = ${pb.massCovered.toPrecision(3)})`,
+    ],
     x: { label: xLabel, log: true },
     y: { label: yLabel, log: true },
     diagonal: true,

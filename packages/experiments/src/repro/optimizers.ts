@@ -7,7 +7,14 @@
  * orthogonal initialisation, so it runs on the bias-free system (σ_b = 0)
  * beside SGD there, each compared with that system's P_B.
  */
-import { compareSources, type PairResult, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
+import {
+  compareSources,
+  type PairResult,
+  pbSource,
+  type ReportSection,
+  tableSource,
+  withInterval,
+} from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
