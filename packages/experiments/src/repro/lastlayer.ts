@@ -8,13 +8,7 @@
  * over hidden layers the frozen-feature posterior is a mixture, not the
  * whole-net posterior: this measures how far apart they are at each width.
  */
-import {
-  compareSources,
-  pbSource,
-  type ReportSection,
-  tableSource,
-  withInterval,
-} from '@fsbayes/compare';
+import { compareSources, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
