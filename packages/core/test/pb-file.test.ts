@@ -37,7 +37,9 @@ describe('fsbayes.pb', () => {
   });
 
   it('the CSV lists key, count and log P_B, -inf for an exact zero', () => {
-    expect(pbFileCsv(pbFile())).toBe(`key,count,logPB\nf0,7,${Math.log(0.5)}\n0f,2,-inf\n33,1,${Math.log(0.25)}\n`);
+    expect(pbFileCsv(pbFile())).toBe(
+      `key,count,logPB\n0xf0,7,${Math.log(0.5)}\n0x0f,2,-inf\n0x33,1,${Math.log(0.25)}\n`,
+    );
   });
 
   it('the reader normalises keys, defaults errors and warnings, and names a bad field', () => {

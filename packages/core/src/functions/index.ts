@@ -45,6 +45,7 @@ export {
   readTableArrow,
   writeTableArrow,
 } from './columnar-table.js';
+export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './csv-cells.js';
 export {
   cleanStaleTemps,
   type FileToWrite,

@@ -67,10 +67,10 @@ export function pbFileText(pb: PbFile, indent?: number): string {
   return `${JSON.stringify(pb, null, indent)}\n`;
 }
 
-/** The CSV of `fsbayes pb --csv-out`: key, count and log P_B (`-inf` for an exact zero), one row per function. */
+/** The CSV of `fsbayes pb --csv-out`: key (`0x…`, csv-cells.ts), count and log P_B (`-inf` for an exact zero), one row per function. */
 export function pbFileCsv(pb: PbFile): string {
   const rows = pb.functions.map(
-    (x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`,
+    (x) => `0x${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`,
   );
   return `key,count,logPB\n${rows.join('\n')}\n`;
 }
