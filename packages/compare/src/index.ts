@@ -104,7 +104,7 @@ export {
   parseFontMetrics,
 } from './plots/font.js';
 export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
-export { svgToPNG } from './plots/png.js';
+export { loadRasteriser, svgToPNG } from './plots/png.js';
 export { type Area, type Color, Figure, type Mark } from './plots/scene.js';
 export { renderSVG } from './plots/svg.js';
 export { plainText, subscriptName, type TextRun, textRuns, textWidth } from './plots/text.js';

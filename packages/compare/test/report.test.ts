@@ -47,9 +47,9 @@ const spec: ReportSpec = {
 };
 
 describe('writeReport', () => {
-  it('writes report.md, report.html, each figure as SVG and PNG, and the extra files', () => {
+  it('writes report.md, report.html, each figure as SVG and PNG, and the extra files', async () => {
     const out = join(dir, 'r1');
-    writeReport(out, spec);
+    await writeReport(out, spec);
     expect(readdirSync(out).sort()).toEqual(['metrics.json', 'rank-a.png', 'rank-a.svg', 'report.html', 'report.md']);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain('# A <test> report');
@@ -65,7 +65,7 @@ describe('writeReport', () => {
     ).toBe(1);
     expect(decodePNG(readFileSync(join(out, 'rank-a.png'))).width).toBe(1280);
   });
-  it('a table of contents linking every section; figures in a grid; warnings in a column beside their row', () => {
+  it('a table of contents linking every section; figures in a grid; warnings in a column beside their row', async () => {
     const two: ReportSpec = {
       title: 'T',
       sections: [
@@ -103,20 +103,20 @@ describe('writeReport', () => {
     expect(html).toContain('<td class="warn">⚠ EP did not converge</td>');
     expect(html).toMatch(/<div class="figures">\s*<figure id="fig-r">/);
   });
-  it('refuses bad names before writing anything', () => {
+  it('refuses bad names before writing anything', async () => {
     const out = join(dir, 'r2');
     const bad = { ...spec, sections: [{ title: 's', figures: [{ name: '../evil', figure: fig }] }] };
-    expect(() => writeReport(out, bad)).toThrow(/figure|file name must use letters/);
+    await expect(writeReport(out, bad)).rejects.toThrow(/figure|file name must use letters/);
     expect(existsSync(out)).toBe(false);
   });
-  it('writeFigure writes NAME.svg and NAME.png', () => {
-    const p = writeFigure(join(dir, 'figs'), 'one', fig);
+  it('writeFigure writes NAME.svg and NAME.png', async () => {
+    const p = await writeFigure(join(dir, 'figs'), 'one', fig);
     expect(readFileSync(p.svg, 'utf8')).toMatch(/^<svg xmlns/);
     expect(decodePNG(readFileSync(p.png)).height).toBe(920);
     // the PNG is the SVG rasterised: same figure, same bytes
-    expect(readFileSync(p.png).equals(Buffer.from(fig.toPNG()))).toBe(true);
+    expect(readFileSync(p.png).equals(Buffer.from(await fig.toPNG()))).toBe(true);
   });
-  it('formats numbers for tables', () => {
+  it('formats numbers for tables', async () => {
     expect([
       formatNumber(3),
       formatNumber(0.000012345),
@@ -127,7 +127,7 @@ describe('writeReport', () => {
 });
 
 describe('compareReport', () => {
-  it('a section per pair with its scatter and 2-D histogram, then the distributions', () => {
+  it('a section per pair with its scatter and 2-D histogram, then the distributions', async () => {
     const mk = (c: Record<string, number>) => {
       const t = new FunctionTable(4, Uint8Array.from([0, 0, 1, 1]));
       for (const [k, n] of Object.entries(c)) t.add(k, n);
@@ -147,7 +147,7 @@ describe('compareReport', () => {
     // every statistic with its interval
     for (const cell of head?.rows[0].slice(3) ?? []) expect(String(cell)).toMatch(/^[-\d.e]+ \[[-\d.e]+, [-\d.e]+\]$/);
   });
-  it('a P_B file: the mass its listed functions hold is stated on the figures and tables that renormalise', () => {
+  it('a P_B file: the mass its listed functions hold is stated on the figures and tables that renormalise', async () => {
     const t = new FunctionTable(4, Uint8Array.from([0, 0, 1, 1]));
     for (const [k, n] of Object.entries({ 0: 6, 1: 3, 3: 1 })) t.add(k, n);
     const pb = pbSource('P_B', {

@@ -8,18 +8,39 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { FsbayesError } from '@fsbayes/core';
-import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { FONT_FILES, FONT_NAME } from './font.js';
 
-const wasmPath = createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm');
-// Top-level await: resvg's loader is asynchronous, and once it has run every render is synchronous.
-await initWasm(readFileSync(wasmPath));
+type ResvgModule = typeof import('@resvg/resvg-wasm');
+
+let loading: Promise<ResvgModule> | null = null;
+
+/**
+ * Load and instantiate resvg's WebAssembly once per process, on the first
+ * PNG: a command that draws nothing never pays for it.
+ */
+export function loadRasteriser(): Promise<ResvgModule> {
+  loading ??= (async () => {
+    try {
+      const mod = await import('@resvg/resvg-wasm');
+      const wasmPath = createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm');
+      await mod.initWasm(readFileSync(wasmPath));
+      return mod;
+    } catch (e) {
+      throw new FsbayesError(
+        `cannot load the PNG rasteriser (@resvg/resvg-wasm): ${(e as Error).message}; reinstall the workspace (pnpm install)`,
+        { kind: 'internal', cause: e },
+      );
+    }
+  })();
+  return loading;
+}
 
 const FONTS = [FONT_FILES.regular, FONT_FILES.bold];
 
 /** Render SVG text to PNG bytes (RGBA, white background) at `scale` device pixels per SVG pixel. */
-export function svgToPNG(svg: string, scale = 2): Uint8Array {
+export async function svgToPNG(svg: string, scale = 2): Promise<Uint8Array> {
   if (!(scale > 0 && scale <= 16)) throw new FsbayesError(`PNG scale must be in (0, 16], got ${scale}`);
+  const { Resvg } = await loadRasteriser();
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',

@@ -103,7 +103,7 @@ export class Figure {
   }
 
   /** The SVG rasterised as PNG (RGBA, 8 bits) at `scale` device pixels per figure pixel (default 2). */
-  toPNG(scale = 2): Uint8Array {
+  toPNG(scale = 2): Promise<Uint8Array> {
     return svgToPNG(this.toSVG(), scale);
   }
 }

@@ -485,7 +485,7 @@ export function writeCompareReport(
   sources: readonly Source[],
   cmp: Comparison,
   options: CompareReportOptions & { extra?: Record<string, unknown> } = {},
-): string[] {
+): Promise<string[]> {
   const metrics = { sources: cmp.sources, pairs: cmp.pairs, options: cmp.options, m: sources[0].m, ...options.extra };
   const spec = compareReport(sources, cmp, {
     ...options,

@@ -222,11 +222,16 @@ export function renderHtml(spec: ReportSpec): string {
 }
 
 /** Write a figure as DIR/NAME.svg and DIR/NAME.png (each atomically; DIR is created). Returns both paths. */
-export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2): { svg: string; png: string } {
+export async function writeFigure(
+  dir: string,
+  name: string,
+  fig: Figure,
+  pngScale = 2,
+): Promise<{ svg: string; png: string }> {
   if (!NAME.test(name))
     throw new FsbayesError(`figure name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`);
   const svg = fig.toSVG();
-  const png = fig.toPNG(pngScale);
+  const png = await fig.toPNG(pngScale);
   mkdirSync(dir, { recursive: true });
   const paths = { svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
   writeFileAtomicSync(paths.svg, svg);
@@ -240,7 +245,7 @@ export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2
  * file is written atomically (DIR should be a fresh or staging folder, see
  * the module comment). Returns the paths written.
  */
-export function writeReport(dir: string, spec: ReportSpec): string[] {
+export async function writeReport(dir: string, spec: ReportSpec): Promise<string[]> {
   const files = new Map<string, string | Uint8Array>();
   const put = (name: string, data: string | Uint8Array) => {
     if (!NAME.test(name))
@@ -254,7 +259,7 @@ export function writeReport(dir: string, spec: ReportSpec): string[] {
   for (const s of spec.sections) {
     for (const f of s.figures ?? []) {
       put(`${f.name}.svg`, f.figure.toSVG());
-      put(`${f.name}.png`, f.figure.toPNG(scale));
+      put(`${f.name}.png`, await f.figure.toPNG(scale));
     }
   }
   for (const [name, data] of Object.entries(spec.files ?? {})) put(name, data);

@@ -87,6 +87,7 @@ export {
   toPlainJson,
   validateProvenance,
 } from './provenance.js';
+export { FORMAT_SCHEMAS, type FormatSchemaName, formatSchemaPath, readFormatSchema } from './schemas.js';
 export {
   FUNCTION_TABLE_FORMAT,
   FUNCTION_TABLE_FORMAT_VERSION,
