@@ -31,22 +31,24 @@ function table(): FunctionTable {
   return t;
 }
 
+/** A P_B file over the table's functions (as the experiments write one), an exact zero and an unconverged row among them. */
 function pb(): PbFile {
+  const fns: PbFile['functions'] = table()
+    .entries()
+    .map((e, i) => ({ key: e.key, count: e.count, errors: e.errors, logPB: Math.log(0.4 / (i + 1)) }));
+  fns.push({ key: '08', count: 0, errors: 3, logPB: Number.NEGATIVE_INFINITY, pB: 0 });
+  fns[1].converged = false;
   return {
     format: 'fsbayes.pb',
     formatVersion: 1,
-    logPS: -3.5,
+    logPS: -2.25,
     method: 'ep',
-    nS: 4,
-    nE: 8,
-    massCovered: 0.75,
+    nS: 3,
+    nE: 5,
+    massCovered: 0.6,
     converged: false,
     warnings: ['EP did not converge for 1 function'],
-    functions: [
-      { key: 'f0', count: 7, errors: 0, logPB: Math.log(0.5) },
-      { key: '0f', count: 2, errors: 8, logPB: Number.NEGATIVE_INFINITY, pB: 0 },
-      { key: '33', count: 1, errors: null, logPB: Math.log(0.25), converged: false },
-    ],
+    functions: fns,
     provenance,
   };
 }
@@ -81,7 +83,7 @@ describe('format schemas', () => {
     expect(schemaErrors('pb-file', withNew)).toEqual([]);
     // a null logPB without pB: 0 is what the reader refuses, and so does the schema
     const bad = structuredClone(json);
-    delete bad.functions[1].pB;
+    delete bad.functions[2].pB;
     expect(() => parsePbFile(bad, 'pb.json')).toThrow(/logPB/);
     expect(schemaErrors('pb-file', bad)).not.toEqual([]);
     expect(schemaErrors('pb-file', { ...json, nE: 0 })).not.toEqual([]);
