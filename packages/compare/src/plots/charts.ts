@@ -406,9 +406,13 @@ export function heatmapPlot(opts: HeatmapOptions): Figure {
       });
     });
   });
-  if (o.diagonal) {
-    const lo = Math.max(xLo, yLo);
-    const hi = Math.min(xHi, yHi);
+  // y = x only where the two axes' ranges overlap (after trimming they may not).
+  const dLo = Math.max(xLo, yLo);
+  const dHi = Math.min(xHi, yHi);
+  const diagonal = o.diagonal === true && dHi > dLo;
+  if (diagonal) {
+    const lo = dLo;
+    const hi = dHi;
     marks.push({
       kind: 'line',
       x1: x.map(lo),
@@ -448,7 +452,7 @@ export function heatmapPlot(opts: HeatmapOptions): Figure {
       rotate: -90,
     });
   }
-  if (o.diagonal) marks.push(...legendMarks(a, [{ name: 'y = x', color: '#d55e00', shape: 'dash' }], 'top-left'));
+  if (diagonal) marks.push(...legendMarks(a, [{ name: 'y = x', color: '#d55e00', shape: 'dash' }], 'top-left'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
 
