@@ -154,7 +154,7 @@ function htmlText(s: string): string {
 const CSS = `body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1500px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 nav.toc{background:#f7f7f7;border:1px solid #e2e2e2;padding:.4em 1.2em;margin:1em 0;display:inline-block}nav.toc ol{margin:.3em 0;padding-left:1.4em}
-.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}
+.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom;min-width:4em}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}caption{caption-side:top;text-align:left;font-style:italic;padding:.3em 0}
 td.warn{text-align:left;background:#fff4e5;color:#8a3b00;white-space:normal;min-width:16em;max-width:32em}
 p.warning{background:#fff4e5;border-left:4px solid #d55e00;padding:.4em .8em}p.note{color:#555;font-style:italic}
