@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPERIMENTS } from '@fsbayes/experiments';
 import { afterAll, describe, expect, it } from 'vitest';
+import { schemaErrors } from '../packages/core/test/schema-validator.js';
 
 const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'fsbayes-repro-'));
@@ -64,10 +65,22 @@ describe('repro', () => {
     for (const f of ['report.md', 'report.html', 'summary.json', 't0-sgd.json', 't0-pb.json', 't0-rank.png'])
       expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+    // every output format against its schema (packages/core/schemas)
+    const read = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
+    expect(schemaErrors('summary', read('summary.json'))).toEqual([]);
+    expect(schemaErrors('function-table', read('t0-sgd.json'))).toEqual([]);
+    expect(schemaErrors('function-table', read('t0-rejection.json'))).toEqual([]);
+    expect(schemaErrors('pb-file', read('t0-pb.json'))).toEqual([]);
+    expect(schemaErrors('metrics', read('t0-metrics.json'))).toEqual([]);
+    // the report opens with the cross-target summary, intervals beside the statistics
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md.indexOf('## Summary across targets')).toBeLessThan(md.indexOf('## Target '));
+    expect(md).toMatch(/\| 0 \| 28 \| -?[\d.−-]+ \|.*\[.*\]/);
   });
 
   it('entropy: Theorem 4.1 holds and bias raises P(T = 0)', () => {
     const { summary } = repro('entropy', ['samples=20000', 'sigmaB=1,5', 'depth=1']);
+    expect(schemaErrors('summary', summary)).toEqual([]);
     expect(summary.theorem41.t128Count).toBe(0);
     expect(summary.theorem41.pValue).toBeGreaterThan(1e-4);
     expect(summary.bias[1].pT0).toBeGreaterThan(summary.bias[0].pT0);

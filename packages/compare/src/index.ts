@@ -66,12 +66,28 @@ export {
   scatterPlot,
   viridis,
 } from './plots/charts.js';
+export {
+  FONT_FAMILY,
+  FONT_FILES,
+  type FontMetrics,
+  fontMetrics,
+  missingGlyphs,
+  parseFontMetrics,
+} from './plots/font.js';
 export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
+export { loadRasteriser, svgToPNG } from './plots/png.js';
 export { type Area, type Color, Figure, type Mark } from './plots/scene.js';
+export { subscriptName } from './plots/text.js';
 export {
   type CompareReportOptions,
   compareReport,
+  massNotes,
+  massOn,
+  type PairPlots,
   pairPlots,
+  pairTable,
+  rankFigure,
+  testErrorFigure,
   withInterval,
   writeCompareReport,
 } from './report/compare-report.js';
@@ -83,6 +99,7 @@ export {
   type ReportTable,
   renderHtml,
   renderMarkdown,
+  sectionIds,
   writeFigure,
   writeReport,
 } from './report/report.js';

@@ -290,7 +290,7 @@ describe('joint table', () => {
     expect(rows[2].p).toEqual([0.1, 0, null]);
     const csv = jointCSV([A(), B(), pb], rows, 4).split('\n');
     expect(csv[0]).toBe('key,bits,ones,errors,lz,count_A,p_A,log10p_A,count_B,p_B,log10p_B,p_P_B,log10p_P_B');
-    expect(csv[3].startsWith('3,0011,2,2,')).toBe(true);
+    expect(csv[3].startsWith('0x3,b0011,2,2,')).toBe(true);
     expect(csv[3].endsWith(',1,0.1,-1,0,0,-inf,,')).toBe(true);
   });
 });

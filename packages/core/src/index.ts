@@ -120,6 +120,7 @@ export {
   readTableArrow,
   writeTableArrow,
 } from './functions/columnar-table.js';
+export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './functions/csv-cells.js';
 export {
   type FileToWrite,
   readTable,

@@ -37,7 +37,9 @@ describe('fsbayes.pb', () => {
   });
 
   it('the CSV lists key, count and log P_B, -inf for an exact zero', () => {
-    expect(pbFileCsv(pbFile())).toBe(`key,count,logPB\nf0,7,${Math.log(0.5)}\n0f,2,-inf\n33,1,${Math.log(0.25)}\n`);
+    expect(pbFileCsv(pbFile())).toBe(
+      `key,count,logPB\n0xf0,7,${Math.log(0.5)}\n0x0f,2,-inf\n0x33,1,${Math.log(0.25)}\n`,
+    );
   });
 
   it('the reader normalises keys, defaults errors and warnings, and names a bad field', () => {
@@ -72,7 +74,7 @@ describe('fsbayes.pb', () => {
     const back = parsePbFile(JSON.parse(pbFileText(pb)), 'pb.json');
     expect(back).toEqual(pb);
     expect(pbFileCsv(pb)).toBe(
-      'key,count,logPB,stderr,upperBound\nf0,7,-0.7,0.03,1.5\n0f,2,-inf,0,\n33,1,-1.4,0.05,\n',
+      'key,count,logPB,stderr,upperBound\n0xf0,7,-0.7,0.03,1.5\n0x0f,2,-inf,0,\n0x33,1,-1.4,0.05,\n',
     );
     const neg = { ...pb, functions: [{ key: 'f0', logPB: -1, stderr: -0.1 }] };
     expect(() => parsePbFile(neg, 'pb.json')).toThrow(

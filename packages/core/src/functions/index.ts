@@ -31,6 +31,7 @@ export {
   readTableArrow,
   writeTableArrow,
 } from './columnar-table.js';
+export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './csv-cells.js';
 export {
   cleanStaleTemps,
   type FileToWrite,
@@ -76,6 +77,7 @@ export {
   toPlainJson,
   validateProvenance,
 } from './provenance.js';
+export { FORMAT_SCHEMAS, type FormatSchemaName, formatSchemaPath, readFormatSchema } from './schemas.js';
 export {
   FUNCTION_TABLE_FORMAT,
   FUNCTION_TABLE_FORMAT_VERSION,

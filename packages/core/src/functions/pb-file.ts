@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { normalizeKey } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
+import { csvKeyCell } from './csv-cells.js';
 import type { Provenance } from './provenance.js';
 
 /** The `format` field of a P_B file (`fsbayes.pb`). */
@@ -109,18 +110,19 @@ export function pbFileText(pb: PbFile, indent?: number): string {
 }
 
 /**
- * The CSV of `fsbayes pb --csv-out`: key, count and log P_B (`-inf` for an exact zero), one row per
+ * The CSV of `fsbayes pb --csv-out`: key (`0x…`, csv-cells.ts), count and log P_B (`-inf` for an exact zero), one row per
  * function; a Botev file adds its standard error and upper bound (empty where there is none).
  */
 export function pbFileCsv(pb: PbFile): string {
   const lp = (v: number) => (v === Number.NEGATIVE_INFINITY ? '-inf' : String(v));
   if (pb.method === 'botev') {
     const rows = pb.functions.map(
-      (x) => `${x.key},${x.count},${lp(x.logPB)},${x.stderr ?? (x.pB === 0 ? 0 : '')},${x.upperBound ?? ''}`,
+      (x) =>
+        `${csvKeyCell(x.key)},${x.count},${lp(x.logPB)},${x.stderr ?? (x.pB === 0 ? 0 : '')},${x.upperBound ?? ''}`,
     );
     return `key,count,logPB,stderr,upperBound\n${rows.join('\n')}\n`;
   }
-  const rows = pb.functions.map((x) => `${x.key},${x.count},${lp(x.logPB)}`);
+  const rows = pb.functions.map((x) => `${csvKeyCell(x.key)},${x.count},${lp(x.logPB)}`);
   return `key,count,logPB\n${rows.join('\n')}\n`;
 }
 

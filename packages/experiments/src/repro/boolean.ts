@@ -11,8 +11,8 @@
  * function's probability and LZ complexity, and SGD-vs-P_B under each.
  */
 
-import type { ReportSection } from '@fsbayes/compare';
-import { pbSource, tableSource } from '@fsbayes/compare';
+import type { ReportSection, ReportTable } from '@fsbayes/compare';
+import { formatNumber, pbSource, tableSource, withInterval } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
@@ -86,6 +86,27 @@ export async function reproBoolean(
   const st = { ...booleanSettings(ctx), ...settings };
   const sections: ReportSection[] = [];
   const perTarget: Record<string, unknown>[] = [];
+  const overview: ReportTable = {
+    caption:
+      'One row per target; brackets: 95% intervals (rejection: Wilson on the acceptance rate; the rest: bootstrap over the SGD runs). Details per target below.',
+    columns: [
+      'flips',
+      'LZ',
+      'log P(S): EP',
+      'log P(S): rejection',
+      'SGD fitted',
+      'SGD distinct',
+      'SGD test error',
+      'P_B functions (Σ P_B)',
+      'SGD vs P_B: n',
+      'Pearson ln P',
+      'Spearman',
+      'JS (nats)',
+      "SGD's top function: rank under P_B",
+    ],
+    rows: [],
+    warnings: [],
+  };
   for (const flips of st.flips) {
     const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
     const sys = booleanSystem(target, 7, 32, ctx.seed);
@@ -175,6 +196,26 @@ export async function reproBoolean(
       pairs: pairSummaries(cmp.comparison),
     };
     perTarget.push(summary);
+    const sgdErr = cmp.comparison.sources.find((x) => x.name === 'SGD');
+    overview.rows.push([
+      flips,
+      Number(sys.lz.toFixed(1)),
+      Number(pb.logPS.toFixed(3)),
+      `${formatNumber(Number(rs.logPS.toFixed(3)))} [${rs.logPSInterval.map((x) => x.toFixed(2)).join(', ')}] (${rs.accepted} of ${rs.drawn.toLocaleString('en')})`,
+      `${sgd.fitted}/${sgd.runs}`,
+      sgd.table.distinct,
+      withInterval(sgdErr?.meanTestError ?? null, sgdErr?.meanTestErrorCi),
+      `${pb.functions.length} (${formatNumber(pb.massCovered)})`,
+      sgdVsPb?.n ?? null,
+      sgdVsPb ? withInterval(sgdVsPb.pearsonLog, sgdVsPb.ci?.pearsonLog) : null,
+      sgdVsPb ? withInterval(sgdVsPb.spearman, sgdVsPb.ci?.spearman) : null,
+      sgdVsPb ? withInterval(sgdVsPb.js, sgdVsPb.ci?.js) : null,
+      rankOfSgdTop > 0 ? `#${rankOfSgdTop}` : 'not listed',
+    ]);
+    overview.warnings?.push([
+      ...pb.warnings.map((w) => `EP: ${w}`),
+      ...(rs.accepted < 30 ? [`rejection kept only ${rs.accepted} nets: its log P(S) and table are rough`] : []),
+    ]);
     say(
       ctx,
       `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) Botev ${pb.logPS.toFixed(2)}, EP ${both.ep.logPS.toFixed(2)}, rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog?.toFixed(3)} (Botev), ${sgdVsEstimators.ep?.pearsonLog?.toFixed(3)} (EP); EP − Botev mean ${diff.meanDiff?.toFixed(3)}; SGD's top function is #${rankOfSgdTop} under P_B`,
@@ -199,6 +240,11 @@ export async function reproBoolean(
       figures: [epVsBotevFigure(`${tag}ep-vs-botev`, sys, both, `EP − Botev, target ${sys.targetHex}`)],
     });
   }
+  sections.unshift({
+    title: 'Summary across targets',
+    text: `P_SGD from ${st.sgdRuns.toLocaleString('en')} SGD runs, rejection sampling of ${st.rejectionNets.toLocaleString('en')} random nets, and P_B by EP for the ${st.pbLimit} functions the two found most often, on each target. Correlations over the functions seen ≥ ${st.minCount} times by SGD; JS on the functions the P_B file lists (each side renormalised there; Σ P_B in its column).`,
+    tables: [overview],
+  });
   return {
     title: 'Is SGD a Bayesian sampler? The Boolean system (Mingard et al. 2021)',
     summary: { settings: st, targets: perTarget },

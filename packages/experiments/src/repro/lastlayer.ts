@@ -10,7 +10,7 @@
  * The NNGP posterior is Botev's (minimax tilting, with standard errors); EP's
  * for the same functions is shown beside it.
  */
-import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
+import { compareSources, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
 import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
@@ -144,10 +144,10 @@ export async function reproLastLayer(
       num(t.logPS),
       num(t.table.meanTestError()),
       p.n,
-      num(p.pearsonLog),
-      num(p.js),
-      num(p.tv),
-      num(p.topMassOverlap),
+      withInterval(p.pearsonLog, p.ci?.pearsonLog),
+      withInterval(p.js, p.ci?.js),
+      withInterval(p.tv, p.ci?.tv),
+      withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
       num(pe.pearsonLog),
     ]);
     summary.push({
@@ -175,8 +175,8 @@ export async function reproLastLayer(
     name: 'vs-pb',
     figure: tablesVsPb(
       'Whole-net and last-layer sampling against the NNGP posterior',
-      'P_B (NNGP, Botev)',
-      'P (sampler)',
+      'P_{B}(f|S) (NNGP, Botev)',
+      'P(f|S) (sampler)',
       pb,
       tables,
     ),
@@ -191,7 +191,7 @@ export async function reproLastLayer(
       bootstrap: st.bootstrap,
       seed: ctx.seed,
     });
-    pairsSameWidth.push({ width: w, ...c.pairs[0], ci: undefined });
+    pairsSameWidth.push({ width: w, ...c.pairs[0] });
   }
   const section: ReportSection = {
     title: 'Samplers against the NNGP posterior',
@@ -225,10 +225,10 @@ export async function reproLastLayer(
               rows: pairsSameWidth.map((p) => [
                 p.width,
                 p.n,
-                num(p.pearsonLog),
-                num(p.js),
-                num(p.tv),
-                num(p.topMassOverlap),
+                withInterval(p.pearsonLog, p.ci?.pearsonLog),
+                withInterval(p.js, p.ci?.js),
+                withInterval(p.tv, p.ci?.tv),
+                withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
               ]),
             },
           ]

@@ -9,7 +9,14 @@
  * (minimax tilting, with standard errors); EP's for the same functions is
  * shown beside it, with each optimiser's correlations under both.
  */
-import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
+import {
+  compareSources,
+  type PairResult,
+  pbSource,
+  type ReportSection,
+  tableSource,
+  withInterval,
+} from '@fsbayes/compare';
 import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
@@ -68,6 +75,8 @@ async function family(
   const pb = both.botev;
   const pbSrc = pbSource(PB_NAME, pb);
   const pbEpSrc = pbSource(PB_EP_NAME, both.ep);
+  // Each optimiser's pair with P_B, intervals included (the table shows them; the summary keeps the estimates).
+  const pairs: PairResult[] = [];
   const rows = results.map(({ run, out }) => {
     const c = compareSources([tableSource(run.name, out.table), pbSrc, pbEpSrc], {
       bootstrap,
@@ -76,6 +85,7 @@ async function family(
     });
     const p = c.pairs[0];
     const pe = c.pairs[1];
+    pairs.push(p);
     say(
       ctx,
       `${run.name}: ${out.fitted}/${out.runs} fitted, ${out.table.distinct} distinct, error ${out.meanTestError.toFixed(3)}, Pearson(log) vs P_B ${p.pearsonLog?.toFixed(3)} (Botev), ${pe.pearsonLog?.toFixed(3)} (EP)`,
@@ -99,9 +109,9 @@ async function family(
   });
   const diff = epVsBotev(sys, both);
   const figure = tablesVsPb(
-    'P_OPT against P_B',
-    'P_B (Botev)',
-    'P_OPT',
+    'P_{OPT}(f|S) against P_{B}(f|S)',
+    'P_{B}(f|S) (Botev)',
+    'P_{OPT}(f|S)',
     pb,
     results.map(({ run, out }) => ({ name: run.name, table: out.table })),
   );
@@ -128,20 +138,22 @@ async function family(
           'top-10 overlap',
           'Pearson log vs EP',
         ],
-        rows: rows.map((r) => [
+        caption: `Estimate [95% bootstrap interval, ${bootstrap} resamples of each optimiser's table]`,
+        rows: rows.map((r, i) => [
           r.optimizer,
           `${r.fitted}/${r.fitted + r.notFitted}`,
           r.distinct,
           num(r.meanEpochs),
           num(r.meanTestError),
           r.n,
-          num(r.pearsonLog),
-          num(r.spearman),
-          num(r.js),
-          num(r.tv),
-          num(r.topMassOverlap),
+          withInterval(pairs[i].pearsonLog, pairs[i].ci?.pearsonLog),
+          withInterval(pairs[i].spearman, pairs[i].ci?.spearman),
+          withInterval(pairs[i].js, pairs[i].ci?.js),
+          withInterval(pairs[i].tv, pairs[i].ci?.tv),
+          withInterval(pairs[i].topMassOverlap, pairs[i].ci?.topMassOverlap),
           num(r.ep.pearsonLog),
         ]),
+        warnings: rows.map(() => pb.warnings.map((w) => `P_B: ${w}`)),
       },
     ],
     figures: [

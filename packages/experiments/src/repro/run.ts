@@ -72,7 +72,7 @@ export async function runRepro(o: ReproOptions): Promise<ReproRun> {
   const t0 = performance.now();
   try {
     const result = await exp.run(ctx);
-    const files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
+    const files = await renderExperiment(ctx, result, (performance.now() - t0) / 1000);
     steps.complete();
     rendered = true;
     // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked by the caller).
