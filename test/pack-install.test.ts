@@ -155,8 +155,8 @@ describe('in a fresh npm project', () => {
     expect(rows[0][1]).toBe(7);
     expect(rows.reduce((s, r) => s + r[0], 0)).toBeLessThanOrEqual(1);
     // log P(S) by EP, as the README's comment (and its table) say
-    expect(promised(blocks[1])).toBe('-10.659 []');
-    expect(bayes.trim()).toBe('-10.659 []');
+    expect(promised(blocks[1])).toBe('-10.659 1');
+    expect(bayes.trim()).toBe('-10.659 1');
   });
 
   it("runs each package's README example from the installed package", async () => {

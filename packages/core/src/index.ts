@@ -44,7 +44,7 @@ export {
   listBackends,
 } from './backend/index.js';
 export { JsBackend } from './backend/js.js';
-export { checkNetRange, type NetRangeNames, priorParams } from './backend/prior.js';
+export { checkNetRange, type NetRangeNames, netNormals, priorParams } from './backend/prior.js';
 export {
   BACKEND_NAMES,
   type Backend,
