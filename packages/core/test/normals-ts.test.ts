@@ -9,9 +9,9 @@ import seedrandom from 'seedrandom';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FcnSpec } from '../src/arch/spec.js';
 import { getBackend, JsBackend, NET_BLOCK, netNormals, priorParams } from '../src/backend/index.js';
-import { Kernels, kernelModule } from '../src/backend/kernels.js';
 import { TsNormals } from '../src/backend/normals.js';
 import { configureNormals, normalSource } from '../src/backend/prior.js';
+import { WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { wasmExp, wasmLog } from '../src/math/wasm-libm.js';
 import { Rng, streamKey } from '../src/rng/rng.js';
 
@@ -44,8 +44,8 @@ describe('TypeScript canonical stream', () => {
   });
 
   it('gives the wasm ziggurat’s normals bit for bit (2 million draws, tails and wedges included)', () => {
-    const { module, variant } = kernelModule('simd');
-    const k = new Kernels(module, variant);
+    const { module, variant } = wasmModule('simd');
+    const k = new WasmInstance(module, variant);
     const t = new TsNormals();
     let tails = 0;
     for (const [seed, block, offset] of [
@@ -72,7 +72,7 @@ describe('TypeScript canonical stream', () => {
   it('netNormals and priorParams are the same with and without the wasm kernels', () => {
     const P = 41;
     const withWasm = netNormals(5, NET_BLOCK - 7, 20, P);
-    expect(normalSource()).toBeInstanceOf(Kernels);
+    expect(normalSource()).toBeInstanceOf(WasmInstance);
     configureNormals({ wasm: false });
     expect(normalSource()).toBeInstanceOf(TsNormals);
     const without = netNormals(5, NET_BLOCK - 7, 20, P);

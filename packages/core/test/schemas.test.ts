@@ -78,7 +78,11 @@ describe('format schemas', () => {
     const text = pbFileText(pb());
     const json = JSON.parse(text);
     expect(schemaErrors('pb-file', json)).toEqual([]);
-    const withNew = { ...json, pbMethod: 'ep-nngp', methodError: 0.2 };
+    const withNew = {
+      ...json,
+      pbMethod: 'lowrank',
+      methodError: 'lowrank vs joint EP: below it by at most 0.25 × frozenKL',
+    };
     withNew.functions = json.functions.map((f: object) => ({ ...f, frozenKL: 0.01 }));
     expect(schemaErrors('pb-file', withNew)).toEqual([]);
     // a null logPB without pB: 0 is what the reader refuses, and so does the schema
