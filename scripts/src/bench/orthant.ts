@@ -38,9 +38,9 @@ export async function benchOrthant(opts: { quick: boolean }): Promise<{ markdown
   const rng = new Rng(1, 'bench-orthant');
   const fns: Uint8Array[] = [];
   const seen = new Set<string>();
-  while (fns.length < count) {
+  for (let attempt = 0; fns.length < count; attempt++) {
     const b = Uint8Array.from(sys.testLabels);
-    const flips = fns.length % 16;
+    const flips = attempt % 16;
     for (let k = 0; k < flips; k++) b[rng.int(sys.nE)] ^= 1;
     const key = keyOfBits(b);
     if (seen.has(key)) continue;

@@ -313,11 +313,11 @@ export function defaultMaxActiveS(nE: number): number {
 }
 
 /**
- * EP's P_B against Botev's on the Boolean system, where both are cheap (repro boolean, target
- * 0011…, 40 most frequent functions of SGD and rejection sampling).
+ * EP's P_B against Botev's on the Boolean system, where both are cheap (repro boolean at small
+ * scale: the 300 most frequent functions of SGD and rejection sampling for each target).
  */
 const EP_PB_BIAS =
-  "EP's log P_B is a biased approximation with no error estimate: against Botev on the Boolean system (|S| = 32, |E| = 96, ReLU NNGP σ_w = σ_b = 1) it is low by 0.3 nats on average on the probable, simple functions (to 0.48), less on improbable complex ones (up to 0.22 high at log P_B ≈ −23); log P(S) itself is 0.17 low there";
+  "EP's log P_B is a biased approximation with no error estimate: against Botev on the Boolean system (|S| = 32, |E| = 96, ReLU NNGP σ_w = σ_b = 1; Botev's standard errors ≈ 0.04) it is low by 0.29 nats on average (0.11–0.48) for target 0011…, by 0.13 (−0.12 … 0.45) for that target with 4 flips — most on the probable, simple functions; log P(S) itself is 0.13–0.17 low there";
 
 /** What was measured of each method's error against 'joint' (see the module comment). */
 export function methodError(mode: PbMode): string {
