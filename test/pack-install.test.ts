@@ -55,7 +55,9 @@ const ENV = cleanEnv();
 /** pnpm as the workspace pins it: the running one when `pnpm test` started us, else through npx. */
 function pnpm(): [string, string[]] {
   const exec = process.env.npm_execpath;
-  if (exec && /pnpm/.test(path.basename(exec)) && existsSync(exec)) return [process.execPath, [exec]];
+  if (exec && /pnpm/.test(path.basename(exec)) && existsSync(exec))
+    // pnpm ships as a script (pnpm.cjs) or, from npx, as a native executable: run each as what it is.
+    return /\.[cm]?js$/.test(exec) ? [process.execPath, [exec]] : [exec, []];
   const pinned = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).packageManager as string;
   return ['npx', ['-y', pinned]];
 }
