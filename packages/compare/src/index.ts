@@ -23,6 +23,7 @@ export {
   type PairStatKey,
   type SourceSummary,
 } from './metrics/compare.js';
+export { compareTableStreams, type TableStream } from './metrics/stream.js';
 export { pearson, spearman } from './metrics/correlation.js';
 export {
   hellingerDistance,
@@ -108,5 +109,6 @@ export {
   pbSource,
   readPbSource,
   type Source,
+  sourceOfHeader,
   tableSource,
 } from './sources.js';

@@ -111,23 +111,39 @@ export {
 
 // --- errors and warnings
 export { FsbayesError, type FsbayesErrorKind, isFsbayesError, Warnings } from './errors/index.js';
-export type { ArrowWriteResult } from './functions/arrow-io.js';
-// --- function tables, provenance, atomic files, the P_B file format
-export { type ArrowMergeOptions, type ArrowMergeResult, mergeArrowTables } from './functions/columnar-merge.js';
+export type { ArrowTableHeader } from './functions/arrow-format.js';
 export {
+  ArrowTableWriter,
+  type ArrowWriteResult,
+  readArrowTable,
+  readArrowTableHeader,
+  writeArrowTable,
+} from './functions/arrow-io.js';
+// --- function tables, provenance, atomic files, the P_B file format
+export {
+  type ArrowMergeOptions,
+  type ArrowMergeResult,
+  mergeArrowTables,
+  mergedHeader,
+} from './functions/columnar-merge.js';
+export {
+  type ColumnarState,
   ColumnarTable,
   type ColumnarTableOptions,
+  FUNCTION_TABLE_MAX_DISTINCT,
   readTableArrow,
   writeTableArrow,
 } from './functions/columnar-table.js';
 export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './functions/csv-cells.js';
 export {
+  type FileToStream,
   type FileToWrite,
   readTable,
   readTableSync,
   tableText,
   writeFileAtomic,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeTable,
   writeTableSync,
 } from './functions/io.js';
@@ -154,6 +170,29 @@ export {
   type ProvenanceInput,
   validateProvenance,
 } from './functions/provenance.js';
+export { compareKeys } from './functions/key-order.js';
+export { mergeSorted, type SortedStream } from './functions/kway-merge.js';
+export type { PackedBatch } from './functions/packed-counter.js';
+export {
+  checkExportable,
+  TextFileSink,
+  writeTableCsvTo,
+  writeTableJsonTo,
+  writeTextFile,
+} from './functions/table-export.js';
+export {
+  arrowTableSource,
+  type CountHistogram,
+  type CountOrderOptions,
+  countHistogram,
+  countOrder,
+  EntryStats,
+  functionTableSource,
+  type SortedTableSource,
+  summarizeTable,
+  type TableSummary,
+  TableSummarizer,
+} from './functions/table-source.js';
 export {
   FUNCTION_TABLE_FORMAT,
   type FunctionEntry,
@@ -195,7 +234,13 @@ export { chiSquareSurvival } from './math/gamma.js';
 export { invNormCdf, logDiffNormCdf, logNormCdf, millsRatio, normCdf, normPdf } from './math/normal.js';
 
 // --- the prior over functions
-export { type PriorTableOptions, samplePriorTable } from './prior/sample.js';
+export {
+  type CountingTable,
+  type PriorCountOptions,
+  type PriorTableOptions,
+  samplePriorInto,
+  samplePriorTable,
+} from './prior/sample.js';
 
 // --- resources: memory checks before a run, thread counts
 export { checkMemory, formatBytes, type MemoryLimits, type MemoryNeed, type MemoryPool } from './resources/memory.js';
@@ -205,7 +250,11 @@ export { chooseThreads, type ThreadChoice } from './resources/threads.js';
 export { Rng, type RngState, type Seed } from './rng/rng.js';
 
 // --- the resumable-run engine: outputs, shards, checkpointed runs, experiment steps
+export { columnarRunDir, prepareColumnarRunDir } from './run/checkpoint.js';
+export { isProcessAlive } from './run/locks.js';
 export {
+  type CheckpointStore,
+  columnarStore,
   type DriveOptions,
   ResumableRun,
   type ResumableRunOptions,

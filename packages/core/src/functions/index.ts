@@ -25,6 +25,7 @@ export {
   mergedHeader,
 } from './columnar-merge.js';
 export {
+  type ColumnarState,
   ColumnarTable,
   type ColumnarTableOptions,
   FUNCTION_TABLE_MAX_DISTINCT,
@@ -34,6 +35,7 @@ export {
 export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './csv-cells.js';
 export {
   cleanStaleTemps,
+  type FileToStream,
   type FileToWrite,
   ioError,
   readTable,
@@ -42,6 +44,7 @@ export {
   tmpPath,
   writeFileAtomic,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeFilesAtomicSync,
   writeTable,
   writeTableSync,
@@ -78,6 +81,20 @@ export {
   validateProvenance,
 } from './provenance.js';
 export { FORMAT_SCHEMAS, type FormatSchemaName, formatSchemaPath, readFormatSchema } from './schemas.js';
+export { checkExportable, TextFileSink, writeTableCsvTo, writeTableJsonTo, writeTextFile } from './table-export.js';
+export {
+  arrowTableSource,
+  type CountHistogram,
+  type CountOrderOptions,
+  countHistogram,
+  countOrder,
+  EntryStats,
+  functionTableSource,
+  type SortedTableSource,
+  summarizeTable,
+  type TableSummary,
+  TableSummarizer,
+} from './table-source.js';
 export {
   FUNCTION_TABLE_FORMAT,
   FUNCTION_TABLE_FORMAT_VERSION,
