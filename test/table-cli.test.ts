@@ -54,7 +54,7 @@ describe('fsbayes functions', () => {
 });
 
 describe('fsbayes sample --mode prior (columnar)', () => {
-  const LONG = ['sample', '--mode', 'prior', ...PRIOR, '--max-samples', '4000000', '--table-memory', '1MiB'];
+  const LONG = ['sample', '--mode', 'prior', ...PRIOR, '--max-samples', '1500000', '--table-memory', '1MiB'];
   const run = at('run.arrow');
   let whole: Buffer;
 
@@ -83,12 +83,12 @@ describe('fsbayes sample --mode prior (columnar)', () => {
     expect(existsSync(`${ckpt}.runs`)).toBe(true);
     const state = JSON.parse(readFileSync(ckpt, 'utf8')).state;
     expect(state.next).toBeGreaterThan(0);
-    expect(state.next).toBeLessThan(4_000_000);
+    expect(state.next).toBeLessThan(1_500_000);
     const refused = cli([...LONG, '--out', run]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/run\.arrow\.ckpt exists: pass --resume/);
     const r = json([...LONG, '--out', run, '--resume']);
-    expect(r).toMatchObject({ total: 4_000_000, stopped: 'samples' });
+    expect(r).toMatchObject({ total: 1_500_000, stopped: 'samples' });
     expect(existsSync(ckpt)).toBe(false);
     expect(existsSync(`${ckpt}.runs`)).toBe(false);
     expect(readFileSync(run).equals(whole)).toBe(true);

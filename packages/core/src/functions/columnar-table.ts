@@ -182,6 +182,11 @@ export class ColumnarTable {
     return this.knownDistinct;
   }
 
+  /** The `runDir` option: the folder a checkpoint keeps (null for a table spilling to a temporary folder). */
+  get runFolder(): string | null {
+    return this.runDir;
+  }
+
   /** The folder of the runs (null until the first spill of a table without `runDir`). */
   get spillDir(): string | null {
     return this.dir;

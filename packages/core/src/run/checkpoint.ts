@@ -9,7 +9,7 @@
  * with an error that says what differs.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
 import { ColumnarTable, type ColumnarTableOptions, type ColumnarState } from '../functions/columnar-table.js';
 import { writeFileAtomicSync } from '../functions/io.js';
@@ -148,6 +148,8 @@ export function prepareColumnarRunDir(path: string): string {
  */
 export function writeColumnarCheckpoint<S>(path: string, cp: Checkpoint<S, ColumnarTable>): void {
   const t = cp.table;
+  const runDir = t.runFolder;
+  if (runDir === null) throw new FsbayesError('a columnar checkpoint needs a table with a runDir', { kind: 'internal' });
   t.snapshot((state) => {
     const file: ColumnarCheckpointFile<S> = {
       format: CHECKPOINT_FORMAT,
@@ -158,7 +160,7 @@ export function writeColumnarCheckpoint<S>(path: string, cp: Checkpoint<S, Colum
         m: t.m,
         labels: t.labels === null ? null : Array.from(t.labels, (b) => (b ? '1' : '0')).join(''),
         provenance: t.provenance,
-        runDir: basename(columnarRunDir(path)),
+        runDir: relative(dirname(path), runDir),
         table: state,
       },
     };
