@@ -43,7 +43,9 @@ describe('fsbayes functions', () => {
     const t0 = Date.now();
     const big = cli(['functions', ...PRIOR, '--samples', '20000000', '--out', at('big.json')]);
     expect(big.code).toBe(1);
-    expect(big.stderr).toMatch(/--out .*big\.json: 20,000,000 nets may find more functions than a JSON\/CSV table holds/);
+    expect(big.stderr).toMatch(
+      /--out .*big\.json: 20,000,000 nets may find more functions than a JSON\/CSV table holds/,
+    );
     expect(big.stderr).toMatch(/--out table\.arrow, or --format arrow/);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(existsSync(at('big.json'))).toBe(false);

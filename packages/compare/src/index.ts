@@ -23,7 +23,6 @@ export {
   type PairStatKey,
   type SourceSummary,
 } from './metrics/compare.js';
-export { compareTableStreams, type TableStream } from './metrics/stream.js';
 export { pearson, spearman } from './metrics/correlation.js';
 export {
   hellingerDistance,
@@ -48,6 +47,7 @@ export {
   type UnseenPolicy,
 } from './metrics/pair.js';
 export { chiSquareUniform, fitLine } from './metrics/stats.js';
+export { compareTableStreams, type TableStream } from './metrics/stream.js';
 export { type TopOverlap, topMassOverlap } from './metrics/topk.js';
 export type { AxisSpec } from './plots/axes.js';
 export {

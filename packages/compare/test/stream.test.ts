@@ -26,8 +26,12 @@ function table(seed: number, m: number, k: number, n: number, labels: Uint8Array
 }
 
 describe('compareTableStreams', () => {
-  const labels = Uint8Array.from({ length: 45 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
-  const tables = [table(1, 45, 3000, 20000, labels), table(2, 45, 3000, 15000, labels), table(3, 45, 800, 9000, labels)];
+  const labels = Uint8Array.from({ length: 45 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+  const tables = [
+    table(1, 45, 3000, 20000, labels),
+    table(2, 45, 3000, 15000, labels),
+    table(3, 45, 800, 9000, labels),
+  ];
   const names = ['a', 'b', 'c'];
 
   for (const unseen of ['smooth', 'common', 'strict'] as const) {
@@ -73,7 +77,13 @@ describe('compareTableStreams', () => {
   }
 
   it('refuses tables on different E, naming them', async () => {
-    const other = table(4, 45, 10, 100, Uint8Array.from({ length: 45 }, () => 0));
+    const other = table(
+      4,
+      45,
+      10,
+      100,
+      Uint8Array.from({ length: 45 }, () => 0),
+    );
     await expect(
       compareTableStreams([
         { name: 'a', source: functionTableSource(tables[0]) },

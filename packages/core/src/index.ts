@@ -147,6 +147,9 @@ export {
   writeTable,
   writeTableSync,
 } from './functions/io.js';
+export { compareKeys } from './functions/key-order.js';
+export { mergeSorted, type SortedStream } from './functions/kway-merge.js';
+export type { PackedBatch } from './functions/packed-counter.js';
 export {
   PB_ESTIMATORS,
   PB_FILE_FORMAT,
@@ -170,9 +173,13 @@ export {
   type ProvenanceInput,
   validateProvenance,
 } from './functions/provenance.js';
-export { compareKeys } from './functions/key-order.js';
-export { mergeSorted, type SortedStream } from './functions/kway-merge.js';
-export type { PackedBatch } from './functions/packed-counter.js';
+export {
+  FUNCTION_TABLE_FORMAT,
+  type FunctionEntry,
+  FunctionTable,
+  type FunctionTableJSON,
+  type MergeOptions,
+} from './functions/table.js';
 export {
   checkExportable,
   TextFileSink,
@@ -190,16 +197,9 @@ export {
   functionTableSource,
   type SortedTableSource,
   summarizeTable,
-  type TableSummary,
   TableSummarizer,
+  type TableSummary,
 } from './functions/table-source.js';
-export {
-  FUNCTION_TABLE_FORMAT,
-  type FunctionEntry,
-  FunctionTable,
-  type FunctionTableJSON,
-  type MergeOptions,
-} from './functions/table.js';
 
 // --- dense float64 linear algebra and the generic layer-map engine
 export {
@@ -251,7 +251,6 @@ export { Rng, type RngState, type Seed } from './rng/rng.js';
 
 // --- the resumable-run engine: outputs, shards, checkpointed runs, experiment steps
 export { columnarRunDir, prepareColumnarRunDir } from './run/checkpoint.js';
-export { isProcessAlive } from './run/locks.js';
 export {
   type CheckpointStore,
   columnarStore,
@@ -261,6 +260,7 @@ export {
   type RunHooks,
   recordedCommand,
 } from './run/driver.js';
+export { isProcessAlive } from './run/locks.js';
 export {
   type OutputKind,
   type OutputPolicy,

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getBackend } from '../src/backend/index.js';
 import { wordsFor } from '../src/bits.js';
 import { entropyOfCounts } from '../src/boolean/entropy.js';
 import { booleanDataset } from '../src/data/boolean.js';
-import { getBackend } from '../src/backend/index.js';
 import {
   type ColumnarState,
   ColumnarTable,
@@ -30,8 +30,8 @@ import {
   summarizeTable,
 } from '../src/functions/table-source.js';
 import { samplePriorInto, samplePriorTable } from '../src/prior/sample.js';
-import { columnarRunDir, readColumnarCheckpoint, writeColumnarCheckpoint } from '../src/run/checkpoint.js';
 import { Rng } from '../src/rng/index.js';
+import { columnarRunDir, readColumnarCheckpoint, writeColumnarCheckpoint } from '../src/run/checkpoint.js';
 import { drawFunctions, functionPool } from './columnar-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fsbayes-table-stream-'));

@@ -70,7 +70,9 @@ if (only.includes('table')) {
 }
 if (only.includes('table-full')) {
   const r = await benchTableFull({ quick });
-  console.log(`## The 10⁸-net prior table end to end: fsbayes functions → Arrow, beside FunctionTable + JSON\n\n${r.markdown}\n`);
+  console.log(
+    `## The 10⁸-net prior table end to end: fsbayes functions → Arrow, beside FunctionTable + JSON\n\n${r.markdown}\n`,
+  );
   out.tableFull = r.rows;
 }
 const jsonAt = process.argv.indexOf('--json');

@@ -21,10 +21,9 @@
  * (`[--table-full-runs map:1e7,cli:1e8] [--table-memory 2GiB] [--table-dir DIR] [--table-keep]`).
  */
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { booleanDataset, ColumnarTable, type FcnSpec, FunctionTable, getBackend, writeTableSync } from '@fsbayes/core';
 
@@ -125,7 +124,11 @@ async function child(path: Path, nets: number, out: string, memoryBytes: number 
   };
 }
 
-function parseRuns(s: string, flag = '--table-runs', paths: Path[] = ['map', 'columnar']): { path: Path; nets: number }[] {
+function parseRuns(
+  s: string,
+  flag = '--table-runs',
+  paths: Path[] = ['map', 'columnar'],
+): { path: Path; nets: number }[] {
   return s.split(',').map((r) => {
     const [p, n] = r.split(':');
     const nets = Number(n);
@@ -138,7 +141,11 @@ function parseRuns(s: string, flag = '--table-runs', paths: Path[] = ['map', 'co
 
 /** Run a child process; its result line (JSON) or why it failed, and its peak RSS when the hook reported it. */
 function runChild(args: string[]): { row: Record<string, unknown> | null; error: string; peakRssMB?: number } {
-  const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  const p = spawnSync(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const last = p.stdout.trim().split('\n').pop() ?? '';
   const rss = /FSBAYES_BENCH_MAXRSS_KB (\d+)/.exec(p.stderr);
   process.stderr.write(

@@ -14,9 +14,9 @@ import {
   type CountHistogram,
   checkMemory,
   countHistogram,
+  type FileToStream,
   FsbayesError,
   FUNCTION_TABLE_MAX_DISTINCT,
-  type FileToStream,
   formatBytes,
   functionTableSource,
   isProcessAlive,
@@ -116,7 +116,8 @@ export function tableFormat(a: TableArgs & { out?: string }): 'json' | 'arrow' {
  */
 export function checkExportSize(a: TableArgs & { out?: string; 'csv-out'?: string }, nets: number, what: string): void {
   if (nets <= FUNCTION_TABLE_MAX_DISTINCT) return;
-  const flag = a.out && tableFormat(a) === 'json' ? `--out ${a.out}` : a['csv-out'] ? `--csv-out ${a['csv-out']}` : null;
+  const flag =
+    a.out && tableFormat(a) === 'json' ? `--out ${a.out}` : a['csv-out'] ? `--csv-out ${a['csv-out']}` : null;
   if (flag)
     throw new FsbayesError(
       `${flag}: ${nets.toLocaleString('en')} ${what} may find more functions than a JSON/CSV table holds (${FUNCTION_TABLE_MAX_DISTINCT.toLocaleString('en')}); write the table as Arrow (--out table.arrow, or --format arrow); \`fsbayes merge table.arrow --out small.json\` exports a small one`,

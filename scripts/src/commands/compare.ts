@@ -226,7 +226,10 @@ function comparisonLines(cmp: Comparison, m: number): string[] {
 /** Compare tables read as streams (any size): metrics only, checked before any row is read. */
 async function compareStreams(a: Args, tables: string[], names: string[], large: boolean): Promise<void> {
   const why = a.stream ? 'with --stream' : `for tables above ${IN_MEMORY_MAX.toLocaleString('en')} functions`;
-  if (a.pb) throw new FsbayesError(`--pb: tables are compared as streams ${why}, and a P_B file cannot be yet; compare the tables alone`);
+  if (a.pb)
+    throw new FsbayesError(
+      `--pb: tables are compared as streams ${why}, and a P_B file cannot be yet; compare the tables alone`,
+    );
   if (a.out)
     throw new FsbayesError(
       `--out ${a.out}: tables compared as streams ${why} get metrics only (--json), not a report of every function`,
@@ -235,7 +238,9 @@ async function compareStreams(a: Args, tables: string[], names: string[], large:
   for (const [i, path] of tables.entries()) streams.push({ name: names[i], source: await openTableSource(path) });
   const warnings =
     a.bootstrap > 0
-      ? [`no bootstrap intervals: tables compared as streams ${why} are not resampled (--bootstrap ${a.bootstrap} ignored)`]
+      ? [
+          `no bootstrap intervals: tables compared as streams ${why} are not resampled (--bootstrap ${a.bootstrap} ignored)`,
+        ]
       : [];
   for (const w of warnings) log(a, `warning: ${w}`);
   if (large) log(a, `comparing ${tables.length} tables as streams (key order, one pass)…`);

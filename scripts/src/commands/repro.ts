@@ -11,13 +11,13 @@ import { TABLE_OPTIONS, type TableArgs, tableMemory } from '../cli/table.js';
 
 type Args = OutputArgs &
   TableArgs & {
-  resume: boolean;
-  name?: string;
-  scale: string;
-  seed: number;
-  threads?: number;
-  set?: (string | number)[];
-};
+    resume: boolean;
+    name?: string;
+    scale: string;
+    seed: number;
+    threads?: number;
+    set?: (string | number)[];
+  };
 
 /** The npm scripts, one per experiment of the registry (package.json lists them). */
 const [first, ...rest] = EXPERIMENTS;

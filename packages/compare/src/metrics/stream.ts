@@ -140,7 +140,8 @@ export async function compareTableStreams(
   const distinct = tables.map(() => 0);
   const errSum = tables.map(() => 0);
   const pairs: PairAcc[] = [];
-  for (let i = 0; i < tables.length; i++) for (let j = i + 1; j < tables.length; j++) pairs.push(new PairAcc(i, j, o.topK));
+  for (let i = 0; i < tables.length; i++)
+    for (let j = i + 1; j < tables.length; j++) pairs.push(new PairAcc(i, j, o.topK));
 
   const cursors: Cursor[] = tables.map((t) => {
     const s = t.source.sorted();

@@ -425,7 +425,8 @@ export class ColumnarTable {
     t.fileSeq = state.nextFile;
     if (state.snapshot) {
       const snap = join(dir, state.snapshot);
-      for (const b of readRun(snap, t.words)) for (let r = 0; r < b.length; r++) t.put(b.keys, r * t.words, b.counts[r]);
+      for (const b of readRun(snap, t.words))
+        for (let r = 0; r < b.length; r++) t.put(b.keys, r * t.words, b.counts[r]);
       t.lastSnapshot = snap;
     }
     t.totalCount = state.total;

@@ -81,6 +81,14 @@ export {
   validateProvenance,
 } from './provenance.js';
 export { FORMAT_SCHEMAS, type FormatSchemaName, formatSchemaPath, readFormatSchema } from './schemas.js';
+export {
+  FUNCTION_TABLE_FORMAT,
+  FUNCTION_TABLE_FORMAT_VERSION,
+  type FunctionEntry,
+  FunctionTable,
+  type FunctionTableJSON,
+  type MergeOptions,
+} from './table.js';
 export { checkExportable, TextFileSink, writeTableCsvTo, writeTableJsonTo, writeTextFile } from './table-export.js';
 export {
   arrowTableSource,
@@ -92,14 +100,6 @@ export {
   functionTableSource,
   type SortedTableSource,
   summarizeTable,
-  type TableSummary,
   TableSummarizer,
+  type TableSummary,
 } from './table-source.js';
-export {
-  FUNCTION_TABLE_FORMAT,
-  FUNCTION_TABLE_FORMAT_VERSION,
-  type FunctionEntry,
-  FunctionTable,
-  type FunctionTableJSON,
-  type MergeOptions,
-} from './table.js';

@@ -10,8 +10,8 @@ import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { FsbayesError } from '../errors/index.js';
 import { FUNCTION_TABLE_MAX_DISTINCT } from './columnar-table.js';
 import { csvBitsCell, csvKeyCell } from './csv-cells.js';
-import { type CountHistogram, countHistogram, countOrder, EntryStats, type SortedTableSource } from './table-source.js';
 import { FUNCTION_TABLE_FORMAT, FUNCTION_TABLE_FORMAT_VERSION, type FunctionTableJSON } from './table.js';
+import { type CountHistogram, countHistogram, countOrder, EntryStats, type SortedTableSource } from './table-source.js';
 
 /** Bytes gathered before a write(2). */
 const CHUNK = 1 << 20;

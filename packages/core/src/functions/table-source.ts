@@ -146,8 +146,7 @@ export async function* countOrder(
   const batchRows = o.batchRows ?? 1 << 16;
   if (!Number.isSafeInteger(slice) || slice < 1) throw new FsbayesError(`sliceRows must be ≥ 1, got ${slice}`);
   const w = wordsFor(src.header.m);
-  const changed = () =>
-    new FsbayesError('the table changed while it was read in count order', { kind: 'internal' });
+  const changed = () => new FsbayesError('the table changed while it was read in count order', { kind: 'internal' });
   for (let i = 0; i < h.classes.length; ) {
     if (h.sizes[i] > slice) {
       // One class alone, streamed: its rows are in key order already.

@@ -36,7 +36,8 @@ export interface PriorTableOptions {
 export type CountingTable = FunctionTable | ColumnarTable;
 
 /** Options of {@link samplePriorInto}. */
-export interface PriorCountOptions<T extends CountingTable> extends Omit<PriorTableOptions, 'onProgress' | 'provenance'> {
+export interface PriorCountOptions<T extends CountingTable>
+  extends Omit<PriorTableOptions, 'onProgress' | 'provenance'> {
   /** The table to count into (its m and labels must be those of the points). */
   table: T;
   onProgress?: (done: number, table: T) => void;

@@ -11,7 +11,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
-import { ColumnarTable, type ColumnarTableOptions, type ColumnarState } from '../functions/columnar-table.js';
+import { type ColumnarState, ColumnarTable, type ColumnarTableOptions } from '../functions/columnar-table.js';
 import { writeFileAtomicSync } from '../functions/io.js';
 import { canonicalJson, type Provenance, validateProvenance } from '../functions/provenance.js';
 import { FunctionTable, type FunctionTableJSON } from '../functions/table.js';
@@ -149,7 +149,8 @@ export function prepareColumnarRunDir(path: string): string {
 export function writeColumnarCheckpoint<S>(path: string, cp: Checkpoint<S, ColumnarTable>): void {
   const t = cp.table;
   const runDir = t.runFolder;
-  if (runDir === null) throw new FsbayesError('a columnar checkpoint needs a table with a runDir', { kind: 'internal' });
+  if (runDir === null)
+    throw new FsbayesError('a columnar checkpoint needs a table with a runDir', { kind: 'internal' });
   t.snapshot((state) => {
     const file: ColumnarCheckpointFile<S> = {
       format: CHECKPOINT_FORMAT,

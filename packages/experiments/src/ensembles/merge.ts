@@ -101,7 +101,17 @@ export function mergeShardSources(sources: SortedTableSource[], names: string[],
   const { provenance, pooled } = poolExtras(provs, merged.provenance);
   const header = { ...merged, provenance };
   const w = wordsFor(header.m);
-  return { source: { header, sorted: () => mergeSorted(sources.map((s) => s.sorted()), w) }, pooled };
+  return {
+    source: {
+      header,
+      sorted: () =>
+        mergeSorted(
+          sources.map((s) => s.sorted()),
+          w,
+        ),
+    },
+    pooled,
+  };
 }
 
 /**

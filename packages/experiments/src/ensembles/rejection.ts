@@ -122,11 +122,14 @@ export async function rejectionEnsembleColumnar(
   if (checkpoint && !driver.resuming) prepareColumnarRunDir(checkpoint);
   const fresh = (m: number, labels: Uint8Array | null, provenance: Provenance) =>
     new ColumnarTable(m, labels, provenance, checkpoint ? { ...options, runDir: columnarRunDir(checkpoint) } : options);
-  return runEnsemble<ColumnarTable>({ ...o, driver }, {
-    fresh,
-    store: columnarStore(options),
-    distinct: (t) => t.countDistinct(),
-  });
+  return runEnsemble<ColumnarTable>(
+    { ...o, driver },
+    {
+      fresh,
+      store: columnarStore(options),
+      distinct: (t) => t.countDistinct(),
+    },
+  );
 }
 
 async function runEnsemble<T extends CountingTable>(
