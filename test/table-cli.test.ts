@@ -39,6 +39,32 @@ describe('fsbayes functions', () => {
     expect(fromArrow.provenance?.command).not.toContain('table-memory');
   });
 
+  it('interrupted (SIGINT), it leaves neither the table nor its spill folder', async () => {
+    const out = at('int.arrow');
+    const args = [
+      CLI,
+      'functions',
+      ...PRIOR,
+      '--samples',
+      '20000000',
+      '--out',
+      out,
+      '--table-memory',
+      '64KiB',
+      '--quiet',
+    ];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const spills = () => readdirSync(dir).filter((f) => f.startsWith('int.arrow.spill-'));
+    const t0 = Date.now();
+    while (spills().length === 0 && Date.now() - t0 < 60_000) await new Promise((res) => setTimeout(res, 20));
+    expect(spills()).toHaveLength(1);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(spills()).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('int.arrow'))).toEqual([]);
+  });
+
   it('refuses, before any compute, JSON for a run that may pass what JSON holds, and a bad --table-memory', () => {
     const t0 = Date.now();
     const big = cli(['functions', ...PRIOR, '--samples', '20000000', '--out', at('big.json')]);

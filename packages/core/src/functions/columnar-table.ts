@@ -74,12 +74,24 @@ const DEFAULT_BATCH_ROWS = 1 << 16;
 // Spill folders still present, removed at exit so that no run outlives its process.
 const liveDirs = new Set<string>();
 let exitHook = false;
+function removeLive(): void {
+  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  liveDirs.clear();
+}
 function track(dir: string): void {
   liveDirs.add(dir);
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', removeLive);
+  // Ctrl-C or a kill would end the process without 'exit': when nothing else handles the signal, clean up and exit.
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.on(sig, () => {
+      if (process.listenerCount(sig) > 1) return; // the run's own handler stops it (and 'exit' cleans up)
+      removeLive();
+      process.exit(code);
     });
   }
 }

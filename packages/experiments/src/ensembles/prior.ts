@@ -5,10 +5,11 @@
  * provenance every prior table carries (the experiment identity `{ kind:
  * 'prior' }`, so shards of one seed merge; the net range in `extra`).
  *
- * Counted into a ColumnarTable, always: typed arrays count 2–3× faster than
- * the Map of hex keys (no key string per net) and take a quarter of its
- * memory, and the table may grow past what a Map holds by spilling sorted
- * runs (to `table.tmpDir`). Small tables still export to the same JSON bytes.
+ * Counted into a ColumnarTable, always: at 10⁶ nets of 7→40→40→1 (230,638
+ * functions) typed arrays count 3.8× faster than the Map of hex keys (no key
+ * string per net) at half the peak RSS (`pnpm bench --only table`), and the
+ * table grows past what a Map holds by spilling sorted runs (to
+ * `table.tmpDir`). Small tables still export to the same JSON bytes.
  */
 import {
   type ArchSpec,

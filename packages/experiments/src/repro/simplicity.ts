@@ -16,6 +16,7 @@ import {
   lzComplexity,
   type SortedTableSource,
   type TextFileSink,
+  wordsFor,
 } from '@fsbayes/core';
 import { type ExperimentContext, say, settingsFor, writeTextStream } from './context.js';
 import { booleanPriorStage, booleanSpec } from './prior.js';
@@ -52,6 +53,7 @@ export async function analyse(
   src: SortedTableSource,
   minCount: number,
   csv: TextFileSink | null,
+  sliceRows?: number,
 ): Promise<Analysis> {
   const hist = await countHistogram(src);
   const { total, distinct } = hist;
@@ -66,7 +68,7 @@ export async function analyse(
   // Points drawn: the 2,000 most probable and every k-th of the rest (the CSV keeps them all).
   const stride = Math.max(1, Math.ceil((distinct - 2000) / 4000));
   let i = 0;
-  for await (const b of countOrder(src, hist)) {
+  for await (const b of countOrder(src, hist, { sliceRows })) {
     for (let r = 0; r < b.length; r++, i++) {
       const o = r * st.words;
       const c = b.counts[r];
@@ -132,11 +134,13 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
     const spec = booleanSpec('fcn:40,40', N, 1, sb);
     tables.push(await booleanPriorStage(ctx, `prior-${k}`, labels[k], spec, N, samples, ctx.seed + k));
   }
+  // Count order sorts slices of the table in memory: half the table's budget at a time (fewer passes over the file).
+  const sliceRows = Math.max(1 << 16, Math.floor((ctx.tableMemory ?? 2 ** 31) / 2 / (4 * wordsFor(M) + 8)));
   // functions.csv may hold millions of rows at full scale: written as a stream.
   await writeTextStream(ctx, 'functions.csv', async (csv) => {
     csv.write('config,key,count,probability,lz,ones\n');
     for (const [k, t] of tables.entries()) {
-      const a = await analyse(labels[k], t, minCount, csv);
+      const a = await analyse(labels[k], t, minCount, csv, sliceRows);
       results.push(a);
       say(
         ctx,
