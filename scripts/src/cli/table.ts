@@ -77,7 +77,7 @@ export function parseByteSize(text: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-/** The most a table may spill: at least this many bytes of budget (a table of 16 slots; only for tests). */
+/** The smallest budget accepted (a few hundred functions in memory: tests make tables spill with it). */
 const LEAST_BUDGET = 1 << 12;
 const DEFAULT_BUDGET = 2 ** 31;
 
