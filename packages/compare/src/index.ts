@@ -47,6 +47,7 @@ export {
   type UnseenPolicy,
 } from './metrics/pair.js';
 export { chiSquareUniform, fitLine } from './metrics/stats.js';
+export { compareTableStreams, type TableStream } from './metrics/stream.js';
 export { type TopOverlap, topMassOverlap } from './metrics/topk.js';
 export type { AxisSpec } from './plots/axes.js';
 export {
@@ -108,5 +109,6 @@ export {
   pbSource,
   readPbSource,
   type Source,
+  sourceOfHeader,
   tableSource,
 } from './sources.js';

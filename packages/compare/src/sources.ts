@@ -8,7 +8,14 @@
  * 0. A P_B file is *incomplete*: it lists the functions it was asked about,
  * and says nothing about the others (their P_B is unknown, not 0).
  */
-import { FsbayesError, type FunctionTable, type PbFileRead, parsePbFile, readPbFile } from '@fsbayes/core';
+import {
+  type ArrowTableHeader,
+  FsbayesError,
+  type FunctionTable,
+  type PbFileRead,
+  parsePbFile,
+  readPbFile,
+} from '@fsbayes/core';
 
 /** One distribution over functions on E, in the form every metric reads. */
 export interface Source {
@@ -70,6 +77,29 @@ export function tableSource(name: string, table: FunctionTable): Source {
     errors: entries.map((e) => e.errors),
     ones: entries.map((e) => e.ones),
     total: table.total,
+    complete: true,
+    massListed: 1,
+    dataset: isRecord(ds) ? ds : null,
+  };
+}
+
+/**
+ * What a table's header says of it, as a source without functions (for
+ * {@link checkCompatible} of tables that are read as streams).
+ */
+export function sourceOfHeader(name: string, h: ArrowTableHeader): Source {
+  const ds = h.provenance?.dataset;
+  return {
+    name,
+    kind: 'table',
+    m: h.m,
+    labels: h.labels,
+    keys: [],
+    counts: new Float64Array(0),
+    logP: new Float64Array(0),
+    errors: [],
+    ones: [],
+    total: h.total,
     complete: true,
     massListed: 1,
     dataset: isRecord(ds) ? ds : null,

@@ -111,26 +111,45 @@ export {
 
 // --- errors and warnings
 export { FsbayesError, type FsbayesErrorKind, isFsbayesError, Warnings } from './errors/index.js';
-export type { ArrowWriteResult } from './functions/arrow-io.js';
-// --- function tables, provenance, atomic files, the P_B file format
-export { type ArrowMergeOptions, type ArrowMergeResult, mergeArrowTables } from './functions/columnar-merge.js';
+export type { ArrowTableHeader } from './functions/arrow-format.js';
 export {
+  ArrowTableWriter,
+  type ArrowWriteResult,
+  readArrowTable,
+  readArrowTableHeader,
+  writeArrowTable,
+} from './functions/arrow-io.js';
+// --- function tables, provenance, atomic files, the P_B file format
+export {
+  type ArrowMergeOptions,
+  type ArrowMergeResult,
+  mergeArrowTables,
+  mergedHeader,
+} from './functions/columnar-merge.js';
+export {
+  type ColumnarState,
   ColumnarTable,
   type ColumnarTableOptions,
+  FUNCTION_TABLE_MAX_DISTINCT,
   readTableArrow,
   writeTableArrow,
 } from './functions/columnar-table.js';
 export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './functions/csv-cells.js';
 export {
+  type FileToStream,
   type FileToWrite,
   readTable,
   readTableSync,
   tableText,
   writeFileAtomic,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeTable,
   writeTableSync,
 } from './functions/io.js';
+export { compareKeys } from './functions/key-order.js';
+export { mergeSorted, type SortedStream } from './functions/kway-merge.js';
+export type { PackedBatch } from './functions/packed-counter.js';
 export {
   PB_ESTIMATORS,
   PB_FILE_FORMAT,
@@ -161,6 +180,26 @@ export {
   type FunctionTableJSON,
   type MergeOptions,
 } from './functions/table.js';
+export {
+  checkExportable,
+  TextFileSink,
+  writeTableCsvTo,
+  writeTableJsonTo,
+  writeTextFile,
+} from './functions/table-export.js';
+export {
+  arrowTableSource,
+  type CountHistogram,
+  type CountOrderOptions,
+  countHistogram,
+  countOrder,
+  EntryStats,
+  functionTableSource,
+  type SortedTableSource,
+  summarizeTable,
+  TableSummarizer,
+  type TableSummary,
+} from './functions/table-source.js';
 
 // --- dense float64 linear algebra and the generic layer-map engine
 export {
@@ -195,7 +234,13 @@ export { chiSquareSurvival } from './math/gamma.js';
 export { invNormCdf, logDiffNormCdf, logNormCdf, millsRatio, normCdf, normPdf } from './math/normal.js';
 
 // --- the prior over functions
-export { type PriorTableOptions, samplePriorTable } from './prior/sample.js';
+export {
+  type CountingTable,
+  type PriorCountOptions,
+  type PriorTableOptions,
+  samplePriorInto,
+  samplePriorTable,
+} from './prior/sample.js';
 
 // --- resources: memory checks before a run, thread counts
 export { checkMemory, formatBytes, type MemoryLimits, type MemoryNeed, type MemoryPool } from './resources/memory.js';
@@ -205,13 +250,17 @@ export { chooseThreads, type ThreadChoice } from './resources/threads.js';
 export { Rng, type RngState, type Seed } from './rng/rng.js';
 
 // --- the resumable-run engine: outputs, shards, checkpointed runs, experiment steps
+export { columnarRunDir, prepareColumnarRunDir } from './run/checkpoint.js';
 export {
+  type CheckpointStore,
+  columnarStore,
   type DriveOptions,
   ResumableRun,
   type ResumableRunOptions,
   type RunHooks,
   recordedCommand,
 } from './run/driver.js';
+export { isProcessAlive } from './run/locks.js';
 export {
   type OutputKind,
   type OutputPolicy,

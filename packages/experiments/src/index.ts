@@ -19,7 +19,7 @@ export {
   frozenEnsemble,
 } from './ensembles/frozen.js';
 export type { EnsembleHooks, ProgressBar, ProgressFactory, SamplerRunOptions } from './ensembles/hooks.js';
-export { type MergedTables, mergeShards } from './ensembles/merge.js';
+export { type MergedSources, type MergedTables, mergeShardSources, mergeShards } from './ensembles/merge.js';
 export {
   type PriorEnsembleOptions,
   type PriorEnsembleResult,
@@ -30,6 +30,7 @@ export {
   type RejectionEnsembleResult,
   type RejectionSummary,
   rejectionEnsemble,
+  rejectionEnsembleColumnar,
 } from './ensembles/rejection.js';
 export {
   type SgdBackend,

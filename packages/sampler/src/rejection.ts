@@ -25,6 +25,7 @@
 import {
   type ArchSpec,
   type Backend,
+  type CountingTable,
   checkNetRange,
   FsbayesError,
   FunctionTable,
@@ -52,8 +53,8 @@ export interface RejectionState {
 /** Why a run stopped: enough acceptances, the sample budget, the time budget, or a signal. */
 export type StopReason = 'accept' | 'samples' | 'time' | 'signal';
 
-/** Options of {@link rejectionSample}. */
-export interface RejectionOptions {
+/** Options of {@link rejectionSample} (T: the table counted into; see `table`). */
+export interface RejectionOptions<T extends CountingTable = FunctionTable> {
   backend: Backend;
   spec: ArchSpec;
   mode: 'prior' | 'posterior';
@@ -71,15 +72,17 @@ export interface RejectionOptions {
   /** Stop (at a chunk boundary) after this many ms of this call. */
   timeLimitMs?: number;
   /** Continue from a checkpoint: its state and table. */
-  resume?: { state: RejectionState; table: FunctionTable };
+  resume?: { state: RejectionState; table: T };
+  /** A fresh table to count into (default: a new FunctionTable on E); ignored when resuming. */
+  table?: T;
   provenance?: Provenance | null;
   /** Initial nets per backend call (rounded to whole blocks; adapted to about `targetChunkMs`). */
   chunk?: number;
   targetChunkMs?: number;
   /** Call `onCheckpoint` at most this often (ms) at chunk boundaries. */
   checkpointEveryMs?: number;
-  onCheckpoint?: (state: RejectionState, table: FunctionTable) => void;
-  onProgress?: (state: RejectionState, table: FunctionTable) => void;
+  onCheckpoint?: (state: RejectionState, table: T) => void;
+  onProgress?: (state: RejectionState, table: T) => void;
   /** Polled at chunk boundaries; true stops the run (reason `signal`). */
   shouldStop?: () => boolean;
   /**
@@ -93,8 +96,8 @@ export interface RejectionOptions {
 }
 
 /** What {@link rejectionSample} returns: the table, the state to resume from, and why it stopped. */
-export interface RejectionResult {
-  table: FunctionTable;
+export interface RejectionResult<T extends CountingTable = FunctionTable> {
+  table: T;
   state: RejectionState;
   stopped: StopReason;
   /** Wall time of this call (not of earlier, resumed parts). */
@@ -107,7 +110,9 @@ const MAX_CHUNK = 64 * NET_BLOCK * 4;
 const MAX_PARAM_DOUBLES = 1 << 22;
 
 /** Run the rejection sampler (or the prior, in prior mode) over a range of the seed's nets. */
-export async function rejectionSample(o: RejectionOptions): Promise<RejectionResult> {
+export async function rejectionSample<T extends CountingTable = FunctionTable>(
+  o: RejectionOptions<T>,
+): Promise<RejectionResult<T>> {
   const t0 = performance.now();
   checkOptions(o);
   const { backend, spec, seed, test } = o;
@@ -115,8 +120,9 @@ export async function rejectionSample(o: RejectionOptions): Promise<RejectionRes
   const accept = o.accept ?? Number.POSITIVE_INFINITY;
   const posterior = o.mode === 'posterior';
   const train = posterior ? (o.train as PointSet) : null;
-  const table = o.resume?.table ?? new FunctionTable(test.m, test.labels, o.provenance ?? null);
-  if (o.resume && o.provenance !== undefined) table.provenance = o.provenance;
+  const table = (o.resume?.table ?? o.table ?? new FunctionTable(test.m, test.labels, o.provenance ?? null)) as T;
+  if ((o.resume || o.table) && o.provenance !== undefined) table.provenance = o.provenance;
+  if (table.m !== test.m) throw new FsbayesError(`the table is on m = ${table.m} points, E has ${test.m}`);
   const state: RejectionState = o.resume
     ? { ...o.resume.state }
     : { next: o.first, drawn: 0, accepted: 0, recheckDisagreements: 0 };
@@ -251,7 +257,7 @@ function roundChunk(n: number): number {
   return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.round(n / NET_BLOCK) * NET_BLOCK));
 }
 
-function checkOptions(o: RejectionOptions): void {
+function checkOptions<T extends CountingTable>(o: RejectionOptions<T>): void {
   if (o.mode !== 'prior' && o.mode !== 'posterior')
     throw new FsbayesError(`mode must be prior or posterior, got ${String(o.mode)}`);
   checkNetRange(o.first, o.count);

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (ep-parallel: the
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (table-full: the
+ * 10⁸-net prior run end to end, not in the default set; ep-parallel: the
  * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
  */
@@ -12,7 +13,7 @@ import { benchOrthant } from './orthant.js';
 import { benchPrior } from './prior.js';
 import { benchSampler } from './sampler.js';
 import { benchSgd } from './sgd.js';
-import { benchTable } from './table.js';
+import { benchTable, benchTableFull } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
@@ -66,6 +67,13 @@ if (only.includes('table')) {
   const r = await benchTable({ quick });
   console.log(`## Function tables: Map + JSON vs columnar + Arrow\n\n${r.markdown}\n`);
   out.table = r.rows;
+}
+if (only.includes('table-full')) {
+  const r = await benchTableFull({ quick });
+  console.log(
+    `## The 10⁸-net prior table end to end: fsbayes functions → Arrow, beside FunctionTable + JSON\n\n${r.markdown}\n`,
+  );
+  out.tableFull = r.rows;
 }
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(out, null, 2));

@@ -5,6 +5,7 @@
  * together at the end, atomically.
  */
 import {
+  type FileToStream,
   type FileToWrite,
   FsbayesError,
   type OutputKind,
@@ -25,11 +26,17 @@ export interface OutputArgs {
 
 /**
  * The command line recorded in a result's provenance: as typed, less
- * --force, --json and --quiet (they steer how the run reports and where it may
- * write, never what it computes), so the same run records the same bytes.
+ * --force, --json, --quiet and --table-memory (they steer how the run
+ * reports, where it may write and when it spills, never what it computes),
+ * so the same run records the same bytes.
  */
 export function commandLine(): string {
-  return recordedCommand(process.argv.slice(2), { '--force': false, '--json': false, '--quiet': false });
+  return recordedCommand(process.argv.slice(2), {
+    '--force': false,
+    '--json': false,
+    '--quiet': false,
+    '--table-memory': true,
+  });
 }
 
 /** Log to stderr unless --quiet; stdout is reserved for the result. */
@@ -63,6 +70,18 @@ export function writeOutputs(a: { force?: boolean }, files: FileToWrite[]): void
       files.map((f) => ({ path: f.path, kind: 'file' })),
     );
   p.writeFiles(files);
+}
+
+/** {@link writeOutputs} for files written as streams (function tables of any size): all of them or none. */
+export async function writeOutputStreams(a: { force?: boolean }, files: FileToStream[]): Promise<void> {
+  if (files.length === 0) return;
+  const p =
+    prepared.find((s) => files.every((f) => s.find(f.path)?.kind === 'file')) ??
+    prepareOutputs(
+      a,
+      files.map((f) => ({ path: f.path, kind: 'file' })),
+    );
+  await p.writeStreams(files);
 }
 
 /**

@@ -8,11 +8,12 @@ import {
   autoBackendFor,
   type BackendInfo,
   type BackendName,
+  type ColumnarTable,
+  type ColumnarTableOptions,
   checkMemory,
   checkNetRange,
   describeSplit,
   FsbayesError,
-  type FunctionTable,
   getBackend,
   paramLayout,
   parseArch,
@@ -35,7 +36,8 @@ export interface ComputeArgs {
 }
 
 export interface PriorRun {
-  table: FunctionTable;
+  /** The counted table (the caller closes it). */
+  table: ColumnarTable;
   spec: ArchSpec;
   split: Split;
   backend: BackendInfo;
@@ -64,14 +66,24 @@ export function specFromArgs(a: ArchArgs, inputShape: readonly number[], opts: {
   return spec;
 }
 
-/** Draw `samples` prior nets (from net `first` of the seed's stream) and tabulate their functions on E. */
-export async function runPriorTable(
-  a: DataArgs & ArchArgs & ComputeArgs & { samples: number; first: number; quiet: boolean },
-  command: string,
-): Promise<PriorRun> {
+/** Check --samples and --first (before any compute). */
+export function checkPriorArgs(a: { samples: number; first: number }): void {
   if (!Number.isSafeInteger(a.samples) || a.samples < 1)
     throw new FsbayesError(`--samples must be a positive integer, got ${a.samples}`);
   checkNetRange(a.first, a.samples, { first: '--first', count: '--samples' });
+}
+
+/**
+ * Draw `samples` prior nets (from net `first` of the seed's stream) and
+ * count their functions on E into a ColumnarTable (`table`: its memory
+ * budget and spill folder).
+ */
+export async function runPriorTable(
+  a: DataArgs & ArchArgs & ComputeArgs & { samples: number; first: number; quiet: boolean },
+  command: string,
+  table: ColumnarTableOptions = {},
+): Promise<PriorRun> {
+  checkPriorArgs(a);
   const split = loadSplit(a);
   const E = split.test;
   if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
@@ -89,6 +101,7 @@ export async function runPriorTable(
       first: a.first,
       command,
       progress: (total, unit) => new Progress('prior', total, unit, a.quiet),
+      table,
     });
     return { ...r, spec, split };
   } finally {

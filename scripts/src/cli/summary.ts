@@ -1,5 +1,5 @@
 /** Short summaries of a function table for the terminal and for --json. */
-import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
+import { bitString, type FunctionEntry, type FunctionTable, lzComplexity } from '@fsbayes/core';
 
 export interface TopFunction {
   key: string;
@@ -13,21 +13,23 @@ export interface TopFunction {
 
 /** The `k` most frequent functions with their probability, LZ complexity and T. */
 export function topFunctions(table: FunctionTable, k: number): TopFunction[] {
-  return table
-    .entries()
-    .slice(0, k)
-    .map((e) => {
-      const bits = bitString(e.key, table.m);
-      return {
-        key: e.key,
-        bits,
-        count: e.count,
-        probability: e.count / table.total,
-        lz: lzComplexity(bits),
-        ones: e.ones,
-        errors: e.errors,
-      };
-    });
+  return topOf(table.entries().slice(0, k), table.m, table.total);
+}
+
+/** Entries (most frequent first) of a table on m points with `total` counts, with probability, LZ complexity and T. */
+export function topOf(entries: readonly FunctionEntry[], m: number, total: number): TopFunction[] {
+  return entries.map((e) => {
+    const bits = bitString(e.key, m);
+    return {
+      key: e.key,
+      bits,
+      count: e.count,
+      probability: e.count / total,
+      lz: lzComplexity(bits),
+      ones: e.ones,
+      errors: e.errors,
+    };
+  });
 }
 
 /** A fixed-width text table of top functions. */

@@ -1,8 +1,10 @@
 import { basename, join } from 'node:path';
 import {
+  type Comparison,
   checkCompatible,
   checkHistogramBins,
   compareSources,
+  compareTableStreams,
   formatNumber,
   type Hist2dNormalize,
   type PairResult,
@@ -13,10 +15,14 @@ import {
   withInterval,
   writeCompareReport,
 } from '@fsbayes/compare';
-import { FsbayesError, readTableSync } from '@fsbayes/core';
+import { FsbayesError, readTableArrow, readTableSync } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { OUTPUT_OPTIONS } from '../cli/options.js';
 import { emit, log, type OutputArgs, prepareOutputs, run } from '../cli/output.js';
+import { arrowRowsBound, isArrowFile, openTableSource } from '../cli/table.js';
+
+/** Arrow tables above this many functions are compared as streams (the in-memory sources take ~300 B a function). */
+const IN_MEMORY_MAX = 1 << 22;
 
 type Args = OutputArgs & {
   tables?: string[];
@@ -31,6 +37,7 @@ type Args = OutputArgs & {
   alpha: number;
   bins: number;
   normalize: string;
+  stream: boolean;
 };
 
 function positiveInt(v: number, flag: string, min = 1): number {
@@ -51,7 +58,7 @@ function sourceNames(a: Args, tables: string[]): string[] {
     }
     return names;
   }
-  const stems = tables.map((t) => basename(t).replace(/\.json$/i, ''));
+  const stems = tables.map((t) => basename(t).replace(/\.(json|arrow)$/i, ''));
   if (a.pb) stems.push('P_B');
   return stems.map((s, i) => (stems.indexOf(s) === i && stems.lastIndexOf(s) === i ? s : `${s}#${i + 1}`));
 }
@@ -73,8 +80,17 @@ export const compareCommand = {
     'compare distributions over functions (tables and P_B values): metrics with bootstrap intervals, plots, report',
   builder: (y: Argv) =>
     y
-      .positional('tables', { type: 'string', array: true, describe: 'FunctionTable JSON files on the same S and E' })
+      .positional('tables', {
+        type: 'string',
+        array: true,
+        describe: 'function tables (JSON or Arrow) on the same S and E',
+      })
       .options({
+        stream: {
+          type: 'boolean',
+          default: false,
+          describe: `read the tables as streams in key order (any size: no Map of functions); automatic for Arrow tables above ${IN_MEMORY_MAX.toLocaleString('en')} functions. Tables only (no --pb), metrics only (no bootstrap, no --out report)`,
+        },
         pb: { type: 'string', describe: 'a P_B file (fsbayes pb --out) for the same S and E' },
         names: {
           type: 'string',
@@ -138,11 +154,15 @@ export const compareCommand = {
     if (!(a.level > 0 && a.level < 1)) throw new FsbayesError(`--level must be in (0, 1), got ${a.level}`);
     if (!(a.alpha > 0)) throw new FsbayesError(`--alpha must be > 0, got ${a.alpha}`);
     const names = sourceNames(a, tables);
-    const sources: Source[] = tables.map((path, i) => {
-      const t = readTableSync(path);
+    let large = false;
+    for (const p of tables) if (isArrowFile(p) && (await arrowRowsBound(p)) > IN_MEMORY_MAX) large = true;
+    if (a.stream || large) return compareStreams(a, tables, names, large);
+    const sources: Source[] = [];
+    for (const [i, path] of tables.entries()) {
+      const t = isArrowFile(path) ? await readTableArrow(path) : readTableSync(path);
       if (t.total === 0) throw new FsbayesError(`${path}: the table is empty`);
-      return tableSource(names[i], t);
-    });
+      sources.push(tableSource(names[i], t));
+    }
     if (a.pb) sources.push(readPbSource(a.pb, names[names.length - 1]));
     checkCompatible(sources);
     const t0 = performance.now();
@@ -178,13 +198,7 @@ export const compareCommand = {
       log(a, `report: ${written.length} files in ${a.out} (open ${join(a.out, 'report.html')})`);
     }
     const human = [
-      `${sources.length} sources on |E| = ${sources[0].m}: ${cmp.sources
-        .map(
-          (s) =>
-            `${s.name} (${s.kind === 'table' ? `${s.total} nets, ` : ''}${s.distinct} functions, test error ${withInterval(s.meanTestError, s.meanTestErrorCi)})`,
-        )
-        .join('; ')}`,
-      ...cmp.pairs.map(pairLine),
+      ...comparisonLines(cmp, sources[0].m),
       cmp.options.bootstrap > 0
         ? `[brackets: ${cmp.options.level * 100}% bootstrap intervals, ${cmp.options.bootstrap} resamples, seed ${cmp.options.seed}]`
         : '',
@@ -195,3 +209,59 @@ export const compareCommand = {
     emit(a, result, human, false);
   }),
 };
+
+/** The human lines of a comparison's sources and pairs. */
+function comparisonLines(cmp: Comparison, m: number): string[] {
+  return [
+    `${cmp.sources.length} sources on |E| = ${m}: ${cmp.sources
+      .map(
+        (s) =>
+          `${s.name} (${s.kind === 'table' ? `${s.total} nets, ` : ''}${s.distinct} functions, test error ${withInterval(s.meanTestError, s.meanTestErrorCi)})`,
+      )
+      .join('; ')}`,
+    ...cmp.pairs.map(pairLine),
+  ];
+}
+
+/** Compare tables read as streams (any size): metrics only, checked before any row is read. */
+async function compareStreams(a: Args, tables: string[], names: string[], large: boolean): Promise<void> {
+  const why = a.stream ? 'with --stream' : `for tables above ${IN_MEMORY_MAX.toLocaleString('en')} functions`;
+  if (a.pb)
+    throw new FsbayesError(
+      `--pb: tables are compared as streams ${why}, and a P_B file cannot be yet; compare the tables alone`,
+    );
+  if (a.out)
+    throw new FsbayesError(
+      `--out ${a.out}: tables compared as streams ${why} get metrics only (--json), not a report of every function`,
+    );
+  const streams = [];
+  for (const [i, path] of tables.entries()) streams.push({ name: names[i], source: await openTableSource(path) });
+  const warnings =
+    a.bootstrap > 0
+      ? [
+          `no bootstrap intervals: tables compared as streams ${why} are not resampled (--bootstrap ${a.bootstrap} ignored)`,
+        ]
+      : [];
+  for (const w of warnings) log(a, `warning: ${w}`);
+  if (large) log(a, `comparing ${tables.length} tables as streams (key order, one pass)…`);
+  const t0 = performance.now();
+  const cmp = await compareTableStreams(streams, {
+    minCount: a['min-count'],
+    topK: a['top-k'],
+    unseen: a.unseen as UnseenPolicy,
+    alpha: a.alpha,
+    seed: a.seed,
+    level: a.level,
+  });
+  const m = streams[0].source.header.m;
+  const result = {
+    sources: cmp.sources,
+    pairs: cmp.pairs,
+    options: cmp.options,
+    m,
+    seconds: (performance.now() - t0) / 1000,
+    out: null,
+    warnings,
+  };
+  emit(a, result, [...comparisonLines(cmp, m), ...warnings.map((w) => `warning: ${w}`)].join('\n'), false);
+}

@@ -48,7 +48,13 @@ export const demoCommand = {
       { ...a, ...data, arch: 'fcn:40,40', activation: 'relu', 'sigma-w': 1, 'sigma-b': 1, first: 0 },
       commandLine(),
     );
-    const t = r.table;
+    // The demo's table is small (its nets are few): a FunctionTable.
+    let t: Awaited<ReturnType<typeof r.table.toFunctionTable>>;
+    try {
+      t = await r.table.toFunctionTable();
+    } finally {
+      r.table.close();
+    }
     const m = t.m;
     writeOutputs(a, [
       { path: out, data: tableText(t) },

@@ -7,15 +7,17 @@ import { FsbayesError } from '@fsbayes/core';
 import { EXPERIMENTS, parseOverrides, runRepro, type Scale } from '@fsbayes/experiments';
 import type { Argv } from 'yargs';
 import { emit, type OutputArgs, prepareOutputs, run } from '../cli/output.js';
+import { TABLE_OPTIONS, type TableArgs, tableMemory } from '../cli/table.js';
 
-type Args = OutputArgs & {
-  resume: boolean;
-  name?: string;
-  scale: string;
-  seed: number;
-  threads?: number;
-  set?: (string | number)[];
-};
+type Args = OutputArgs &
+  TableArgs & {
+    resume: boolean;
+    name?: string;
+    scale: string;
+    seed: number;
+    threads?: number;
+    set?: (string | number)[];
+  };
 
 /** The npm scripts, one per experiment of the registry (package.json lists them). */
 const [first, ...rest] = EXPERIMENTS;
@@ -40,6 +42,11 @@ export const reproCommand = {
         },
         seed: { type: 'number', default: 1, describe: 'seed of every random choice (same seed, same numbers)' },
         threads: { type: 'number', describe: 'worker threads (default: all cores)' },
+        'table-memory': {
+          ...TABLE_OPTIONS['table-memory'],
+          describe:
+            'memory for each prior table (entropy, simplicity), e.g. 4GiB (default 2GiB, less on small machines); beyond it sorted runs spill into <out>.partial',
+        },
         resume: {
           type: 'boolean',
           default: false,
@@ -82,6 +89,7 @@ export const reproCommand = {
     const overrides = parseOverrides((a.set ?? []).map(String));
     // A bad --set is refused here, before anything is written, locked or computed.
     exp.settings({ name: exp.name, scale: a.scale as Scale, out: '', seed: a.seed, quiet: true, overrides });
+    const memory = a['table-memory'] === undefined ? undefined : tableMemory(a);
     // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
     const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
     const out = target.targets[0].path;
@@ -95,6 +103,7 @@ export const reproCommand = {
       resume: a.resume,
       quiet: a.quiet,
       threads: a.threads,
+      tableMemory: memory,
     });
     emit(
       { ...a, out: undefined },

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import {
   autoBackendFor,
+  type ColumnarTable,
   checkNetRange,
   FsbayesError,
   FUNCTION_TABLE_FORMAT,
@@ -17,16 +18,40 @@ import {
   getBackend,
   parseShard,
   type ResumableRun,
+  readArrowTableHeader,
   recordedCommand,
   shardRange,
   tableText,
 } from '@fsbayes/core';
-import { frozenEnsemble, Progress, rejectionEnsemble } from '@fsbayes/experiments';
+import {
+  frozenEnsemble,
+  Progress,
+  type RejectionEnsembleOptions,
+  rejectionEnsemble,
+  rejectionEnsembleColumnar,
+} from '@fsbayes/experiments';
 import type { Argv } from 'yargs';
 import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
+import {
+  emit,
+  type OutputArgs,
+  prepareOutputs,
+  resumableRun,
+  run,
+  writeOutputStreams,
+  writeOutputs,
+} from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
+import {
+  checkExportSize,
+  spillOptions,
+  TABLE_OPTIONS,
+  type TableArgs,
+  tableFormat,
+  tableMemory,
+  tableStreams,
+} from '../cli/table.js';
 
 const SAMPLE_OPTIONS = {
   mode: {
@@ -68,7 +93,8 @@ const SAMPLE_OPTIONS = {
 type Args = DataArgs &
   ArchArgs &
   ComputeArgs &
-  OutputArgs & {
+  OutputArgs &
+  TableArgs & {
     mode: string;
     accept?: number;
     'max-samples': number;
@@ -100,6 +126,7 @@ export const sampleCommand = {
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
         ...COMPUTE_OPTIONS,
+        ...TABLE_OPTIONS,
         ...OUTPUT_OPTIONS,
       })
       .example(
@@ -108,17 +135,21 @@ export const sampleCommand = {
       )
       .example('$0 sample --mode prior --arch fcn:40,40 --n 7 --max-samples 1e6 --out prior.json', 'P(f) on all inputs')
       .example(
+        '$0 sample --mode prior --max-samples 1e8 --out prior.arrow --resume',
+        'a long prior run: counted in typed arrays (spilling beside the checkpoint), resumable, written as Arrow',
+      )
+      .example(
         '$0 sample --max-samples 1e9 --shard $SLURM_ARRAY_TASK_ID/100 --out rs-$SLURM_ARRAY_TASK_ID.json --resume',
         'one of 100 shards of a job array (then: fsbayes merge rs-*.json --out all.json)',
       )
       .epilogue(
-        'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge).',
+        'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge). --mode prior counts into a columnar table (any size, within --table-memory; its checkpoint keeps its sorted runs in <checkpoint>.runs) and writes Arrow (.arrow, --format arrow) or, for small tables, JSON.',
       ),
   handler: run('sample', null, async (a: Args) => {
     // The checkpoint first (an existing one asks for --resume; locked), then --out, all before any compute.
     const driver = resumableRun(a);
     // The table a time-limited leg of this run left at --out is replaced when the run is resumed.
-    const partial = driver.resuming && a.out !== undefined && holdsTable(a.out);
+    const partial = driver.resuming && a.out !== undefined && (await holdsTable(a.out));
     prepareOutputs(a, [a.out ? { path: a.out, kind: 'file', replaceable: partial } : null]);
     if (a.mode === 'frozen') return sampleFrozen(a, driver);
     return sampleRejection(a, driver);
@@ -145,10 +176,14 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
   if (mode === 'posterior' && S.m === 0)
     throw new FsbayesError('S is empty: give --train-size or --train-mask (or use --mode prior)');
   const spec = specFromArgs(a, E.shape, { nets: true });
+  // Prior tables can be huge: counted columnar (checked before any compute); posterior tables are the accepted nets'.
+  const memoryBytes = mode === 'prior' ? tableMemory(a) : 0;
+  if (mode === 'prior') checkExportSize(a, range.count, 'nets');
   const name = a.backend === 'auto' ? autoBackendFor(spec) : a.backend;
   const backend = await getBackend(name, { threads: a.threads, precision: a.precision });
+  let columnar: ColumnarTable | null = null;
   try {
-    const r = await rejectionEnsemble({
+    const common: RejectionEnsembleOptions<never> = {
       mode,
       backend,
       spec,
@@ -165,8 +200,18 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
       driver,
       command: recordedCommand(process.argv.slice(2)),
       progress: (total, unit) => new Progress(mode, total, unit, a.quiet),
-      write: (table) => writeTable(a, table),
-    });
+    };
+    const r =
+      mode === 'prior'
+        ? await rejectionEnsembleColumnar({
+            ...common,
+            table: spillOptions(a.out, memoryBytes),
+            write: (table) => writeColumnar(a, table),
+          })
+        : await rejectionEnsemble({ ...common, write: (table) => writeTable(a, table) });
+    if (mode === 'prior') columnar = r.table as ColumnarTable;
+    // A stopped run keeps its runs for --resume; a finished one has removed them with its checkpoint.
+    if (columnar && !r.finished) columnar.detach();
     const { state: st, estimate: est } = r;
     const result = { ...r.summary, ...where(a, r.stopped, r.finished, driver) };
     const interval = est
@@ -175,10 +220,11 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
     emit(
       a,
       result,
-      `${st.accepted} of ${st.drawn} nets accepted${interval}\n${r.table.distinct} distinct functions on ${r.table.m} points (${backend.info.detail}, ${r.seconds.toFixed(1)} s, stopped: ${r.stopped})${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
+      `${st.accepted} of ${st.drawn} nets accepted${interval}\n${r.summary.distinct} distinct functions on ${r.table.m} points (${backend.info.detail}, ${r.seconds.toFixed(1)} s, stopped: ${r.stopped})${a.out && result.out ? `\ntable written to ${a.out}` : ''}`,
       false,
     );
   } finally {
+    columnar?.close();
     await backend.close();
   }
 }
@@ -256,6 +302,11 @@ function writeTable(a: Args, table: FunctionTable): void {
   if (a.out) writeOutputs(a, [{ path: a.out, data: tableText(table) }]);
 }
 
+/** --out of a prior run: Arrow or, for a small table, JSON (the same bytes as a FunctionTable's). */
+async function writeColumnar(a: Args, table: ColumnarTable): Promise<void> {
+  if (a.out) await writeOutputStreams(a, tableStreams(table, { out: a.out, format: tableFormat(a) }, 0).files);
+}
+
 /** Where a run's files went: the table (unless a signal stopped it) and the checkpoint left to resume. */
 function where(a: Args, stopped: string, finished: boolean, driver: ResumableRun) {
   return {
@@ -264,8 +315,14 @@ function where(a: Args, stopped: string, finished: boolean, driver: ResumableRun
   };
 }
 
-/** Whether `path` holds a function table (what a time-limited leg leaves at --out). */
-function holdsTable(path: string): boolean {
+/** Whether `path` holds a function table, JSON or Arrow (what a time-limited leg leaves at --out). */
+async function holdsTable(path: string): Promise<boolean> {
+  try {
+    await readArrowTableHeader(path);
+    return true;
+  } catch {
+    // not an Arrow table: JSON?
+  }
   try {
     return JSON.parse(readFileSync(path, 'utf8'))?.format === FUNCTION_TABLE_FORMAT;
   } catch {

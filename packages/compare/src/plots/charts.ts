@@ -122,8 +122,28 @@ export function scatterPlot(o: ScatterOptions): Figure {
 /** One distribution in a rank plot: its probabilities (or counts), in any order. */
 export interface RankSeries {
   name: string;
-  values: number[];
+  /** The probabilities (any order; zeros and non-finite values are left out). */
+  values?: number[];
+  /**
+   * Or the same as runs of equal values (`count` functions of probability
+   * `value`), for distributions over millions of functions.
+   */
+  runs?: { value: number; count: number }[];
   color?: string;
+}
+
+/** A rank series as runs of equal values, largest first (positive finite values only). */
+function rankRuns(s: RankSeries): { value: number; count: number }[] {
+  const runs = (s.runs ?? (s.values ?? []).map((value) => ({ value, count: 1 })))
+    .filter((r) => r.value > 0 && Number.isFinite(r.value) && r.count > 0)
+    .sort((p, q) => q.value - p.value);
+  const out: { value: number; count: number }[] = [];
+  for (const r of runs) {
+    const last = out[out.length - 1];
+    if (last && last.value === r.value) last.count += r.count;
+    else out.push({ value: r.value, count: r.count });
+  }
+  return out;
 }
 
 /** Options of {@link rankPlot}. */
@@ -143,27 +163,36 @@ export interface RankOptions extends Size {
 export function rankPlot(o: RankOptions): Figure {
   const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
-  const sorted = o.series.map((s) => s.values.filter((v) => v > 0 && Number.isFinite(v)).sort((p, q) => q - p));
-  const maxRank = Math.max(1, ...sorted.map((v) => v.length));
+  const sorted = o.series.map(rankRuns);
+  const lengths = sorted.map((runs) => runs.reduce((n, r) => n + r.count, 0));
+  const maxRank = Math.max(1, ...lengths);
   const x = scaleFor({ label: '', log: true }, [1, Math.max(2, maxRank)], [a.x, a.x + a.w]);
-  const y = scaleFor({ label: '', log: true }, sorted.flat(), [a.y + a.h, a.y]);
+  const y = scaleFor(
+    { label: '', log: true },
+    sorted.flatMap((runs) => runs.map((r) => r.value)),
+    [a.y + a.h, a.y],
+  );
   const marks: Mark[] = gridMarks(a, x, y);
   const legend: LegendItem[] = [];
-  sorted.forEach((vals, i) => {
+  sorted.forEach((runs, i) => {
     const color = o.series[i].color ?? PALETTE[i % PALETTE.length];
     const pts: [number, number][] = [];
     let lastPx = Number.NEGATIVE_INFINITY;
-    vals.forEach((v, r) => {
-      const px = x.map(r + 1);
-      // keep a point per ~0.3 px of log rank, and always the last one
-      if (px - lastPx >= 0.3 || r === vals.length - 1) {
-        pts.push([px, y.map(v)]);
-        lastPx = px;
+    let r = 0;
+    for (const run of runs) {
+      const py = y.map(run.value);
+      for (let k = 0; k < run.count; k++, r++) {
+        const px = x.map(r + 1);
+        // keep a point per ~0.3 px of log rank, and always the last one
+        if (px - lastPx >= 0.3 || r === lengths[i] - 1) {
+          pts.push([px, py]);
+          lastPx = px;
+        }
       }
-    });
+    }
     if (pts.length === 1) marks.push({ kind: 'circle', cx: pts[0][0], cy: pts[0][1], r: 3, fill: color, clip: true });
     else marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
-    legend.push({ name: `${o.series[i].name} (${vals.length})`, color, shape: 'line' });
+    legend.push({ name: `${o.series[i].name} (${lengths[i]})`, color, shape: 'line' });
   });
   marks.push(
     ...frameMarks(

@@ -55,7 +55,15 @@ export function entropyOfCounts(counts: Iterable<number>, unit: EntropyUnit = 'b
   // H = ln N − (1/N) Σ c ln c, summed in a stable order.
   let s = 0;
   for (const c of arr) if (c > 0) s += c * Math.log(c);
-  let h = Math.log(total) - s / total;
+  return entropyFromSums(total, s, unit);
+}
+
+/**
+ * The plug-in entropy from N = Σ c and Σ c ln c (accumulated by the caller,
+ * e.g. over a stream of counts): ln N − (1/N) Σ c ln c, in `unit`.
+ */
+export function entropyFromSums(total: number, sumCLogC: number, unit: EntropyUnit = 'bits'): number {
+  let h = Math.log(total) - sumCLogC / total;
   if (h < 0) h = 0; // rounding when one outcome holds all the mass
   return unit === 'bits' ? h / Math.LN2 : h;
 }

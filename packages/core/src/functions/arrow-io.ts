@@ -97,9 +97,14 @@ export class ArrowTableWriter {
     this.writer = new FdFileWriter(fd);
   }
 
-  /** Start writing a table with this header (its total must be the sum of the counts to come). */
-  static create(path: string, header: ArrowTableHeader): ArrowTableWriter {
-    const tmp = tmpPath(path);
+  /**
+   * Start writing a table with this header (its total must be the sum of the
+   * counts to come). With `direct`, the file is written at `path` itself
+   * (a new file; the caller makes the write atomic, e.g. `path` is already a
+   * temporary sibling).
+   */
+  static create(path: string, header: ArrowTableHeader, options: { direct?: boolean } = {}): ArrowTableWriter {
+    const tmp = options.direct ? path : tmpPath(path);
     let fd: number;
     try {
       fd = openSync(tmp, 'wx');
@@ -145,8 +150,10 @@ export class ArrowTableWriter {
       const bytes = fstatSync(fd).size;
       closeSync(fd);
       this.fd = null;
-      renameSync(this.tmp, this.path);
-      syncDirSync(dirname(this.path));
+      if (this.tmp !== this.path) {
+        renameSync(this.tmp, this.path);
+        syncDirSync(dirname(this.path));
+      }
       return { distinct: this.rows, total: this.sum, bytes };
     } catch (err) {
       this.abort();
@@ -158,7 +165,7 @@ export class ArrowTableWriter {
     }
   }
 
-  /** Give up: close and remove the temporary file (`path` is untouched). Safe to call more than once. */
+  /** Give up: close and remove the temporary file (`path` is untouched unless `direct`). Safe to call more than once. */
   abort(): void {
     if (this.fd !== null) {
       try {
@@ -185,8 +192,9 @@ export async function writeArrowTable(
   path: string,
   header: ArrowTableHeader,
   batches: Iterable<PackedBatch> | AsyncIterable<PackedBatch>,
+  options: { direct?: boolean } = {},
 ): Promise<ArrowWriteResult> {
-  const w = ArrowTableWriter.create(path, header);
+  const w = ArrowTableWriter.create(path, header, options);
   try {
     for await (const b of batches) w.write(b);
   } catch (err) {

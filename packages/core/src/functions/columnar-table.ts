@@ -7,9 +7,9 @@
  * functions and past the heap, and is written as an Arrow IPC file without
  * ever holding the whole table (see `arrow-io.ts`).
  */
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkM, keyToWords, wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import type { ArrowTableHeader } from './arrow-format.js';
@@ -38,6 +38,31 @@ export interface ColumnarTableOptions {
   tmpDir?: string;
   /** Rows per batch in runs, merges and files. Default 65,536. */
   batchRows?: number;
+  /**
+   * A folder of this table's own for its runs and snapshots, kept when the
+   * process ends (a checkpoint refers to it) and removed by `close()`;
+   * created if missing. Replaces `tmpDir`.
+   */
+  runDir?: string;
+  /** Name prefix of the fresh folder made in `tmpDir` (default `fsbayes-table-`). */
+  tmpPrefix?: string;
+}
+
+/**
+ * What a checkpoint records of a ColumnarTable (see {@link ColumnarTable.snapshot}):
+ * its run files and snapshot (names in its `runDir`, with their sizes, so a
+ * changed file is caught), the total count, and the next file number.
+ */
+export interface ColumnarState {
+  total: number;
+  /** Sorted runs, in the order they were spilled. */
+  runs: string[];
+  /** The in-memory part at the checkpoint (rows in no order), or null when it was empty. */
+  snapshot: string | null;
+  /** Bytes of each file above. */
+  bytes: Record<string, number>;
+  /** Number of the next file the table writes. */
+  nextFile: number;
 }
 
 /** The most distinct functions a FunctionTable (a JS Map) holds. */
@@ -49,12 +74,24 @@ const DEFAULT_BATCH_ROWS = 1 << 16;
 // Spill folders still present, removed at exit so that no run outlives its process.
 const liveDirs = new Set<string>();
 let exitHook = false;
+function removeLive(): void {
+  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  liveDirs.clear();
+}
 function track(dir: string): void {
   liveDirs.add(dir);
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', removeLive);
+  // Ctrl-C or a kill would end the process without 'exit': when nothing else handles the signal, clean up and exit.
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.on(sig, () => {
+      if (process.listenerCount(sig) > 1) return; // the run's own handler stops it (and 'exit' cleans up)
+      removeLive();
+      process.exit(code);
     });
   }
 }
@@ -70,10 +107,18 @@ export class ColumnarTable {
   private readonly counter: PackedCounter;
   private readonly runs: string[] = [];
   private readonly tmpRoot: string;
+  private readonly tmpPrefix: string;
+  private readonly runDir: string | null;
   private readonly batchRows: number;
   private dir: string | null = null;
   private totalCount = 0;
   private readers = 0;
+  private fileSeq = 0;
+  private lastSnapshot: string | null = null;
+  /** Set by {@link detach}: the runDir outlives the table. */
+  private keepRunDir = false;
+  /** Distinct functions, once a full read has counted them (reset by every add). */
+  private knownDistinct: number | null = 0;
 
   /**
    * An empty table for functions on m points; `labels` (0/1, length m) or
@@ -101,6 +146,8 @@ export class ColumnarTable {
     }
     this.batchRows = rows;
     this.tmpRoot = options.tmpDir ?? tmpdir();
+    this.tmpPrefix = options.tmpPrefix ?? 'fsbayes-table-';
+    this.runDir = options.runDir ?? null;
     this.counter = new PackedCounter(m, capacityFor(memory, this.words));
   }
 
@@ -131,6 +178,30 @@ export class ColumnarTable {
   /** Distinct functions in memory (the table's distinct count when nothing was spilled; else see `write`). */
   get inMemory(): number {
     return this.counter.size;
+  }
+
+  /**
+   * Distinct functions: known at once when nothing was spilled or after a
+   * full read ({@link write}, {@link sorted}); else counted by merging the runs.
+   */
+  async countDistinct(): Promise<number> {
+    if (this.runs.length === 0) return this.counter.size;
+    if (this.knownDistinct === null) {
+      let n = 0;
+      for await (const b of this.sorted()) n += b.length;
+      this.knownDistinct = n;
+    }
+    return this.knownDistinct;
+  }
+
+  /** The `runDir` option: the folder a checkpoint keeps (null for a table spilling to a temporary folder). */
+  get runFolder(): string | null {
+    return this.runDir;
+  }
+
+  /** The folder of the runs (null until the first spill of a table without `runDir`). */
+  get spillDir(): string | null {
+    return this.dir;
   }
 
   /** Bytes of the in-memory arrays now. */
@@ -196,27 +267,37 @@ export class ColumnarTable {
   }
 
   private put(src: Uint32Array, o: number, count: number): void {
+    this.knownDistinct = null;
     if (this.counter.add(src, o, count)) return;
     this.spill();
     this.counter.add(src, o, count);
   }
 
+  /** The folder of the runs, made on first use. */
+  private folder(): string {
+    if (this.dir !== null) return this.dir;
+    try {
+      if (this.runDir !== null) {
+        mkdirSync(this.runDir, { recursive: true });
+        this.dir = this.runDir;
+      } else {
+        this.dir = mkdtempSync(join(this.tmpRoot, this.tmpPrefix));
+        track(this.dir);
+      }
+    } catch (err) {
+      throw new FsbayesError(
+        `cannot make a folder for spilled runs in ${this.runDir ?? this.tmpRoot} (${(err as Error).message}); free disk space there or choose another output folder`,
+        { kind: 'io', cause: err },
+      );
+    }
+    return this.dir;
+  }
+
   /** Sort the in-memory part into a run file and empty it. */
   private spill(): void {
-    if (this.dir === null) {
-      try {
-        this.dir = mkdtempSync(join(this.tmpRoot, 'fsbayes-table-'));
-      } catch (err) {
-        throw new FsbayesError(
-          `cannot make a folder for spilled runs in ${this.tmpRoot} (${(err as Error).message}); give another tmpDir`,
-          { kind: 'io', cause: err },
-        );
-      }
-      track(this.dir);
-    }
-    const path = join(this.dir, `run-${this.runs.length}.bin`);
+    const path = join(this.folder(), `run-${this.fileSeq++}.bin`);
     try {
-      writeRun(path, this.words, this.counter.sorted(this.batchRows));
+      writeRun(path, this.words, this.counter.sorted(this.batchRows), this.runDir !== null);
     } catch (err) {
       try {
         unlinkSync(path);
@@ -241,8 +322,16 @@ export class ColumnarTable {
     this.readers++;
     try {
       const memory = this.counter.size > 0 ? [this.counter.sorted(this.batchRows)] : [];
-      if (this.runs.length === 0) yield* memory[0] ?? [];
-      else yield* mergeSorted([...this.runs.map((p) => readRun(p, this.words)), ...memory], this.words, this.batchRows);
+      const all =
+        this.runs.length === 0
+          ? (memory[0] ?? [])
+          : mergeSorted([...this.runs.map((p) => readRun(p, this.words)), ...memory], this.words, this.batchRows);
+      let n = 0;
+      for await (const b of all) {
+        n += b.length;
+        yield b;
+      }
+      this.knownDistinct = n;
     } finally {
       this.readers--;
     }
@@ -272,16 +361,113 @@ export class ColumnarTable {
     return c;
   }
 
-  /** Remove the spilled runs and their folder. The table is empty afterwards. */
+  /**
+   * Save the table for a checkpoint (a table with `runDir` only): the
+   * in-memory part is written, unsorted and fsynced, as a new snapshot file
+   * beside the runs (it stays in memory too); `commit` then records the
+   * returned state (e.g. writes the checkpoint file, atomically), and only
+   * after it returns is the previous snapshot removed. So a kill at any
+   * moment leaves a checkpoint whose files are all there.
+   */
+  snapshot(commit: (state: ColumnarState) => void): ColumnarState {
+    if (this.runDir === null) throw new FsbayesError('snapshot: the table has no runDir', { kind: 'internal' });
+    const dir = this.folder();
+    let snap: string | null = null;
+    if (this.counter.size > 0) {
+      snap = join(dir, `snapshot-${this.fileSeq++}.bin`);
+      try {
+        writeRun(snap, this.words, this.counter.unsorted(this.batchRows), true);
+      } catch (err) {
+        try {
+          unlinkSync(snap);
+        } catch {
+          // never created
+        }
+        throw new FsbayesError(
+          `cannot write a checkpoint of ${this.counter.size} functions to ${snap} (${(err as Error).message}); free disk space there`,
+          { kind: 'resource', cause: err },
+        );
+      }
+    }
+    const files = [...this.runs, ...(snap ? [snap] : [])];
+    const bytes: Record<string, number> = {};
+    for (const f of files) bytes[basename(f)] = statSync(f).size;
+    const state: ColumnarState = {
+      total: this.totalCount,
+      runs: this.runs.map((r) => basename(r)),
+      snapshot: snap === null ? null : basename(snap),
+      bytes,
+      nextFile: this.fileSeq,
+    };
+    commit(state);
+    if (this.lastSnapshot !== null) rmSync(this.lastSnapshot, { force: true });
+    this.lastSnapshot = snap;
+    return state;
+  }
+
+  /**
+   * The table a checkpoint saved (see {@link snapshot}): its runs adopted,
+   * its snapshot counted back into memory, and every other file in
+   * `options.runDir` (written after that checkpoint) removed. Throws,
+   * naming the file, when one is missing or changed.
+   */
+  static restore(
+    m: number,
+    labels: Uint8Array | null,
+    provenance: Provenance | null,
+    options: ColumnarTableOptions & { runDir: string },
+    state: ColumnarState,
+  ): ColumnarTable {
+    const t = new ColumnarTable(m, labels, provenance, options);
+    const dir = options.runDir;
+    const listed = new Set([...state.runs, ...(state.snapshot ? [state.snapshot] : [])]);
+    for (const name of listed) {
+      const p = join(dir, name);
+      const size = existsSync(p) ? statSync(p).size : -1;
+      if (size !== state.bytes?.[name]) {
+        throw new FsbayesError(
+          `${p}: ${size < 0 ? 'missing' : `${size} bytes, the checkpoint says ${state.bytes?.[name]}`}: the checkpoint's table is incomplete; delete the checkpoint and ${dir} to start afresh`,
+          { kind: 'io' },
+        );
+      }
+    }
+    t.dir = dir;
+    for (const name of readdirSync(dir)) if (!listed.has(name)) rmSync(join(dir, name), { force: true });
+    t.runs.push(...state.runs.map((r) => join(dir, r)));
+    t.fileSeq = state.nextFile;
+    if (state.snapshot) {
+      const snap = join(dir, state.snapshot);
+      for (const b of readRun(snap, t.words))
+        for (let r = 0; r < b.length; r++) t.put(b.keys, r * t.words, b.counts[r]);
+      t.lastSnapshot = snap;
+    }
+    t.totalCount = state.total;
+    t.knownDistinct = t.runs.length === 0 ? t.counter.size : null;
+    return t;
+  }
+
+  /**
+   * Let go of the table without removing its `runDir` (a checkpoint keeps
+   * it for `--resume`); a temporary folder is removed as by {@link close}.
+   */
+  detach(): void {
+    this.keepRunDir = true;
+    if (this.runDir !== null) this.dir = null;
+    this.close();
+  }
+
+  /** Remove the spilled runs and their folder (a `runDir` too). The table is empty afterwards. */
   close(): void {
     if (this.dir !== null) {
       rmSync(this.dir, { recursive: true, force: true });
       liveDirs.delete(this.dir);
       this.dir = null;
-    }
+    } else if (this.runDir !== null && !this.keepRunDir) rmSync(this.runDir, { recursive: true, force: true });
     this.runs.length = 0;
     this.counter.clear();
     this.totalCount = 0;
+    this.knownDistinct = 0;
+    this.lastSnapshot = null;
   }
 }
 

@@ -25,6 +25,7 @@ export {
   mergedHeader,
 } from './columnar-merge.js';
 export {
+  type ColumnarState,
   ColumnarTable,
   type ColumnarTableOptions,
   FUNCTION_TABLE_MAX_DISTINCT,
@@ -34,6 +35,7 @@ export {
 export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './csv-cells.js';
 export {
   cleanStaleTemps,
+  type FileToStream,
   type FileToWrite,
   ioError,
   readTable,
@@ -42,6 +44,7 @@ export {
   tmpPath,
   writeFileAtomic,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeFilesAtomicSync,
   writeTable,
   writeTableSync,
@@ -86,3 +89,17 @@ export {
   type FunctionTableJSON,
   type MergeOptions,
 } from './table.js';
+export { checkExportable, TextFileSink, writeTableCsvTo, writeTableJsonTo, writeTextFile } from './table-export.js';
+export {
+  arrowTableSource,
+  type CountHistogram,
+  type CountOrderOptions,
+  countHistogram,
+  countOrder,
+  EntryStats,
+  functionTableSource,
+  type SortedTableSource,
+  summarizeTable,
+  TableSummarizer,
+  type TableSummary,
+} from './table-source.js';

@@ -185,10 +185,7 @@ export interface FileToWrite {
  * error, full disk included, cannot.
  */
 export function writeFilesAtomicSync(files: readonly FileToWrite[]): void {
-  const paths = files.map((f) => f.path);
-  if (new Set(paths).size !== paths.length)
-    throw new FsbayesError(`two outputs name the same file: ${paths.join(', ')}`);
-  for (const p of paths) cleanStaleTemps(p);
+  const paths = checkDistinct(files.map((f) => f.path));
   const tmps: string[] = [];
   for (const f of files) {
     const tmp = tmpPath(f.path);
@@ -200,13 +197,52 @@ export function writeFilesAtomicSync(files: readonly FileToWrite[]): void {
       throw ioError(f.path, err);
     }
   }
+  commitTemps(paths, tmps);
+}
+
+/** One file of {@link writeFilesAtomic}: `write` creates the new file at the temporary path it is given and fsyncs it. */
+export interface FileToStream {
+  path: string;
+  write: (tmp: string) => Promise<void>;
+}
+
+/**
+ * {@link writeFilesAtomicSync} for files written as streams (tables too
+ * large for one string): each goes to its temporary sibling first; only
+ * when all are complete are they renamed into place, together.
+ */
+export async function writeFilesAtomic(files: readonly FileToStream[]): Promise<void> {
+  const paths = checkDistinct(files.map((f) => f.path));
+  const tmps: string[] = [];
+  for (const f of files) {
+    const tmp = tmpPath(f.path);
+    tmps.push(tmp);
+    try {
+      await f.write(tmp);
+    } catch (err) {
+      for (const t of tmps) unlinkQuiet(t);
+      throw ioError(f.path, err);
+    }
+  }
+  commitTemps(paths, tmps);
+}
+
+function checkDistinct(paths: string[]): string[] {
+  if (new Set(paths).size !== paths.length)
+    throw new FsbayesError(`two outputs name the same file: ${paths.join(', ')}`);
+  for (const p of paths) cleanStaleTemps(p);
+  return paths;
+}
+
+/** Rename the written temporaries onto their paths, all or none (see {@link writeFilesAtomicSync}). */
+function commitTemps(paths: string[], tmps: string[]): void {
   // Previous content of the files replaced so far, to restore if a later rename fails.
   const done: { path: string; backup: string | null }[] = [];
-  for (let i = 0; i < files.length; i++) {
+  for (let i = 0; i < paths.length; i++) {
     const path = paths[i];
     let backup: string | null = null;
     try {
-      if (files.length > 1 && isFile(path)) {
+      if (paths.length > 1 && isFile(path)) {
         backup = tmpPath(path);
         keepCopy(path, backup);
       }

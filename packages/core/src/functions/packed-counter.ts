@@ -170,6 +170,29 @@ export class PackedCounter {
   }
 
   /**
+   * The entries in slot order (no order a reader may rely on), as batches of
+   * at most `batchRows` rows (fresh arrays): a snapshot to add back later.
+   */
+  *unsorted(batchRows: number): Generator<PackedBatch> {
+    const w = this.w;
+    let keys = new Uint32Array(batchRows * w);
+    let counts = new Float64Array(batchRows);
+    let n = 0;
+    for (let s = 0; s < this.counts.length; s++) {
+      if (this.counts[s] === 0) continue;
+      keys.set(this.keys.subarray(s * w, s * w + w), n * w);
+      counts[n++] = this.counts[s];
+      if (n === batchRows) {
+        yield { keys, counts, length: n };
+        keys = new Uint32Array(batchRows * w);
+        counts = new Float64Array(batchRows);
+        n = 0;
+      }
+    }
+    if (n > 0) yield { keys, counts, length: n };
+  }
+
+  /**
    * The entries in key order, as batches of at most `batchRows` rows (fresh
    * arrays). The counter must not change while the batches are read.
    */

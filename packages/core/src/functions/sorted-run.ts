@@ -4,7 +4,7 @@
  * (rows·w u32, zero-padded to 8 bytes) and their counts (rows f64), in key
  * order, little-endian (the platform's order: runs never leave the process).
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { FsbayesError } from '../errors/index.js';
 import type { PackedBatch } from './packed-counter.js';
 
@@ -17,8 +17,12 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Write the batches (already in key order across the whole run) to a new file at `path`. Returns the rows written. */
-export function writeRun(path: string, w: number, batches: Iterable<PackedBatch>): number {
+/**
+ * Write the batches (already in key order across the whole run, or any order
+ * for a snapshot) to a new file at `path`; with `sync`, fsync it (a
+ * checkpoint refers to it). Returns the rows written.
+ */
+export function writeRun(path: string, w: number, batches: Iterable<PackedBatch>, sync = false): number {
   const fd = openSync(path, 'wx');
   let rows = 0;
   try {
@@ -30,6 +34,7 @@ export function writeRun(path: string, w: number, batches: Iterable<PackedBatch>
       writeAll(fd, bytesOf(b.counts.subarray(0, b.length)));
       rows += b.length;
     }
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,1 +1,8 @@
-export { PRIOR_CHUNK, type PriorTableOptions, samplePriorTable } from './sample.js';
+export {
+  type CountingTable,
+  PRIOR_CHUNK,
+  type PriorCountOptions,
+  type PriorTableOptions,
+  samplePriorInto,
+  samplePriorTable,
+} from './sample.js';

@@ -2,6 +2,7 @@ import type { ArchSpec } from '../arch/spec.js';
 import { checkNetRange } from '../backend/prior.js';
 import type { Backend } from '../backend/types.js';
 import { FsbayesError } from '../errors/index.js';
+import type { ColumnarTable } from '../functions/columnar-table.js';
 import type { Provenance } from '../functions/provenance.js';
 import { FunctionTable } from '../functions/table.js';
 import type { Seed } from '../rng/rng.js';
@@ -29,6 +30,20 @@ export interface PriorTableOptions {
 }
 
 /**
+ * What the samplers count functions into: a FunctionTable (a Map of keys:
+ * small tables) or a ColumnarTable (typed arrays, spilling to disk: any size).
+ */
+export type CountingTable = FunctionTable | ColumnarTable;
+
+/** Options of {@link samplePriorInto}. */
+export interface PriorCountOptions<T extends CountingTable>
+  extends Omit<PriorTableOptions, 'onProgress' | 'provenance'> {
+  /** The table to count into (its m and labels must be those of the points). */
+  table: T;
+  onProgress?: (done: number, table: T) => void;
+}
+
+/**
  * The unconditioned prior over functions: draw `samples` nets from the
  * spec's prior (nets first … first+samples−1 of the seed's stream) and count
  * their functions on the inputs. The table depends only on (spec, inputs,
@@ -36,6 +51,11 @@ export interface PriorTableOptions {
  * or thread count.
  */
 export async function samplePriorTable(o: PriorTableOptions): Promise<FunctionTable> {
+  return samplePriorInto({ ...o, table: new FunctionTable(o.m, o.labels, o.provenance ?? null) });
+}
+
+/** {@link samplePriorTable} counting into the given table (e.g. a ColumnarTable); returns it. */
+export async function samplePriorInto<T extends CountingTable>(o: PriorCountOptions<T>): Promise<T> {
   if (!Number.isSafeInteger(o.samples) || o.samples < 0) {
     throw new FsbayesError(`samples must be a non-negative integer, got ${o.samples}`);
   }
@@ -43,7 +63,8 @@ export async function samplePriorTable(o: PriorTableOptions): Promise<FunctionTa
     throw new FsbayesError(`backend ${o.backend.info.name} cannot run this architecture`);
   const first = o.first ?? 0;
   checkNetRange(first, o.samples, { first: 'first', count: 'samples' });
-  const table = new FunctionTable(o.m, o.labels, o.provenance ?? null);
+  const table = o.table;
+  if (table.m !== o.m) throw new FsbayesError(`the table is on m = ${table.m} points, the inputs have ${o.m}`);
   for (let done = 0; done < o.samples; ) {
     const count = Math.min(PRIOR_CHUNK, o.samples - done);
     const bits = await o.backend.priorFunctions({

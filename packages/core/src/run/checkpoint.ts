@@ -8,10 +8,12 @@
  * setting that changes the result); resuming with other settings is refused
  * with an error that says what differs.
  */
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
+import { type ColumnarState, ColumnarTable, type ColumnarTableOptions } from '../functions/columnar-table.js';
 import { writeFileAtomicSync } from '../functions/io.js';
-import { canonicalJson } from '../functions/provenance.js';
+import { canonicalJson, type Provenance, validateProvenance } from '../functions/provenance.js';
 import { FunctionTable, type FunctionTableJSON } from '../functions/table.js';
 
 export const CHECKPOINT_FORMAT = 'fsbayes.checkpoint';
@@ -26,10 +28,31 @@ export interface CheckpointFile<S> {
   table: FunctionTableJSON;
 }
 
-export interface Checkpoint<S> {
+export interface Checkpoint<S, T = FunctionTable> {
   identity: unknown;
   state: S;
-  table: FunctionTable;
+  table: T;
+}
+
+/**
+ * A checkpoint of a run counted into a ColumnarTable: the table's header
+ * and {@link ColumnarState} (its sorted runs and the snapshot of its
+ * in-memory part, files in the folder `runDir` beside the checkpoint)
+ * instead of the functions themselves.
+ */
+export interface ColumnarCheckpointFile<S> {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  identity: unknown;
+  state: S;
+  columnar: {
+    m: number;
+    labels: string | null;
+    provenance: Provenance | null;
+    /** The folder of the files, relative to the checkpoint's folder. */
+    runDir: string;
+    table: ColumnarState;
+  };
 }
 
 /** Write a checkpoint atomically. */
@@ -63,6 +86,23 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
       { kind: 'io', cause: err },
     );
   }
+  checkHead(path, obj, identity);
+  if (obj.table === undefined && (obj as unknown as ColumnarCheckpointFile<S>).columnar !== undefined)
+    throw new FsbayesError(
+      `${path}: the checkpoint holds a columnar table (an Arrow run): resume it with the settings that wrote it, or delete it and ${columnarRunDir(path)}`,
+    );
+  let table: FunctionTable;
+  try {
+    table = FunctionTable.fromJSON(obj.table);
+  } catch (err) {
+    if (!(err instanceof FsbayesError)) throw err;
+    throw new FsbayesError(`${path}: checkpoint table: ${err.message}`, { kind: err.kind, cause: err });
+  }
+  return { identity: obj.identity, state: obj.state, table };
+}
+
+/** Format, version and identity of a checkpoint, checked. */
+function checkHead(path: string, obj: { format?: unknown; version?: unknown; identity?: unknown }, identity: unknown) {
   if (obj?.format !== CHECKPOINT_FORMAT || obj.version !== 1)
     throw new FsbayesError(
       `${path}: not an fsbayes checkpoint (format ${JSON.stringify(obj?.format)}, version ${JSON.stringify(obj?.version)}): give another --checkpoint, or move it away`,
@@ -74,14 +114,97 @@ export function readCheckpoint<S>(path: string, identity: unknown): Checkpoint<S
       `${path}: checkpoint belongs to another run (${firstDifference(identity, obj.identity)}): resume with its settings, or delete it to start afresh`,
     );
   }
-  let table: FunctionTable;
+}
+
+/** The folder of a columnar checkpoint's files: `<checkpoint>.runs`. */
+export function columnarRunDir(checkpoint: string): string {
+  return `${checkpoint}.runs`;
+}
+
+/** Names of the files a ColumnarTable writes in its runDir. */
+const RUN_FILE = /^(run|snapshot)-\d+\.bin$/;
+
+/**
+ * Make ready the run folder of a fresh columnar run with checkpoint `path`:
+ * one left by a run killed before its first checkpoint (only run files in
+ * it) is removed; anything else there is refused, never deleted.
+ */
+export function prepareColumnarRunDir(path: string): string {
+  const dir = columnarRunDir(path);
+  if (!existsSync(dir)) return dir;
+  const st = lstatSync(dir);
+  const names = st.isDirectory() ? readdirSync(dir) : null;
+  if (names === null || names.some((n) => !RUN_FILE.test(n)))
+    throw new FsbayesError(
+      `${dir} is in the way of the checkpoint ${path}'s run files and holds files fsbayes did not write: move it away, or give another --checkpoint/--out`,
+    );
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
+}
+
+/**
+ * Write a columnar checkpoint: the table's snapshot (fsynced) first, then
+ * the checkpoint file (atomically), then the previous snapshot goes.
+ */
+export function writeColumnarCheckpoint<S>(path: string, cp: Checkpoint<S, ColumnarTable>): void {
+  const t = cp.table;
+  const runDir = t.runFolder;
+  if (runDir === null)
+    throw new FsbayesError('a columnar checkpoint needs a table with a runDir', { kind: 'internal' });
+  t.snapshot((state) => {
+    const file: ColumnarCheckpointFile<S> = {
+      format: CHECKPOINT_FORMAT,
+      version: 1,
+      identity: cp.identity,
+      state: cp.state,
+      columnar: {
+        m: t.m,
+        labels: t.labels === null ? null : Array.from(t.labels, (b) => (b ? '1' : '0')).join(''),
+        provenance: t.provenance,
+        runDir: relative(dirname(path), runDir),
+        table: state,
+      },
+    };
+    writeFileAtomicSync(path, `${JSON.stringify(file)}\n`);
+  });
+}
+
+/**
+ * Read a columnar checkpoint for resuming the run of this identity: the
+ * table comes back with its runs and snapshot (`options` as the run gives
+ * them; its runDir is the checkpoint's). Null when there is no file.
+ */
+export function readColumnarCheckpoint<S>(
+  path: string,
+  identity: unknown,
+  options: ColumnarTableOptions = {},
+): Checkpoint<S, ColumnarTable> | null {
+  if (!existsSync(path)) return null;
+  let obj: ColumnarCheckpointFile<S>;
   try {
-    table = FunctionTable.fromJSON(obj.table);
+    obj = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new FsbayesError(
+      `${path}: not a readable checkpoint (${(err as Error).message}): delete it to start the run afresh`,
+      { kind: 'io', cause: err },
+    );
+  }
+  checkHead(path, obj, identity);
+  const c = obj.columnar;
+  if (typeof c !== 'object' || c === null)
+    throw new FsbayesError(
+      `${path}: the checkpoint holds a FunctionTable, not a columnar table: resume it with the settings that wrote it, or delete it`,
+    );
+  try {
+    const labels = c.labels === null ? null : Uint8Array.from(c.labels, (ch) => (ch === '1' ? 1 : 0));
+    const prov = c.provenance === null ? null : validateProvenance(c.provenance, 'provenance');
+    const runDir = join(dirname(path), c.runDir);
+    const table = ColumnarTable.restore(c.m, labels, prov, { ...options, runDir }, c.table);
+    return { identity: obj.identity, state: obj.state, table };
   } catch (err) {
     if (!(err instanceof FsbayesError)) throw err;
     throw new FsbayesError(`${path}: checkpoint table: ${err.message}`, { kind: err.kind, cause: err });
   }
-  return { identity: obj.identity, state: obj.state, table };
 }
 
 /** Remove a checkpoint once the run's final output is safely written. */

@@ -9,12 +9,21 @@
  * without the flags that only steer the run (so a resumed run writes the
  * same bytes as an uninterrupted one).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
+import type { ColumnarTable, ColumnarTableOptions } from '../functions/columnar-table.js';
 import type { Provenance } from '../functions/provenance.js';
 import type { FunctionTable } from '../functions/table.js';
-import { type Checkpoint, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  columnarRunDir,
+  readCheckpoint,
+  readColumnarCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+  writeColumnarCheckpoint,
+} from './checkpoint.js';
 import { type PreparedOutputs, prepareOutputs } from './outputs.js';
 
 /** Flags that steer a run but do not change its result (→ whether each takes a value). */
@@ -27,6 +36,7 @@ export const RUN_CONTROL_FLAGS: Readonly<Record<string, boolean>> = {
   '--checkpoint-every': true,
   '--checkpoint': true,
   '--stop-after': true,
+  '--table-memory': true,
 };
 
 /** The command recorded in provenance: `fsbayes …argv` without the run-control flags. */
@@ -65,17 +75,59 @@ export interface ResumableRunOptions {
 }
 
 /** What the compute of a run gets from {@link ResumableRun.drive}. */
-export interface RunHooks<S> {
+export interface RunHooks<S, T = FunctionTable> {
   /** The checkpoint to continue from, if resuming. */
-  resume: Checkpoint<S> | undefined;
+  resume: Checkpoint<S, T> | undefined;
   /** Save a checkpoint (undefined for a run without one). */
-  onCheckpoint: ((state: S, table: FunctionTable) => void) | undefined;
+  onCheckpoint: ((state: S, table: T) => void) | undefined;
   /** Whether SIGINT/SIGTERM asked the run to stop (poll at safe points). */
   shouldStop: () => boolean;
 }
 
+/** A table that records where it comes from. */
+export interface TableWithProvenance {
+  provenance: Provenance | null;
+}
+
+/**
+ * How a run's table goes into its checkpoint file and comes back: the
+ * default keeps a FunctionTable as JSON; a ColumnarTable's checkpoint
+ * refers to its run files (core's `writeColumnarCheckpoint`).
+ */
+export interface CheckpointStore<T> {
+  load<S>(path: string, identity: unknown): Checkpoint<S, T> | null;
+  save<S>(path: string, cp: Checkpoint<S, T>): void;
+  /** Remove the checkpoint and whatever belongs to it (the run finished). */
+  remove(path: string): void;
+}
+
+/** The FunctionTable store: the table as JSON in the checkpoint file. */
+export const FUNCTION_TABLE_STORE: CheckpointStore<FunctionTable> = {
+  load: readCheckpoint,
+  save: writeCheckpoint,
+  remove: removeCheckpoint,
+};
+
+/**
+ * The ColumnarTable store: the checkpoint file records the table's runs and
+ * snapshot in `<checkpoint>.runs` (see `writeColumnarCheckpoint`); a resumed
+ * table gets `options` (memory budget, batch rows).
+ */
+export function columnarStore(options: ColumnarTableOptions = {}): CheckpointStore<ColumnarTable> {
+  return {
+    load: (path, identity) => readColumnarCheckpoint(path, identity, options),
+    save: writeColumnarCheckpoint,
+    remove(path) {
+      removeCheckpoint(path);
+      rmSync(columnarRunDir(path), { recursive: true, force: true });
+    },
+  };
+}
+
 /** One resumable computation of a table, as {@link ResumableRun.drive} runs it. */
-export interface DriveOptions<S, R extends { state: S; table: FunctionTable }> {
+export interface DriveOptions<S, R extends { state: S; table: T }, T extends TableWithProvenance = FunctionTable> {
+  /** How the table is checkpointed (default: FunctionTable JSON). */
+  store?: CheckpointStore<T>;
   /** Every setting that changes the result: a checkpoint of other settings is refused. */
   identity: unknown;
   /** The log line when resuming from a checkpoint with this state. */
@@ -83,11 +135,11 @@ export interface DriveOptions<S, R extends { state: S; table: FunctionTable }> {
   /** The table's provenance in a checkpoint of this state (default: the table's own). */
   checkpointProvenance?: (state: S) => Provenance;
   /** The compute: continue from `resume`, call `onCheckpoint` now and then, stop when `shouldStop()`. */
-  compute: (hooks: RunHooks<S>) => Promise<R>;
+  compute: (hooks: RunHooks<S, T>) => Promise<R>;
   /** Whether the computed run reached its end (else it stopped early: time limit, signal, …). */
   finished: (r: R) => boolean;
   /** Write the run's outputs (when finished, before the checkpoint is removed). */
-  write: (r: R) => void;
+  write: (r: R) => void | Promise<void>;
   /** Also write the outputs of a run stopped early other than by a signal (a time-limited leg). */
   writeStopped?: boolean;
   /** The log line of a run stopped early (`checkpoint`: where it was saved, or null); may throw. */
@@ -156,12 +208,17 @@ export class ResumableRun {
    * the file and the first differing setting, when it belongs to another run.
    */
   load<S>(identity: unknown): Checkpoint<S> | null {
+    return this.loadWith<S, FunctionTable>(FUNCTION_TABLE_STORE, identity);
+  }
+
+  /** {@link load} through a store (e.g. a columnar table's). */
+  loadWith<S, T>(store: CheckpointStore<T>, identity: unknown): Checkpoint<S, T> | null {
     if (!this.checkpointPath) return null;
     if (!this.resuming) {
       if (this.resume) this.log(`no checkpoint at ${this.checkpointPath}: starting fresh`);
       return null;
     }
-    return readCheckpoint<S>(this.checkpointPath, identity);
+    return store.load<S>(this.checkpointPath, identity);
   }
 
   /** Write the checkpoint (atomically); a no-op for a run without one. */
@@ -189,12 +246,15 @@ export class ResumableRun {
    * checkpoint (finished), or save the checkpoint and say how to continue
    * (stopped; the process exits 130/143 after a signal).
    */
-  async drive<S, R extends { state: S; table: FunctionTable }>(o: DriveOptions<S, R>): Promise<R> {
-    const resume = this.load<S>(o.identity) ?? undefined;
+  async drive<S, R extends { state: S; table: T }, T extends TableWithProvenance = FunctionTable>(
+    o: DriveOptions<S, R, T>,
+  ): Promise<R> {
+    const store = (o.store ?? FUNCTION_TABLE_STORE) as CheckpointStore<T>;
+    const resume = this.loadWith<S, T>(store, o.identity) ?? undefined;
     if (resume) this.log(o.resumed(resume.state));
-    const save = (state: S, table: FunctionTable) => {
+    const save = (state: S, table: T) => {
       if (o.checkpointProvenance) table.provenance = o.checkpointProvenance(state);
-      this.save({ identity: o.identity, state, table });
+      if (this.checkpointPath) store.save(this.checkpointPath, { identity: o.identity, state, table });
     };
     const r = await o.compute({
       resume,
@@ -202,9 +262,9 @@ export class ResumableRun {
       shouldStop: this.shouldStop,
     });
     const finished = o.finished(r);
-    if (finished || (o.writeStopped && !this.signal)) o.write(r);
+    if (finished || (o.writeStopped && !this.signal)) await o.write(r);
     if (finished) {
-      this.finish();
+      if (this.checkpointPath) store.remove(this.checkpointPath);
       return r;
     }
     if (this.checkpointPath) save(r.state, r.table);

@@ -36,7 +36,15 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
-import { cleanStaleTemps, type FileToWrite, ioError, tmpPath, writeFilesAtomicSync } from '../functions/io.js';
+import {
+  cleanStaleTemps,
+  type FileToStream,
+  type FileToWrite,
+  ioError,
+  tmpPath,
+  writeFilesAtomic,
+  writeFilesAtomicSync,
+} from '../functions/io.js';
 import { VERSION } from '../version.js';
 import { acquireLock, type FileLock, isProcessAlive } from './locks.js';
 
@@ -316,6 +324,12 @@ export class PreparedOutputs {
   writeFiles(files: readonly FileToWrite[]): void {
     const checked = files.map((f) => ({ path: this.recheck(f.path, 'file').path, data: f.data }));
     writeFilesAtomicSync(checked);
+  }
+
+  /** {@link writeFiles} for files written as streams (large tables): all of them, or none. */
+  async writeStreams(files: readonly FileToStream[]): Promise<void> {
+    const checked = files.map((f) => ({ path: this.recheck(f.path, 'file').path, write: f.write }));
+    await writeFilesAtomic(checked);
   }
 
   /**

@@ -79,8 +79,19 @@ export class StepFolder {
     return new StepFolder(o.dir, exists, lock);
   }
 
-  private file(key: string): string {
-    return join(this.dir, STEPS, `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
+  private file(key: string, ext = 'json'): string {
+    return join(this.dir, STEPS, `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.${ext}`);
+  }
+
+  /**
+   * Where step `key` keeps a file of its own beside its JSON (e.g. a large
+   * table: `stages/<key>.arrow`), its folder made. Write it (atomically)
+   * before the step's JSON, which then names it: a step is finished only
+   * when its JSON is there.
+   */
+  artifact(key: string, ext: string): string {
+    mkdirSync(join(this.dir, STEPS), { recursive: true });
+    return this.file(key, ext);
   }
 
   /**

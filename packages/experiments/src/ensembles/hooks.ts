@@ -24,15 +24,15 @@ export interface EnsembleHooks {
   progress?: ProgressFactory;
 }
 
-/** What the sampler's runs (rejection, frozen-feature) share. */
-export interface SamplerRunOptions extends EnsembleHooks {
+/** What the sampler's runs (rejection, frozen-feature) share (T: the table they count into). */
+export interface SamplerRunOptions<T = FunctionTable> extends EnsembleHooks {
   /** Confidence of the Wilson interval of P(S) (default 0.95). */
   confidence?: number;
   /** Stop after this long (checkpointed: continue with resume). */
   timeLimitMs?: number;
   checkpointEveryMs?: number;
   /** Write the table (finished, or stopped by the time limit), before the checkpoint goes. */
-  write?: (table: FunctionTable) => void;
+  write?: (table: T) => void | Promise<void>;
 }
 
 const silent: ProgressBar = { update: () => {}, done: () => {} };

@@ -13,8 +13,13 @@ import {
   FsbayesError,
   type FunctionTable,
   findRangeOverlap,
+  mergedHeader,
+  mergeSorted,
+  type Provenance,
   parseRangeShard,
   type ShardPooling,
+  type SortedTableSource,
+  wordsFor,
 } from '@fsbayes/core';
 import { samplerPooling } from '@fsbayes/sampler';
 import { poolSgdExtras } from '@fsbayes/sgd';
@@ -52,36 +57,94 @@ export interface MergedTables {
  */
 export function mergeShards(tables: FunctionTable[], names: string[], allowOverlap = false): MergedTables {
   if (tables.length < 1) throw new FsbayesError('give at least one table');
-  const shards = tables.flatMap((t) => t.provenance?.shards ?? []);
-  // Range shards only decide overlap within one experiment; across experiments merge() reports the difference.
-  const oneExperiment = tables.every(
-    (t) => experimentIdentity(t.provenance) === experimentIdentity(tables[0].provenance),
+  const allow = overlapRule(
+    tables.map((t) => t.provenance),
+    allowOverlap,
   );
+  const merged = tables[0];
+  for (let i = 1; i < tables.length; i++) {
+    try {
+      merged.merge(tables[i], { allowOverlap: allow });
+    } catch (e) {
+      throw new FsbayesError(`${names[i]}: ${(e as Error).message}`);
+    }
+  }
+  const { provenance, pooled } = poolExtras(
+    tables.map((t) => t.provenance),
+    merged.provenance,
+  );
+  if (provenance !== merged.provenance) merged.provenance = provenance;
+  return { table: merged, pooled };
+}
+
+/** What {@link mergeShardSources} returns: the merged table as a stream, and the pooled run summary. */
+export interface MergedSources {
+  /** The merge, read as a stream (k-way over the inputs' streams, counts summed): never the whole table in memory. */
+  source: SortedTableSource;
+  pooled: Record<string, unknown>;
+}
+
+/**
+ * {@link mergeShards} for tables read as streams (Arrow files of any size):
+ * the same overlap rules and pooled summaries, decided from the headers
+ * before any row is read; the rows are merged when the result is read.
+ */
+export function mergeShardSources(sources: SortedTableSource[], names: string[], allowOverlap = false): MergedSources {
+  if (sources.length < 1) throw new FsbayesError('give at least one table');
+  const provs = sources.map((s) => s.header.provenance);
+  const allow = overlapRule(provs, allowOverlap);
+  const merged = mergedHeader(
+    sources.map((s) => s.header),
+    names,
+    { allowOverlap: allow },
+  );
+  const { provenance, pooled } = poolExtras(provs, merged.provenance);
+  const header = { ...merged, provenance };
+  const w = wordsFor(header.m);
+  return {
+    source: {
+      header,
+      sorted: () =>
+        mergeSorted(
+          sources.map((s) => s.sorted()),
+          w,
+        ),
+    },
+    pooled,
+  };
+}
+
+/**
+ * Whether tables with these provenances may share seeds: range shards of one
+ * experiment may, when their net ranges are disjoint (else refused).
+ */
+function overlapRule(provs: (Provenance | null)[], allowOverlap: boolean): boolean {
+  const shards = provs.flatMap((p) => p?.shards ?? []);
+  // Range shards only decide overlap within one experiment; across experiments merge() reports the difference.
+  const oneExperiment = provs.every((p) => experimentIdentity(p) === experimentIdentity(provs[0]));
   const ranged =
     oneExperiment &&
-    tables.every((t) => {
-      const s = t.provenance?.shards ?? [];
+    provs.every((p) => {
+      const s = p?.shards ?? [];
       return s.length > 0 && s.every((x) => parseRangeShard(x) !== null);
     });
   if (ranged && !allowOverlap) {
     const clash = findRangeOverlap(shards);
     if (clash)
       throw new FsbayesError(`net ranges overlap: '${clash[0]}' and '${clash[1]}' (pass --allow-overlap to force)`);
-    allowOverlap = true; // same seed, disjoint nets
+    return true; // same seed, disjoint nets
   }
-  const merged = tables[0];
-  for (let i = 1; i < tables.length; i++) {
-    try {
-      merged.merge(tables[i], { allowOverlap });
-    } catch (e) {
-      throw new FsbayesError(`${names[i]}: ${(e as Error).message}`);
-    }
-  }
-  const extras = tables.map((t) => t.provenance?.extra ?? {});
+  return allowOverlap;
+}
+
+/** The merged provenance with the inputs' run summaries pooled by the kind that owns them (unchanged when none does). */
+function poolExtras(
+  provs: (Provenance | null)[],
+  merged: Provenance | null,
+): { provenance: Provenance | null; pooled: Record<string, unknown> } {
+  const extras = provs.map((p) => p?.extra ?? {});
   const kind = Object.values(SHARD_POOLING).find((k) => extras.every((x) => k.owns(x)));
-  if (!kind) return { table: merged, pooled: {} };
-  const p = merged.provenance;
-  const { summary, extra } = kind.pool(extras, p?.extra ?? {});
-  if (p) merged.provenance = { ...p, extra };
-  return { table: merged, pooled: summary };
+  if (!kind) return { provenance: merged, pooled: {} };
+  const { summary, extra } = kind.pool(extras, merged?.extra ?? {});
+  return { provenance: merged ? { ...merged, extra } : merged, pooled: summary };
 }

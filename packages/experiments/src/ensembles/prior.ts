@@ -4,14 +4,21 @@
  * seed's stream, their functions counted on the given points, with the
  * provenance every prior table carries (the experiment identity `{ kind:
  * 'prior' }`, so shards of one seed merge; the net range in `extra`).
+ *
+ * Counted into a ColumnarTable, always: at 10⁶ nets of 7→40→40→1 (230,638
+ * functions) typed arrays count 3.8× faster than the Map of hex keys (no key
+ * string per net) at half the peak RSS (`pnpm bench --only table`), and the
+ * table grows past what a Map holds by spilling sorted runs (to
+ * `table.tmpDir`). Small tables still export to the same JSON bytes.
  */
 import {
   type ArchSpec,
   type Backend,
   type BackendInfo,
+  ColumnarTable,
+  type ColumnarTableOptions,
   createProvenance,
-  type FunctionTable,
-  samplePriorTable,
+  samplePriorInto,
 } from '@fsbayes/core';
 import { type EnsembleHooks, hooksOf } from './hooks.js';
 
@@ -28,11 +35,13 @@ export interface PriorEnsembleOptions extends Omit<EnsembleHooks, 'driver'> {
   samples: number;
   /** Index of the first net of the stream (default 0). */
   first?: number;
+  /** The table's memory budget, spill folder and batch size. */
+  table?: ColumnarTableOptions;
 }
 
-/** What {@link priorEnsemble} returns: the table, the backend that drew it, and the wall time. */
+/** What {@link priorEnsemble} returns: the table (the caller closes it), the backend that drew it, and the wall time. */
 export interface PriorEnsembleResult {
-  table: FunctionTable;
+  table: ColumnarTable;
   backend: BackendInfo;
   seconds: number;
 }
@@ -44,26 +53,38 @@ export async function priorEnsemble(o: PriorEnsembleOptions): Promise<PriorEnsem
   const first = o.first ?? 0;
   const info = { ...o.backend.info };
   const bar = progress(o.samples, 'nets');
-  const table = await samplePriorTable({
-    backend: o.backend,
+  const provenance = createProvenance({
+    command: o.command,
     spec: o.spec,
-    inputs: o.points.inputs,
-    m: o.points.m,
-    labels: o.points.labels,
-    seed: o.seed,
-    samples: o.samples,
-    first,
-    provenance: createProvenance({
-      command: o.command,
-      spec: o.spec,
-      dataset: o.dataset,
-      experiment: { kind: 'prior' },
-      seeds: [o.seed],
-      backend: info,
-      extra: { samples: o.samples, first },
-    }),
-    onProgress: (done, t) => bar.update(done, `${t.distinct} distinct`),
+    dataset: o.dataset,
+    experiment: { kind: 'prior' },
+    seeds: [o.seed],
+    backend: info,
+    extra: { samples: o.samples, first },
   });
-  bar.done(`${table.distinct} distinct`);
+  const table = new ColumnarTable(o.points.m, o.points.labels, provenance, o.table);
+  try {
+    await samplePriorInto({
+      backend: o.backend,
+      spec: o.spec,
+      inputs: o.points.inputs,
+      m: o.points.m,
+      labels: o.points.labels,
+      seed: o.seed,
+      samples: o.samples,
+      first,
+      table,
+      onProgress: (done, t) => bar.update(done, held(t)),
+    });
+  } catch (e) {
+    table.close();
+    throw e;
+  }
+  bar.done(held(table));
   return { table, backend: info, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The progress note of a table being counted. */
+function held(t: ColumnarTable): string {
+  return t.spilledRuns === 0 ? `${t.inMemory} distinct` : `${t.inMemory} in memory, ${t.spilledRuns} runs on disk`;
 }

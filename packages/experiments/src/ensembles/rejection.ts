@@ -8,10 +8,19 @@
 import {
   type ArchSpec,
   type Backend,
+  type CheckpointStore,
+  ColumnarTable,
+  type ColumnarTableOptions,
+  type CountingTable,
+  columnarRunDir,
+  columnarStore,
   createProvenance,
   describeSplit,
+  FsbayesError,
   type FunctionTable,
   type Provenance,
+  prepareColumnarRunDir,
+  type ResumableRun,
   rangeShard,
   type Split,
 } from '@fsbayes/core';
@@ -26,7 +35,7 @@ import { fmtCount, fmtTime } from '../progress.js';
 import { hooksOf, type SamplerRunOptions } from './hooks.js';
 
 /** What a rejection-sampling ensemble samples: prior or posterior, on which backend, the spec and split, its seed and range of nets. */
-export interface RejectionEnsembleOptions extends SamplerRunOptions {
+export interface RejectionEnsembleOptions<T = FunctionTable> extends SamplerRunOptions<T> {
   mode: 'prior' | 'posterior';
   backend: Backend;
   spec: ArchSpec;
@@ -68,8 +77,8 @@ export interface RejectionSummary {
 }
 
 /** What {@link rejectionEnsemble} did: its table and state, why it stopped, the estimate of P(S) and its summary. */
-export interface RejectionEnsembleResult {
-  table: FunctionTable;
+export interface RejectionEnsembleResult<T = FunctionTable> {
+  table: T;
   state: RejectionState;
   stopped: StopReason;
   /** Whether the run reached its stop rule (else it stopped early and left its checkpoint). */
@@ -80,8 +89,53 @@ export interface RejectionEnsembleResult {
   summary: RejectionSummary;
 }
 
+/** How an ensemble's table is made, checkpointed and counted. */
+interface TableKit<T extends CountingTable> {
+  /** A fresh table for the run's points and provenance (null: the sampler's own FunctionTable). */
+  fresh: ((m: number, labels: Uint8Array | null, provenance: Provenance) => T) | null;
+  store: CheckpointStore<T> | undefined;
+  distinct: (table: T) => Promise<number>;
+}
+
 /** Run (or continue) a rejection-sampling ensemble; see the module comment. */
 export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<RejectionEnsembleResult> {
+  return runEnsemble<FunctionTable>(o, {
+    fresh: null,
+    store: undefined,
+    distinct: async (t) => t.distinct,
+  });
+}
+
+/**
+ * {@link rejectionEnsemble} counting into a ColumnarTable (any number of
+ * distinct functions; `table`: its memory budget and batch size). Its runs
+ * spill beside the checkpoint (`<checkpoint>.runs`, kept for `--resume`),
+ * or, for a run without one, into a fresh folder in `table.tmpDir`; the
+ * caller closes the returned table.
+ */
+export async function rejectionEnsembleColumnar(
+  o: RejectionEnsembleOptions<ColumnarTable> & { table: ColumnarTableOptions },
+): Promise<RejectionEnsembleResult<ColumnarTable>> {
+  const { driver } = hooksOf(o);
+  const options = { ...o.table };
+  const checkpoint = driver.checkpointPath;
+  if (checkpoint && !driver.resuming) prepareColumnarRunDir(checkpoint);
+  const fresh = (m: number, labels: Uint8Array | null, provenance: Provenance) =>
+    new ColumnarTable(m, labels, provenance, checkpoint ? { ...options, runDir: columnarRunDir(checkpoint) } : options);
+  return runEnsemble<ColumnarTable>(
+    { ...o, driver },
+    {
+      fresh,
+      store: columnarStore(options),
+      distinct: (t) => t.countDistinct(),
+    },
+  );
+}
+
+async function runEnsemble<T extends CountingTable>(
+  o: RejectionEnsembleOptions<T>,
+  kit: TableKit<T>,
+): Promise<RejectionEnsembleResult<T>> {
   const { driver, progress } = hooksOf(o);
   const { mode, spec, split, first } = o;
   const confidence = o.confidence ?? 0.95;
@@ -126,7 +180,10 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
   let startDrawn = 0;
   let t0 = 0;
   const note = (st: RejectionState) => progressNote(mode, st, o.accept, t0, startDrawn);
-  const r = await driver.drive({
+  const columnar = kit.store !== undefined;
+  if (columnar && mode !== 'prior') throw new FsbayesError('columnar tables are for prior runs', { kind: 'internal' });
+  const r = await (driver as ResumableRun).drive<RejectionState, RejectionRun<T>, T>({
+    store: kit.store,
     // Everything that fixes which nets are counted: a checkpoint of other settings is refused.
     identity: {
       command: 'sample',
@@ -145,7 +202,8 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
       startDrawn = resume?.state.drawn ?? 0;
       const bar = progress(o.count - startDrawn, 'nets');
       t0 = performance.now();
-      const run = await rejectionSample({
+      const start = provenance(resume?.state ?? { next: first, drawn: 0, accepted: 0, recheckDisagreements: 0 }, null);
+      const run = await rejectionSample<T>({
         backend: o.backend,
         spec,
         mode,
@@ -158,7 +216,8 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
         screen: o.screen,
         timeLimitMs: o.timeLimitMs,
         resume,
-        provenance: provenance(resume?.state ?? { next: first, drawn: 0, accepted: 0, recheckDisagreements: 0 }, null),
+        table: kit.fresh && !resume ? kit.fresh(E.m, E.labels, start) : undefined,
+        provenance: start,
         checkpointEveryMs: o.checkpointEveryMs,
         onCheckpoint,
         shouldStop,
@@ -178,6 +237,7 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
   });
   const st = r.state;
   const est = mode === 'posterior' ? rateEstimate(st.accepted, st.drawn, confidence) : null;
+  const distinct = await kit.distinct(r.table);
   return {
     table: r.table,
     state: st,
@@ -194,7 +254,7 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
       pS: est ? est.rate : 1,
       pSInterval: est ? est.interval : [1, 1],
       confidence,
-      distinct: r.table.distinct,
+      distinct,
       m: r.table.m,
       trainSize: S.m,
       first,
@@ -206,6 +266,14 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
       backend: info,
     },
   };
+}
+
+/** What one leg of the sampler returns, as `drive` runs it. */
+interface RejectionRun<T> {
+  table: T;
+  state: RejectionState;
+  stopped: StopReason;
+  seconds: number;
 }
 
 /** The progress bar's note: acceptances so far, the rate and the ETA of --accept. */

@@ -11,8 +11,11 @@ import {
   type PbFile,
   pbFileText,
   type StepFolder,
+  type TextFileSink,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeTableSync,
+  writeTextFile,
 } from '@fsbayes/core';
 import { Progress } from '../progress.js';
 import { checkSettings, type SettingRanges } from './settings.js';
@@ -42,6 +45,8 @@ export interface ExperimentContext {
    * → seconds), written to timings.json: same command, same result bytes.
    */
   timings?: Record<string, number>;
+  /** Memory budget of each prior table in bytes (`--table-memory`; default: ColumnarTable's, 2 GiB). */
+  tableMemory?: number;
 }
 
 /** The command that reproduces this run exactly (every `--set` included). */
@@ -99,6 +104,17 @@ export function writeJson(ctx: ExperimentContext, name: string, value: unknown):
 export function writeText(ctx: ExperimentContext, name: string, text: string): string {
   const p = outPath(ctx, name);
   writeFileAtomicSync(p, text);
+  return p;
+}
+
+/** Write text too large for one string (a table's CSV) atomically into the output folder, piece by piece; returns the path. */
+export async function writeTextStream(
+  ctx: ExperimentContext,
+  name: string,
+  fill: (sink: TextFileSink) => Promise<void>,
+): Promise<string> {
+  const p = outPath(ctx, name);
+  await writeFilesAtomic([{ path: p, write: (tmp) => writeTextFile(tmp, fill) }]);
   return p;
 }
 

@@ -12,8 +12,8 @@
  *   (Theorem 5.5: ⟨H(T)⟩ does not increase with depth).
  */
 import { chiSquareUniform, linePlot, type ReportFigure } from '@fsbayes/compare';
-import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
-import { booleanPriorTable, booleanSpec, tDistribution } from './prior.js';
+import { type ExperimentContext, say, settingsFor, writeText } from './context.js';
+import { booleanPriorStage, booleanSpec, tDistribution } from './prior.js';
 import type { ExperimentResult } from './result.js';
 import { COUNT, SIGMA } from './settings.js';
 
@@ -64,13 +64,8 @@ export async function reproEntropy(ctx: ExperimentContext): Promise<ExperimentRe
   const rows: { config: Config; p: Float64Array; distinct: number }[] = [];
   for (const [k, c] of configs.entries()) {
     const spec = booleanSpec(c.arch, N, c.sigmaW, c.sigmaB);
-    const { table } = await stage(
-      ctx,
-      `prior-${k}`,
-      async () => ({ table: await booleanPriorTable(ctx, c.label, spec, N, samples, ctx.seed + k) }),
-      ['table'],
-    );
-    rows.push({ config: c, p: tDistribution(table), distinct: table.distinct });
+    const table = await booleanPriorStage(ctx, `prior-${k}`, c.label, spec, N, samples, ctx.seed + k);
+    rows.push({ config: c, ...(await tDistribution(table)) });
   }
   const csv = ['panel,config,t,probability'];
   for (const r of rows) for (let t = 0; t <= M; t++) csv.push(`${r.config.panel},"${r.config.label}",${t},${r.p[t]}`);

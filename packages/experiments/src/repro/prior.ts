@@ -1,18 +1,27 @@
 /**
  * Unconditioned prior tables for experiments: P(f) of an architecture over
- * all 2^n Boolean inputs, through the same engine as `fsbayes functions`.
+ * all 2^n Boolean inputs, through the same engine as `fsbayes functions`,
+ * kept as Arrow files in the run's work folder and read as streams, so a
+ * table of any size (10⁸ nets, ~20M functions) never sits in a Map.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   type ArchSpec,
+  arrowTableSource,
   autoBackendFor,
   type Backend,
   booleanInputs,
-  type FunctionTable,
+  FunctionTable,
+  type FunctionTableJSON,
+  functionTableSource,
   getBackend,
   parseArch,
+  type SortedTableSource,
+  summarizeTable,
 } from '@fsbayes/core';
 import { priorEnsemble } from '../ensembles/prior.js';
-import { type ExperimentContext, progress, reproCommand } from './context.js';
+import { type ExperimentContext, progress, reproCommand, say } from './context.js';
 
 /** The spec of `arch` on n-bit Boolean inputs. */
 export function booleanSpec(arch: string, n: number, sigmaW: number, sigmaB: number): ArchSpec {
@@ -37,15 +46,35 @@ export async function closeBackends(): Promise<void> {
   backends.clear();
 }
 
-/** P(f) over all 2^n inputs of {0,1}^n from `samples` prior nets of `spec` (seed stream `seed`), by {@link priorEnsemble}. */
-export async function booleanPriorTable(
+/** Spill folders of prior tables in the work folder: `spill-<pid>-XXXXXX`. */
+const SPILL = 'spill-';
+
+/**
+ * Step `key` of an experiment: P(f) over all 2^n inputs of {0,1}^n from
+ * `samples` prior nets of `spec` (seed stream `seed`), by
+ * {@link priorEnsemble}, kept as `stages/<key>.arrow` (read back when the
+ * run is resumed) and returned as a stream of that file. The table spills
+ * into the work folder (never beside the user's files) within
+ * `ctx.tableMemory`. Without a step folder the table stays a ColumnarTable.
+ */
+export async function booleanPriorStage(
   ctx: ExperimentContext,
+  key: string,
   label: string,
   spec: ArchSpec,
   n: number,
   samples: number,
   seed: number,
-): Promise<FunctionTable> {
+): Promise<SortedTableSource> {
+  const steps = ctx.steps;
+  const saved = steps?.read(key, (s) => s.table as string | FunctionTableJSON);
+  if (steps && saved !== undefined) {
+    say(ctx, `resumed: ${key}`);
+    // A step an earlier version kept as table JSON.
+    if (typeof saved !== 'string') return functionTableSource(FunctionTable.fromJSON(saved));
+    return arrowTableSource(join(steps.dir, 'stages', saved));
+  }
+  if (steps) removeStaleSpills(steps.dir);
   const m = 2 ** n;
   const { table } = await priorEnsemble({
     backend: await backendFor(ctx, spec),
@@ -56,14 +85,35 @@ export async function booleanPriorTable(
     samples,
     command: reproCommand(ctx),
     progress: (total, unit) => progress(ctx, label, total, unit),
+    table: {
+      ...(ctx.tableMemory === undefined ? {} : { memoryBytes: ctx.tableMemory }),
+      ...(steps ? { tmpDir: steps.dir, tmpPrefix: `${SPILL}${process.pid}-` } : {}),
+    },
   });
-  return table;
+  if (!steps) return table;
+  const file = steps.artifact(key, 'arrow');
+  try {
+    await table.write(file);
+  } finally {
+    table.close();
+  }
+  steps.write(key, { table: basename(file) });
+  return arrowTableSource(file);
 }
 
-/** P(T = t), t = 0..m, of a table over all m inputs (T = number of ones). */
-export function tDistribution(table: FunctionTable): Float64Array {
-  const p = new Float64Array(table.m + 1);
-  for (const e of table.entries()) p[e.ones] += e.count;
-  for (let t = 0; t <= table.m; t++) p[t] /= table.total;
-  return p;
+/** Remove spill folders that runs killed outright left in the (locked) work folder. */
+function removeStaleSpills(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(SPILL) && !name.startsWith(`${SPILL}${process.pid}-`))
+      rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** P(T = t), t = 0..m, of a table over all m inputs (T = number of ones), and its distinct count: one pass. */
+export async function tDistribution(src: SortedTableSource): Promise<{ p: Float64Array; distinct: number }> {
+  const s = await summarizeTable(src, 0);
+  const p = s.onesCounts;
+  for (let t = 0; t <= s.m; t++) p[t] /= s.total;
+  return { p, distinct: s.distinct };
 }

@@ -27,6 +27,8 @@ export interface ReproOptions {
   resume: boolean;
   quiet: boolean;
   threads?: number;
+  /** Memory budget of each prior table in bytes (default: the table's own). */
+  tableMemory?: number;
 }
 
 /** What {@link runRepro} returns: the result, its main files and the wall time. */
@@ -57,6 +59,7 @@ export async function runRepro(o: ReproOptions): Promise<ReproRun> {
     overrides: o.overrides,
     steps,
     timings: {},
+    tableMemory: o.tableMemory,
   };
   // Set once the report is complete in the work folder: from then on it is never removed.
   let rendered = false;

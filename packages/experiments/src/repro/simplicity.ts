@@ -6,9 +6,20 @@
  */
 
 import { fitLine, lzPlot, rankPlot, spearman } from '@fsbayes/compare';
-import { bitString, csvKeyCell, type FunctionTable, lzComplexity } from '@fsbayes/core';
-import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
-import { booleanPriorTable, booleanSpec } from './prior.js';
+import {
+  bitString,
+  countHistogram,
+  countOrder,
+  csvKeyCell,
+  EntryStats,
+  keyOf,
+  lzComplexity,
+  type SortedTableSource,
+  type TextFileSink,
+  wordsFor,
+} from '@fsbayes/core';
+import { type ExperimentContext, say, settingsFor, writeTextStream } from './context.js';
+import { booleanPriorStage, booleanSpec } from './prior.js';
 import { type ExperimentResult, num } from './result.js';
 import { COUNT, SIGMA } from './settings.js';
 
@@ -25,42 +36,82 @@ interface Analysis {
   zipfSlope: number | null;
   lz: number[];
   p: number[];
-  pAll: number[];
+  /** P(f) of every function, by rank, as runs of equal values (the rank plot). */
+  pRuns: { value: number; count: number }[];
   top: { bits: string; probability: number; lz: number }[];
 }
 
-/** Simplicity-bias statistics of a prior table over all 128 inputs. */
-export function analyse(label: string, t: FunctionTable, minCount: number): Analysis {
-  const entries = t.entries(); // by count, descending
-  const lz = entries.map((e) => lzComplexity(bitString(e.key, M)));
-  const seen = entries.map((e, i) => ({ e, lz: lz[i] })).filter((x) => x.e.count >= minCount);
-  const rho =
-    seen.length > 2
-      ? spearman(
-          seen.map((x) => x.e.count),
-          seen.map((x) => x.lz),
-        )
-      : null;
-  const constantMass = entries.filter((e) => e.ones === 0 || e.ones === M).reduce((s, e) => s + e.count, 0) / t.total;
-  // Zipf slope of log10 P against log10 rank over the well-counted ranks (count ≥ minCount), past the top 10.
-  const ranks = seen.slice(10).map((_, i) => Math.log10(i + 11));
-  const logp = seen.slice(10).map((x) => Math.log10(x.e.count / t.total));
-  const zipf = ranks.length > 5 ? fitLine(ranks, logp).slope : null;
+/**
+ * Simplicity-bias statistics of a prior table over all 128 inputs, read as
+ * a stream in count order (count descending, then key); the rows of
+ * functions.csv go to `csv` (every function seen twice or more, and the
+ * first 50,001 in all). Only what is kept is held: the functions seen ≥
+ * `minCount` times (Spearman, Zipf), the points drawn and the top five.
+ */
+export async function analyse(
+  label: string,
+  src: SortedTableSource,
+  minCount: number,
+  csv: TextFileSink | null,
+  sliceRows?: number,
+): Promise<Analysis> {
+  const hist = await countHistogram(src);
+  const { total, distinct } = hist;
+  const st = new EntryStats(src.header);
+  const seenCount: number[] = [];
+  const seenLz: number[] = [];
+  const lzDrawn: number[] = [];
+  const pDrawn: number[] = [];
+  const top: Analysis['top'] = [];
+  let constant = 0;
+  let mostProbableIsConstant = false;
   // Points drawn: the 2,000 most probable and every k-th of the rest (the CSV keeps them all).
-  const stride = Math.max(1, Math.ceil((entries.length - 2000) / 4000));
-  const drawn = entries.map((_, i) => i).filter((i) => i < 2000 || (i - 2000) % stride === 0);
+  const stride = Math.max(1, Math.ceil((distinct - 2000) / 4000));
+  let i = 0;
+  for await (const b of countOrder(src, hist, { sliceRows })) {
+    for (let r = 0; r < b.length; r++, i++) {
+      const o = r * st.words;
+      const c = b.counts[r];
+      const ones = st.ones(b.keys, o);
+      const isConstant = ones === 0 || ones === M;
+      if (isConstant) constant += c;
+      if (i === 0) mostProbableIsConstant = isConstant;
+      const seen = c >= minCount;
+      const drawn = i < 2000 || (i - 2000) % stride === 0;
+      const inCsv = csv !== null && !(c < 2 && i > 50_000);
+      if (!(seen || drawn || inCsv || i < 5)) continue;
+      const key = keyOf(b.keys, M, o);
+      const bits = bitString(key, M);
+      const lz = lzComplexity(bits);
+      if (seen) {
+        seenCount.push(c);
+        seenLz.push(lz);
+      }
+      if (drawn) {
+        lzDrawn.push(lz);
+        pDrawn.push(c / total);
+      }
+      if (i < 5) top.push({ bits, probability: c / total, lz });
+      if (inCsv) csv.write(`"${label}",${csvKeyCell(key)},${c},${c / total},${lz},${ones}\n`);
+    }
+  }
+  const rho = seenCount.length > 2 ? spearman(seenCount, seenLz) : null;
+  // Zipf slope of log10 P against log10 rank over the well-counted ranks (count ≥ minCount), past the top 10.
+  const ranks = seenCount.slice(10).map((_, k) => Math.log10(k + 11));
+  const logp = seenCount.slice(10).map((c) => Math.log10(c / total));
+  const zipf = ranks.length > 5 ? fitLine(ranks, logp).slope : null;
   return {
     label,
-    samples: t.total,
-    distinct: t.distinct,
-    constantMass,
-    mostProbableIsConstant: entries[0].ones === 0 || entries[0].ones === M,
+    samples: total,
+    distinct,
+    constantMass: constant / total,
+    mostProbableIsConstant,
     spearmanCountLz: rho,
     zipfSlope: zipf,
-    lz: drawn.map((i) => lz[i]),
-    p: drawn.map((i) => entries[i].count / t.total),
-    pAll: entries.map((e) => e.count / t.total),
-    top: entries.slice(0, 5).map((e, i) => ({ bits: bitString(e.key, M), probability: e.count / t.total, lz: lz[i] })),
+    lz: lzDrawn,
+    p: pDrawn,
+    pRuns: hist.classes.map((c, k) => ({ value: c / total, count: hist.sizes[k] })),
+    top,
   };
 }
 
@@ -77,30 +128,26 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
   const st = simplicitySettings(ctx);
   const { samples, sigmaB: sigmaBs, minCount } = st;
   const results: Analysis[] = [];
-  const csv = ['config,key,count,probability,lz,ones'];
+  const labels = sigmaBs.map((sb) => `7→40→40→1 ReLU, σ_w = 1, σ_b = ${sb}`);
+  const tables: SortedTableSource[] = [];
   for (const [k, sb] of sigmaBs.entries()) {
-    const label = `7→40→40→1 ReLU, σ_w = 1, σ_b = ${sb}`;
     const spec = booleanSpec('fcn:40,40', N, 1, sb);
-    const { table: t } = await stage(
-      ctx,
-      `prior-${k}`,
-      async () => ({ table: await booleanPriorTable(ctx, label, spec, N, samples, ctx.seed + k) }),
-      ['table'],
-    );
-    const a = analyse(label, t, minCount);
-    results.push(a);
-    for (const [i, e] of t.entries().entries()) {
-      if (e.count < 2 && i > 50_000) break;
-      csv.push(
-        `"${label}",${csvKeyCell(e.key)},${e.count},${e.count / t.total},${lzComplexity(bitString(e.key, M))},${e.ones}`,
+    tables.push(await booleanPriorStage(ctx, `prior-${k}`, labels[k], spec, N, samples, ctx.seed + k));
+  }
+  // Count order sorts slices of the table in memory: half the table's budget at a time (fewer passes over the file).
+  const sliceRows = Math.max(1 << 16, Math.floor((ctx.tableMemory ?? 2 ** 31) / 2 / (4 * wordsFor(M) + 8)));
+  // functions.csv may hold millions of rows at full scale: written as a stream.
+  await writeTextStream(ctx, 'functions.csv', async (csv) => {
+    csv.write('config,key,count,probability,lz,ones\n');
+    for (const [k, t] of tables.entries()) {
+      const a = await analyse(labels[k], t, minCount, csv, sliceRows);
+      results.push(a);
+      say(
+        ctx,
+        `${a.label}: ${a.distinct} distinct of ${a.samples}; constants ${(100 * a.constantMass).toFixed(1)}%; Spearman(count, LZ) = ${a.spearmanCountLz?.toFixed(3)}; Zipf slope ${a.zipfSlope?.toFixed(2)}`,
       );
     }
-    say(
-      ctx,
-      `${label}: ${t.distinct} distinct of ${t.total}; constants ${(100 * a.constantMass).toFixed(1)}%; Spearman(count, LZ) = ${a.spearmanCountLz?.toFixed(3)}; Zipf slope ${a.zipfSlope?.toFixed(2)}`,
-    );
-  }
-  writeText(ctx, 'functions.csv', `${csv.join('\n')}\n`);
+  });
   const lzFig = {
     name: 'p-vs-lz',
     figure: lzPlot({
@@ -111,7 +158,7 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
   };
   const rankFig = {
     name: 'rank',
-    figure: rankPlot({ title: 'P(f) against rank', series: results.map((r) => ({ name: r.label, values: r.pAll })) }),
+    figure: rankPlot({ title: 'P(f) against rank', series: results.map((r) => ({ name: r.label, runs: r.pRuns })) }),
   };
   return {
     title: 'Simplicity bias of random 7→40→40→1 nets (Valle-Pérez et al. 2019)',
@@ -119,7 +166,7 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
       settings: st,
       samples,
       minCount,
-      results: results.map(({ lz: _l, p: _p, pAll: _a, ...rest }) => rest),
+      results: results.map(({ lz: _l, p: _p, pRuns: _a, ...rest }) => rest),
     },
     sections: [
       {
