@@ -12,11 +12,13 @@
  *   kernel its top-level `await` and lets a later cell declare a name again;
  * - a cell's value is shown as the kernel shows it: through
  *   `Symbol.for('Jupyter.display')` when it has one (the MIME types are
- *   recorded, and an SVG must be an <svg> document).
+ *   recorded, and an SVG must be an <svg> document), else as text when it
+ *   is not undefined.
  *
  * Usage: node test/notebook-runner.mjs NOTEBOOK.ipynb REPORT.json
- * Cells print as they run; REPORT.json gets one entry per code cell
- * ({ cell, display }); the first cell that throws ends the run with exit 1,
+ * Cells print as they run; REPORT.json gets one entry per code cell:
+ * { cell, display (the MIME types of its value, or null), stdout (whether
+ * it printed), error }. The first cell that throws ends the run with exit 1,
  * naming the cell and the error.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -79,15 +81,23 @@ const require = createRequire(path.resolve(notebookPath));
 globalThis.__notebookImport = (spec) =>
   spec.startsWith('node:') ? import(spec) : import(pathToFileURL(require.resolve(spec)).href);
 
-// What the kernel does with a cell's value: call its Jupyter display method, if any.
+// What the kernel does with a cell's value: call its Jupyter display method, if any, else show it as text.
 const DISPLAY = `function () {
   const show = this?.[Symbol.for('Jupyter.display')];
-  if (typeof show !== 'function') return null;
+  if (typeof show !== 'function') return ['text/plain'];
   const bundle = show.call(this);
   const svg = bundle['image/svg+xml'];
   if (svg !== undefined && !/^<svg[\\s>][\\s\\S]*<\\/svg>\\s*$/.test(svg)) throw new Error('image/svg+xml is not an SVG document');
   return Object.keys(bundle).sort();
 }`;
+
+// Whether a cell printed: console.log writes through process.stdout.
+let printed = false;
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (...args) => {
+  printed = true;
+  return write(...args);
+};
 
 const session = new Session();
 session.connect();
@@ -96,6 +106,7 @@ let failed = false;
 const cells = notebook.cells.filter((c) => c.cell_type === 'code');
 for (const [i, cell] of cells.entries()) {
   const expression = rewriteImports(transpile(text(cell.source)));
+  printed = false;
   const r = await session.post('Runtime.evaluate', { expression, replMode: true, awaitPromise: true });
   let error = r.exceptionDetails ? (r.exceptionDetails.exception?.description ?? r.exceptionDetails.text) : null;
   let display = null;
@@ -107,8 +118,8 @@ for (const [i, cell] of cells.entries()) {
     });
     if (d.exceptionDetails) error = `display: ${d.exceptionDetails.exception?.description ?? d.exceptionDetails.text}`;
     else display = d.result.value;
-  }
-  report.push({ cell: i, display, error });
+  } else if (!error && r.result.type !== 'undefined') display = ['text/plain'];
+  report.push({ cell: i, display, stdout: printed, error });
   if (error) {
     console.error(`${notebookPath}: code cell ${i + 1} of ${cells.length} threw:\n${error}`);
     failed = true;
