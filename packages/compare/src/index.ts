@@ -7,9 +7,9 @@
  * the comparison of sources and its pair statistics, the divergences,
  * correlations and tests it is made of, the charts (each a `Figure`, drawn
  * as SVG or PNG, and inline in a notebook) and the reports, whose tables
- * show themselves in notebooks and consoles (`showTable`). The bootstrap's alias sampler, quantiles,
- * ranks, scales, colour maps, bins and the PNG/SVG encoders stay inside
- * (tests import them by path).
+ * show themselves in notebooks and consoles (`showTable`). The bootstrap's
+ * alias sampler, quantiles, ranks, scales, colour maps, bins and the PNG/SVG
+ * encoders stay inside (tests import them by path).
  */
 
 export { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display.js';
