@@ -6,11 +6,13 @@
  * The public names, chosen: sources (tables, P_B files) and their check,
  * the comparison of sources and its pair statistics, the divergences,
  * correlations and tests it is made of, the charts (each a `Figure`, drawn
- * as SVG or PNG) and the reports. The bootstrap's alias sampler, quantiles,
- * ranks, scales, colour maps, bins and the PNG/SVG encoders stay inside
- * (tests import them by path).
+ * as SVG or PNG, and inline in a notebook) and the reports, whose tables
+ * show themselves in notebooks and consoles (`showTable`). The bootstrap's
+ * alias sampler, quantiles, ranks, scales, colour maps, bins and the PNG/SVG
+ * encoders stay inside (tests import them by path).
  */
 
+export { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display.js';
 export { type JointRow, jointCSV, jointTable } from './joint.js';
 export { type Interval, percentileInterval } from './metrics/bootstrap.js';
 export {
@@ -88,22 +90,22 @@ export {
   pairPlots,
   pairTable,
   rankFigure,
+  sourceTable,
   testErrorFigure,
   withInterval,
   writeCompareReport,
 } from './report/compare-report.js';
 export {
-  formatNumber,
   type ReportFigure,
   type ReportSection,
   type ReportSpec,
-  type ReportTable,
   renderHtml,
   renderMarkdown,
   sectionIds,
   writeFigure,
   writeReport,
 } from './report/report.js';
+export { formatNumber, type ReportTable, showTable, tableText } from './report/tables.js';
 export {
   checkCompatible,
   pbSource,

@@ -3,6 +3,7 @@
  * left, y down). The SVG and the PNG are both rendered from this one
  * description: the PNG is the SVG rasterised, so they always show the same thing.
  */
+import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from '../display.js';
 import { svgToPNG } from './png.js';
 import { renderSVG } from './svg.js';
 
@@ -106,5 +107,16 @@ export class Figure {
   /** The SVG rasterised as PNG (RGBA, 8 bits) at `scale` device pixels per figure pixel (default 2). */
   toPNG(scale = 2): Promise<Uint8Array> {
     return svgToPNG(this.toSVG(), scale);
+  }
+
+  /** Shown inline as SVG in Jupyter (Deno's kernel calls this on a cell's value). */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { 'image/svg+xml': this.toSVG(), 'text/plain': this[INSPECT_CUSTOM]() };
+  }
+
+  /** What console.log prints: the title (`P_{SGD}` as `P_SGD`) and size, not the marks. */
+  [INSPECT_CUSTOM](): string {
+    const title = this.title ? ` "${this.title.replace(/([_^])\{([^}]*)\}/g, '$1$2')}"` : '';
+    return `Figure${title}, ${this.width}×${this.height} px, ${this.marks.length} marks (toSVG(), toPNG())`;
   }
 }

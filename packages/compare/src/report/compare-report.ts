@@ -23,14 +23,8 @@ import {
 import type { Figure } from '../plots/scene.js';
 import { subscriptName } from '../plots/text.js';
 import type { Source } from '../sources.js';
-import {
-  formatNumber,
-  type ReportFigure,
-  type ReportSection,
-  type ReportSpec,
-  type ReportTable,
-  writeReport,
-} from './report.js';
+import { type ReportFigure, type ReportSection, type ReportSpec, writeReport } from './report.js';
+import { formatNumber, type ReportTable, showTable } from './tables.js';
 
 /** Options of {@link compareReport}. */
 export interface CompareReportOptions {
@@ -278,13 +272,14 @@ export function testErrorFigure(sources: readonly Source[], title = 'Test error 
 
 /**
  * The headline table: every pair's statistics with their bootstrap
- * intervals, and beside each pair the warnings of its sources.
+ * intervals, and beside each pair the warnings of its sources. It shows
+ * itself as a table in a notebook and in console.log (see `showTable`).
  */
 export function pairTable(cmp: Comparison, sources: readonly Source[]): ReportTable {
   const opt = cmp.options;
   const ci = (p: PairResult, k: keyof NonNullable<PairResult['ci']>) => withInterval(p[k], p.ci?.[k]);
   const warn = new Map(sources.map((s) => [s.name, (s.warnings ?? []).map((w) => `${s.name}: ${w}`)]));
-  return {
+  return showTable({
     caption:
       opt.bootstrap > 0
         ? `Estimate [${opt.level * 100}% bootstrap interval, ${opt.bootstrap} resamples of each table]`
@@ -316,7 +311,36 @@ export function pairTable(cmp: Comparison, sources: readonly Source[]): ReportTa
       ci(p, 'topMassOverlap'),
     ]),
     warnings: cmp.pairs.map((p) => [...(warn.get(p.a) ?? []), ...(warn.get(p.b) ?? [])]),
-  };
+  });
+}
+
+/**
+ * The summary of each source on its own: kind, nets, functions, Σ P listed
+ * and expected test error with its bootstrap interval, with each source's
+ * warnings. It shows itself as a table in a notebook and in console.log.
+ */
+export function sourceTable(cmp: Comparison, sources: readonly Source[]): ReportTable {
+  const opt = cmp.options;
+  return showTable({
+    columns: [
+      'source',
+      'kind',
+      'nets',
+      'functions',
+      'Σ P listed',
+      `expected test error${opt.bootstrap > 0 ? ` [${opt.level * 100}% CI]` : ''}`,
+    ],
+    rows: cmp.sources.map((s) => [
+      s.name,
+      s.kind === 'table' ? 'table' : 'P_B file',
+      s.total,
+      s.distinct,
+      s.massListed,
+      withInterval(s.meanTestError, s.meanTestErrorCi) +
+        (s.kind === 'pb' && s.meanTestError !== null ? ' (renormalised over the listed functions)' : ''),
+    ]),
+    warnings: sources.map((s) => s.warnings),
+  });
 }
 
 /** Build the report of a comparison (figures are scenes here; writeReport renders them). */
@@ -356,26 +380,7 @@ export function compareReport(
     title: 'Sources',
     text: `All sources are distributions over functions on the same test set E (|E| = ${m}). Tables count nets; P_B files give log P_B(f|S) for the functions they list, whose sum Σ P_B may be below 1.`,
     tables: [
-      {
-        columns: [
-          'source',
-          'kind',
-          'nets',
-          'functions',
-          'Σ P listed',
-          `expected test error${boot ? ` [${opt.level * 100}% CI]` : ''}`,
-        ],
-        rows: cmp.sources.map((s) => [
-          s.name,
-          s.kind === 'table' ? 'table' : 'P_B file',
-          s.total,
-          s.distinct,
-          s.massListed,
-          withInterval(s.meanTestError, s.meanTestErrorCi) +
-            (s.kind === 'pb' && s.meanTestError !== null ? ' (renormalised over the listed functions)' : ''),
-        ]),
-        warnings: sources.map((s) => s.warnings),
-      },
+      sourceTable(cmp, sources),
       {
         caption: 'What each pair was compared on (Σ P: mass of each side on the support, before renormalising)',
         columns: [

@@ -14,18 +14,7 @@ import { join } from 'node:path';
 import { FsbayesError, writeFileAtomicSync } from '@fsbayes/core';
 import type { Figure } from '../plots/scene.js';
 import { escapeXml } from '../plots/svg.js';
-
-/** A table of numbers (or text) in a report. */
-export interface ReportTable {
-  columns: string[];
-  rows: (string | number | null)[][];
-  caption?: string;
-  /**
-   * Per row, why its numbers are not to be trusted: shown in a last
-   * "warnings" column beside them (the column appears when any row has one).
-   */
-  warnings?: (readonly string[] | undefined)[];
-}
+import { htmlTableLines, htmlText, markdownTableLines, type ReportTable } from './tables.js';
 
 /** A figure in a report, written as NAME.svg and NAME.png. */
 export interface ReportFigure {
@@ -66,36 +55,6 @@ export interface ReportSpec {
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
-/** Format a number for a table: integers as they are, others to 4 significant digits; null/NaN as '–'. */
-export function formatNumber(v: string | number | null): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'string') return v;
-  if (Number.isNaN(v)) return '–';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
-  return Number(v.toPrecision(4)).toString();
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-/** A table's header and rows as text cells, with the warnings column when any row has warnings. */
-function tableCells(t: ReportTable): { columns: string[]; rows: string[][]; warned: boolean[] } {
-  const warned = t.rows.map((_, i) => (t.warnings?.[i]?.length ?? 0) > 0);
-  const any = warned.some(Boolean);
-  return {
-    columns: any ? [...t.columns, 'warnings'] : t.columns,
-    rows: t.rows.map((r, i) => {
-      const cells = r.map(formatNumber);
-      return any ? [...cells, (t.warnings?.[i] ?? []).join('; ')] : cells;
-    }),
-    warned,
-  };
-}
-
 /** Section anchors: GitHub's heading slugs (lower case, punctuation dropped, spaces to '-'), made unique. */
 export function sectionIds(spec: ReportSpec): string[] {
   const used = new Map<string, number>();
@@ -128,14 +87,7 @@ export function renderMarkdown(spec: ReportSpec): string {
     out.push(`## ${s.title}`, '');
     if (s.text) out.push(s.text.trim(), '');
     for (const w of s.warnings ?? []) out.push(`> **Warning:** ${w.replace(/\n/g, ' ')}`, '');
-    for (const t of s.tables ?? []) {
-      if (t.caption) out.push(`*${t.caption}*`, '');
-      const c = tableCells(t);
-      out.push(`| ${c.columns.map(mdCell).join(' | ')} |`);
-      out.push(`|${c.columns.map(() => '---').join('|')}|`);
-      for (const r of c.rows) out.push(`| ${r.map(mdCell).join(' | ')} |`);
-      out.push('');
-    }
+    for (const t of s.tables ?? []) out.push(...markdownTableLines(t), '');
     for (const note of s.notes ?? []) out.push(`*${note}*`, '');
     for (const f of s.figures ?? []) {
       out.push(`![${f.caption ?? f.name}](${f.name}.png)`, '');
@@ -143,11 +95,6 @@ export function renderMarkdown(spec: ReportSpec): string {
     }
   }
   return out.join('\n');
-}
-
-/** Escape text for HTML, keeping `code` spans as <code>. */
-function htmlText(s: string): string {
-  return escapeXml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
 // Figures sit in a grid: one column on narrow screens, two (or more) side by side on wide ones.
@@ -188,22 +135,7 @@ export function renderHtml(spec: ReportSpec): string {
     out.push(`<section id="${ids[si]}">`, `<h2>${escapeXml(s.title)}</h2>`);
     if (s.text) out.push(...paras(s.text));
     for (const w of s.warnings ?? []) out.push(`<p class="warning"><strong>Warning:</strong> ${htmlText(w)}</p>`);
-    for (const t of s.tables ?? []) {
-      const c = tableCells(t);
-      const nWarn = c.columns.length - t.columns.length;
-      out.push('<div class="table-wrap"><table>');
-      if (t.caption) out.push(`<caption>${htmlText(t.caption)}</caption>`);
-      out.push(`<tr>${c.columns.map((h) => `<th>${htmlText(h)}</th>`).join('')}</tr>`);
-      c.rows.forEach((r, i) => {
-        const cells = r.map((v, j) =>
-          nWarn && j === r.length - 1
-            ? `<td class="warn">${c.warned[i] ? `⚠ ${htmlText(v)}` : ''}</td>`
-            : `<td>${htmlText(v)}</td>`,
-        );
-        out.push(`<tr>${cells.join('')}</tr>`);
-      });
-      out.push('</table></div>');
-    }
+    for (const t of s.tables ?? []) out.push(...htmlTableLines(t));
     for (const note of s.notes ?? []) out.push(`<p class="note">${htmlText(note)}</p>`);
     if (s.figures?.length) {
       out.push('<div class="figures">');

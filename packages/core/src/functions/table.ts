@@ -10,6 +10,7 @@ import { show } from '../errors/show.js';
 import { csvBitsCell, csvKeyCell } from './csv-cells.js';
 import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';
+import { functionTableText, INSPECT_CUSTOM } from './table-text.js';
 
 export type { MergeOptions } from './merge-rules.js';
 
@@ -401,6 +402,20 @@ export class FunctionTable {
       );
     }
     return lines.join('\n') + '\n';
+  }
+
+  /**
+   * The table as text: a summary line (total, distinct, |E|, mean test
+   * error), then the `rows` most frequent functions (default 10) with their
+   * count, P(f), errors, ones and key.
+   */
+  toText(rows = 10): string {
+    return functionTableText(this, rows);
+  }
+
+  /** What console.log prints (Node, Deno, notebook kernels): {@link toText}. */
+  [INSPECT_CUSTOM](): string {
+    return this.toText();
   }
 }
 
