@@ -27,6 +27,20 @@ export {
   sgdEnsemble,
   sgdExperiment,
 } from './ensembles/sgd.js';
+export {
+  buildPlan,
+  MAX_TASKS,
+  type PlanOptions,
+  parseShardCounts,
+  parseSlurmTime,
+  type ShardCounts,
+  slurmTime,
+} from './plan/build.js';
+export { writePlanFolder } from './plan/folder.js';
+export { type Plan, type PlanStage, planIdentity, readPlan, resultDir, type StageKind } from './plan/format.js';
+export { type LocalOptions, planStatus, runPlanLocal, type StageStatus } from './plan/local.js';
+export { shellQuote } from './plan/slurm.js';
+export { runPlanTask, type TaskOptions, type TaskOutcome } from './plan/task.js';
 export { fmtCount, fmtTime, Progress } from './progress.js';
 export {
   type ExperimentContext,
@@ -40,3 +54,5 @@ export { EXPERIMENTS, type Experiment } from './repro/registry.js';
 export type { ExperimentResult } from './repro/result.js';
 export { type ReproOptions, type ReproRun, runRepro } from './repro/run.js';
 export { describeRange, type SettingRange, type SettingRanges } from './repro/settings.js';
+export { mergePbFiles } from './repro/shards.js';
+export { type Calibration, runStep, type ShardedStep, type StepKind, type StepUnit } from './repro/step.js';

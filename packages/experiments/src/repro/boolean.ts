@@ -10,13 +10,14 @@
 
 import type { ReportSection } from '@fsbayes/compare';
 import { pbSource, tableSource } from '@fsbayes/compare';
-import { FunctionTable } from '@fsbayes/core';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writePbFile, writeTableFile } from './context.js';
 import type { ExperimentResult } from './result.js';
-import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
+import { intsOf } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, stagePb } from './system.js';
+import { pbStep, rejectionStep, sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
+import { booleanSystem, booleanTarget } from './system.js';
 
 export type BooleanSettings = {
   flips: number[];
@@ -62,36 +63,37 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
   );
 }
 
-export async function reproBoolean(
-  ctx: ExperimentContext,
-  settings?: Partial<BooleanSettings>,
-): Promise<ExperimentResult> {
-  const st = { ...booleanSettings(ctx), ...settings };
-  const sections: ReportSection[] = [];
-  const perTarget: Record<string, unknown>[] = [];
-  for (const flips of st.flips) {
+/** The steps of one target: its system, SGD, rejection sampling and P_B of the functions they found. */
+function booleanTargets(ctx: ExperimentContext, st: BooleanSettings) {
+  return st.flips.map((flips) => {
     const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
     const sys = booleanSystem(target, 7, 32, ctx.seed);
     const tag = `t${flips}-`;
-    say(ctx, `target with ${flips} flips: ${sys.targetHex} (LZ ${sys.lz.toFixed(1)})`);
-    const sgd = await stage(
-      ctx,
-      `${tag}sgd`,
-      () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' }),
-      ['table'],
-    );
-    writeTableFile(ctx, `${tag}sgd.json`, sgd.table);
-    const rs = await stage(
-      ctx,
-      `${tag}rejection`,
-      () => rejectionRoute(ctx, sys, st.rejectionNets, st.rejectionAccept),
-      ['table'],
-    );
-    writeTableFile(ctx, `${tag}rejection.json`, rs.table);
+    const sgd = sgdStep(ctx, `${tag}sgd`, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' });
+    const rejection = rejectionStep(ctx, `${tag}rejection`, sys, st.rejectionNets, st.rejectionAccept);
     // P_B by EP for the functions either route found, most frequent first.
-    const union = new FunctionTable(sys.nE, sys.test.labels);
-    for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
-    const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, st.pbLimit));
+    const pb = pbStep(ctx, `${tag}pb`, sys, [sgd, rejection], st.pbLimit);
+    return { flips, sys, tag, sgd, rejection, pb };
+  });
+}
+
+/** The shardable steps of repro:boolean (what a plan splits into array tasks). */
+export function booleanSteps(ctx: ExperimentContext): ShardedStep[] {
+  return booleanTargets(ctx, booleanSettings(ctx)).flatMap((t) => [t.sgd, t.rejection, t.pb]);
+}
+
+export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = booleanSettings(ctx);
+  const sections: ReportSection[] = [];
+  const perTarget: Record<string, unknown>[] = [];
+  for (const t of booleanTargets(ctx, st)) {
+    const { flips, sys, tag } = t;
+    say(ctx, `target with ${flips} flips: ${sys.targetHex} (LZ ${sys.lz.toFixed(1)})`);
+    const sgd = await runStep(ctx, t.sgd);
+    writeTableFile(ctx, `${tag}sgd.json`, sgd.table);
+    const rs = await runStep(ctx, t.rejection);
+    writeTableFile(ctx, `${tag}rejection.json`, rs.table);
+    const pb = await runStep(ctx, t.pb);
     writePbFile(ctx, `${tag}pb.json`, pb);
     const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));

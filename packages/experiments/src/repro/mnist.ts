@@ -11,11 +11,12 @@ import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable, mnistDataset, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writePbFile, writeTableFile } from './context.js';
 import { type ExperimentResult, num } from './result.js';
-import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0, MNIST_DIGITS, mnistSizes } from './settings.js';
-import { pbWithProgress, stagePb, systemOf } from './system.js';
+import { pbStep, sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
+import { systemOf } from './system.js';
 
 export type MnistSettings = {
   trainSize: number;
@@ -44,17 +45,27 @@ export function mnistSettings(ctx: ExperimentContext): MnistSettings {
   );
 }
 
+/** The system (FCN 784→128→128→1 on binarised MNIST) and its steps: SGD, and P_B of the functions SGD found. */
+function mnistSteps(ctx: ExperimentContext, st: MnistSettings) {
+  const split = mnistDataset({ trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
+  const sys = systemOf(`MNIST |S| = ${st.trainSize}`, split, 'fcn:128,128', 1.41, 0.1);
+  const sgd = sgdStep(ctx, 'sgd', sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' });
+  const pb = pbStep(ctx, 'pb', sys, [sgd], st.pbLimit);
+  return { sys, sgd, pb };
+}
+
+/** The shardable steps of repro:mnist (what a plan splits into array tasks). */
+export function mnistPlanSteps(ctx: ExperimentContext): ShardedStep[] {
+  const { sgd, pb } = mnistSteps(ctx, mnistSettings(ctx));
+  return [sgd, pb];
+}
+
 export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResult> {
   const st = mnistSettings(ctx);
-  const split = mnistDataset({ trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
+  const steps = mnistSteps(ctx, st);
+  const { sys } = steps;
   say(ctx, `binarised MNIST: |S| = ${st.trainSize}, |E| = ${st.testSize}; NNGP kernel on S ∪ E`);
-  const sys = systemOf(`MNIST |S| = ${st.trainSize}`, split, 'fcn:128,128', 1.41, 0.1);
-  const sgd = await stage(
-    ctx,
-    'sgd',
-    () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' }),
-    ['table'],
-  );
+  const sgd = await runStep(ctx, steps.sgd);
   writeTableFile(ctx, 'sgd.json', sgd.table);
   // The GP-EP sampler: functions drawn from the EP posterior predictive on E.
   const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, { seed: ctx.seed });
@@ -62,7 +73,7 @@ export async function reproMnist(ctx: ExperimentContext): Promise<ExperimentResu
   const gp = new FunctionTable(sys.nE, sys.test.labels);
   for (const f of ep.functions) gp.add(packBits(f));
   writeTableFile(ctx, 'gp-ep-samples.json', gp);
-  const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
+  const pb = await runStep(ctx, steps.pb);
   writePbFile(ctx, 'pb.json', pb);
   const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb), tableSource('GP-EP samples', gp)];
   const cmp = compareStep(

@@ -8,14 +8,14 @@
  * beside SGD there, each compared with that system's P_B.
  */
 import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
-import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writePbFile, writeTableFile } from './context.js';
 import { type ExperimentResult, num } from './result.js';
-import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { booleanSystem, booleanTarget, pbWithProgress, type System, stagePb } from './system.js';
+import { pbStep, sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
+import { booleanSystem, booleanTarget, type System } from './system.js';
 
 interface Run {
   name: string;
@@ -36,21 +36,33 @@ const BIAS_FREE: Run[] = [
   { name: 'AGD, batch 8 (no bias)', config: { optimizer: 'agd', batch: 8 } },
 ];
 
+/** One family's steps: an SGD ensemble per optimiser, and P_B of the functions they found together. */
+function familySteps(ctx: ExperimentContext, sys: System, runs: Run[], n: number, pbLimit: number, tag: string) {
+  const trained = runs.map((r) => ({
+    run: r,
+    step: sgdStep(ctx, `${tag}${r.name}`, sys, n, { loss: 'ce', ...r.config }, r.name),
+  }));
+  const pb = pbStep(
+    ctx,
+    `${tag}pb`,
+    sys,
+    trained.map((t) => t.step),
+    pbLimit,
+  );
+  return { sys, tag, trained, pb };
+}
+
 async function family(
   ctx: ExperimentContext,
-  sys: System,
-  runs: Run[],
+  f: ReturnType<typeof familySteps>,
   n: number,
-  pbLimit: number,
   bootstrap: number,
   minCount: number,
-  tag: string,
 ): Promise<{ rows: Record<string, unknown>[]; section: ReportSection }> {
+  const { sys, tag } = f;
   const results = [];
-  for (const r of runs) {
-    const out = await stage(ctx, `${tag}${r.name}`, () => sgdRoute(ctx, sys, n, { loss: 'ce', ...r.config }, r.name), [
-      'table',
-    ]);
+  for (const { run: r, step } of f.trained) {
+    const out = await runStep(ctx, step);
     writeTableFile(
       ctx,
       `${tag}${r.config.optimizer}-b${r.config.batch}${r.config.params?.lr ? `-lr${r.config.params.lr}` : ''}.json`,
@@ -58,9 +70,7 @@ async function family(
     );
     results.push({ run: r, out });
   }
-  const union = new FunctionTable(sys.nE, sys.test.labels);
-  for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
-  const pb = await stagePb(ctx, `${tag}pb`, () => pbWithProgress(ctx, sys, union, pbLimit));
+  const pb = await runStep(ctx, f.pb);
   writePbFile(ctx, `${tag}pb.json`, pb);
   const pbSrc = pbSource('P_B', pb);
   const rows = results.map(({ run, out }) => {
@@ -143,35 +153,33 @@ export function optimizersSettings(ctx: ExperimentContext) {
   );
 }
 
-export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = optimizersSettings(ctx);
-  const { runs, pbLimit, bootstrap, minCount } = st;
+/** Both families (σ_b = 1 with every optimiser; no bias with SGD and AGD) on the target 0011…. */
+function optimizerFamilies(ctx: ExperimentContext, st: ReturnType<typeof optimizersSettings>) {
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);
   const biasFree = booleanSystem(target, 7, 32, ctx.seed, 'fcn:40,40', 1, 0);
-  const a = await family(
-    ctx,
-    { ...withBias, label: 'σ_b = 1' },
-    WITH_BIAS,
-    runs,
-    pbLimit,
-    bootstrap,
-    minCount,
-    'bias-',
-  );
-  const b = await family(
-    ctx,
-    { ...biasFree, label: 'No bias (σ_b = 0)' },
-    BIAS_FREE,
-    runs,
-    pbLimit,
-    bootstrap,
-    minCount,
-    'nobias-',
-  );
+  return {
+    targetHex: withBias.targetHex,
+    a: familySteps(ctx, { ...withBias, label: 'σ_b = 1' }, WITH_BIAS, st.runs, st.pbLimit, 'bias-'),
+    b: familySteps(ctx, { ...biasFree, label: 'No bias (σ_b = 0)' }, BIAS_FREE, st.runs, st.pbLimit, 'nobias-'),
+  };
+}
+
+/** The shardable steps of repro:optimizers (what a plan splits into array tasks). */
+export function optimizersSteps(ctx: ExperimentContext): ShardedStep[] {
+  const { a, b } = optimizerFamilies(ctx, optimizersSettings(ctx));
+  return [a, b].flatMap((f) => [...f.trained.map((t) => t.step), f.pb]);
+}
+
+export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = optimizersSettings(ctx);
+  const { runs, pbLimit, bootstrap, minCount } = st;
+  const fams = optimizerFamilies(ctx, st);
+  const a = await family(ctx, fams.a, runs, bootstrap, minCount);
+  const b = await family(ctx, fams.b, runs, bootstrap, minCount);
   return {
     title: 'Optimisers and batch size against the Bayesian posterior (Boolean system)',
-    summary: { runs, pbLimit, target: withBias.targetHex, withBias: a.rows, biasFree: b.rows },
+    summary: { runs, pbLimit, target: fams.targetHex, withBias: a.rows, biasFree: b.rows },
     sections: [a.section, b.section],
   };
 }

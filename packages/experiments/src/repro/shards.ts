@@ -1,0 +1,421 @@
+/**
+ * The shardable steps of the experiments (see `step.ts`): each is its route
+ * run whole, the same route over a range of items as a part, and the exact
+ * merge of the parts.
+ *
+ * - SGD: run r trains net r (its own minibatch stream), so runs split
+ *   anywhere; counts and histograms add, means are recomputed from the sums.
+ * - Rejection: the whole run stops at the net of the `accept`-th acceptance.
+ *   A part stops at `accept` acceptances of its own range, which always
+ *   covers what the whole run needs of it; the merge takes the parts in net
+ *   order and cuts at the `accept`-th acceptance — rerunning, with the stop
+ *   rule, only the one part the cut falls inside. Parts after the cut are
+ *   wasted work (they cannot know in advance).
+ * - Frozen features: hidden-layer draw k has its own stream and share of
+ *   the samples; probe counts add.
+ * - P_B: parts split the ranks [0, limit) of the functions the steps it
+ *   needs found; each computes EP on S again (deterministic, the cost of one
+ *   function in joint mode) and P_B of its functions. Numbers and the list
+ *   are those of the whole step; a warning that only some parts give (EP not
+ *   converged for k of their functions, …) is kept with its rank range.
+ */
+import {
+  canonicalJson,
+  FsbayesError,
+  FunctionTable,
+  type FunctionTableJSON,
+  type PbFile,
+  parsePbFile,
+  ResumableRun,
+} from '@fsbayes/core';
+import { pbOfTable } from '@fsbayes/nngp';
+import { type RejectionState, rateEstimate } from '@fsbayes/sampler';
+import { type SgdConfigInput, type SgdState, stateMeans } from '@fsbayes/sgd';
+import { type ExperimentContext, say } from './context.js';
+import {
+  type FrozenOutcome,
+  frozenRoute,
+  frozenRun,
+  type RejectionOutcome,
+  rejectionRoute,
+  rejectionRun,
+  type SgdOutcome,
+  sgdRoute,
+  sgdRun,
+} from './routes.js';
+import { resultOf, type ShardedStep } from './step.js';
+import { pbWithProgress, type System } from './system.js';
+
+interface TablePart {
+  table: FunctionTableJSON;
+  seconds: number;
+}
+
+/** The parts' tables summed into one table with the first part's provenance (every part has the whole run's). */
+function sumTables(parts: TablePart[]): FunctionTable {
+  const tables = parts.map((p) => FunctionTable.fromJSON(p.table));
+  const first = tables[0];
+  const out = new FunctionTable(first.m, first.labels, first.provenance);
+  for (const t of tables) for (const e of t.entries()) out.add(e.key, e.count);
+  return out;
+}
+
+function seconds(parts: TablePart[]): number {
+  return parts.reduce((s, p) => s + p.seconds, 0);
+}
+
+/** Time `run` on `count` items. */
+async function timed(count: number, run: () => Promise<unknown>, note?: string) {
+  const t0 = performance.now();
+  await run();
+  return { seconds: (performance.now() - t0) / 1000, count, note };
+}
+
+interface SgdPart extends TablePart {
+  state: SgdState;
+}
+
+/** An SGD ensemble of `runs` runs (see {@link sgdRoute}). */
+export function sgdStep(
+  ctx: ExperimentContext,
+  key: string,
+  sys: System,
+  runs: number,
+  config: SgdConfigInput,
+  label = 'SGD',
+): ShardedStep<SgdOutcome> {
+  return {
+    key,
+    kind: 'sgd',
+    unit: 'runs',
+    items: runs,
+    label: `${label}, ${sys.label}`,
+    points: sys.nS + sys.nE,
+    resumable: true,
+    needs: [],
+    tables: ['table'],
+    result: undefined,
+    whole: () => sgdRoute(ctx, sys, runs, config, label),
+    part: async (first, count, driver) => {
+      const r = await sgdRun(ctx, sys, runs, config, label, { first, count, driver });
+      return r.finished ? ({ table: r.table.toJSON(), state: r.state, seconds: r.seconds } satisfies SgdPart) : null;
+    },
+    merge: async (raw) => {
+      const parts = raw as SgdPart[];
+      const state: SgdState = {
+        done: 0,
+        fitted: 0,
+        notFitted: 0,
+        epochsHistogram: {},
+        testErrorHistogram: new Array(sys.nE + 1).fill(0),
+      };
+      for (const p of parts) {
+        state.done += p.state.done;
+        state.fitted += p.state.fitted;
+        state.notFitted += p.state.notFitted;
+        for (const [k, c] of Object.entries(p.state.epochsHistogram))
+          state.epochsHistogram[k] = (state.epochsHistogram[k] ?? 0) + c;
+        p.state.testErrorHistogram.forEach((c, e) => {
+          state.testErrorHistogram[e] += c;
+        });
+      }
+      if (state.done !== runs)
+        throw new FsbayesError(`${key}: the parts hold ${state.done} runs, the step has ${runs}`, { kind: 'internal' });
+      return sgdOutcome(sumTables(parts), state, runs, sys.nE, seconds(parts));
+    },
+    calibrate: (count) =>
+      timed(count, () =>
+        sgdRun(ctx, sys, runs, config, label, { first: 0, count, driver: ResumableRun.inMemory() }).then(() => {}),
+      ),
+  };
+}
+
+/** The outcome of merged SGD parts (as {@link sgdRoute}'s); means from the summed state (integer sums: exact for any split). */
+function sgdOutcome(table: FunctionTable, state: SgdState, runs: number, nE: number, secs: number): SgdOutcome {
+  const means = stateMeans(state, nE);
+  return {
+    table,
+    runs,
+    fitted: state.fitted,
+    notFitted: state.notFitted,
+    meanEpochs: means.meanEpochs,
+    meanTestError: means.meanTestError,
+    seconds: secs,
+  };
+}
+
+interface RejectionPart extends TablePart {
+  first: number;
+  count: number;
+  state: RejectionState;
+  stopped: string;
+}
+
+/** Rejection sampling of at most `maxNets` nets, stopping at `accept` acceptances (see {@link rejectionRoute}). */
+export function rejectionStep(
+  ctx: ExperimentContext,
+  key: string,
+  sys: System,
+  maxNets: number,
+  accept: number,
+): ShardedStep<RejectionOutcome> {
+  const outcome = (table: FunctionTable, drawn: number, accepted: number, secs: number): RejectionOutcome => {
+    const est = rateEstimate(accepted, drawn);
+    return { table, drawn, accepted, logPS: est.log, logPSInterval: est.logInterval, seconds: secs };
+  };
+  return {
+    key,
+    kind: 'rejection',
+    unit: 'nets',
+    items: maxNets,
+    label: `rejection sampling, ${sys.label}`,
+    points: sys.nS + sys.nE,
+    resumable: true,
+    stopAt: accept,
+    needs: [],
+    tables: ['table'],
+    result: undefined,
+    whole: () => rejectionRoute(ctx, sys, maxNets, accept),
+    part: async (first, count, driver) => {
+      const r = await rejectionRun(ctx, sys, maxNets, accept, { first, count, driver });
+      if (!r.finished) return null;
+      return {
+        first,
+        count,
+        table: r.table.toJSON(),
+        state: r.state,
+        stopped: r.stopped,
+        seconds: r.seconds,
+      } satisfies RejectionPart;
+    },
+    merge: async (raw) => {
+      const parts = raw as RejectionPart[];
+      const taken: TablePart[] = [];
+      let drawn = 0;
+      let accepted = 0;
+      for (const p of parts) {
+        const need = accept - accepted;
+        // The part's own stop rule ran to its range's end (fewer than `need`), or stopped at exactly the net the cut needs.
+        if (p.state.accepted < need || (p.state.accepted === need && p.stopped === 'accept')) {
+          taken.push(p);
+          drawn += p.state.drawn;
+          accepted += p.state.accepted;
+        } else {
+          // The cut falls inside this part: rerun its range up to its `need`-th acceptance (the same nets, deterministic).
+          say(
+            ctx,
+            `${key}: the ${accept}-th acceptance falls in nets [${p.first}, ${p.first + p.count}): recounting them`,
+          );
+          const cut = await rejectionRun(ctx, sys, maxNets, need, {
+            first: p.first,
+            count: p.count,
+            driver: ResumableRun.inMemory(),
+          });
+          taken.push({ table: cut.table.toJSON(), seconds: cut.seconds });
+          drawn += cut.state.drawn;
+          accepted += cut.state.accepted;
+        }
+        if (accepted >= accept) break;
+      }
+      return outcome(sumTables(taken), drawn, accepted, seconds(taken));
+    },
+    calibrate: async (count) => {
+      const r = await rejectionRun(ctx, sys, maxNets, accept, {
+        first: 0,
+        count,
+        driver: ResumableRun.inMemory(),
+      });
+      return {
+        seconds: r.seconds,
+        count: r.state.drawn,
+        hits: r.state.accepted,
+        note: `${r.state.accepted} of ${r.state.drawn.toLocaleString('en')} accepted`,
+      };
+    },
+  };
+}
+
+interface FrozenPart extends TablePart {
+  accepted: number;
+  proposals: number;
+}
+
+/** Frozen-feature sampling with `features` hidden-layer draws (see {@link frozenRoute}). */
+export function frozenStep(
+  ctx: ExperimentContext,
+  key: string,
+  sys: System,
+  features: number,
+  samples: number,
+): ShardedStep<FrozenOutcome> {
+  const outcome = (table: FunctionTable, accepted: number, proposals: number, secs: number): FrozenOutcome => ({
+    table,
+    features,
+    samples,
+    logPS: Math.log(accepted / proposals),
+    seconds: secs,
+  });
+  return {
+    key,
+    kind: 'frozen',
+    unit: 'draws',
+    items: features,
+    label: `frozen features, ${sys.label}`,
+    points: sys.nS + sys.nE,
+    resumable: true,
+    needs: [],
+    tables: ['table'],
+    result: undefined,
+    whole: () => frozenRoute(ctx, sys, features, samples),
+    part: async (first, count, driver) => {
+      const r = await frozenRun(ctx, sys, features, samples, { first, count, driver });
+      if (!r.finished) return null;
+      return {
+        table: r.table.toJSON(),
+        accepted: r.accepted,
+        proposals: r.proposals,
+        seconds: r.seconds,
+      } satisfies FrozenPart;
+    },
+    merge: async (raw) => {
+      const parts = raw as FrozenPart[];
+      const sum = (f: (p: FrozenPart) => number) => parts.reduce((s, p) => s + f(p), 0);
+      return outcome(
+        sumTables(parts),
+        sum((p) => p.accepted),
+        sum((p) => p.proposals),
+        seconds(parts),
+      );
+    },
+    calibrate: (count) =>
+      timed(count, () =>
+        frozenRun(ctx, sys, features, samples, { first: 0, count, driver: ResumableRun.inMemory() }).then(() => {}),
+      ),
+  };
+}
+
+interface PbPart {
+  first: number;
+  count: number;
+  /** The P_B file of the part's functions (null: no function has a rank in its range). */
+  pb: unknown;
+}
+
+/** A P_B file's JSON read back (exact zeros come back as −∞). */
+function readPb(kept: unknown, where: string): PbFile {
+  return parsePbFile(kept, where) as PbFile;
+}
+
+/**
+ * P_B by EP of the `limit` most frequent functions the steps `needs` found
+ * together (their tables summed), as a P_B file.
+ */
+export function pbStep(
+  ctx: ExperimentContext,
+  key: string,
+  sys: System,
+  needs: ShardedStep<{ table: FunctionTable }>[],
+  limit: number,
+): ShardedStep<PbFile> {
+  const union = () => {
+    const u = new FunctionTable(sys.nE, sys.test.labels);
+    for (const s of needs) for (const e of resultOf(s, key).table.entries()) u.add(e.key, e.count);
+    return u;
+  };
+  return {
+    key,
+    kind: 'pb',
+    unit: 'functions',
+    items: limit,
+    label: `P_B by EP, ${sys.label}`,
+    points: sys.nS + sys.nE,
+    resumable: false,
+    needs,
+    tables: [],
+    result: undefined,
+    revive: (kept) => {
+      const pb = readPb(kept, `step ${key}`);
+      for (const w of pb.warnings) say(ctx, `warning: P_B by EP: ${w}`);
+      return pb;
+    },
+    whole: async () => pbWithProgress(ctx, sys, union(), limit),
+    part: async (first, count) => {
+      const ranked = union()
+        .entries()
+        .slice(0, limit)
+        .slice(first, first + count);
+      if (ranked.length === 0) return { first, count, pb: null } satisfies PbPart;
+      // The part's functions as a table: ranked among themselves as among all (count, then key).
+      const mine = new FunctionTable(sys.nE, sys.test.labels);
+      for (const e of ranked) mine.add(e.key, e.count);
+      return { first, count, pb: JSON.parse(JSON.stringify(pbWithProgress(ctx, sys, mine, limit))) } satisfies PbPart;
+    },
+    merge: async (raw) => {
+      const parts = (raw as PbPart[]).filter((p) => p.pb !== null);
+      if (parts.length === 0) return pbWithProgress(ctx, sys, union(), limit);
+      const files = parts.map((p) => readPb(p.pb, `${key} part [${p.first}, ${p.first + p.count})`));
+      return mergePbFiles(
+        key,
+        files,
+        parts.map((p) => [p.first, p.first + p.count]),
+      );
+    },
+    calibrate: async (count) => {
+      // Only where EP is cheap enough to try here; its cost grows as (|S| + |E|)³.
+      if (sys.nS + sys.nE > 1500) return null;
+      const t = new FunctionTable(sys.nE, sys.test.labels);
+      t.add(packLabels(sys.test.labels));
+      return timed(Math.min(count, 1), async () => pbOfTable(sys, t), 'EP on S and one function');
+    },
+  };
+}
+
+/** E's labels as a function key (the function that fits E). */
+function packLabels(labels: Uint8Array): Uint32Array {
+  const words = new Uint32Array(Math.ceil(labels.length / 32));
+  for (let i = 0; i < labels.length; i++) if (labels[i]) words[i >>> 5] |= 1 << (i & 31);
+  return words;
+}
+
+/**
+ * P_B files of consecutive rank ranges of one step → the file of the whole
+ * range: functions in order, Σ P_B and convergence recomputed as EP's
+ * caller does, warnings every part gives kept once, the others with their
+ * range. Every other field must agree (EP on S is deterministic).
+ */
+export function mergePbFiles(key: string, files: PbFile[], ranges: [number, number][]): PbFile {
+  const { functions: _f, massCovered: _m, converged: _c, warnings: _w, ...common } = files[0];
+  const same = canonicalJson(common);
+  files.forEach((f, i) => {
+    const { functions: _f2, massCovered: _m2, converged: _c2, warnings: _w2, ...rest } = f;
+    if (canonicalJson(rest) !== same)
+      throw new FsbayesError(
+        `${key}: the P_B parts [${ranges[0].join(', ')}) and [${ranges[i].join(', ')}) disagree on log P(S) or their provenance`,
+        { kind: 'internal' },
+      );
+    // Σ P_B as pbOfTable sums it: if that ever changes, the merge must too.
+    if (massOf(f) !== f.massCovered)
+      throw new FsbayesError(`${key}: a P_B part's massCovered is not Σ exp(log P_B) of its functions`, {
+        kind: 'internal',
+      });
+  });
+  const merged: PbFile = { ...files[0], functions: files.flatMap((f) => f.functions) };
+  merged.massCovered = massOf(merged);
+  merged.converged = files.every((f) => f.converged);
+  const everywhere = files[0].warnings.filter((w) => files.every((f) => f.warnings.includes(w)));
+  merged.warnings = [
+    ...everywhere,
+    ...files.flatMap((f, i) =>
+      f.warnings
+        .filter((w) => !everywhere.includes(w))
+        .map((w) => `functions of rank [${ranges[i][0]}, ${ranges[i][1]}): ${w}`),
+    ),
+  ];
+  return merged;
+}
+
+function massOf(f: PbFile): number {
+  let mass = 0;
+  for (const r of f.functions) mass += Math.exp(r.logPB);
+  return mass;
+}
