@@ -50,7 +50,7 @@ export const MAX_TASKS = 1000;
 /** Tasks per step when nothing was measured and none were asked for. */
 const DEFAULT_TASKS = 16;
 /** Items timed per step kind when calibrating. */
-const CALIBRATION: Record<StepKind, number> = { sgd: 4, rejection: 131_072, frozen: 1, pb: 1 };
+const CALIBRATION: Record<StepKind, number> = { sgd: 4, rejection: 65_536, frozen: 1, pb: 1 };
 
 interface Speed {
   secondsPerItem: number;
@@ -192,7 +192,8 @@ async function measure(s: ShardedStep): Promise<Speed | null> {
   const perItem = r.seconds / r.count;
   const hitRate = r.hits === undefined ? null : r.hits / r.count;
   const rate = 1 / Math.max(perItem, 1e-12);
-  const note = `${r.count.toLocaleString('en')} ${s.unit} in ${r.seconds.toFixed(2)} s here (${fmtRate(rate)} ${s.unit}/s${r.note ? `; ${r.note}` : ''})`;
+  const unit = r.count === 1 ? s.unit.replace(/s$/, '') : s.unit;
+  const note = `${r.count.toLocaleString('en')} ${unit} in ${r.seconds.toFixed(2)} s here (${fmtRate(rate)} ${s.unit}/s${r.note ? `; ${r.note}` : ''})`;
   return { secondsPerItem: perItem, hitRate, note };
 }
 

@@ -138,7 +138,7 @@ missing() {
 ${lines.join('\n')}
 
 echo "job ids: $record"
-echo "watch: squeue --me --name=${plan.scheduler.jobName}-* (or squeue -u \\$USER), sacct -j <job id>, and: ${plan.fsbayes} run-plan . --status"
+echo "watch: squeue --me, sacct -j <job id>, and: ${plan.fsbayes} run-plan . --status"
 `;
 }
 

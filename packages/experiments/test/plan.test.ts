@@ -1,0 +1,148 @@
+/**
+ * The pieces of a cluster plan: a step split into parts and merged equals
+ * the step run whole (frozen features and P_B here; SGD and rejection with
+ * its accept cut run end to end in test/slurm-plan.test.ts), and the parsing
+ * of Slurm times and shard counts.
+ */
+import { FunctionTable, type PbFile, ResumableRun } from '@fsbayes/core';
+import { pbOfTable } from '@fsbayes/nngp';
+import { describe, expect, it } from 'vitest';
+import {
+  EXPERIMENTS,
+  type ExperimentContext,
+  mergePbFiles,
+  parseShardCounts,
+  parseSlurmTime,
+  slurmTime,
+} from '../src/index.js';
+import { booleanSystem, booleanTarget } from '../src/repro/system.js';
+
+function lastLayerContext(): ExperimentContext {
+  return {
+    name: 'lastlayer',
+    scale: 'small',
+    out: '',
+    seed: 3,
+    quiet: true,
+    threads: 1,
+    overrides: { widths: [40], rejectionMaxWidth: 1, features: 5, frozenSamples: 60, pbLimit: 4 },
+  };
+}
+
+describe('sharded steps', () => {
+  it('frozen features: hidden-layer draws split over parts merge to the whole run', async () => {
+    const exp = EXPERIMENTS.find((e) => e.name === 'lastlayer');
+    const steps = exp?.steps?.(lastLayerContext()) ?? [];
+    const frozen = steps.find((s) => s.kind === 'frozen');
+    if (!frozen) throw new Error('lastlayer has no frozen step');
+    expect(frozen.items).toBe(5);
+    const whole = (await frozen.whole()) as { table: FunctionTable; logPS: number };
+    const parts: object[] = [];
+    for (const [first, count] of [
+      [0, 2],
+      [2, 1],
+      [3, 2],
+    ]) {
+      const p = await frozen.part(first, count, ResumableRun.inMemory());
+      if (!p) throw new Error('a part stopped');
+      parts.push(JSON.parse(JSON.stringify(p)));
+    }
+    const merged = (await frozen.merge(parts)) as { table: FunctionTable; logPS: number };
+    expect(merged.table.toJSON()).toEqual(whole.table.toJSON());
+    expect(merged.logPS).toBe(whole.logPS);
+  });
+
+  it('P_B of rank ranges merges to P_B of all the functions', () => {
+    const sys = booleanSystem(
+      booleanTarget(7, 4, () => 5),
+      7,
+      32,
+      2,
+    );
+    const table = new FunctionTable(sys.nE, sys.test.labels);
+    // The labels, and functions a few flips away (different counts and ties, so the ranking matters).
+    const base = Uint8Array.from(sys.test.labels);
+    for (let k = 0; k < 7; k++) {
+      const bits = base.slice();
+      for (let j = 0; j < k; j++) bits[(j * 13) % bits.length] ^= 1;
+      const words = new Uint32Array(Math.ceil(bits.length / 32));
+      bits.forEach((b, i) => {
+        if (b) words[i >>> 5] |= 1 << (i & 31);
+      });
+      table.add(words, 1 + (k % 3));
+    }
+    const whole = pbOfTable(sys, table, { limit: 6 });
+    const ranked = table.entries().slice(0, 6);
+    const ranges: [number, number][] = [
+      [0, 2],
+      [2, 5],
+      [5, 6],
+    ];
+    const files = ranges.map(([a, b]) => {
+      const t = new FunctionTable(sys.nE, sys.test.labels);
+      for (const e of ranked.slice(a, b)) t.add(e.key, e.count);
+      return pbOfTable(sys, t, { limit: 6 });
+    });
+    const merged = mergePbFiles('pb', files, ranges);
+    expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+  });
+
+  it('P_B parts that disagree on log P(S) are refused', () => {
+    const f = (logPS: number): PbFile =>
+      ({
+        format: 'fsbayes.pb',
+        formatVersion: 1,
+        logPS,
+        method: 'ep',
+        nS: 1,
+        nE: 1,
+        massCovered: 0.5,
+        converged: true,
+        warnings: ['w'],
+        functions: [{ key: '0x1', count: 1, errors: 0, logPB: Math.log(0.5) }],
+        provenance: { tool: 'fsbayes' },
+      }) as unknown as PbFile;
+    const ok = mergePbFiles(
+      'pb',
+      [f(-1), { ...f(-1), warnings: ['w', 'only here'] }],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
+    expect(ok.warnings).toEqual(['w', 'functions of rank [1, 2): only here']);
+    expect(ok.massCovered).toBe(1);
+    expect(() =>
+      mergePbFiles(
+        'pb',
+        [f(-1), f(-2)],
+        [
+          [0, 1],
+          [1, 2],
+        ],
+      ),
+    ).toThrow(/disagree on log P\(S\)/);
+  });
+});
+
+describe('plan options', () => {
+  it('Slurm times', () => {
+    expect(parseSlurmTime('1-02:03:04')).toBe(93_784);
+    expect(parseSlurmTime('02:03:04')).toBe(7384);
+    expect(parseSlurmTime('90')).toBe(5400); // minutes
+    expect(parseSlurmTime('01:30')).toBe(90); // minutes:seconds
+    expect(parseSlurmTime('2-5')).toBe(2 * 86_400 + 5 * 3600);
+    expect(parseSlurmTime('soon')).toBeNull();
+    expect(slurmTime(3601)).toBe('01:01:00'); // rounded up to the minute
+    expect(slurmTime(2 * 86_400 + 60)).toBe('2-00:01:00');
+    for (const s of [900, 7380, 93_780]) expect(parseSlurmTime(slurmTime(s))).toBe(s);
+  });
+
+  it('shard counts', () => {
+    expect(parseShardCounts('auto')).toEqual({ all: 'auto', byKind: {} });
+    expect(parseShardCounts('64,rejection=200,pb=8')).toEqual({ all: 64, byKind: { rejection: 200, pb: 8 } });
+    expect(() => parseShardCounts('0')).toThrow(/integer in 1 … 1000/);
+    expect(() => parseShardCounts('sgd=x')).toThrow(/sgd must be an integer/);
+    expect(() => parseShardCounts('adam=3')).toThrow(/unknown step kind 'adam'/);
+  });
+});
