@@ -15,7 +15,15 @@ import {
   parseSlurmTime,
   slurmTime,
 } from '../src/index.js';
+import { pbStep, sgdStep } from '../src/repro/shards.js';
 import { booleanSystem, booleanTarget } from '../src/repro/system.js';
+
+/** 0/1 labels as a function key's words. */
+function packed(bits: ArrayLike<number>): Uint32Array {
+  const words = new Uint32Array(Math.ceil(bits.length / 32));
+  for (let i = 0; i < bits.length; i++) if (bits[i]) words[i >>> 5] |= 1 << (i & 31);
+  return words;
+}
 
 function lastLayerContext(): ExperimentContext {
   return {
@@ -65,11 +73,7 @@ describe('sharded steps', () => {
     for (let k = 0; k < 7; k++) {
       const bits = base.slice();
       for (let j = 0; j < k; j++) bits[(j * 13) % bits.length] ^= 1;
-      const words = new Uint32Array(Math.ceil(bits.length / 32));
-      bits.forEach((b, i) => {
-        if (b) words[i >>> 5] |= 1 << (i & 31);
-      });
-      table.add(words, 1 + (k % 3));
+      table.add(packed(bits), 1 + (k % 3));
     }
     const whole = pbOfTable(sys, table, { limit: 6 });
     const ranked = table.entries().slice(0, 6);
@@ -84,6 +88,34 @@ describe('sharded steps', () => {
       return pbOfTable(sys, t, { limit: 6 });
     });
     const merged = mergePbFiles('pb', files, ranges);
+    expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+  });
+
+  it('a P_B step with fewer functions than ranks: empty parts, merged to the whole step', async () => {
+    const sys = booleanSystem(
+      booleanTarget(7, 0, () => 0),
+      7,
+      32,
+      1,
+    );
+    const found = new FunctionTable(sys.nE, sys.test.labels);
+    found.add(packed(sys.test.labels), 3);
+    found.add(packed(sys.test.labels.map((b, i) => (i < 3 ? 1 - b : b))), 2);
+    found.add(packed(sys.test.labels.map((b, i) => (i % 7 === 0 ? 1 - b : b))), 2);
+    const source = sgdStep(lastLayerContext(), 'sgd', sys, 1, { optimizer: 'sgd', batch: 8 });
+    source.result = { table: found, runs: 7, fitted: 7, notFitted: 0, meanEpochs: 1, meanTestError: 0, seconds: 0 };
+    const pb = pbStep(lastLayerContext(), 'pb', sys, [source], 8);
+    const whole = await pb.whole();
+    const parts: object[] = [];
+    for (const [first, count] of [
+      [0, 2],
+      [2, 3],
+      [5, 3],
+    ])
+      parts.push(JSON.parse(JSON.stringify(await pb.part(first, count, ResumableRun.inMemory()))));
+    expect(parts.map((p) => (p as { pb: unknown }).pb === null)).toEqual([false, false, true]);
+    const merged = await pb.merge(parts);
+    expect(merged.functions).toHaveLength(3);
     expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
   });
 

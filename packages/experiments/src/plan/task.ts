@@ -38,7 +38,9 @@ interface PartFile {
   tasks: number;
   first: number;
   count: number;
-  part: object;
+  /** The part, or null when it was skipped: the parts before it settle the step (`skipped` says how). */
+  part: object | null;
+  skipped?: string;
 }
 
 export interface TaskOptions {
@@ -138,6 +140,21 @@ async function runPart(
   for (const n of step.needs) n.result = readMerged(dir, n);
   const { first, count } = shardRange(step.items, { index: task, count: stage.tasks });
   mkdirSync(dirname(out), { recursive: true });
+  const header: Omit<PartFile, 'part'> = {
+    format: PART_FORMAT,
+    plan: planIdentity(plan),
+    stage: stage.id,
+    task,
+    tasks: stage.tasks,
+    first,
+    count,
+  };
+  const settled = settledBefore(dir, stage, task, step);
+  if (settled) {
+    log(`${stage.id} task ${task}/${stage.tasks}: skipped: ${settled}`);
+    writeFileAtomicSync(out, JSON.stringify({ ...header, part: null, skipped: settled } satisfies PartFile));
+    return { outcome: 'done', output: out };
+  }
   const checkpoint = partCheckpoint(dir, stage, task);
   log(`${stage.id} task ${task}/${stage.tasks}: ${step.unit} [${first}, ${first + count}) of ${step.items}`);
   if (step.resumable) releaseRequeuedLock(checkpoint, log);
@@ -146,22 +163,31 @@ async function runPart(
   try {
     const part = await step.part(first, count, driver);
     if (part === null) return { outcome: 'stopped', output: checkpoint };
-    const file: PartFile = {
-      format: PART_FORMAT,
-      plan: planIdentity(plan),
-      stage: stage.id,
-      task,
-      tasks: stage.tasks,
-      first,
-      count,
-      part,
-    };
-    writeFileAtomicSync(out, JSON.stringify(file));
+    writeFileAtomicSync(out, JSON.stringify({ ...header, part } satisfies PartFile));
     driver.finish();
     return { outcome: 'done', output: out };
   } finally {
     driver.close();
   }
+}
+
+/**
+ * Why a part is not needed, or null: every part before it has finished and
+ * together they settle the step (see `ShardedStep.settledBy`; with an array
+ * throttled by --max-parallel, tasks start about in order and the ones after
+ * a rejection run's cut find it so).
+ */
+function settledBefore(dir: string, stage: PlanStage, task: number, step: ShardedStep): string | null {
+  if (!step.settledBy || task === 1) return null;
+  const earlier: PartFile[] = [];
+  for (let t = 1; t < task; t++) {
+    const f = partFile(dir, stage, t);
+    if (!existsSync(f)) return null;
+    earlier.push(JSON.parse(readFileSync(f, 'utf8')) as PartFile);
+  }
+  if (earlier.some((p) => p.part === null) || step.settledBy(earlier.map((p) => p.part as object)))
+    return `the parts of tasks 1-${task - 1} settle ${step.key}`;
+  return null;
 }
 
 /**
@@ -225,8 +251,20 @@ async function runMerge(
       { kind: 'io' },
     );
   for (const n of step.needs) n.result = readMerged(dir, n);
-  log(`${stage.id}: merging ${files.length} parts of ${step.key}`);
-  const merged = await step.merge(files.map((f) => f.part));
+  // Parts after a skipped one are never needed: the parts before the first skipped one settle the step.
+  const skippedAt = files.findIndex((f) => f.part === null);
+  const used = (skippedAt < 0 ? files : files.slice(0, skippedAt)).map((f) => f.part as object);
+  if (skippedAt >= 0 && !step.settledBy?.(used))
+    throw new FsbayesError(
+      `${step.key}: task ${skippedAt + 1} was skipped but the parts before it do not settle the step`,
+      {
+        kind: 'internal',
+      },
+    );
+  log(
+    `${stage.id}: merging ${used.length} parts of ${step.key}${skippedAt >= 0 ? ` (${files.length - used.length} skipped)` : ''}`,
+  );
+  const merged = await step.merge(used);
   mkdirSync(dirname(out), { recursive: true });
   writeFileAtomicSync(out, JSON.stringify(stepToPlain(merged, step.tables as (keyof typeof merged & string)[])));
   return { outcome: 'done', output: out };

@@ -9,8 +9,9 @@
  *   A part stops at `accept` acceptances of its own range, which always
  *   covers what the whole run needs of it; the merge takes the parts in net
  *   order and cuts at the `accept`-th acceptance — rerunning, with the stop
- *   rule, only the one part the cut falls inside. Parts after the cut are
- *   wasted work (they cannot know in advance).
+ *   rule, only the one part the cut falls inside. A part whose earlier parts
+ *   have finished with `accept` acceptances is skipped; one that runs while
+ *   they do is wasted work.
  * - Frozen features: hidden-layer draw k has its own stream and share of
  *   the samples; probe counts add.
  * - P_B: parts split the ranks [0, limit) of the functions the steps it
@@ -188,6 +189,7 @@ export function rejectionStep(
         seconds: r.seconds,
       } satisfies RejectionPart;
     },
+    settledBy: (earlier) => (earlier as RejectionPart[]).reduce((n, p) => n + p.state.accepted, 0) >= accept,
     merge: async (raw) => {
       const parts = raw as RejectionPart[];
       const taken: TablePart[] = [];
@@ -217,6 +219,13 @@ export function rejectionStep(
         }
         if (accepted >= accept) break;
       }
+      if (accepted < accept && drawn < maxNets)
+        throw new FsbayesError(
+          `${key}: the parts hold ${drawn} of ${maxNets} nets and ${accepted} of ${accept} acceptances`,
+          {
+            kind: 'internal',
+          },
+        );
       return outcome(sumTables(taken), drawn, accepted, seconds(taken));
     },
     calibrate: async (count) => {

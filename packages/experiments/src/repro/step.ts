@@ -57,6 +57,12 @@ export interface ShardedStep<T extends object = object> {
    * checkpoint is kept).
    */
   part(first: number, count: number, driver: ResumableRun): Promise<object | null>;
+  /**
+   * Whether the finished parts of the ranges before a part (all of them, in
+   * order) already settle the step, so that part's items cannot matter
+   * (rejection: they hold `accept` acceptances). Its task then skips it.
+   */
+  settledBy?(earlier: object[]): boolean;
   /** The parts of a partition of [0, items), in order → exactly the result {@link whole} gives. */
   merge(parts: object[]): Promise<T>;
   /**
