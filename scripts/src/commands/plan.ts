@@ -165,7 +165,7 @@ export const planCommand = {
     emit(
       { ...a, out: undefined },
       { out, ...plan },
-      `${out}: ${plan.stages.length} stages, ${tasks} tasks (${plan.stages.map((s) => `${s.id}${s.tasks > 1 ? ` ×${s.tasks}` : ''}`).join(', ')})\nsubmit: cd ${shellQuote(out)} && ./submit.sh   (see ${out}/README.md)\nor here: fsbayes run-plan ${shellQuote(out)} --local`,
+      `${out}: ${plan.stages.length} stage${plan.stages.length === 1 ? '' : 's'}, ${tasks} task${tasks === 1 ? '' : 's'} (${plan.stages.map((s) => `${s.id}${s.tasks > 1 ? ` ×${s.tasks}` : ''}`).join(', ')})\nsubmit: cd ${shellQuote(out)} && ./submit.sh   (see ${out}/README.md)\nor here: fsbayes run-plan ${shellQuote(out)} --local`,
     );
   }),
 };

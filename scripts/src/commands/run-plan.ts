@@ -75,7 +75,7 @@ export const runPlanCommand = {
       emit(
         a,
         { dir, result: out, ran: r.ran, skipped: r.skipped },
-        `${out} (${r.ran} tasks run, ${r.skipped} done already)`,
+        `${out} (${r.ran} task${r.ran === 1 ? '' : 's'} run, ${r.skipped} done already)`,
         false,
       );
       return;

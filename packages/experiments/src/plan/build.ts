@@ -5,6 +5,7 @@
  * counts, time limits and memory come from the options, else from the
  * speed of each step measured here on a few items (SGD runs/s, nets/s, …).
  */
+import { availableParallelism } from 'node:os';
 import { FsbayesError } from '@fsbayes/core';
 import { type ExperimentContext, reproCommand, type Scale, type SettingValue } from '../repro/context.js';
 import { closeBackends } from '../repro/prior.js';
@@ -169,6 +170,9 @@ export async function buildPlan(o: PlanOptions): Promise<Plan> {
     seed: o.seed,
     overrides: o.overrides,
     threads: o.cpusPerTask,
+    calibration: o.calibrate
+      ? { threads: Math.min(o.cpusPerTask, availableParallelism()), cores: availableParallelism() }
+      : null,
     repro: reproCommand(ctx),
     fsbayes: o.fsbayes,
     scheduler: {

@@ -57,6 +57,8 @@ export interface Plan {
   overrides: Record<string, SettingValue>;
   /** Worker threads of every task. */
   threads: number;
+  /** Where the speeds behind the estimates were measured: threads used (the CPUs per task, capped at the cores there), or null. */
+  calibration: { threads: number; cores: number } | null;
   /** The plain command whose result the plan reproduces. */
   repro: string;
   /** The shell words that run fsbayes on the cluster's nodes (the scripts prepend them to `run-plan`). */

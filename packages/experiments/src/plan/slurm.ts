@@ -162,7 +162,7 @@ export function planReadme(plan: Plan, shownDir: string): string {
   const dir = shellQuote(shownDir);
   const rows = plan.stages.map((s, i) => {
     const per = s.items !== null ? Math.ceil(s.items / s.tasks).toLocaleString('en') : '—';
-    return `| ${i + 1} | \`${s.id}\` | ${s.label} | ${s.tasks} | ${per} | ${fmtSeconds(s.estimate.secondsPerTask)} | ${s.resources.time} | ${s.resources.mem} | ${s.resources.cpusPerTask} | ${s.after.length ? s.after.map((a) => `\`${a}\``).join(', ') : '—'} |`;
+    return `| ${i + 1} | \`${s.id}\` | ${s.label.replace(/\|/g, '\\|')} | ${s.tasks} | ${per} | ${fmtSeconds(s.estimate.secondsPerTask)} | ${s.resources.time} | ${s.resources.mem} | ${s.resources.cpusPerTask} | ${s.after.length ? s.after.map((a) => `\`${a}\``).join(', ') : '—'} |`;
   });
   const measured = plan.stages.filter((s) => s.kind === 'part').map((s) => `- \`${s.id}\`: ${s.estimate.note}`);
   const parts = plan.stages.filter((s) => s.kind === 'part');
@@ -188,7 +188,7 @@ ${parts.length} step${parts.length === 1 ? '' : 's'} in ${total} array task${tot
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Estimates come from the speed of each step measured on a few items when the plan was made, with ${plan.threads} thread${plan.threads === 1 ? '' : 's'} (one task's CPUs) on that machine:
+Estimates come from the speed of each step measured on a few items when the plan was made${plan.calibration ? `, with ${plan.calibration.threads} thread${plan.calibration.threads === 1 ? '' : 's'} (one task's ${plan.threads} CPUs${plan.calibration.threads < plan.threads ? `, capped at the ${plan.calibration.cores} cores of that machine` : ''})` : ''}; scale them to your nodes:
 
 ${measured.length ? measured.join('\n') : '- (no shardable steps: the report stage runs the whole experiment)'}
 
