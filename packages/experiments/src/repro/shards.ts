@@ -72,6 +72,18 @@ async function timed(count: number, run: () => Promise<unknown>, note?: string) 
   return { seconds: (performance.now() - t0) / 1000, count, note };
 }
 
+/** What the ensemble steps share: one table as their result, no inputs, parts that checkpoint. */
+function ensembleStep(key: string, sys: System) {
+  return {
+    key,
+    points: sys.nS + sys.nE,
+    resumable: true,
+    needs: [] as ShardedStep[],
+    tables: ['table'],
+    result: undefined,
+  };
+}
+
 interface SgdPart extends TablePart {
   state: SgdState;
 }
@@ -86,16 +98,11 @@ export function sgdStep(
   label = 'SGD',
 ): ShardedStep<SgdOutcome> {
   return {
-    key,
+    ...ensembleStep(key, sys),
     kind: 'sgd',
     unit: 'runs',
     items: runs,
     label: `${label}, ${sys.label}`,
-    points: sys.nS + sys.nE,
-    resumable: true,
-    needs: [],
-    tables: ['table'],
-    result: undefined,
     whole: () => sgdRoute(ctx, sys, runs, config, label),
     part: async (first, count, driver) => {
       const r = await sgdRun(ctx, sys, runs, config, label, { first, count, driver });
@@ -165,17 +172,12 @@ export function rejectionStep(
     return { table, drawn, accepted, logPS: est.log, logPSInterval: est.logInterval, seconds: secs };
   };
   return {
-    key,
+    ...ensembleStep(key, sys),
     kind: 'rejection',
     unit: 'nets',
     items: maxNets,
     label: `rejection sampling, ${sys.label}`,
-    points: sys.nS + sys.nE,
-    resumable: true,
     stopAt: accept,
-    needs: [],
-    tables: ['table'],
-    result: undefined,
     whole: () => rejectionRoute(ctx, sys, maxNets, accept),
     part: async (first, count, driver) => {
       const r = await rejectionRun(ctx, sys, maxNets, accept, { first, count, driver });
@@ -265,16 +267,11 @@ export function frozenStep(
     seconds: secs,
   });
   return {
-    key,
+    ...ensembleStep(key, sys),
     kind: 'frozen',
     unit: 'draws',
     items: features,
     label: `frozen features, ${sys.label}`,
-    points: sys.nS + sys.nE,
-    resumable: true,
-    needs: [],
-    tables: ['table'],
-    result: undefined,
     whole: () => frozenRoute(ctx, sys, features, samples),
     part: async (first, count, driver) => {
       const r = await frozenRun(ctx, sys, features, samples, { first, count, driver });
