@@ -118,6 +118,7 @@ export async function buildPlan(o: PlanOptions): Promise<Plan> {
       unit: s.unit,
       items: s.items,
       tasks,
+      resumable: s.resumable,
       after,
       resources: { time: partTime, mem, cpusPerTask: o.cpusPerTask },
       estimate: {
@@ -136,6 +137,7 @@ export async function buildPlan(o: PlanOptions): Promise<Plan> {
       unit: null,
       items: null,
       tasks: 1,
+      resumable: false,
       after: [part.id],
       resources: { time: mergeTime, mem, cpusPerTask: o.cpusPerTask },
       estimate: {
@@ -158,6 +160,7 @@ export async function buildPlan(o: PlanOptions): Promise<Plan> {
     unit: null,
     items: null,
     tasks: 1,
+    resumable: false,
     after: [...mergeOf.values()],
     resources: { time: o.reportTime, mem: reportMem, cpusPerTask: o.cpusPerTask },
     estimate: { secondsPerTask: null, note: steps.length ? 'minutes (the comparisons)' : 'the whole run' },

@@ -41,6 +41,8 @@ export interface PlanStage {
   /** Items of the step, split evenly over the tasks (the first `items mod tasks` get one more). */
   items: number | null;
   tasks: number;
+  /** Whether a task checkpoints, so that near its time limit it stops and requeues itself to continue. */
+  resumable: boolean;
   /** Stages that must have finished first. */
   after: string[];
   resources: StageResources;
@@ -112,6 +114,8 @@ export function readPlan(dir: string): Plan {
     if (typeof s.id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(s.id))
       bad(`stage id ${JSON.stringify(s.id)} is not file-name safe`);
     if (seen.has(s.id)) bad(`stage ${s.id} appears twice`);
+    if (!['part', 'merge', 'report'].includes(s.kind)) bad(`stage ${s.id}: kind must be part, merge or report`);
+    if (!Array.isArray(s.after)) bad(`stage ${s.id}: after must be a list of stage ids`);
     if (!Number.isSafeInteger(s.tasks) || s.tasks < 1)
       bad(`stage ${s.id}: tasks must be an integer ≥ 1, got ${s.tasks}`);
     for (const a of s.after) if (!seen.has(a)) bad(`stage ${s.id} comes after ${a}, which is not an earlier stage`);

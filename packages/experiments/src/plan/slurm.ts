@@ -39,21 +39,13 @@ export function sbatchScript(plan: Plan, stage: PlanStage): string {
     '--requeue',
     '--open-mode=append',
     `--output=${PLAN_PATHS.logs}/${stage.id}-${array ? '%A_%a' : '%j'}.out`,
-    `--signal=B:USR1@${WARN_SECONDS}`,
+    ...(stage.resumable ? [`--signal=B:USR1@${WARN_SECONDS}`] : []),
     ...sch.extra,
   ];
-  return `#!/bin/bash
-# fsbayes plan of \`${plan.repro}\`
-# Stage ${stage.id}: ${stage.label}.
-# ${
-    array
-      ? `Task i of the array works on its range of the ${stage.items} ${stage.unit}, found from SLURM_ARRAY_TASK_ID and plan.json.`
-      : 'One task.'
-  }
-# A task whose output exists does nothing; a requeued task resumes from its checkpoint.
-${directives.map((d) => `#SBATCH ${d}`).join('\n')}
-
-${plan.fsbayes} run-plan . --stage ${stage.id} &
+  const run = `${plan.fsbayes} run-plan . --stage ${stage.id}`;
+  // Only a task that checkpoints gains from requeueing itself near its limit; the others would start over.
+  const body = stage.resumable
+    ? `${run} &
 pid=$!
 # Near the time limit Slurm sends USR1 here: the task writes its checkpoint (SIGTERM) and the job is requeued to continue.
 requeue() {
@@ -65,7 +57,21 @@ requeue() {
 }
 trap requeue USR1
 wait "$pid"
-exit $?
+exit $?`
+    : `# This task does not checkpoint: give it time enough (a requeue after a node failure starts it again).
+exec ${run}`;
+  return `#!/bin/bash
+# fsbayes plan of \`${plan.repro}\`
+# Stage ${stage.id}: ${stage.label}.
+# ${
+    array
+      ? `Task i of the array works on its range of the ${stage.items} ${stage.unit}, found from SLURM_ARRAY_TASK_ID and plan.json.`
+      : 'One task.'
+  }
+# A task whose output exists does nothing${stage.resumable ? '; a requeued task resumes from its checkpoint' : ''}.
+${directives.map((d) => `#SBATCH ${d}`).join('\n')}
+
+${body}
 `;
 }
 
@@ -210,7 +216,7 @@ Rejection sampling stops at its \`accept\`-th acceptance: each task stops at tha
 ## Resume
 
 - A task that is requeued (\`--requeue\`: node failure, preemption) resumes from its checkpoint in \`parts/<stage>/<task>.ckpt\`.
-- Near its time limit a task gets \`USR1\` (\`--signal=B:USR1@${WARN_SECONDS}\`): it writes its checkpoint and requeues itself, so a limit that is too short costs a requeue, not the work.
+- Near its time limit an SGD, rejection or frozen-feature task gets \`USR1\` (\`--signal=B:USR1@${WARN_SECONDS}\`): it writes its checkpoint and requeues itself, so a limit that is too short costs a requeue, not the work. P_B, merge and report tasks do not checkpoint: if one runs out of time (TIMEOUT in sacct), run \`./submit.sh --time=HH:MM:SS\` with a longer limit; it resubmits only what is missing.
 - After a failure (a stage shows FAILED in sacct, the jobs after it are cancelled): fix the cause, then run \`./submit.sh\` again. Finished tasks are skipped (their outputs exist), unfinished ones continue from their checkpoints.
 
 ## Without Slurm
