@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
- * Compile the AssemblyScript kernels (packages/core/wasm/*.ts) into
+ * Compile the AssemblyScript prior/forward module (packages/core/wasm/*.ts) into
  * packages/core/wasm/build/: `fsbayes-simd.wasm` (SIMD128) and
  * `fsbayes-fma.wasm` (SIMD128 + relaxed SIMD, whose relaxed_madd fuses into
- * FMA). The backend picks one at load time (`backend/kernels.ts`).
+ * FMA). The backend picks one at load time (`backend/wasm-module.ts`).
  *
  * The linear-algebra module (packages/core/wasm/linalg/*.ts) is a second
- * program, `fsbayes-linalg-{simd,fma}.wasm`, compiled with an imported shared
+ * module, `fsbayes-linalg-{simd,fma}.wasm`, compiled with an imported shared
  * memory and atomics so a thread pool works on one matrix in place
  * (`src/linalg/engine.ts`).
  *
- * The SGD trainer (packages/sgd/wasm/train.ts) is a third program,
+ * The SGD trainer (packages/sgd/wasm/train.ts) is a third module,
  * `packages/sgd/wasm/build/sgd-{simd,fma}.wasm` (`packages/sgd/src/wasm.ts`).
  *
  * Generated sources. The activation codes and their SIMD code come from the

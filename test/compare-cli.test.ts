@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FunctionTable, writeTableSync } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
+import { schemaErrors } from '../packages/core/test/schema-validator.js';
 import { cliJson, cli as runCli, tempDir } from './helpers.js';
 
 const dir = tempDir('fsbayes-compare-');
@@ -78,7 +79,6 @@ describe('fsbayes compare', () => {
       'metrics.json',
       'joint.csv',
       'scatter-a-vs-P_B.png',
-      'hist2d-a-vs-b.svg',
       'rank.png',
       'lz.svg',
       'p-of-t.png',
@@ -88,6 +88,8 @@ describe('fsbayes compare', () => {
     }
     expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
     const metrics = readFileSync(join(out, 'metrics.json'), 'utf8');
+    expect(schemaErrors('metrics', JSON.parse(metrics))).toEqual([]);
+    const png = readFileSync(join(out, 'scatter-a-vs-P_B.png'));
     expect(readFileSync(join(out, 'joint.csv'), 'utf8').split('\n')[0]).toBe(
       'key,bits,ones,errors,lz,count_a,p_a,log10p_a,count_b,p_b,log10p_b,p_P_B,log10p_P_B',
     );
@@ -95,6 +97,7 @@ describe('fsbayes compare', () => {
     expect(cli([A, B, '--pb', PB, '--bootstrap', '20', '--out', out, '--quiet']).code).toBe(1);
     expect(cli([A, B, '--pb', PB, '--bootstrap', '20', '--out', out, '--quiet', '--force']).code).toBe(0);
     expect(readFileSync(join(out, 'metrics.json'), 'utf8')).toBe(metrics);
+    expect(readFileSync(join(out, 'scatter-a-vs-P_B.png')).equals(png)).toBe(true);
   });
 
   it('errors name the bad file or value, exit 1, and write nothing', () => {

@@ -108,7 +108,7 @@ describe('nngp commands', () => {
     expect(t.m).toBe(3);
     expect(t.distinct).toBe(8); // every sign pattern on 3 points shows up
     const out = join(dir, 'pb.json');
-    const r = json(['pb', ...data, '--functions', table, '--out', out]);
+    const r = json(['pb', ...data, '--functions', table, '--out', out, '--method', 'ep']);
     expect(r.functions).toBe(8);
     // EP's per-function error here is a few hundredths of a nat (against Genz: mean 0.065, see
     // packages/nngp/test/pb.test.ts); the sum measured 0.977. Within 5% means EP's error, not a bug.
@@ -118,7 +118,66 @@ describe('nngp commands', () => {
     // Same command, same bytes: no wall-clock time in the file (it goes to stdout only).
     expect(pb).not.toHaveProperty('seconds');
     const first = readFileSync(out, 'utf8');
-    json(['pb', ...data, '--functions', table, '--out', out, '--force']);
+    json(['pb', ...data, '--functions', table, '--out', out, '--force', '--method', 'ep']);
     expect(readFileSync(out, 'utf8')).toBe(first);
+  });
+
+  it('pb --method botev (the default at this size): every function ± its stderr, Σ P_B = 1 within them, same bytes on any --threads', () => {
+    const data = ['--n', '3', '--train-size', '5', '--seed', '2'];
+    const table = join(dir, 'prior-botev.json');
+    json(['functions', ...data, '--samples', '20000', '--out', table]);
+    const out = join(dir, 'pb-botev.json');
+    const r = json(['pb', ...data, '--functions', table, '--samples', '4000', '--out', out, '--threads', '1']);
+    expect(r.method).toBe('botev');
+    expect(r.logPSStderr).toBeGreaterThan(0);
+    expect(r.methodError).toMatch(/standard error of each row/);
+    const pb = JSON.parse(readFileSync(out, 'utf8'));
+    expect(pb.method).toBe('botev');
+    expect(pb.samples).toBe(4000);
+    let sum = 0;
+    let var2 = 0;
+    for (const f of pb.functions) {
+      expect(f.stderr).toBeGreaterThan(0);
+      expect(f.stderr).toBeLessThan(0.05);
+      expect(f.upperBound).toBeGreaterThan(f.logPB - 4 * f.stderr);
+      sum += Math.exp(f.logPB);
+      var2 += (Math.exp(f.logPB) * f.stderr) ** 2;
+    }
+    // the rows share log P(S)'s error, so the sum's is at most Σ P·se (plus rounding)
+    expect(Math.abs(sum - 1)).toBeLessThan(4 * Math.sqrt(var2) + 4 * r.logPSStderr + 1e-3);
+    for (const row of r.top) expect(row.stderr).toBeGreaterThan(0);
+    const first = readFileSync(out, 'utf8');
+    json(['pb', ...data, '--functions', table, '--samples', '4000', '--out', out, '--threads', '2', '--force']);
+    expect(readFileSync(out, 'utf8')).toBe(first);
+    const human = spawnSync(
+      process.execPath,
+      [CLI, 'pb', ...data, '--functions', table, '--samples', '4000', '--quiet'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(human.stdout).toMatch(/log P\(S\) = -?\d+\.\d+ ± \d\.\d+ \(Botev/);
+    expect(human.stdout).toMatch(/-\d+\.\d+ ± \d\.\d{3} /);
+    const bad = spawnSync(process.execPath, [CLI, 'pb', ...data, '--functions', table, '--samples', '1'], {
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--samples must be an integer ≥ 2, got 1/);
+  });
+
+  it('marginal --json: every estimator carries its error — Botev stderr and bound, Genz stderr, MC its interval, EP its bias', () => {
+    const args = ['marginal', '--n', '7', '--train-size', '32', '--seed', '1'];
+    const botev = json([...args, '--method', 'botev', '--samples', '20000']);
+    expect(botev.stderr).toBeGreaterThan(0);
+    expect(botev.upperBound).toBeGreaterThan(botev.logPS);
+    const genz = json([...args, '--method', 'genz', '--samples', '20000']);
+    expect(genz.stderr).toBeGreaterThan(0);
+    expect(Math.abs(genz.logPS - botev.logPS)).toBeLessThan(6 * Math.hypot(genz.stderr, botev.stderr) + 0.01);
+    const mc = json([...args, '--method', 'mc', '--samples', '200000']);
+    expect(mc.logInterval95[0]).toBeLessThan(mc.logPS);
+    expect(mc.logInterval95[1]).toBeGreaterThan(mc.logPS);
+    const ep = json([...args, '--method', 'ep']);
+    expect(ep.stderr).toBeNull();
+    expect(ep.warnings[0]).toMatch(/EP's log P is a deterministic approximation .* biased low/);
+    // and it is: EP below Botev by about 0.17 nats on this S
+    expect(ep.logPS - botev.logPS).toBeLessThan(-0.1);
   });
 });

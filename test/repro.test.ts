@@ -9,7 +9,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXPERIMENTS } from '@fsbayes/experiments';
 import { afterAll, describe, expect, it } from 'vitest';
+import { schemaErrors } from '../packages/core/test/schema-validator.js';
 
 const CLI = new URL('../scripts/dist/cli.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'fsbayes-repro-'));
@@ -24,6 +26,24 @@ function repro(name: string, sets: string[]) {
 }
 
 describe('repro', () => {
+  it('the registry lists fashion beside mnist, and every experiment has its root npm script', () => {
+    const names = EXPERIMENTS.map((e) => e.name);
+    expect(names).toContain('fashion');
+    expect(names.indexOf('fashion')).toBe(names.indexOf('mnist') + 1);
+    const root = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const n of names) expect(root.scripts[`repro:${n}`], n).toBe(`node scripts/dist/cli.js repro ${n}`);
+    // The presets: small as mnist's, full at the paper's |S| = 10^4, |E| = 100.
+    const ctx = (scale: 'small' | 'full', name: string) => ({ name, scale, out: '', seed: 1, quiet: true });
+    const fashion = EXPERIMENTS.find((e) => e.name === 'fashion')!;
+    const mnist = EXPERIMENTS.find((e) => e.name === 'mnist')!;
+    expect(fashion.settings(ctx('small', 'fashion'))).toEqual(mnist.settings(ctx('small', 'mnist')));
+    expect(fashion.settings(ctx('full', 'fashion'))).toMatchObject({ trainSize: 10000, testSize: 100 });
+    // Sizes are checked against the 70,000 images before anything loads.
+    expect(() => fashion.settings({ ...ctx('small', 'fashion'), overrides: { trainSize: 69990 } })).toThrow(
+      /trainSize 69990 \+ testSize 20 = 70010 exceeds the 70000 images of the fashion-mnist package/,
+    );
+  });
+
   it('boolean: SGD finds the functions P_B favours (small run)', () => {
     const { out, summary } = repro('boolean', [
       'flips=0',
@@ -45,10 +65,22 @@ describe('repro', () => {
     for (const f of ['report.md', 'report.html', 'summary.json', 't0-sgd.json', 't0-pb.json', 't0-rank.png'])
       expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
-  });
+    // every output format against its schema (packages/core/schemas)
+    const read = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
+    expect(schemaErrors('summary', read('summary.json'))).toEqual([]);
+    expect(schemaErrors('function-table', read('t0-sgd.json'))).toEqual([]);
+    expect(schemaErrors('function-table', read('t0-rejection.json'))).toEqual([]);
+    expect(schemaErrors('pb-file', read('t0-pb.json'))).toEqual([]);
+    expect(schemaErrors('metrics', read('t0-metrics.json'))).toEqual([]);
+    // the report opens with the cross-target summary, intervals beside the statistics
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md.indexOf('## Summary across targets')).toBeLessThan(md.indexOf('## Target '));
+    expect(md).toMatch(/\| 0 \| 28 \| -?[\d.−-]+ \|.*\[.*\]/);
+  }, 300_000); // a small repro: ~45 s alone on 2 cores, several times that under load
 
   it('entropy: Theorem 4.1 holds and bias raises P(T = 0)', () => {
     const { summary } = repro('entropy', ['samples=20000', 'sigmaB=1,5', 'depth=1']);
+    expect(schemaErrors('summary', summary)).toEqual([]);
     expect(summary.theorem41.t128Count).toBe(0);
     expect(summary.theorem41.pValue).toBeGreaterThan(1e-4);
     expect(summary.bias[1].pT0).toBeGreaterThan(summary.bias[0].pT0);
@@ -105,5 +137,5 @@ describe('repro --resume', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(existsSync(join(out, 'stages'))).toBe(false);
     expect(readFileSync(join(out, 'p-of-t.csv'), 'utf8')).toBe(readFileSync(join(whole, 'p-of-t.csv'), 'utf8'));
-  }, 180_000);
+  }, 400_000);
 });

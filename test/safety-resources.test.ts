@@ -11,8 +11,8 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { describeRange } from '@fsbayes/experiments';
 import { describe, expect, it } from 'vitest';
+import { describeRange } from '../packages/experiments/src/repro/settings.js';
 import { type FlagTypes, findRepeatedFlag, repeatedFlagMessage } from '../scripts/src/cli/flags.js';
 import { cli, cliJson, tempDir } from './helpers.js';
 

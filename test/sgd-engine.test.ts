@@ -1,7 +1,8 @@
 /**
  * The engine choice seen from the CLI: an optimiser the wasm trainer lacks
  * trains on the js reference under `auto`, and the table's provenance says
- * so and why; `--backend wasm` refuses it before any training.
+ * so and why (as do the --json result and stderr); `--backend wasm` refuses
+ * it before any training.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,5 +30,15 @@ describe('fsbayes sgd engine choice', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--backend wasm cannot train this: the wasm trainer has optimizers .*, not agd/);
     expect(readdirSync(dir)).toEqual(['agd.json']); // no table, checkpoint or lock left by the refused run
+  });
+  it('the reason is shown: on stderr before the run, and as backendReason in --json (null when wasm trains)', () => {
+    const r = cli([...agd, '--optimizer', 'agd', '--runs', '2', '--threads', '1', '--json']);
+    expect(r.code).toBe(0);
+    const why = /the wasm trainer has optimizers sgd, .*, not agd/;
+    expect(r.stderr).toMatch(new RegExp(`sgd: training on the float64 js reference: ${why.source}`));
+    expect(JSON.parse(r.stdout).backendReason).toMatch(why);
+    const fast = cliJson([...agd, '--runs', '2', '--threads', '1']);
+    expect(fast.backend).toMatch(/^wasm/);
+    expect(fast.backendReason).toBeNull();
   });
 });

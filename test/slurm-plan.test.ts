@@ -83,11 +83,16 @@ describe('fsbayes plan', () => {
       't0-rejection-merge:1',
       't0-pb:2',
       't0-pb-merge:1',
+      't0-pb-ep:2',
+      't0-pb-ep-merge:1',
       'report:1',
     ]);
-    const pb = plan.stages.find((s: { id: string }) => s.id === 't0-pb');
-    expect(pb.after).toEqual(['t0-sgd-merge', 't0-rejection-merge']);
-    for (const f of ['README.md', 'submit.sh', 'slurm/01-t0-sgd.sbatch', 'slurm/07-report.sbatch'])
+    // P_B by Botev (t0-pb) and by EP beside it (t0-pb-ep): both over the functions SGD and rejection found.
+    for (const id of ['t0-pb', 't0-pb-ep']) {
+      const pb = plan.stages.find((s: { id: string }) => s.id === id);
+      expect(pb.after).toEqual(['t0-sgd-merge', 't0-rejection-merge']);
+    }
+    for (const f of ['README.md', 'submit.sh', 'slurm/01-t0-sgd.sbatch', 'slurm/09-report.sbatch'])
       expect(existsSync(join(out, f)), f).toBe(true);
     for (const f of ['submit.sh', ...readdirSync(join(out, 'slurm')).map((f) => `slurm/${f}`)]) {
       const syntax = spawnSync('bash', ['-n', join(out, f)], { encoding: 'utf8' });
@@ -112,11 +117,11 @@ describe('fsbayes plan', () => {
     expect(part(2).part.state).toMatchObject({ drawn: 50_000, accepted: 1 });
     expect(part(3)).toMatchObject({ part: null, skipped: expect.stringMatching(/settle t0-rejection/) });
 
-    // Lose the P_B step and the result: run again, two tasks at a time as processes; only they are redone.
+    // Lose the Botev P_B step and the result: run again, two tasks at a time as processes; only they are redone.
     for (const f of ['parts/t0-pb', 'steps/t0-pb.json', 'result']) rmSync(join(out, f), { recursive: true });
     const again = cli(['run-plan', out, '--local', '--parallel', '2', '--json', '--quiet'], 300_000);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ ran: 4, skipped: 8 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ran: 4, skipped: 11 });
     expectSameResult(plain, join(out, 'result'));
   }, 300_000);
 
@@ -149,7 +154,7 @@ describe('fsbayes plan', () => {
         .map((l) => l.split('\t'))
         .filter((p) => p.length === 2)
         .map((p) => p[1]);
-      expect(ids).toHaveLength(7);
+      expect(ids).toHaveLength(9);
       const t0 = Date.now();
       while (!existsSync(join(out, 'result', 'summary.json'))) {
         const q = spawnSync('squeue', ['-h', '-j', ids.join(',')], { encoding: 'utf8' });

@@ -290,7 +290,7 @@ for (const [spec, nets, m] of checks) {
   });
 }
 
-await step('correctness, untiled kernels (tile 1): 7→40→40→1 relu and 5→16→8→1 erf', () =>
+await step('correctness, untiled programs (tile 1): 7→40→40→1 relu and 5→16→8→1 erf', () =>
   withBackend({ tile: 1 }, async (b) => {
     const out = {};
     for (const [spec, nets, m] of [checks[0], checks[1]]) {
@@ -323,7 +323,7 @@ const rateLine = (label, spec, m, n, sec, st) => {
   return { netsPerSec: rate, seconds: sec, nets: n, gflops, stats: st ?? null };
 };
 
-/** Time one backend call on n nets, after a warm-up call (kernels built). */
+/** Time one backend call on n nets, after a warm-up call (programs built). */
 async function timed(label, spec, m, n, fn, warm) {
   await warm();
   const s = performance.now();
@@ -333,16 +333,16 @@ async function timed(label, spec, m, n, fn, warm) {
 
 const BIG = 2 ** 31 - 4096; // per-buffer cap for the large batches (the device's own limits still apply)
 
-/** GPU-only throughput: the kernel chain on parameters uploaded once. */
-async function kernelsOnly(tag, spec, m, N, B, tile, extra = {}) {
+/** GPU-only throughput: the program chain on parameters uploaded once. */
+async function programsOnly(tag, spec, m, N, B, tile, extra = {}) {
   return step(
-    `${tag}: kernels only, ${describe(spec)}, ${m} inputs, batch ≤ ${B}, tile ${tile}`,
+    `${tag}: programs only, ${describe(spec)}, ${m} inputs, batch ≤ ${B}, tile ${tile}`,
     () =>
       withBackend({ maxBufferBytes: BIG, tile, ...extra }, async () => {
         const reps = Math.max(2, Math.ceil(N / B));
-        const t = await be.kernelTime(spec, m, B, reps);
+        const t = await be.programTime(spec, m, B, reps);
         const out = rateLine(
-          `${tag} kernels only B=${t.batchNets} tile ${tile}`,
+          `${tag} programs only B=${t.batchNets} tile ${tile}`,
           spec,
           m,
           reps * t.batchNets,
@@ -373,7 +373,7 @@ const NA = quick ? 4096 : 100_000;
         [65535, 4],
         [16384, 1],
       ]) {
-    await kernelsOnly('A', spec, m, N, B, tile);
+    await programsOnly('A', spec, m, N, B, tile);
   }
   let f32 = null;
   let gpuBits = null;
@@ -383,7 +383,7 @@ const NA = quick ? 4096 : 100_000;
   });
   for (const B of quick ? [1024, 4096] : [4096, 16384, 65535]) {
     await step(
-      `A: functionBits (upload + kernels + readback) ${describe(spec)}, ${m} inputs, ${N} nets, batch ≤ ${B}`,
+      `A: functionBits (upload + programs + readback) ${describe(spec)}, ${m} inputs, ${N} nets, batch ≤ ${B}`,
       () =>
         withBackend({ maxBatch: B, maxBufferBytes: BIG }, async () => {
           const r = await timed(
@@ -505,7 +505,7 @@ const NB = quick ? 64 : 4096;
         [1024, 4],
         [1024, 1],
       ]) {
-    await kernelsOnly('B', spec, m, N, B, tile);
+    await programsOnly('B', spec, m, N, B, tile);
   }
   let f32 = null;
   await step(`B: prepare ${N} float32 nets (64 canonical nets, repeated)`, async () => {
@@ -514,7 +514,7 @@ const NB = quick ? 64 : 4096;
   });
   for (const B of quick ? [16, 64] : [256, 1024, 2048]) {
     await step(
-      `B: functionBits (upload + kernels + readback) ${describe(spec)}, ${m} inputs, ${N} nets, batch ≤ ${B}`,
+      `B: functionBits (upload + programs + readback) ${describe(spec)}, ${m} inputs, ${N} nets, batch ≤ ${B}`,
       () =>
         withBackend({ maxBatch: B, maxBufferBytes: BIG }, async () => {
           const r = await timed(
@@ -605,8 +605,8 @@ if (be.info.detail.startsWith('gpu.js webgpu')) {
       return { maxRelErr: rel, info: be.info };
     }),
   );
-  await kernelsOnly('A (robustness off)', specA, mA, NA, quick ? 4096 : 16384, 4, extra);
-  await kernelsOnly('B (robustness off)', specB, mB, NB, quick ? 32 : 1024, 4, extra);
+  await programsOnly('A (robustness off)', specA, mA, NA, quick ? 4096 : 16384, 4, extra);
+  await programsOnly('B (robustness off)', specB, mB, NB, quick ? 32 : 1024, 4, extra);
 }
 
 results.finished = new Date().toISOString();

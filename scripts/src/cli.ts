@@ -71,6 +71,9 @@ await yargs(argv)
   .command(lzCommand)
   // Before yargs' validation and every handler: the same refusal in every command.
   .middleware(checkFlags, true)
+  .epilogue(
+    'The main job: `pnpm repro:boolean` (`fsbayes repro boolean`): P_SGD against the Bayesian posterior P_B and rejection sampling on the Boolean system of Mingard et al. (2021), end to end in about 2½ minutes on 2 cores, report and plots in out/repro-boolean-small/. The other experiments: `fsbayes repro --help`.',
+  )
   .demandCommand(1, 'name a command (see the list above)')
   .strict()
   .recommendCommands()

@@ -1,5 +1,5 @@
 /** Malformed architecture strings, options and specs for `parseArch` / `validateSpec`. */
-import { type ArchOptions, type ArchSpec, parseArch, Rng, type Seed, validateSpec } from '@fsbayes/core';
+import { ACTIVATIONS, type ArchOptions, type ArchSpec, parseArch, Rng, type Seed, validateSpec } from '@fsbayes/core';
 import {
   between,
   type FuzzCase,
@@ -122,7 +122,7 @@ function archCase(r: Rng): FuzzCase {
       const field = pick(r, ['sigmaW', 'sigmaB', 'activation', 'inputShape'] as const);
       const pool: unknown[] =
         field === 'activation'
-          ? ['sigmoid', 'RELU', '', 5, '💥', {}, true]
+          ? ['sigmoid', 'RELU', '', 5, '💥', {}, true].filter((v) => !(ACTIVATIONS as readonly unknown[]).includes(v))
           : field === 'inputShape'
             ? [[], [0], [-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY], [7, '2'], 'abc', null, 7, [2 ** 53], {}]
             : [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', -Number.MAX_VALUE, [], {}, true].filter(

@@ -58,11 +58,13 @@ function csvCase(r: Rng, path: string): FuzzCase {
         : pick(r, [...NOT_NUMBERS, '', ' ', '\u00a0', '1e400', '-0', '-0.0', '1e-400', '1e308', '.5e-3']);
     t.rows[i][j] = tok;
     const text = render(t);
-    const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(tok.trim());
+    // CSV takes the quotes off a quoted field: "3" is the number 3 (RFC 4180, csv-parse).
+    const cell = /^"[^"]*"$/.test(tok) ? tok.slice(1, -1) : tok.trim();
+    const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cell);
     // A word in the first line of a header-less file makes that line a header (documented 'auto' rule).
-    const mayBeHeader = t.header === null && i === 0 && tok.trim() !== '' && !decimal;
+    const mayBeHeader = t.header === null && i === 0 && cell !== '' && !decimal;
     // -0, an underflow to 0 or a large finite number is a valid input (as a label it may be refused, naming the line).
-    const finite = decimal && Number.isFinite(Number(tok));
+    const finite = decimal && Number.isFinite(Number(cell));
     const valid = mayBeHeader || finite;
     return {
       group: 'csv',

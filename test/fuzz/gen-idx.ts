@@ -2,7 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type IdxOptions, loadIdx, maybeGunzip, parseIdx, Rng, type Seed } from '@fsbayes/core';
+import { type IdxOptions, loadIdx, parseIdx, Rng, type Seed } from '@fsbayes/core';
+import { maybeGunzip } from '../../packages/core/src/data/idx.js';
 import { between, type FuzzCase, handCase, pick, valueName } from './harness.js';
 
 const hex8 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;

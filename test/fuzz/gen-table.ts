@@ -9,12 +9,11 @@ import {
   keyToBits,
   normalizeKey,
   Rng,
-  readCheckpoint,
   readTableSync,
   type Seed,
   validateProvenance,
-  writeCheckpoint,
 } from '@fsbayes/core';
+import { readCheckpoint, writeCheckpoint } from '../../packages/core/src/run/checkpoint.js';
 import { between, type FuzzCase, getAt, handCase, leafPaths, type Path, pick, SWAPS, valueName } from './harness.js';
 
 /** A valid table's JSON (as read back from a file): labels known, with provenance. */

@@ -2,16 +2,17 @@
  * @fsbayes/compare — how close are two distributions over functions?
  * Metrics, plots and reports over function tables and P_B files (it knows
  * tables and P_B values, not how they were made).
+ *
+ * The public names, chosen: sources (tables, P_B files) and their check,
+ * the comparison of sources and its pair statistics, the divergences,
+ * correlations and tests it is made of, the charts (each a `Figure`, drawn
+ * as SVG or PNG) and the reports. The bootstrap's alias sampler, quantiles,
+ * ranks, scales, colour maps, bins and the PNG/SVG encoders stay inside
+ * (tests import them by path).
  */
 
 export { type JointRow, jointCSV, jointTable } from './joint.js';
-export {
-  AliasTable,
-  type Interval,
-  percentileInterval,
-  quantile,
-  resampleCounts,
-} from './metrics/bootstrap.js';
+export { type Interval, percentileInterval } from './metrics/bootstrap.js';
 export {
   type CompareOptions,
   type Comparison,
@@ -22,7 +23,7 @@ export {
   type PairStatKey,
   type SourceSummary,
 } from './metrics/compare.js';
-export { averageRanks, pearson, spearman } from './metrics/correlation.js';
+export { pearson, spearman } from './metrics/correlation.js';
 export {
   hellingerDistance,
   jsDivergence,
@@ -36,11 +37,8 @@ export {
   type Hist2dOptions,
   type Histogram2d,
   histogram2d,
-  histogram2dBytes,
 } from './metrics/hist2d.js';
 export {
-  type AlignedPair,
-  alignPair,
   DEFAULT_PAIR_OPTIONS,
   type PairMetrics,
   type PairOptions,
@@ -49,40 +47,14 @@ export {
   type UnseenPolicy,
 } from './metrics/pair.js';
 export { chiSquareUniform, fitLine } from './metrics/stats.js';
-export { type TopOverlap, topIndices, topMassOverlap } from './metrics/topk.js';
+export { type TopOverlap, topMassOverlap } from './metrics/topk.js';
+export type { AxisSpec } from './plots/axes.js';
 export {
-  checkCompatible,
-  pbSource,
-  readPbSource,
-  type Source,
-  tableSource,
-} from './sources.js';
-
-import type { FunctionTable } from '@fsbayes/core';
-
-/** A named table to compare. */
-export interface NamedTable {
-  name: string;
-  table: FunctionTable;
-}
-
-export {
-  type AxisSpec,
-  type LegendItem,
-  linearScale,
-  logScale,
-  PALETTE,
-  type Scale,
-  type Tick,
-} from './plots/axes.js';
-export {
-  binValues,
   type HeatmapOptions,
   type HistogramOptions,
   type HistogramSeries,
   heatmapPlot,
   histogramPlot,
-  integerEdges,
   type LzOptions,
   type LzSeries,
   lzPlot,
@@ -94,16 +66,28 @@ export {
   scatterPlot,
   viridis,
 } from './plots/charts.js';
+export {
+  FONT_FAMILY,
+  FONT_FILES,
+  type FontMetrics,
+  fontMetrics,
+  missingGlyphs,
+  parseFontMetrics,
+} from './plots/font.js';
 export { type LineOptions, type LineSeries, linePlot } from './plots/line.js';
-export { crc32, encodePNG } from './plots/png.js';
-export { renderPNG } from './plots/raster.js';
-export { type Area, type Color, Figure, type Mark, textWidth } from './plots/scene.js';
-export { renderSVG } from './plots/svg.js';
+export { loadRasteriser, svgToPNG } from './plots/png.js';
+export { type Area, type Color, Figure, type Mark } from './plots/scene.js';
+export { subscriptName } from './plots/text.js';
 export {
   type CompareReportOptions,
   compareReport,
+  massNotes,
+  massOn,
+  type PairPlots,
   pairPlots,
-  slug,
+  pairTable,
+  rankFigure,
+  testErrorFigure,
   withInterval,
   writeCompareReport,
 } from './report/compare-report.js';
@@ -115,6 +99,14 @@ export {
   type ReportTable,
   renderHtml,
   renderMarkdown,
+  sectionIds,
   writeFigure,
   writeReport,
 } from './report/report.js';
+export {
+  checkCompatible,
+  pbSource,
+  readPbSource,
+  type Source,
+  tableSource,
+} from './sources.js';

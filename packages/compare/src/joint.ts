@@ -2,7 +2,7 @@
  * The joint table: every function any source lists, with its probability
  * under each source, as rows and as CSV.
  */
-import { bitString, lzComplexity } from '@fsbayes/core';
+import { bitString, csvBitsCell, csvKeyCell, lzComplexity } from '@fsbayes/core';
 import type { Source } from './sources.js';
 
 /** One function of the joint table. */
@@ -55,7 +55,8 @@ export function jointTable(sources: readonly Source[]): JointRow[] {
 }
 
 /**
- * CSV of the joint table. Columns: key, bits (bit 0 first), ones, errors,
+ * CSV of the joint table. Columns: key (`0x` + hex), bits (`b` + the bits,
+ * bit 0 first: both prefixed so CSV readers keep them as text), ones, errors,
  * lz (Lempel–Ziv complexity), then for each source `count_<name>` (tables)
  * and `p_<name>`, `log10p_<name>`. An empty cell means unknown (a function a
  * P_B file does not list); an unseen function of a table has count and p 0.
@@ -70,7 +71,13 @@ export function jointCSV(sources: readonly Source[], rows: readonly JointRow[], 
   const lines = [cols.join(',')];
   for (const r of rows) {
     const bits = bitString(r.key, m);
-    const cells: (string | number)[] = [r.key, bits, r.ones, r.errors ?? '', lzComplexity(bits)];
+    const cells: (string | number)[] = [
+      csvKeyCell(r.key),
+      csvBitsCell(r.key, m),
+      r.ones,
+      r.errors ?? '',
+      lzComplexity(bits),
+    ];
     sources.forEach((s, k) => {
       if (s.kind === 'table') cells.push(r.counts[k] ?? 0);
       const lp = r.logP[k];

@@ -1,4 +1,4 @@
-/** Test helpers: an independent PNG decoder (8-bit RGB, filter 0) and an XML tag-balance check. */
+/** Test helpers: an independent PNG decoder (8-bit RGB or RGBA, filters 0–4, PNG spec §9) and an XML tag-balance check. */
 import { inflateSync, crc32 as zlibCrc32 } from 'node:zlib';
 
 export interface Decoded {
@@ -8,7 +8,7 @@ export interface Decoded {
   pixel(x: number, y: number): [number, number, number];
 }
 
-/** Decode a PNG as fsbayes writes it, checking the signature, every chunk's CRC and the header. */
+/** Decode an 8-bit RGB/RGBA PNG, checking the signature, every chunk's CRC and the header; pixels as RGB. */
 export function decodePNG(png: Uint8Array): Decoded {
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];
   sig.forEach((b, i) => {
@@ -18,6 +18,7 @@ export function decodePNG(png: Uint8Array): Decoded {
   let o = 8;
   let width = 0;
   let height = 0;
+  let channels = 3;
   const idat: Uint8Array[] = [];
   for (;;) {
     const len = dv.getUint32(o);
@@ -28,18 +29,39 @@ export function decodePNG(png: Uint8Array): Decoded {
     if (type === 'IHDR') {
       width = dv.getUint32(o + 8);
       height = dv.getUint32(o + 12);
-      if (data[8] !== 8 || data[9] !== 2) throw new Error('expected 8-bit RGB');
+      if (data[8] !== 8 || (data[9] !== 2 && data[9] !== 6) || data[12] !== 0)
+        throw new Error('expected 8-bit RGB(A), not interlaced');
+      channels = data[9] === 6 ? 4 : 3;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
     o += 12 + len;
   }
   const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * 3;
-  const rgb = new Uint8Array(stride * height);
+  const bpp = channels;
+  const stride = width * bpp;
+  const img = new Uint8Array(stride * height);
+  const paeth = (a: number, b: number, c: number) => {
+    const p = a + b - c;
+    const pa = Math.abs(p - a);
+    const pb = Math.abs(p - b);
+    const pc = Math.abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+  };
   for (let y = 0; y < height; y++) {
-    if (raw[y * (stride + 1)] !== 0) throw new Error(`row ${y}: filter ${raw[y * (stride + 1)]} (only 0 expected)`);
-    rgb.set(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), y * stride);
+    const f = raw[y * (stride + 1)];
+    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? img[y * stride + i - bpp] : 0;
+      const b = y > 0 ? img[(y - 1) * stride + i] : 0;
+      const c = i >= bpp && y > 0 ? img[(y - 1) * stride + i - bpp] : 0;
+      const pred =
+        f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : f === 4 ? paeth(a, b, c) : Number.NaN;
+      if (Number.isNaN(pred)) throw new Error(`row ${y}: unknown filter ${f}`);
+      img[y * stride + i] = (src[i] + pred) & 0xff;
+    }
   }
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) rgb.set(img.subarray(p * bpp, p * bpp + 3), p * 3);
   return {
     width,
     height,

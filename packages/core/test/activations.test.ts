@@ -18,7 +18,7 @@ import {
 import { forwardReference } from '../src/arch/forward.js';
 import type { Activation, FcnSpec } from '../src/arch/spec.js';
 import { getBackend, priorParams } from '../src/backend/index.js';
-import { fmaSupport, Kernels, kernelModule } from '../src/backend/kernels.js';
+import { fmaSupport, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { LinalgEngine } from '../src/linalg/engine.js';
 import { gramPlan, layerMapPlan, runPlan } from '../src/linalg/ops.js';
 
@@ -95,7 +95,7 @@ describe('the activation table', () => {
 });
 
 /** The wasm forward-pass instance's config words (the activation code is slot 2, as `configure` writes it). */
-function configWords(k: Kernels): Int32Array {
+function configWords(k: WasmInstance): Int32Array {
   const ex = (k as unknown as { ex: { memory: { buffer: ArrayBuffer }; cfgPtr(): number } }).ex;
   return new Int32Array(ex.memory.buffer, ex.cfgPtr(), 16);
 }
@@ -105,8 +105,8 @@ describe('an activation code the wasm modules do not know traps', () => {
 
   for (const variant of variants) {
     it(`forward pass and prior sampling (${variant}, f32 and f64)`, () => {
-      const { module } = kernelModule(variant);
-      const k = new Kernels(module, variant);
+      const { module } = wasmModule(variant);
+      const k = new WasmInstance(module, variant);
       const spec = fcn('relu');
       const X = inputs(9, 3);
       const theta = priorParams(spec, 5, 0, 2);

@@ -2,7 +2,7 @@
  * Backends against the independent float64 reference (`forwardReference`):
  * wasm f64/f32 forward passes, prior-function bits of wasm vs js, thread-count
  * independence, the float32 sign-flip rate, and backend selection.
- * Needs `pnpm build` (wasm kernels and dist/backend/worker.js).
+ * Needs `pnpm build` (the wasm module and dist/backend/worker.js).
  */
 
 import { Worker } from 'node:worker_threads';
@@ -19,8 +19,8 @@ import {
   priorParams,
   WasmBackend,
 } from '../src/backend/index.js';
-import { fmaSupport, Kernels, kernelModule } from '../src/backend/kernels.js';
 import { planChunks } from '../src/backend/wasm.js';
+import { fmaSupport, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { Rng } from '../src/rng/rng.js';
 
 function fcn(
@@ -76,7 +76,7 @@ function signBits(pre: Float64Array, nets: number, m: number): Uint32Array {
   return out;
 }
 
-/** Shapes exercising the kernels' edges: odd widths, perceptron, no bias, deep, fan-in > the 256 block, m = 37. */
+/** Shapes exercising the wasm module's edges: odd widths, perceptron, no bias, deep, fan-in > the 256 block, m = 37. */
 const CASES: { name: string; spec: FcnSpec; m: number; inputs: Float64Array }[] = [
   {
     name: '7→40→40→1 relu, Boolean inputs',
@@ -175,11 +175,11 @@ describe('wasm forward vs the float64 reference', () => {
   });
 });
 
-describe('in-kernel sampling is the canonical stream', () => {
-  it('kernel-drawn θ equal priorParams bit for bit (across a block boundary)', () => {
+describe('sampling inside the wasm module is the canonical stream', () => {
+  it('θ drawn by the wasm module equal priorParams bit for bit (across a block boundary)', () => {
     const spec = fcn(5, [13, 6], 'tanh');
-    const { module, variant } = kernelModule('auto');
-    const k = new Kernels(module, variant);
+    const { module, variant } = wasmModule('auto');
+    const k = new WasmInstance(module, variant);
     k.configure(spec, 37, 'f64');
     const got = k.priorThetas('s', 240, 40);
     const want = priorParams(spec, 's', 240, 40);
@@ -278,7 +278,7 @@ describe('float32 is harmless for prior functions (measured)', () => {
   });
 });
 
-describe('kernel builds (FMA and plain SIMD)', () => {
+describe('wasm builds (FMA and plain SIMD)', () => {
   it('both builds match the reference and the js bits inside pool workers', async () => {
     const variants = fmaSupport().ok ? (['simd', 'fma'] as const) : (['simd'] as const);
     for (const variant of variants) {
@@ -298,9 +298,9 @@ describe('kernel builds (FMA and plain SIMD)', () => {
   });
 
   it('a fresh worker thread enables relaxed SIMD by itself (V8 flag set at runtime)', async () => {
-    const url = new URL('../dist/backend/kernels.js', import.meta.url).href;
+    const url = new URL('../dist/backend/wasm-module.js', import.meta.url).href;
     const code = `import(${JSON.stringify(url)}).then((k) => {
-      require('node:worker_threads').parentPort.postMessage({ variant: k.kernelModule('auto').variant });
+      require('node:worker_threads').parentPort.postMessage({ variant: k.wasmModule('auto').variant });
     });`;
     const w = new Worker(code, { eval: true });
     const msg = await new Promise<{ variant: string }>((resolve, reject) => {
@@ -308,7 +308,7 @@ describe('kernel builds (FMA and plain SIMD)', () => {
       w.once('error', reject);
     });
     await w.terminate();
-    expect(msg.variant).toBe(kernelModule('auto').variant);
+    expect(msg.variant).toBe(wasmModule('auto').variant);
   });
 });
 

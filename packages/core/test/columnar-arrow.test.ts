@@ -3,18 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordBatchFileWriter, tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
+import { keyOf, wordsFor } from '../src/bits.js';
 import { encodeBatch, labelWordsOf, tableSchema } from '../src/functions/arrow-format.js';
 import {
   ArrowTableWriter,
   ColumnarTable,
   createProvenance,
   FunctionTable,
-  keyOf,
   mergeArrowTables,
   type Provenance,
   readArrowTableHeader,
   readTableArrow,
-  wordsFor,
   writeArrowTable,
   writeTableArrow,
 } from '../src/functions/index.js';

@@ -1,5 +1,5 @@
 /** Random function data for the columnar-table tests. */
-import { wordsFor } from '../src/functions/index.js';
+import { wordsFor } from '../src/bits.js';
 import type { Rng } from '../src/rng/index.js';
 
 const u32 = (rng: Rng) => rng.int(2 ** 16) * 2 ** 16 + rng.int(2 ** 16);

@@ -2,18 +2,17 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { keyOf, wordsFor } from '../src/bits.js';
 import {
   ColumnarTable,
   capacityFor,
   compareKeys,
   createProvenance,
   FunctionTable,
-  keyOf,
   mergeSorted,
   type PackedBatch,
   PackedCounter,
   sortRowsByKey,
-  wordsFor,
 } from '../src/functions/index.js';
 import { Rng } from '../src/rng/index.js';
 import { drawFunctions, functionPool } from './columnar-helpers.js';

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { bitsToHex, bitsToString, parseBits } from '../src/bits.js';
 import {
-  bitsToHex,
-  bitsToString,
   booleanDataset,
   booleanInputs,
   defaultBooleanTarget,
   maskOf,
-  parseBits,
   splitByMask,
   splitBySize,
   summarize,

@@ -97,3 +97,22 @@ describe('loadCsv', () => {
     expect(() => loadCsv(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read/);
   });
 });
+
+describe('CSV syntax (csv-parse)', () => {
+  it('quoted fields: a comma and a doubled quote inside a header name, quoted numbers', () => {
+    const ds = parseCsv('\uFEFF"width, px","the ""label"""\r\n"1.5",1\r\n2,"0"\r\n');
+    expect(ds.meta).toMatchObject({ header: true, labelName: 'the "label"', columns: ['width, px'] });
+    expect(Array.from(ds.inputs)).toEqual([1.5, 2]);
+    expect(Array.from(ds.labels)).toEqual([1, 0]);
+  });
+  it('a byte-order mark does not become part of the first header name', () => {
+    const ds = parseCsv('\uFEFFx,y\n3,1\n', { labelColumn: 'y' });
+    expect(ds.meta).toMatchObject({ columns: ['x'], labelName: 'y' });
+  });
+  it('a quoted header cell spanning two lines: data errors still name the line they are on', () => {
+    expect(() => parseCsv('"a\nb",y\n1,0\nx,1\n')).toThrow(/line 4, column 1: "x" is not a number/);
+  });
+  it('an unclosed quote is a clear error naming the text', () => {
+    expect(() => parseCsv('x,y\n"1,0\n', {}, 'data.csv')).toThrow(/^data\.csv: not valid CSV/);
+  });
+});

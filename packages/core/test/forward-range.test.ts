@@ -2,7 +2,7 @@
  * Forward passes that would leave their precision's range are refused before
  * they run (never silently wrong functions): the a-priori scale check of
  * `checkForwardRange`, against the float64 reference (`JsBackend`, plain
- * TypeScript) on the same nets. Needs `pnpm build` (wasm kernels).
+ * TypeScript) on the same nets. Needs `pnpm build` (the wasm modules).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FcnSpec } from '../src/arch/spec.js';

@@ -2,12 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packBits } from '../src/bits.js';
 import {
   createProvenance,
   FunctionTable,
   type FunctionTableJSON,
   type Provenance,
-  packBits,
+  parseCsvBitsCell,
+  parseCsvKeyCell,
   readTable,
   readTableSync,
   writeFileAtomic,
@@ -255,6 +257,19 @@ describe('JSON', () => {
     expect(() => FunctionTable.fromJSON(j)).toThrow(msg);
   });
 
+  it("keeps the backend's reason, and refuses one that is not a string, naming the field", () => {
+    const t = smallTable();
+    t.provenance = prov([1], { backend: { name: 'js', precision: 'f64', reason: 'the wasm trainer has relu only' } });
+    const j = JSON.parse(JSON.stringify(t));
+    expect(FunctionTable.fromJSON(j).provenance?.backend).toEqual({
+      name: 'js',
+      precision: 'f64',
+      reason: 'the wasm trainer has relu only',
+    });
+    j.provenance.backend.reason = 3;
+    expect(() => FunctionTable.fromJSON(j)).toThrow(/provenance\.backend\.reason: must be a string, got 3/);
+  });
+
   it('rejects errors when labels are unknown', () => {
     const j = good();
     j.labels = null;
@@ -266,12 +281,26 @@ describe('CSV', () => {
   it('has the header and one row per function', () => {
     const lines = smallTable().toCSV().split('\n');
     expect(lines[0]).toBe('key,bits,count,probability,errors,ones');
-    expect(lines[1]).toBe('6,0110,3,0.6,0,2');
-    expect(lines[3]).toBe('e,1110,1,0.2,1,3');
+    expect(lines[1]).toBe('0x6,b0110,3,0.6,0,2');
+    expect(lines[3]).toBe('0xe,b1110,1,0.2,1,3');
     expect(lines.length).toBe(5); // header, 3 rows, trailing newline
     const t = new FunctionTable(5);
     t.add('f8');
-    expect(t.toCSV()).toBe('key,bits,count,probability,errors,ones\nf8,11111,1,1,,5\n');
+    expect(t.toCSV()).toBe('key,bits,count,probability,errors,ones\n0xf8,b11111,1,1,,5\n');
+  });
+  it('key and bits cells read back, with or without their prefixes (files written before them too)', () => {
+    const t = new FunctionTable(8);
+    t.add('02', 2); // bits 00000010: all digits, the cell pandas turned into the integer 10
+    const row = t.toCSV().split('\n')[1].split(',');
+    expect(row.slice(0, 2)).toEqual(['0x02', 'b00000010']);
+    // the cells are not numbers to a CSV reader that infers types (JS's rule here; pandas': no 0x or b prefix)
+    expect(row.slice(0, 2).map((c) => Number.isNaN(Number(c)) || /^0x/.test(c))).toEqual([true, true]);
+    expect(parseCsvKeyCell(row[0], 8)).toBe('02');
+    expect(parseCsvKeyCell('02', 8)).toBe('02');
+    expect(parseCsvBitsCell(row[1], 8)).toBe('02');
+    expect(parseCsvBitsCell('00000010', 8)).toBe('02');
+    expect(() => parseCsvBitsCell('b0101', 8)).toThrow(/has 4 bits; m = 8/);
+    expect(() => parseCsvKeyCell('0xzz', 8)).toThrow(/invalid hex character/);
   });
 });
 

@@ -12,7 +12,7 @@ import {
   popcount32,
   unpackBits,
   wordsFor,
-} from '../src/functions/index.js';
+} from '../src/bits.js';
 import { Rng } from '../src/rng/index.js';
 
 function randomBits(rng: Rng, m: number): Uint8Array {

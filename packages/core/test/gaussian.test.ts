@@ -9,21 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { paramLayout, paramScales } from '../src/arch/params.js';
 import type { FcnSpec } from '../src/arch/spec.js';
 import { NET_BLOCK, netNormals, priorParams } from '../src/backend/index.js';
-import { Kernels, kernelModule } from '../src/backend/kernels.js';
-import { localKernels } from '../src/backend/prior.js';
+import { localInstance } from '../src/backend/prior.js';
+import { WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { erf } from '../src/math/erf.js';
 import { Rng, streamKey } from '../src/rng/rng.js';
 
 type Xor = ReturnType<typeof seedrandom.xor4096> & { state(): { X: number[]; i: number; w: number } };
 
-function freshKernels(): Kernels {
-  const { module, variant } = kernelModule('simd');
-  return new Kernels(module, variant);
+function freshInstance(): WasmInstance {
+  const { module, variant } = wasmModule('simd');
+  return new WasmInstance(module, variant);
 }
 
 describe('xor4096 port', () => {
   it('reproduces seedrandom int32 outputs exactly', () => {
-    const k = freshKernels();
+    const k = freshInstance();
     for (const key of [streamKey(1, ['nets', 0]), streamKey('abc', ['nets', 7]), 'hello', '']) {
       const g = seedrandom.xor4096(key, { state: true }) as Xor;
       const s = g.state();
@@ -35,7 +35,7 @@ describe('xor4096 port', () => {
   });
 
   it('continues from a state in mid-cycle (scalar path) and from Rng.xorState', () => {
-    const k = freshKernels();
+    const k = freshInstance();
     const g = seedrandom.xor4096('mid', { state: true }) as Xor;
     for (let j = 0; j < 77; j++) g.int32();
     const s = g.state();
@@ -131,7 +131,7 @@ describe('ziggurat normals', () => {
     // a draw across the block boundary
     expect(netNormals(5, NET_BLOCK - 3, 6, P)).toEqual(a.subarray((NET_BLOCK - 3) * P, (NET_BLOCK + 3) * P));
     // net 0 of block 1 starts the stream of new Rng(5, 'nets', 1)
-    const k = freshKernels();
+    const k = freshInstance();
     k.seedState(new Rng(5, 'nets', 1).xorState());
     const head = new Float64Array(P);
     k.normalsInto(head, 0, P);
@@ -168,7 +168,7 @@ describe('ziggurat normals', () => {
 });
 
 describe('wasm vector math (activations)', () => {
-  const k = localKernels();
+  const k = localInstance();
   const xs = Float64Array.from({ length: 20001 }, (_, i) => -10 + i * 0.001);
   const tiny = Float64Array.from({ length: 200 }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (-i / 10));
 

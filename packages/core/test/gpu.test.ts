@@ -1,6 +1,6 @@
 /**
- * The gpu.js backend. This machine has no GPU, so the kernels run in gpu.js's
- * CPU mode (the same generated kernel sources as on the GPU, float32 outputs)
+ * The gpu.js backend. This machine has no GPU, so the programs run in gpu.js's
+ * CPU mode (the same generated program sources as on the GPU, float32 outputs)
  * and are checked against the float64 reference; the real-GPU constructor
  * must reject with a message naming what it tried.
  */
@@ -205,10 +205,10 @@ describe('gpu backend (gpu.js cpu mode stand-in)', () => {
     }
   });
 
-  it('times its kernels alone (kernelTime, for benchmarks)', async () => {
+  it('times its programs alone (programTime, for benchmarks)', async () => {
     const be = await createGpuBackend({ mode: 'cpu' });
     try {
-      const t = await be.kernelTime(fcn(5, [8, 8], 'erf', 1), 20, 3, 2);
+      const t = await be.programTime(fcn(5, [8, 8], 'erf', 1), 20, 3, 2);
       expect(t.batchNets).toBe(3);
       expect(t.ms).toBeGreaterThan(0);
       expect(t.netsPerSec).toBeCloseTo((2 * 3) / (t.ms / 1000), 6);

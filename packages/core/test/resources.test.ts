@@ -6,7 +6,8 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { Kernels, kernelMemoryBytes, kernelModule } from '../src/backend/kernels.js';
+import { netNormals } from '../src/backend/prior.js';
+import { instanceMemoryBytes, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import {
   booleanDataset,
   checkMemory,
@@ -16,13 +17,12 @@ import {
   formatBytes,
   JsBackend,
   layerMapKernel,
-  netNormals,
   parseArch,
   samplePriorTable,
   splitByMask,
-  usefulThreads,
   WasmBackend,
 } from '../src/index.js';
+import { usefulThreads } from '../src/resources/threads.js';
 
 /** The error `fn` throws (or the promise rejects with). */
 async function errorOf(fn: () => unknown): Promise<FsbayesError> {
@@ -82,10 +82,10 @@ describe('checkMemory', () => {
   });
 
   it('refuses one wasm memory over 4 GiB-like limit, with the estimate and the limit', async () => {
-    const e = await errorOf(() => checkMemory('task X', [{ what: 'kernels', bytes: 1001, pool: 'wasm32' }], limits));
+    const e = await errorOf(() => checkMemory('task X', [{ what: 'instances', bytes: 1001, pool: 'wasm32' }], limits));
     expect(e.kind).toBe('resource');
     expect(e.message).toBe(
-      'task X needs about 1001 B of wasm memory (kernels: 1001 B), more than the 1000 B one wasm32 memory can address',
+      'task X needs about 1001 B of wasm memory (instances: 1001 B), more than the 1000 B one wasm32 memory can address',
     );
   });
 
@@ -94,14 +94,14 @@ describe('checkMemory', () => {
       checkMemory(
         't',
         [
-          { what: 'kernels', bytes: 900, pool: 'wasm32', copies: 2 },
+          { what: 'instances', bytes: 900, pool: 'wasm32', copies: 2 },
           { what: 'out', bytes: 201, pool: 'native' },
         ],
         limits,
       ),
     );
     expect(e.message).toContain(
-      't needs about 2.0 KiB (kernels: 900 B × 2 = 1.8 KiB; out: 201 B), more than the 2.0 KiB allowed for buffers',
+      't needs about 2.0 KiB (instances: 900 B × 2 = 1.8 KiB; out: 201 B), more than the 2.0 KiB allowed for buffers',
     );
   });
 
@@ -122,12 +122,12 @@ describe('checkMemory', () => {
 });
 
 describe('memory of the prior pass', () => {
-  it("kernelMemoryBytes matches a real kernel instance's memory after its largest jobs", () => {
+  it("instanceMemoryBytes matches a real wasm instance's memory after its largest jobs", () => {
     const spec = parseArch('fcn:64,64', { inputShape: [7], sigmaB: 1 });
     if (spec.kind !== 'fcn') throw new Error('fcn expected');
     const m = 40;
-    const { module, variant } = kernelModule('auto');
-    const k = new Kernels(module, variant);
+    const { module, variant } = wasmModule('auto');
+    const k = new WasmInstance(module, variant);
     k.configure(spec, m, 'f64');
     k.setInputs(new Float64Array(m * 7).fill(0.5));
     k.priorBits(1, 0, 256);
@@ -135,7 +135,7 @@ describe('memory of the prior pass', () => {
     const nets = Math.floor((8 << 20) / (8 * (P + m))); // one full forward chunk
     k.forward(new Float64Array(nets * P), nets);
     const actual = (k as unknown as { ex: { memory: { buffer: ArrayBuffer } } }).ex.memory.buffer.byteLength;
-    const estimate = kernelMemoryBytes(spec, m, 'f64');
+    const estimate = instanceMemoryBytes(spec, m, 'f64');
     // An upper bound (memory grows by 64 KiB pages), loose by at most the rounded-up static
     // area and the part of a forward chunk that one more net would not fit in.
     expect(actual).toBeLessThanOrEqual(estimate + 65536);

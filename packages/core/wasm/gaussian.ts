@@ -11,7 +11,7 @@
  * tail (|z| > R) by Marsaglia's exponential method.
  *
  * This is the canonical Gaussian stream of fsbayes: the prior sampler, the
- * prior-function kernels and SGD's initialisation all read it, so any change
+ * prior-function code here and SGD's initialisation all read it, so any change
  * here changes every net drawn from a seed.
  */
 import { nextU32, Rng, uniform53 } from './rng';

@@ -1,6 +1,7 @@
 /**
- * fsbayes wasm kernels (AssemblyScript). Built twice by `scripts/build-wasm.mjs`:
- * plain SIMD and relaxed SIMD (FMA); the JS glue is `src/backend/kernels.ts`.
+ * The fsbayes prior/forward wasm module (AssemblyScript). Built twice by
+ * `scripts/build-wasm.mjs`: plain SIMD and relaxed SIMD (FMA); the JS glue is
+ * `src/backend/wasm-module.ts`.
  */
 export { normalsFill, normalsSkip } from './gaussian';
 export {

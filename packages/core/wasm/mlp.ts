@@ -10,14 +10,14 @@
  *
  * Parameters come in the order of `arch/params.ts` (per layer W [out × in]
  * row-major, then b [out] when the net has biases) and are kept in the
- * kernels' own "packed" layout: each group of 4 consecutive units stores its
+ * module's own "packed" layout: each group of 4 consecutive units stores its
  * weights k-major, W[4g+r, k] at (4g·K + 4k + r), so a tile's 4 broadcasts
  * come from one pointer with immediate offsets (V8 otherwise runs out of
  * registers); the units past the last full group, and the biases, stay
  * where they are.
  *
  * The configuration (shapes, buffer addresses, prior scales) lives at
- * `cfgPtr()`, written by the JS glue (`backend/kernels.ts`), which owns the
+ * `cfgPtr()`, written by the JS glue (`backend/wasm-module.ts`), which owns the
  * memory layout above `__heap_base`.
  */
 import { normalsInto } from './gaussian';

@@ -5,7 +5,7 @@
  * tiny arguments, test/gaussian.test.ts): exp 2.2e-16 (vs Math.exp), tanh
  * 3.8e-16 (vs Math.tanh), erf 1.1e-15 vs the reference `math/erf.ts`, which
  * is itself only ~1e-15 accurate (where they differ most, at x = −2.233, this
- * erf is the correctly rounded one). The f32 kernels evaluate these in f64 and
+ * erf is the correctly rounded one). The f32 forward passes evaluate these in f64 and
  * round once to f32, so their activations are within 1 f32 ulp (6e-8 relative).
  *
  * - exp: Cody–Waite reduction x = k·ln2 + r, |r| ≤ ln2/2, degree-13 Taylor

@@ -4,6 +4,13 @@
  * experiments' steps), the exact merge of their shards, and the paper
  * experiments behind `fsbayes repro`. The CLI is a thin layer of flags over
  * this package.
+ *
+ * The public names, chosen: the ensembles with their options and results,
+ * the merge of shards, the progress bar, and the experiment registry with
+ * `runRepro` and what it takes and returns, and the cluster plans
+ * (`fsbayes plan`, `run-plan`) with the merge of P_B parts. The helpers an experiment is
+ * written with (settings and their ranges, resumable steps, writers) stay
+ * inside (tests import them by path).
  */
 
 export {
@@ -13,7 +20,12 @@ export {
   frozenEnsemble,
 } from './ensembles/frozen.js';
 export type { EnsembleHooks, ProgressBar, ProgressFactory, SamplerRunOptions } from './ensembles/hooks.js';
-export { type MergedTables, mergeShards, SHARD_POOLING } from './ensembles/merge.js';
+export { type MergedTables, mergeShards } from './ensembles/merge.js';
+export {
+  type PriorEnsembleOptions,
+  type PriorEnsembleResult,
+  priorEnsemble,
+} from './ensembles/prior.js';
 export {
   type RejectionEnsembleOptions,
   type RejectionEnsembleResult,
@@ -25,7 +37,6 @@ export {
   type SgdEnsembleOptions,
   type SgdEnsembleResult,
   sgdEnsemble,
-  sgdExperiment,
 } from './ensembles/sgd.js';
 export {
   buildPlan,
@@ -41,18 +52,10 @@ export { type Plan, type PlanStage, planIdentity, readPlan, resultDir, type Stag
 export { type LocalOptions, planStatus, runPlanLocal, type StageStatus } from './plan/local.js';
 export { shellQuote } from './plan/slurm.js';
 export { runPlanTask, type TaskOptions, type TaskOutcome } from './plan/task.js';
-export { fmtCount, fmtTime, Progress } from './progress.js';
-export {
-  type ExperimentContext,
-  parseOverrides,
-  type Scale,
-  type SettingValue,
-  settingsFor,
-  stage,
-} from './repro/context.js';
+export { Progress } from './progress.js';
+export { type ExperimentContext, parseOverrides, type Scale, type SettingValue } from './repro/context.js';
 export { EXPERIMENTS, type Experiment } from './repro/registry.js';
 export type { ExperimentResult } from './repro/result.js';
 export { type ReproOptions, type ReproRun, runRepro } from './repro/run.js';
-export { describeRange, type SettingRange, type SettingRanges } from './repro/settings.js';
-export { mergePbFiles } from './repro/shards.js';
-export { type Calibration, runStep, type ShardedStep, type StepKind, type StepUnit } from './repro/step.js';
+export { checkPbParts, mergePbFiles, type PbPart, rankRange } from './repro/pb-parts.js';
+export type { Calibration, ShardedStep, StepKind, StepUnit } from './repro/step.js';

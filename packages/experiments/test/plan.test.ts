@@ -7,14 +7,8 @@
 import { FunctionTable, type PbFile, ResumableRun } from '@fsbayes/core';
 import { pbOfTable } from '@fsbayes/nngp';
 import { describe, expect, it } from 'vitest';
-import {
-  EXPERIMENTS,
-  type ExperimentContext,
-  mergePbFiles,
-  parseShardCounts,
-  parseSlurmTime,
-  slurmTime,
-} from '../src/index.js';
+import { EXPERIMENTS, type ExperimentContext, mergePbFiles, parseShardCounts, parseSlurmTime, slurmTime } from '../src/index.js';
+import { rankRange } from '../src/repro/pb-parts.js';
 import { pbStep, sgdStep } from '../src/repro/shards.js';
 import { booleanSystem, booleanTarget } from '../src/repro/system.js';
 
@@ -60,7 +54,7 @@ describe('sharded steps', () => {
     expect(merged.logPS).toBe(whole.logPS);
   });
 
-  it('P_B of rank ranges merges to P_B of all the functions', () => {
+  it('P_B of rank ranges merges to P_B of all the functions, by EP and by Botev (its rows with stderr and upperBound)', () => {
     const sys = booleanSystem(
       booleanTarget(7, 4, () => 5),
       7,
@@ -75,23 +69,26 @@ describe('sharded steps', () => {
       for (let j = 0; j < k; j++) bits[(j * 13) % bits.length] ^= 1;
       table.add(packed(bits), 1 + (k % 3));
     }
-    const whole = pbOfTable(sys, table, { limit: 6 });
-    const ranked = table.entries().slice(0, 6);
     const ranges: [number, number][] = [
       [0, 2],
       [2, 5],
       [5, 6],
     ];
-    const files = ranges.map(([a, b]) => {
-      const t = new FunctionTable(sys.nE, sys.test.labels);
-      for (const e of ranked.slice(a, b)) t.add(e.key, e.count);
-      return pbOfTable(sys, t, { limit: 6 });
-    });
-    const merged = mergePbFiles('pb', files, ranges);
-    expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+    for (const o of [{ method: 'ep' as const }, { method: 'botev' as const, samples: 400, samplesS: 4000, seed: 7 }]) {
+      const whole = pbOfTable(sys, table, { limit: 6, ...o });
+      const parts = ranges.map(([a, b]) => ({
+        file: pbOfTable(sys, rankRange(table, a, b - a, 6), { limit: 6, ...o }),
+        first: a,
+        end: b,
+        name: `[${a}, ${b})`,
+      }));
+      const merged = mergePbFiles(parts);
+      expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+      if (o.method === 'botev') expect(merged.functions.every((f) => f.stderr !== undefined)).toBe(true);
+    }
   });
 
-  it('a P_B step with fewer functions than ranks: empty parts, merged to the whole step', async () => {
+  it('a P_B step with fewer functions than ranks: empty parts, merged to the whole step (EP and Botev)', async () => {
     const sys = booleanSystem(
       booleanTarget(7, 0, () => 0),
       7,
@@ -104,28 +101,31 @@ describe('sharded steps', () => {
     found.add(packed(sys.test.labels.map((b, i) => (i % 7 === 0 ? 1 - b : b))), 2);
     const source = sgdStep(lastLayerContext(), 'sgd', sys, 1, { optimizer: 'sgd', batch: 8 });
     source.result = { table: found, runs: 7, fitted: 7, notFitted: 0, meanEpochs: 1, meanTestError: 0, seconds: 0 };
-    const pb = pbStep(lastLayerContext(), 'pb', sys, [source], 8);
-    const whole = await pb.whole();
-    const parts: object[] = [];
-    for (const [first, count] of [
-      [0, 2],
-      [2, 3],
-      [5, 3],
-    ])
-      parts.push(JSON.parse(JSON.stringify(await pb.part(first, count, ResumableRun.inMemory()))));
-    expect(parts.map((p) => (p as { pb: unknown }).pb === null)).toEqual([false, false, true]);
-    const merged = await pb.merge(parts);
-    expect(merged.functions).toHaveLength(3);
-    expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+    for (const estimate of [{ method: 'ep' as const }, { method: 'botev' as const, samples: 300 }]) {
+      const pb = pbStep(lastLayerContext(), 'pb', sys, [source], 8, estimate);
+      const whole = await pb.whole();
+      expect(whole.method).toBe(estimate.method);
+      const parts: object[] = [];
+      for (const [first, count] of [
+        [0, 2],
+        [2, 3],
+        [5, 3],
+      ])
+        parts.push(JSON.parse(JSON.stringify(await pb.part(first, count, ResumableRun.inMemory()))));
+      expect(parts.map((p) => (p as { pb: unknown }).pb === null)).toEqual([false, false, true]);
+      const merged = await pb.merge(parts);
+      expect(merged.functions).toHaveLength(3);
+      expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
+    }
   });
 
-  it('P_B parts that disagree on log P(S) are refused', () => {
-    const f = (logPS: number): PbFile =>
+  it('P_B parts of different files are refused (estimator, log P(S)); warnings of one part keep its range', () => {
+    const f = (logPS: number, method = 'ep'): PbFile =>
       ({
         format: 'fsbayes.pb',
         formatVersion: 1,
         logPS,
-        method: 'ep',
+        method,
         nS: 1,
         nE: 1,
         massCovered: 0.5,
@@ -134,26 +134,23 @@ describe('sharded steps', () => {
         functions: [{ key: '0x1', count: 1, errors: 0, logPB: Math.log(0.5) }],
         provenance: { tool: 'fsbayes' },
       }) as unknown as PbFile;
-    const ok = mergePbFiles(
-      'pb',
-      [f(-1), { ...f(-1), warnings: ['w', 'only here'] }],
-      [
-        [0, 1],
-        [1, 2],
-      ],
-    );
-    expect(ok.warnings).toEqual(['w', 'functions of rank [1, 2): only here']);
-    expect(ok.massCovered).toBe(1);
-    expect(() =>
-      mergePbFiles(
-        'pb',
-        [f(-1), f(-2)],
-        [
-          [0, 1],
-          [1, 2],
-        ],
-      ),
-    ).toThrow(/disagree on log P\(S\)/);
+    const part = (file: PbFile, first: number) => ({ file, first, end: first + 1, name: `part ${first + 1}` });
+    const ok = mergePbFiles([
+      part(f(-1), 0),
+      part({ ...f(-1), warnings: ['w', 'only here', 'EP did not converge for 1 of 1 functions'] }, 1),
+      part({ ...f(-1), warnings: ['w', 'EP did not converge for 1 of 1 functions'] }, 2),
+    ]);
+    // A warning that counts functions is the part's own count, even where every part gives it.
+    expect(ok.warnings).toEqual([
+      'w',
+      'functions of rank [1, 2): only here',
+      'functions of rank [1, 2): EP did not converge for 1 of 1 functions',
+      'functions of rank [2, 3): EP did not converge for 1 of 1 functions',
+    ]);
+    expect(ok.massCovered).toBe(1.5);
+    expect(() => mergePbFiles([part(f(-1), 0), part(f(-2), 1)])).toThrow(/part 2 and part 1 .*log P\(S\) differs/);
+    expect(() => mergePbFiles([part(f(-1), 0), part(f(-1, 'botev'), 1)])).toThrow(/estimator \(method\) differs/);
+    expect(() => mergePbFiles([part(f(-1), 1), part(f(-1), 0)])).toThrow(/overlap or are out of order/);
   });
 });
 

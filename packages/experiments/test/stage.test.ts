@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FunctionTable, StepFolder } from '@fsbayes/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ExperimentContext, stage } from '../src/index.js';
+import { type ExperimentContext, stage } from '../src/repro/context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fsbayes-stage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

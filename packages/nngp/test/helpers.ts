@@ -1,7 +1,11 @@
 /**
- * Test helper shared by the EP and P_B tests: a tiny independent FCN ReLU NNGP
- * (written from the formulas, not the kernel module under test elsewhere).
+ * Test helpers: a tiny independent FCN ReLU NNGP (written from the formulas,
+ * not the kernel module under test elsewhere) for the EP and P_B tests, and
+ * the specs, seeded inputs and error measure of the kernel tests.
  */
+import { type Activation, type CnnSpec, type FcnSpec, Rng, validateSpec } from '@fsbayes/core';
+
+/** A relu NNGP of `depth` layers on X (n×d), from the arc-cosine formula. */
 export function reluNngp(
   X: ArrayLike<number>,
   n: number,
@@ -34,4 +38,63 @@ export function reluNngp(
     K = K2;
   }
   return K;
+}
+
+/** A validated FCN spec (σ_w 1.4, σ_b 0.6 unless given; no bias: σ_b 0). */
+export function fcn(
+  inputDim: number,
+  hidden: number[],
+  activation: Activation,
+  bias = true,
+  sigmaW = 1.4,
+  sigmaB = 0.6,
+): FcnSpec {
+  return validateSpec({
+    kind: 'fcn',
+    inputDim,
+    hidden,
+    activation,
+    sigmaW,
+    sigmaB: bias ? sigmaB : 0,
+    bias,
+  }) as FcnSpec;
+}
+
+/** A validated CNN spec from [channels, kernel, stride, padding] per conv (σ_w 1.3, σ_b 0.4). */
+export function cnn(
+  inputShape: [number, number, number],
+  convs: [number, number, number, 'SAME' | 'VALID'][],
+  pooling: 'flatten' | 'gap',
+  hidden: number[],
+  activation: Activation = 'relu',
+  bias = true,
+): CnnSpec {
+  return validateSpec({
+    kind: 'cnn',
+    inputShape,
+    convs: convs.map(([channels, k, s, padding]) => ({ channels, kernel: [k, k], stride: [s, s], padding })),
+    pooling,
+    hidden,
+    activation,
+    sigmaW: 1.3,
+    sigmaB: bias ? 0.4 : 0,
+    bias,
+  }) as CnnSpec;
+}
+
+/** n seeded standard normals (stream kernels-test/`seed`). */
+export function normals(n: number, seed: string): Float64Array {
+  const r = new Rng(5, 'kernels-test', seed);
+  return Float64Array.from({ length: n }, () => r.normal());
+}
+
+/** ‖got − want‖_F / ‖want‖_F. */
+export function relFrob(got: Float64Array, want: Float64Array): number {
+  let num = 0;
+  let den = 0;
+  for (let k = 0; k < want.length; k++) {
+    num += (got[k] - want[k]) ** 2;
+    den += want[k] ** 2;
+  }
+  return Math.sqrt(num / den);
 }

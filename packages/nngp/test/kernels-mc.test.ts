@@ -17,30 +17,12 @@
  * widths below it (O(1/width)). Multi-layer CNNs here keep 1024 channels
  * below and a narrower last conv layer, for speed; this is stated per row.
  */
-import {
-  type ArchSpec,
-  type Backend,
-  type CnnSpec,
-  type FcnSpec,
-  getBackend,
-  priorParams,
-  Rng,
-  validateSpec,
-} from '@fsbayes/core';
+import { type ArchSpec, type Backend, type CnnSpec, type FcnSpec, getBackend, priorParams, Rng } from '@fsbayes/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Features, kernelMatrix, monteCarloKernel } from '../src/kernels/index.js';
+import { cnn as cnnSpec, fcn as fcnSpec, relFrob } from './helpers.js';
 
 const TOL = 0.05;
-
-function relFrob(got: Float64Array, want: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < want.length; k++) {
-    num += (got[k] - want[k]) ** 2;
-    den += want[k] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** ‖stderr‖_F/‖K‖_F: the relative Frobenius error the MC estimate itself predicts. */
 function predicted(stderr: Float64Array | undefined, want: Float64Array): number {
@@ -82,15 +64,7 @@ const NI = 4;
 const XI = imageInputs(NI, IMG);
 
 function fcn(hidden: number[], activation: FcnSpec['activation'], bias: boolean): FcnSpec {
-  return validateSpec({
-    kind: 'fcn',
-    inputDim: D,
-    hidden,
-    activation,
-    sigmaW: 1.4,
-    sigmaB: bias ? 0.6 : 0,
-    bias,
-  }) as FcnSpec;
+  return fcnSpec(D, hidden, activation, bias);
 }
 
 function cnn(
@@ -100,17 +74,7 @@ function cnn(
   activation: CnnSpec['activation'] = 'relu',
   bias = true,
 ): CnnSpec {
-  return validateSpec({
-    kind: 'cnn',
-    inputShape: IMG,
-    convs: convs.map(([channels, k, s, padding]) => ({ channels, kernel: [k, k], stride: [s, s], padding })),
-    pooling,
-    hidden,
-    activation,
-    sigmaW: 1.3,
-    sigmaB: bias ? 0.4 : 0,
-    bias,
-  }) as CnnSpec;
+  return cnnSpec(IMG, convs, pooling, hidden, activation, bias);
 }
 
 const rows: string[] = [];

@@ -41,6 +41,7 @@ import { rateEstimate } from './interval.js';
 import type { PointSet } from './points.js';
 import { coneInteriorPoint, ExactHmc, effectiveSampleSize, firstViolation, type TruncatedGaussian } from './tmvn.js';
 
+/** Options of {@link frozenSample}. */
 export interface FrozenOptions {
   spec: ArchSpec;
   train: PointSet;
@@ -103,6 +104,10 @@ export interface FeatureDiagnostics {
   ess: number;
 }
 
+/**
+ * What {@link frozenSample} returns: the table of readout functions on E, per-draw diagnostics and the pooled estimate
+ * of P(S).
+ */
 export interface FrozenResult {
   table: FunctionTable;
   draws: FeatureDiagnostics[];
@@ -119,6 +124,11 @@ export function samplesOfDraw(samples: number, K: number, k: number): number {
   return Math.floor(samples / K) + (k < samples % K ? 1 : 0);
 }
 
+/**
+ * The frozen-feature (last-layer) sampler: for each of K hidden-layer draws, the readout weights conditioned on
+ * fitting S (rejection proposals, then exact HMC of the truncated Gaussian when few fit), and the functions they give
+ * on E.
+ */
 export async function frozenSample(o: FrozenOptions): Promise<FrozenResult> {
   const K = o.features ?? 1;
   if (!Number.isSafeInteger(K) || K < 1) throw new FsbayesError(`features must be a positive integer, got ${K}`);

@@ -4,23 +4,12 @@
  * their functions on E. Also unconditioned prior tables P(f) through the same
  * engine, and the frozen-feature (last-layer) sampler with exact HMC for the
  * truncated Gaussian of the readout weights.
+ *
+ * The public names, chosen: the two samplers with their options, results and
+ * resumable states, the acceptance-rate estimate, the point sets they run on,
+ * and how `fsbayes merge` pools their shards. The HMC engine, the Wilson
+ * interval and the label packing stay inside (tests import them by path).
  */
-export type SamplerMode = 'prior' | 'posterior' | 'frozen';
-
-/** What `fsbayes sample --json` reports. */
-export interface SampleSummary {
-  /** Nets that fit S (prior mode: every net; frozen mode: readout samples). */
-  accepted: number;
-  /** Nets drawn (frozen mode: rejection proposals of the probes). */
-  total: number;
-  /** log of the acceptance rate, an estimate of log P(S). */
-  logPS: number;
-  /** 95% Wilson interval of the acceptance rate, on the log scale. */
-  logPSInterval: [number, number];
-  distinct: number;
-  out: string | null;
-}
-
 export {
   type FeatureDiagnostics,
   type FrozenOptions,
@@ -29,8 +18,8 @@ export {
   frozenSample,
   samplesOfDraw,
 } from './frozen.js';
-export { type RateEstimate, rateEstimate, wilsonInterval } from './interval.js';
-export { concatInputs, labelWords, lastWordMask, type PointSet } from './points.js';
+export { type RateEstimate, rateEstimate } from './interval.js';
+export type { PointSet } from './points.js';
 export { samplerPooling } from './pool.js';
 export {
   type RejectionOptions,
@@ -39,11 +28,3 @@ export {
   rejectionSample,
   type StopReason,
 } from './rejection.js';
-export { findRangeOverlap, parseRangeShard, type RangeShard, rangeShard } from './shards.js';
-export {
-  coneInteriorPoint,
-  ExactHmc,
-  effectiveSampleSize,
-  firstViolation,
-  type TruncatedGaussian,
-} from './tmvn.js';

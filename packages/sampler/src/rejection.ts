@@ -6,7 +6,7 @@
  *   label-balanced points of S when S is large (`priorFunctions`, packed sign bits); a
  *   net passes iff those bits equal the labels. Only the survivors are
  *   evaluated further: their parameters are recomputed with `priorParams`
- *   (the same f64 numbers the kernel drew) and passed to the same backend's
+ *   (the same f64 numbers the wasm module drew) and passed to the same backend's
  *   `forward` on S ∪ E, i.e. in the same arithmetic (f32 or f64) as the first
  *   pass. The rest of S decides acceptance; E gives the function. Each input
  *   is evaluated independently, so on the screened points the second pass
@@ -49,8 +49,10 @@ export interface RejectionState {
   recheckDisagreements: number;
 }
 
+/** Why a run stopped: enough acceptances, the sample budget, the time budget, or a signal. */
 export type StopReason = 'accept' | 'samples' | 'time' | 'signal';
 
+/** Options of {@link rejectionSample}. */
 export interface RejectionOptions {
   backend: Backend;
   spec: ArchSpec;
@@ -90,6 +92,7 @@ export interface RejectionOptions {
   screen?: number;
 }
 
+/** What {@link rejectionSample} returns: the table, the state to resume from, and why it stopped. */
 export interface RejectionResult {
   table: FunctionTable;
   state: RejectionState;

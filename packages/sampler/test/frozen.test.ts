@@ -15,14 +15,14 @@ import {
 } from '@fsbayes/core';
 import { orthantLogProb } from '@fsbayes/nngp';
 import { describe, expect, it } from 'vitest';
+import { frozenSample } from '../src/index.js';
 import {
   coneInteriorPoint,
   ExactHmc,
   effectiveSampleSize,
   firstViolation,
-  frozenSample,
   type TruncatedGaussian,
-} from '../src/index.js';
+} from '../src/tmvn.js';
 import { booleanSplit, points } from './helpers.js';
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

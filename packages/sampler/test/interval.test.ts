@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateEstimate, wilsonInterval } from '../src/index.js';
+import { rateEstimate, wilsonInterval } from '../src/interval.js';
 
 describe('Wilson interval', () => {
   it('matches published values (Newcombe 1998, Table I; statsmodels proportion_confint method=wilson)', () => {

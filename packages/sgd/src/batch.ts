@@ -7,7 +7,7 @@ import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { optimizerEntry } from './optimizers.js';
 import { type LabelledPoints, orderRng, RunTrainer } from './train.js';
-import { resolveVariant, type SgdKernelVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
+import { resolveVariant, type SgdWasmVariant, WasmLaneTrainer, wasmUnsupported } from './wasm.js';
 
 /** The results of runs [first, first+count), in run order. */
 export interface BatchResult {
@@ -27,12 +27,13 @@ export type Engine =
   | { kind: 'js' }
   | {
       kind: 'wasm';
-      variant: SgdKernelVariant;
+      variant: SgdWasmVariant;
       groups: number;
       /** Skip all-zero blocks of input coordinates (default: for inputs of ≥ 64; same bits either way, see WasmLaneTrainer). */
       sparseInputs?: boolean;
     };
 
+/** What a trainer trains on: the spec, the settings, S and E as labelled points, and the engine. */
 export interface TrainContext {
   spec: FcnSpec;
   config: SgdConfig;

@@ -6,8 +6,10 @@
 import { FsbayesError } from '@fsbayes/core';
 import { defaultParams, type OptimizerName, type OptimizerParams } from './optimizers.js';
 
-export type LossName = 'ce' | 'mse';
-export const LOSSES: readonly LossName[] = ['ce', 'mse'];
+/** The training losses: 'ce' (cross-entropy on the logit) and 'mse' (squared error); the choices of `--loss`. */
+export const LOSSES = ['ce', 'mse'] as const;
+/** One of {@link LOSSES}. */
+export type LossName = (typeof LOSSES)[number];
 
 /** When a net counts as trained, and how long it may take. */
 export interface StopRule {
@@ -34,6 +36,7 @@ export interface SgdConfig {
   stop: StopRule;
 }
 
+/** A training configuration as given: any part left out takes its default ({@link resolveConfig}). */
 export interface SgdConfigInput {
   optimizer?: OptimizerName;
   params?: Partial<OptimizerParams>;
@@ -48,7 +51,7 @@ export function resolveConfig(c: SgdConfigInput = {}): SgdConfig {
   const optimizer = c.optimizer ?? 'sgd';
   const params = { ...defaultParams(optimizer) }; // refuses an unknown optimizer, naming it
   const loss = c.loss ?? 'ce';
-  if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ce or mse`);
+  if (!LOSSES.includes(loss)) throw new FsbayesError(`unknown loss '${loss}'; expected ${LOSSES.join(' or ')}`);
   for (const [k, v] of Object.entries(c.params ?? {})) if (v !== undefined) (params as Record<string, unknown>)[k] = v;
   const pos = (name: string, v: number) => {
     if (!(Number.isFinite(v) && v > 0)) throw new FsbayesError(`${name} must be a positive number, got ${v}`);

@@ -27,4 +27,4 @@ export {
 } from './run.js';
 export { poolSgdExtras, type SgdExtra, sgdExtra } from './summary.js';
 export type { LabelledPoints } from './train.js';
-export { type SgdKernelVariant, sgdFmaSupport } from './wasm.js';
+export { type SgdWasmVariant, sgdFmaSupport } from './wasm.js';

@@ -4,25 +4,22 @@
  * `paramLayout` order (per layer W [out × in] row-major, then b). Buffers are
  * allocated once; every call reuses them.
  */
-import { type Activation, activationFn, type FcnSpec, FsbayesError, paramLayout } from '@fsbayes/core';
+import {
+  type Activation,
+  activationDerivative,
+  activationFn,
+  type FcnSpec,
+  FsbayesError,
+  paramLayout,
+} from '@fsbayes/core';
 import type { LossName } from './config.js';
 import type { WeightBlock } from './updates.js';
 
-/** φ'(z) of a hidden nonlinearity (the step has no useful gradient and is refused). */
+/** φ′(z) of a hidden nonlinearity, from core's activation table (the step has no useful gradient and is refused). */
 function derivative(a: Activation): (z: number) => number {
-  switch (a) {
-    case 'relu':
-      return (z) => (z > 0 ? 1 : 0);
-    case 'tanh':
-      return (z) => {
-        const t = Math.tanh(z);
-        return 1 - t * t;
-      };
-    case 'erf':
-      return (z) => (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z);
-    case 'step':
-      throw new FsbayesError('the step activation has zero gradient almost everywhere; SGD cannot train it');
-  }
+  const d = activationDerivative(a);
+  if (!d) throw new FsbayesError(`the ${a} activation has zero gradient almost everywhere; SGD cannot train it`);
+  return d;
 }
 
 /** The decision threshold on the readout: the point is predicted 1 when z > threshold. */

@@ -14,6 +14,7 @@ import { FsbayesError } from '@fsbayes/core';
 import { Adadelta, Adagrad, Adam, Agd, agdInit, type Optimizer, RmsProp, Sgd, type WeightBlock } from './updates.js';
 import { WASM_CODES } from './wasm-codes.js';
 
+/** The optimisers; each has its entry in {@link OPTIMIZER_TABLE} (the compiler checks there is one per name). */
 export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'rmsprop' | 'adadelta' | 'agd';
 
 /** Every hyperparameter of every optimiser; each optimiser reads the ones it needs. */

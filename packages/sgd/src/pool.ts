@@ -1,7 +1,7 @@
 /**
  * Where batches of runs execute: in this thread, or spread over a
  * worker_threads pool (one trainer per worker). Core's `WasmPool` is bound to
- * its prior/forward kernels, so training has this small pool of its own.
+ * its prior/forward module, so training has this small pool of its own.
  * Every run is computed by the same code from its own inputs, so results
  * never depend on the thread count.
  */

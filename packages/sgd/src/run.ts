@@ -66,6 +66,7 @@ export function stateMeans(s: SgdState, mE: number): { meanEpochs: number; meanT
   };
 }
 
+/** What {@link trainSgdTable} trains: spec, settings, S and E, the seed and range of runs, threads, checkpoints and engine. */
 export interface SgdTableOptions {
   spec: FcnSpec;
   config: SgdConfig;
@@ -102,6 +103,7 @@ export interface SgdTableOptions {
   pool?: SgdPool;
 }
 
+/** What {@link trainSgdTable} returns: the P_SGD table, the run state, the threads used and the wall time. */
 export interface SgdTableResult {
   table: FunctionTable;
   state: SgdState;

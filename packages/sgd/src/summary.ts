@@ -7,6 +7,7 @@
 import { FsbayesError } from '@fsbayes/core';
 import type { SgdState } from './run.js';
 
+/** The SGD summary in a P_SGD table's `provenance.extra`: runs, fitted, epochs and test errors as histograms. */
 export interface SgdExtra {
   runs: number;
   fitted: number;

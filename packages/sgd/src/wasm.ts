@@ -15,7 +15,7 @@
  * every epoch), in float32; see the README of this package for the
  * measured effect of float32.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { FcnSpec, Seed } from '@fsbayes/core';
@@ -27,7 +27,8 @@ import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerEntry } from './optimizers.j
 import { type LabelledPoints, orderRng } from './train.js';
 import { WASM_CODES } from './wasm-codes.js';
 
-export type SgdKernelVariant = 'simd' | 'fma';
+/** The wasm trainer's builds (both float32): 'simd', and 'fma' with fused multiply-adds where V8 validates them. */
+export type SgdWasmVariant = 'simd' | 'fma';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -71,10 +72,12 @@ export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null
     return `the wasm trainer has losses ${Object.keys(WASM_CODES.LOSS).join(', ')}, not ${config.loss}`;
   if (config.stop.checkEvery !== 0) return 'the wasm trainer checks the fit at epoch ends only (--check-every)';
   if (spec.hidden.length + 1 > MAX_LAYERS) return `the wasm trainer has at most ${MAX_LAYERS - 1} hidden layers`;
+  if (!existsSync(wasmPath('simd')) || !existsSync(wasmPath('fma')))
+    return `the wasm trainer is not built (${wasmPath('simd')}; \`pnpm build\` makes it)`;
   return null;
 }
 
-function wasmPath(v: SgdKernelVariant): string {
+function wasmPath(v: SgdWasmVariant): string {
   return fileURLToPath(new URL(`../wasm/build/sgd-${v}.wasm`, import.meta.url));
 }
 
@@ -88,8 +91,8 @@ export function sgdFmaSupport(): boolean {
   return fmaOk;
 }
 
-const modules = new Map<SgdKernelVariant, object>();
-function moduleOf(v: SgdKernelVariant): object {
+const modules = new Map<SgdWasmVariant, object>();
+function moduleOf(v: SgdWasmVariant): object {
   let m = modules.get(v);
   if (!m) {
     let bytes: Uint8Array;
@@ -106,7 +109,7 @@ function moduleOf(v: SgdKernelVariant): object {
 }
 
 /** The build `auto` picks: FMA when this V8 runs relaxed SIMD. */
-export function resolveVariant(v: SgdKernelVariant | 'auto'): SgdKernelVariant {
+export function resolveVariant(v: SgdWasmVariant | 'auto'): SgdWasmVariant {
   return v === 'auto' ? (sgdFmaSupport() ? 'fma' : 'simd') : v;
 }
 
@@ -122,7 +125,7 @@ interface Slot {
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
 export class WasmLaneTrainer {
-  readonly variant: SgdKernelVariant;
+  readonly variant: SgdWasmVariant;
   readonly P: number;
   readonly groups: number;
   private readonly ex: Exports;
@@ -150,7 +153,7 @@ export class WasmLaneTrainer {
     readonly test: LabelledPoints,
     opts: {
       groups?: number;
-      variant?: SgdKernelVariant | 'auto';
+      variant?: SgdWasmVariant | 'auto';
       /**
        * Skip blocks of 4 input coordinates that are zero in every lane of a row pair
        * (layer 0's forward pass) or of a row (its weight gradient). The result is
@@ -335,8 +338,8 @@ export class WasmLaneTrainer {
     return new Int32Array(this.ex.memory.buffer, this.cfg, 256);
   }
 
-  /** Raw kernels, for tests. */
-  get kernels(): Pick<Exports, 'trainEpoch' | 'fitMask' | 'gradientOnly' | 'stepOnly'> {
+  /** The raw wasm entry points, for tests. */
+  get raw(): Pick<Exports, 'trainEpoch' | 'fitMask' | 'gradientOnly' | 'stepOnly'> {
     return this.ex;
   }
 

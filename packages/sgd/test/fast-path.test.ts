@@ -30,7 +30,7 @@ function trainerWithGradient(variant: 'simd' | 'fma') {
     w.loadLane(0, l, priorParams(spec, 7, l, 1));
     w.setOrder(0, l, new Rng(7, 'order', l).shuffle(order.slice()) as Int32Array);
   }
-  w.kernels.gradientOnly(0, 4);
+  w.raw.gradientOnly(0, 4);
   return w;
 }
 
@@ -52,14 +52,14 @@ describe('wasm codes', () => {
       const before = w.laneTheta(0, 0);
       for (const bad of [-1, Math.max(...Object.values(WASM_CODES.OPT)) + 1, 99]) {
         slots[C_OPT] = bad;
-        expect(() => w.kernels.stepOnly(0)).toThrow(/unreachable/);
+        expect(() => w.raw.stepOnly(0)).toThrow(/unreachable/);
         expect(w.laneTheta(0, 0)).toEqual(before); // trapped before touching θ
       }
       // the control: the codes the table knows each take a step (the trap is not the module failing anyway)
       for (const code of Object.values(WASM_CODES.OPT)) {
         slots[C_OPT] = code;
         const th = w.laneTheta(0, 0);
-        w.kernels.stepOnly(0);
+        w.raw.stepOnly(0);
         expect(w.laneTheta(0, 0)).not.toEqual(th);
       }
     });
@@ -69,12 +69,12 @@ describe('wasm codes', () => {
       const slots = w.configSlots();
       const grads = Object.values(WASM_CODES.LOSS).map((code) => {
         slots[C_LOSS] = code;
-        w.kernels.gradientOnly(0, 4);
+        w.raw.gradientOnly(0, 4);
         return w.laneGrad(0, 0);
       });
       expect(grads[0]).not.toEqual(grads[1]);
       slots[C_LOSS] = Math.max(...Object.values(WASM_CODES.LOSS)) + 1;
-      expect(() => w.kernels.gradientOnly(0, 4)).toThrow(/unreachable/);
+      expect(() => w.raw.gradientOnly(0, 4)).toThrow(/unreachable/);
     });
   }
 });

@@ -59,7 +59,7 @@ describe('wasm trainer', () => {
     it(`computes the reference gradient in each lane (${bias ? 'bias' : 'no bias'}, ${loss}/${t})`, () => {
       const spec = parseArch('fcn:9,6', { inputShape: ds.shape, sigmaW: 1.2, sigmaB: bias ? 0.8 : 0 }) as FcnSpec;
       const { w, thetas, orders } = setup(spec, 'sgd', loss, t);
-      w.kernels.gradientOnly(1, 6);
+      w.raw.gradientOnly(1, 6);
       for (let l = 0; l < 4; l++) {
         const ref = refGrad(spec, thetas[l], orders[l], 6, loss, t);
         expect(maxAbs(ref)).toBeGreaterThan(1e-3);
@@ -78,13 +78,13 @@ describe('wasm trainer', () => {
       const P = w.P;
       const refs = [0, 1, 2, 3].map(() => createOptimizer(opt, config.params, P));
       for (let step = 0; step < 3; step++) {
-        w.kernels.gradientOnly(1, 6);
+        w.raw.gradientOnly(1, 6);
         const expected = [0, 1, 2, 3].map((l) => {
           const th = w.laneTheta(1, l);
           refs[l].step(th, w.laneGrad(1, l));
           return th;
         });
-        w.kernels.stepOnly(1);
+        w.raw.stepOnly(1);
         for (let l = 0; l < 4; l++) {
           const got = w.laneTheta(1, l);
           const diff = got.map((v, k) => v - expected[l][k]);
@@ -139,8 +139,8 @@ describe('wasm trainer', () => {
             new Rng(5, 'order', l).shuffle(Int32Array.from({ length: c.data.train.m }, (_, i) => i)) as Int32Array,
           );
         }
-      dense.kernels.gradientOnly(0, c.batch);
-      sparse.kernels.gradientOnly(0, c.batch);
+      dense.raw.gradientOnly(0, c.batch);
+      sparse.raw.gradientOnly(0, c.batch);
       for (let l = 0; l < 4; l++) expect(sparse.laneGrad(0, l)).toEqual(dense.laneGrad(0, l));
       // whole runs
       const a = dense.trainBatch(4, 0, 12, theta);

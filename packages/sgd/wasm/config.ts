@@ -1,7 +1,7 @@
 /**
  * The configuration block the JS glue (`src/wasm.ts`) writes before training:
  * 1024 bytes of i32 slots (sizes, codes, pointers), then f32 slots
- * (hyperparameters), and `K`, the inline accessors every kernel reads it with.
+ * (hyperparameters), and `K`, the inline accessors every entry point reads it with.
  */
 
 // Int config slots.
@@ -48,7 +48,7 @@ export const F_TLOW = 9;
 
 let CFG: usize = 0;
 
-/** Point the kernels at the configuration block (1024 bytes of i32, then f32 slots). */
+/** Point the entry points at the configuration block (1024 bytes of i32, then f32 slots). */
 export function setConfig(ptr: usize): void {
   CFG = ptr;
 }

@@ -1,12 +1,14 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,sampler,sgd,table, --json FILE
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (ep-parallel: the
+ * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { benchEp, benchKernelPrecision } from './ep.js';
+import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
+import { benchOrthant } from './orthant.js';
 import { benchPrior } from './prior.js';
 import { benchSampler } from './sampler.js';
 import { benchSgd } from './sgd.js';
@@ -14,7 +16,10 @@ import { benchTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'sampler', 'sgd', 'table'];
+const only =
+  onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
+const sizesAt = process.argv.indexOf('--ep-sizes');
+const epSizes = sizesAt > 0 ? process.argv[sizesAt + 1].split(',').map(Number) : undefined;
 const out: Record<string, unknown> = {};
 
 if (only.includes('prior')) {
@@ -31,9 +36,21 @@ if (only.includes('ep')) {
   const md = await benchEp({ quick });
   console.log(`## EP log P(S)\n\n${md}\n`);
   out.ep = md;
+}
+if (only.includes('ep') || only.includes('ep-parallel')) {
+  const par = await benchEpParallel({ quick, sizes: epSizes });
+  console.log(`## Parallel EP on MNIST (the schedule that reaches |S| = 10⁴)\n\n${par}\n`);
+  out.epParallel = par;
+}
+if (only.includes('ep')) {
   const prec = benchKernelPrecision({ quick });
   console.log(`## What float32 (GPU) kernels cost EP\n\n${prec}\n`);
   out.kernelPrecision = prec;
+}
+if (only.includes('orthant')) {
+  const r = await benchOrthant({ quick });
+  console.log(`## P_B by Botev (minimax tilting) on the Boolean system\n\n${r.markdown}\n`);
+  out.orthant = r.rows;
 }
 if (only.includes('sampler')) {
   const md = await benchSampler({ quick });

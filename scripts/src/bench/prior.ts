@@ -1,6 +1,6 @@
 /**
  * Prior sampling + forward throughput (nets/s) of random
- * fully connected ReLU nets, for every backend and kernel build here, printed
+ * fully connected ReLU nets, for every backend and wasm build here, printed
  * side by side with a numpy-batched evaluation of the same nets when python3
  * with numpy is present (skipped otherwise). Speed goals live here, never in
  * unit tests.

@@ -76,7 +76,7 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
   let r: Awaited<ReturnType<typeof trainSgdTable>>;
   let cu: NodeJS.CpuUsage;
   try {
-    // warm-up: a few runs (other nets of the stream), so V8 has tiered the kernels up before the timed part
+    // warm-up: a few runs (other nets of the stream), so V8 has tiered the wasm code up before the timed part
     await trainSgdTable({
       ...base,
       first: 1_000_000,

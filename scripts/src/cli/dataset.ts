@@ -7,15 +7,17 @@ import {
   type Dataset,
   type DigitBinarize,
   FsbayesError,
+  IMAGE_DATASETS,
+  imageDataset,
+  imageFull,
   loadCsv,
   loadIdx,
-  mnistDataset,
-  mnistFull,
   type Normalize,
   type Split,
   splitByMask,
   splitBySize,
 } from '@fsbayes/core';
+import { DATASETS } from './options.js';
 
 export interface DataArgs {
   dataset: string;
@@ -38,11 +40,10 @@ export interface DataArgs {
 export function loadDataset(a: DataArgs): Dataset {
   const binarize = a.binarize as DigitBinarize;
   const normalize = a.normalize as Normalize;
+  if (IMAGE_DATASETS.includes(a.dataset)) return imageFull(a.dataset, { binarize, normalize });
   switch (a.dataset) {
     case 'boolean':
       return booleanDataset({ n: a.n, target: a.target, encoding: a.encoding as '01' | 'pm1' });
-    case 'mnist':
-      return mnistFull({ binarize, normalize });
     case 'idx':
       if (!a.images || !a['image-labels'])
         throw new FsbayesError('--dataset idx needs --images FILE and --image-labels FILE');
@@ -53,7 +54,7 @@ export function loadDataset(a: DataArgs): Dataset {
       return loadCsv(a.csv, { labelColumn: col === undefined ? undefined : /^\d+$/.test(col) ? Number(col) : col });
     }
     default:
-      throw new FsbayesError(`unknown dataset "${a.dataset}"; expected boolean, mnist, idx or csv`);
+      throw new FsbayesError(`unknown dataset "${a.dataset}"; expected one of ${DATASETS.join(', ')}`);
   }
 }
 
@@ -69,8 +70,8 @@ export function loadSplit(a: DataArgs): Split {
   if (a['train-mask'] !== undefined && a['train-size'] !== undefined) {
     throw new FsbayesError('give either --train-mask or --train-size, not both');
   }
-  if (a.dataset === 'mnist' && a['train-mask'] === undefined) {
-    return mnistDataset({
+  if (IMAGE_DATASETS.includes(a.dataset) && a['train-mask'] === undefined) {
+    return imageDataset(a.dataset, {
       binarize: a.binarize as DigitBinarize,
       normalize: a.normalize as Normalize,
       trainSize: a['train-size'] ?? 0,

@@ -2,6 +2,14 @@
  * Flags that mean the same in every command. Each command picks the groups
  * it needs; descriptions here are the --help text.
  */
+import {
+  ACTIVATIONS,
+  BACKEND_NAMES,
+  DIGIT_BINARIZE_RULES,
+  IMAGE_DATASETS,
+  IMAGE_SOURCES,
+  NORMALIZE_MODES,
+} from '@fsbayes/core';
 import type { Options } from 'yargs';
 
 export const OUTPUT_OPTIONS = {
@@ -32,7 +40,7 @@ export const ARCH_OPTIONS = {
   },
   activation: {
     type: 'string',
-    choices: ['relu', 'erf', 'tanh', 'step'],
+    choices: ACTIVATIONS,
     default: 'relu',
     describe: 'hidden nonlinearity',
   },
@@ -40,13 +48,19 @@ export const ARCH_OPTIONS = {
   'sigma-b': { type: 'number', default: 1, describe: 'biases ~ N(0, σ_b²); 0 means no bias' },
 } as const satisfies Record<string, Options>;
 
+/** Every `--dataset` name: the Boolean system, the image packages of core's table, and files. */
+export const DATASETS: readonly string[] = ['boolean', ...IMAGE_DATASETS, 'idx', 'csv'];
+
 export const DATA_OPTIONS = {
   dataset: {
     type: 'string',
-    choices: ['boolean', 'mnist', 'idx', 'csv'],
+    choices: DATASETS,
     default: 'boolean',
-    describe:
-      'boolean: all 2^n points of {0,1}^n; mnist: the 10,000 real digits of the mnist package; idx/csv: your files',
+    describe: [
+      'boolean: all 2^n points of {0,1}^n',
+      ...IMAGE_SOURCES.map((s) => `${s.name}: ${s.describe}`),
+      'idx/csv: your files',
+    ].join('; '),
   },
   n: { type: 'number', default: 7, describe: 'Boolean input dimension (2^n points)' },
   target: {
@@ -62,13 +76,13 @@ export const DATA_OPTIONS = {
   'test-size': { type: 'number', describe: '|E|, chosen with --seed from the points not in S' },
   binarize: {
     type: 'string',
-    choices: ['threshold', 'oddeven'],
+    choices: DIGIT_BINARIZE_RULES,
     default: 'threshold',
-    describe: 'digit labels: ≥5 vs <5, or odd/even',
+    describe: 'image class labels (digits, clothing classes 0–9): class ≥ 5 vs < 5, or odd/even',
   },
   normalize: {
     type: 'string',
-    choices: ['unit', 'center', 'standardize'],
+    choices: NORMALIZE_MODES,
     default: 'unit',
     describe: 'pixel normalisation',
   },
@@ -85,7 +99,7 @@ export const SEED_OPTIONS = {
 export const COMPUTE_OPTIONS = {
   backend: {
     type: 'string',
-    choices: ['auto', 'js', 'wasm', 'gpu'],
+    choices: ['auto', ...BACKEND_NAMES],
     default: 'auto',
     describe: 'where batched work runs: auto picks the fastest measured for the workload',
   },

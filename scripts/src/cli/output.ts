@@ -80,7 +80,7 @@ export function emit(args: OutputArgs, result: object, human: string, writeOut =
 export type OutputOptions = Record<string, OutputKind>;
 
 /** The default: --out and --csv-out are files. */
-export const FILE_OUTPUTS: OutputOptions = { out: 'file', 'csv-out': 'file' };
+const FILE_OUTPUTS: OutputOptions = { out: 'file', 'csv-out': 'file' };
 
 /** Run-scoped cleanups (checkpoint locks, signal handlers), done when the command ends. */
 const cleanups: (() => void)[] = [];

@@ -1,14 +1,15 @@
 /**
- * Shared by `functions` and `demo`: draw nets from the prior of the spec
- * named by the flags and count their functions on E.
+ * Shared by `functions` and `demo`: the spec, the points and the backend
+ * named by the flags, and the experiments package's `priorEnsemble` on them.
  */
 import {
+  type Activation,
   type ArchSpec,
   autoBackendFor,
+  type BackendInfo,
   type BackendName,
   checkMemory,
   checkNetRange,
-  createProvenance,
   describeSplit,
   FsbayesError,
   type FunctionTable,
@@ -16,29 +17,28 @@ import {
   paramLayout,
   parseArch,
   type Split,
-  samplePriorTable,
 } from '@fsbayes/core';
-import { Progress } from '@fsbayes/experiments';
+import { Progress, priorEnsemble } from '@fsbayes/experiments';
 import { type DataArgs, loadSplit } from './dataset.js';
 
 export interface ArchArgs {
   arch: string;
-  activation: string;
+  activation: Activation;
   'sigma-w': number;
   'sigma-b': number;
 }
 
 export interface ComputeArgs {
-  backend: string;
+  backend: 'auto' | BackendName;
   threads?: number;
-  precision?: string;
+  precision?: 'f32' | 'f64';
 }
 
 export interface PriorRun {
   table: FunctionTable;
   spec: ArchSpec;
   split: Split;
-  backend: { name: string; precision: string; threads: number; detail: string };
+  backend: BackendInfo;
   seconds: number;
 }
 
@@ -51,7 +51,7 @@ export interface PriorRun {
 export function specFromArgs(a: ArchArgs, inputShape: readonly number[], opts: { nets?: boolean } = {}): ArchSpec {
   const spec = parseArch(a.arch, {
     inputShape,
-    activation: a.activation as ArchSpec['activation'],
+    activation: a.activation,
     sigmaW: a['sigma-w'],
     sigmaB: a['sigma-b'],
   });
@@ -76,34 +76,21 @@ export async function runPriorTable(
   const E = split.test;
   if (E.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   const spec = specFromArgs(a, E.shape, { nets: true });
-  const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
-  const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
+  const name = a.backend === 'auto' ? autoBackendFor(spec) : a.backend;
+  const backend = await getBackend(name, { threads: a.threads, precision: a.precision });
   try {
-    const info = { ...backend.info };
-    const provenance = createProvenance({
-      command,
-      spec,
-      dataset: describeSplit(split),
-      experiment: { kind: 'prior' },
-      seeds: [a.seed],
-      backend: info,
-      extra: { samples: a.samples, first: a.first },
-    });
-    const progress = new Progress('prior', a.samples, 'nets', a.quiet);
-    const table = await samplePriorTable({
+    const r = await priorEnsemble({
       backend,
       spec,
-      inputs: E.inputs,
-      m: E.m,
-      labels: E.labels,
+      points: E,
+      dataset: describeSplit(split),
       seed: a.seed,
       samples: a.samples,
       first: a.first,
-      provenance,
-      onProgress: (done, t) => progress.update(done, `${t.distinct} distinct`),
+      command,
+      progress: (total, unit) => new Progress('prior', total, unit, a.quiet),
     });
-    progress.done(`${table.distinct} distinct`);
-    return { table, spec, split, backend: info, seconds: progress.elapsedSeconds() };
+    return { ...r, spec, split };
   } finally {
     await backend.close();
   }

@@ -1,5 +1,5 @@
 import { FsbayesError } from '@fsbayes/core';
-import { pacBayesBound } from '@fsbayes/nngp';
+import { type OrthantMethod, pacBayesBound } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
@@ -14,7 +14,7 @@ type Args = DataArgs &
     'log-ps'?: number;
     m?: number;
     delta: number;
-    method: string;
+    method: OrthantMethod;
     samples: number;
     kernel?: string;
     labels?: string;

@@ -169,8 +169,8 @@ export const compareCommand = {
     if (a.out) {
       let written: string[] = [];
       // Built in a staging folder beside --out and swapped in whole: a failure (a full disk) leaves no half report.
-      await report.writeFolder(a.out, (dir) => {
-        written = writeCompareReport(dir, sources, cmp, {
+      await report.writeFolder(a.out, async (dir) => {
+        written = await writeCompareReport(dir, sources, cmp, {
           bins: a.bins,
           normalize: a.normalize as Hist2dNormalize,
         });

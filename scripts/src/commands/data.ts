@@ -1,4 +1,4 @@
-import { type DatasetSummary, describeSplit, type SplitSummary, summarize } from '@fsbayes/core';
+import { type DatasetSummary, describeSplit, IMAGE_DATASETS, type SplitSummary, summarize } from '@fsbayes/core';
 import type { Argv } from 'yargs';
 import { type DataArgs, loadDataset, loadSplit } from '../cli/dataset.js';
 import { DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
@@ -9,14 +9,12 @@ export const dataCommand = {
   describe: 'load a dataset (and a split S/E) and summarise it: sizes, label balance',
   builder: (y: Argv) =>
     y
-      .positional('dataset', {
-        type: 'string',
-        choices: ['boolean', 'mnist', 'idx', 'csv'],
-        describe: 'same as --dataset',
-      })
+      // Its choices are --dataset's (yargs merges the two; listing them here too printed them twice).
+      .positional('dataset', { type: 'string', describe: 'same as --dataset' })
       .options({ ...DATA_OPTIONS, ...SEED_OPTIONS, ...OUTPUT_OPTIONS })
       .example('$0 data boolean --n 7 --train-size 32 --json', 'the Boolean system with a seeded |S| = 32')
       .example('$0 data mnist --train-size 1000 --test-size 20', 'binarised MNIST (≥5 vs <5), seeded S and E')
+      .example('$0 data fashion --train-size 10000 --test-size 100', 'binarised Fashion-MNIST (class ≥ 5 vs < 5)')
       .example(
         '$0 data idx --images train-images-idx3-ubyte.gz --image-labels train-labels-idx1-ubyte.gz',
         'your own IDX files',
@@ -26,7 +24,7 @@ export const dataCommand = {
       a['train-mask'] !== undefined ||
       a['train-size'] !== undefined ||
       a['test-size'] !== undefined ||
-      a.dataset === 'mnist';
+      IMAGE_DATASETS.includes(a.dataset);
     if (split) {
       const s = loadSplit(a);
       const sum = summarize(s);

@@ -6,7 +6,7 @@ import { commandLine, emit, type OutputArgs, run, writeOutputs } from '../cli/ou
 import { type ArchArgs, type ComputeArgs, runPriorTable } from '../cli/prior.js';
 import { formatTop, topFunctions } from '../cli/summary.js';
 
-export const PRIOR_OPTIONS = {
+const PRIOR_OPTIONS = {
   samples: { type: 'number', default: 100_000, describe: 'number of random nets to draw' },
   first: {
     type: 'number',

@@ -53,7 +53,7 @@ export const kernelCommand = {
     }
     const spec = parseArch(a.arch, {
       inputShape: shape,
-      activation: a.activation as never,
+      activation: a.activation,
       sigmaW: a['sigma-w'],
       sigmaB: a['sigma-b'],
     });

@@ -2,6 +2,7 @@ import { describeSplit, FsbayesError } from '@fsbayes/core';
 import {
   type CovarianceCheckOptions,
   logMarginalLikelihood,
+  ORTHANT_METHODS,
   type OrthantMethod,
   orthantLogProb,
   stackSplit,
@@ -17,12 +18,12 @@ import { jsonLogP, printWarnings } from '../cli/warnings.js';
 type Args = DataArgs &
   ArchArgs &
   DeviceArgs &
-  OutputArgs & { method: string; kernel?: string; labels?: string; samples: number };
+  OutputArgs & { method: OrthantMethod; kernel?: string; labels?: string; samples: number };
 
 export const MARGINAL_OPTIONS = {
   method: {
     type: 'string',
-    choices: ['ep', 'botev', 'genz', 'mc'],
+    choices: ORTHANT_METHODS,
     default: 'ep',
     describe:
       'ep: expectation propagation; botev: minimax tilting (with an upper bound); genz: QMC; mc: plain Monte Carlo',
@@ -71,7 +72,7 @@ export async function marginal(a: Args) {
   const r =
     a.method === 'ep'
       ? logMarginalLikelihood(K, n, y, { check })
-      : orthantLogProb(K, n, y, { method: a.method as OrthantMethod, samples: a.samples, seed: a.seed, check });
+      : orthantLogProb(K, n, y, { method: a.method, samples: a.samples, seed: a.seed, check });
   const logPS = 'logPS' in r ? r.logPS : r.logP;
   const { logP: _l, ...rest } = r as typeof r & { logP?: number };
   const j = jsonLogP(logPS, r.exact);

@@ -1,29 +1,71 @@
 /**
- * `fsbayes pb`: P_B(f|S) by EP of a table's functions (nngp's `pbOfTable`),
- * written as an `fsbayes.pb` file (core's writer).
+ * `fsbayes pb`: P_B(f|S) of a table's functions by EP or Botev (nngp's
+ * `pbOfTableAsync`), written as an `fsbayes.pb` file (core's writer).
  */
-import { pbFileCsv, pbFileText, readTableSync } from '@fsbayes/core';
+import {
+  FsbayesError,
+  PB_ESTIMATORS,
+  PB_METHODS,
+  type PbEstimator,
+  type PbMethod,
+  pbFileCsv,
+  pbFileText,
+  readTableSync,
+  recordedCommand,
+} from '@fsbayes/core';
 import { Progress } from '@fsbayes/experiments';
-import { checkTableFits, pbOfTable } from '@fsbayes/nngp';
+import { BOTEV_PB_MAX_POINTS, checkTableFits, pbOfTableAsync, resolvePbEstimator } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
 import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { commandLine, emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
 import { formatLogP, printWarnings } from '../cli/warnings.js';
 import { checkFor } from './marginal.js';
 
-type Args = DataArgs & ArchArgs & DeviceArgs & OutputArgs & { functions: string; 'csv-out'?: string };
+type Args = DataArgs &
+  ArchArgs &
+  DeviceArgs &
+  OutputArgs & {
+    functions: string;
+    'csv-out'?: string;
+    method: PbEstimator | 'auto';
+    'pb-method': PbMethod | 'auto';
+    samples: number;
+    threads?: number;
+  };
 
 export const pbCommand = {
   command: 'pb',
-  describe: 'log P_B(f|S) = log P(S ∪ E_f) − log P(S) by EP for every function of a table on E',
+  describe:
+    'log P_B(f|S) = log P(S ∪ E_f) − log P(S) by Botev (with standard errors) or EP for every function of a table on E',
   builder: (y: Argv) =>
     y
       .options({
         functions: { type: 'string', demandOption: true, describe: 'a FunctionTable JSON whose functions live on E' },
-        'csv-out': { type: 'string', describe: 'also write key,count,logPB as CSV' },
+        'csv-out': { type: 'string', describe: 'also write key,count,logPB as CSV (Botev: and stderr,upperBound)' },
+        method: {
+          choices: ['auto', ...PB_ESTIMATORS] as const,
+          default: 'auto' as const,
+          describe: `the estimator of both orthant probabilities: botev = minimax-tilted importance sampling (unbiased, a standard error per function and a deterministic upper bound); ep = expectation propagation (deterministic, no error estimate, biased low by up to ~0.35 nats on the Boolean NNGP); auto = botev up to |S ∪ E| = ${BOTEV_PB_MAX_POINTS} points, else ep`,
+        },
+        samples: {
+          type: 'number',
+          default: 10_000,
+          describe:
+            'Botev: importance samples per function (log P(S) gets max(10×, 100 000)); the standard error falls like 1/√samples',
+        },
+        threads: {
+          type: 'number',
+          describe: 'Botev: worker threads (default: all cores; the numbers do not depend on it)',
+        },
+        'pb-method': {
+          choices: ['auto', ...PB_METHODS] as const,
+          default: 'auto' as const,
+          describe:
+            "EP only: how each function's EP runs: joint = EP on S ∪ E_f (the reference, O(n³) per sweep); lowrank = the same EP with the S sites moving through a low-rank update of EP on S (O(n·a²), a ≈ |E| + 4|E|); conditional = EP on E's predictive given S (O(|E|³), errs by nats on improbable functions); auto = joint up to |S| = max(256, 4|E|), else lowrank",
+        },
         ...ARCH_OPTIONS,
         ...DATA_OPTIONS,
         ...SEED_OPTIONS,
@@ -32,24 +74,48 @@ export const pbCommand = {
       })
       .example(
         '$0 pb --arch fcn:40,40 --n 7 --train-size 32 --seed 1 --functions sgd.json --out pb.json',
-        'P_B of every function SGD found on the Boolean system',
+        'P_B of every function SGD found on the Boolean system (Botev, with standard errors)',
+      )
+      .example(
+        '$0 pb --n 7 --train-size 32 --seed 1 --functions sgd.json --method ep --out pb-ep.json',
+        'the same by EP',
       )
       .epilogue(
-        'The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E). Both terms are EP approximations of Gaussian orthant probabilities of the NNGP of --arch.',
+        "Both terms are Gaussian orthant probabilities of the NNGP of --arch. Every P_B file records its --method and what is known of its error (methodError): a Botev file gives each function's stderr and upperBound and log P(S)'s logPSStderr, an EP file its --pb-method (lowrank rows carry frozenKL when S sites beyond its cap stayed frozen). Botev is seeded by --seed: same command, same bytes, for any --threads. The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E).",
       ),
   handler: run('pb', async (a: Args) => {
+    if (!Number.isSafeInteger(a.samples) || a.samples < 2)
+      throw new FsbayesError(`--samples must be an integer ≥ 2, got ${a.samples}`);
+    if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
+      throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
     const table = readTableSync(a.functions);
     const t0 = performance.now();
     const sys = await splitKernel(a, (sp, sl) => checkTableFits(table, sp, sl, a.functions));
     const { nS, nE } = sys;
-    log(a, `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`);
+    const method = resolvePbEstimator(sys, { method: a.method });
+    log(
+      a,
+      method === 'botev'
+        ? `Botev (${a.samples} samples per function) on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`
+        : `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`,
+    );
     const bar = new Progress('pb', table.distinct, 'functions', a.quiet);
-    const out = pbOfTable(sys, table, {
+    const out = await pbOfTableAsync(sys, table, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
-      command: commandLine(),
+      // --threads changes nothing in the file: it is not recorded, so any thread count gives the same bytes
+      command: recordedCommand(process.argv.slice(2), {
+        '--force': false,
+        '--json': false,
+        '--quiet': false,
+        '--threads': true,
+      }),
       seed: a.seed,
       check: checkFor(a.device),
+      method,
+      mode: a['pb-method'],
+      samples: a.samples,
+      threads: a.threads,
     });
     bar.done();
     // Wall-clock time goes to stdout only: the pb file is the same bytes for the same command.
@@ -57,6 +123,8 @@ export const pbCommand = {
     const rows = out.functions;
     const mass = out.massCovered;
     const r = { logPS: out.logPS };
+    const botev = out.method === 'botev';
+    const pm = (x: { stderr?: number }) => (x.stderr !== undefined ? ` ± ${x.stderr.toFixed(3)}` : '');
     writeOutputs(a, [
       ...(a.out ? [{ path: a.out, data: pbFileText(out) }] : []),
       ...(a['csv-out'] ? [{ path: a['csv-out'], data: pbFileCsv(out) }] : []),
@@ -65,10 +133,14 @@ export const pbCommand = {
     printWarnings('pb', out.warnings);
     const summary = {
       logPS: r.logPS,
+      ...(botev ? { logPSStderr: out.logPSStderr, logPSUpperBound: out.logPSUpperBound ?? null } : {}),
       nS,
       nE,
       functions: rows.length,
       massCovered: mass,
+      method: out.method,
+      ...(botev ? { samples: out.samples } : { pbMethod: out.pbMethod }),
+      methodError: out.methodError,
       converged: out.converged,
       seconds,
       out: a.out ?? null,
@@ -79,12 +151,15 @@ export const pbCommand = {
       a,
       summary,
       [
-        `log P(S) = ${r.logPS.toFixed(4)} (EP, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}${out.converged ? '' : '  NOT CONVERGED (see the warnings)'}`,
+        `log P(S) = ${r.logPS.toFixed(4)}${botev ? ` ± ${(out.logPSStderr ?? 0).toFixed(4)} (Botev, ${out.samplesS} samples` : ' (EP'}, |S| = ${nS}); ${rows.length} functions on |E| = ${nE}${out.converged ? '' : `  NOT CONVERGED (see the warnings)`}`,
         `Σ P_B over these functions = ${mass.toPrecision(4)}`,
-        `${'rank'.padStart(4)}  ${'log P_B'.padStart(10)}  ${'P_B'.padStart(9)}  ${'count'.padStart(7)}  ${'err'.padStart(4)}  key`,
+        botev
+          ? `estimator: Botev, ${out.samples} samples per function (${out.methodError})`
+          : `estimator: EP, per-function method ${out.pbMethod} (${out.methodError})`,
+        `${'rank'.padStart(4)}  ${`log P_B${botev ? ' ± stderr' : ''}`.padStart(botev ? 18 : 10)}  ${'P_B'.padStart(9)}  ${'count'.padStart(7)}  ${'err'.padStart(4)}  key`,
         ...top.map(
           (x, i) =>
-            `${String(i + 1).padStart(4)}  ${formatLogP(x.logPB).padStart(10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}${x.converged === false ? '  (EP not converged)' : ''}${x.pB === 0 ? '  (P_B = 0 exactly)' : ''}`,
+            `${String(i + 1).padStart(4)}  ${`${formatLogP(x.logPB)}${pm(x)}`.padStart(botev ? 18 : 10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}${x.converged === false ? (botev ? '  (tilting solve not converged)' : '  (EP not converged)') : ''}${x.pB === 0 ? '  (P_B = 0 exactly)' : ''}`,
         ),
         a.out ? `written to ${a.out}` : '',
       ].join('\n'),

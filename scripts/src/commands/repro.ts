@@ -17,6 +17,10 @@ type Args = OutputArgs & {
   set?: (string | number)[];
 };
 
+/** The npm scripts, one per experiment of the registry (package.json lists them). */
+const [first, ...rest] = EXPERIMENTS;
+const others = rest.map((e) => `repro:${e.name}`).join(', ');
+
 export const reproCommand = {
   command: 'repro <name>',
   describe: 'run a paper experiment end to end (tables, plots, report): boolean, entropy, simplicity, mnist, …',
@@ -69,7 +73,7 @@ export const reproCommand = {
         'the small preset with more runs and three targets',
       )
       .epilogue(
-        'Also as npm scripts: pnpm repro:boolean [--scale full] (and repro:entropy, repro:simplicity, repro:mnist, repro:optimizers, repro:lastlayer, repro:bound). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.',
+        `Also as npm scripts: pnpm repro:${first.name} [--scale full] (and ${others}). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.`,
       ),
   handler: run('repro', null, async (a: Args) => {
     const exp = EXPERIMENTS.find((e) => e.name === a.name);

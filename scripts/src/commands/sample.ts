@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs';
 import {
   autoBackendFor,
-  type BackendName,
   checkNetRange,
   FsbayesError,
   FUNCTION_TABLE_FORMAT,
@@ -29,7 +28,7 @@ import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIO
 import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
 
-export const SAMPLE_OPTIONS = {
+const SAMPLE_OPTIONS = {
   mode: {
     type: 'string',
     choices: ['posterior', 'prior', 'frozen'],
@@ -146,8 +145,8 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
   if (mode === 'posterior' && S.m === 0)
     throw new FsbayesError('S is empty: give --train-size or --train-mask (or use --mode prior)');
   const spec = specFromArgs(a, E.shape, { nets: true });
-  const name = (a.backend === 'auto' ? autoBackendFor(spec) : a.backend) as BackendName;
-  const backend = await getBackend(name, { threads: a.threads, precision: a.precision as 'f32' | 'f64' | undefined });
+  const name = a.backend === 'auto' ? autoBackendFor(spec) : a.backend;
+  const backend = await getBackend(name, { threads: a.threads, precision: a.precision });
   try {
     const r = await rejectionEnsemble({
       mode,

@@ -6,17 +6,17 @@
  */
 import { type FcnSpec, FsbayesError, parseShard, recordedCommand, shardRange, tableText } from '@fsbayes/core';
 import { Progress, sgdEnsemble } from '@fsbayes/experiments';
-import { type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
+import { chooseEngine, LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
 import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
-import { emit, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
+import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
 
-export const SGD_OPTIONS = {
+const SGD_OPTIONS = {
   optimizer: {
     type: 'string',
-    choices: OPTIMIZERS as unknown as string[],
+    choices: OPTIMIZERS,
     default: 'sgd',
     describe:
       'sgd (η 0.01, Keras/the authors), adam (η 0.001, β 0.9/0.999, ε 1e-8), adagrad (η 0.01, ε 1e-10), rmsprop (η 0.001, ρ 0.9, ε 1e-7), adadelta (η 1, ρ 0.95, ε 1e-6), agd (Bernstein et al. 2023: orthogonal init, no biases, needs --sigma-b 0)',
@@ -36,7 +36,7 @@ export const SGD_OPTIONS = {
   'initial-accumulator': { type: 'number', describe: 'adagrad: initial accumulator (default 0)' },
   loss: {
     type: 'string',
-    choices: ['ce', 'mse'],
+    choices: LOSSES,
     default: 'ce',
     describe: 'ce: binary cross-entropy on one logit; mse: squared error',
   },
@@ -94,7 +94,7 @@ export const SGD_OPTIONS = {
 type Args = DataArgs &
   ArchArgs &
   OutputArgs & {
-    optimizer: string;
+    optimizer: OptimizerName;
     lr?: number;
     momentum?: number;
     nesterov?: boolean;
@@ -105,7 +105,7 @@ type Args = DataArgs &
     rho?: number;
     eps?: number;
     'initial-accumulator'?: number;
-    loss: string;
+    loss: LossName;
     'mse-targets': string;
     batch: number;
     runs: number;
@@ -157,8 +157,8 @@ export const sgdCommand = {
     if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
       throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
     const config = resolveConfig({
-      optimizer: a.optimizer as OptimizerName,
-      loss: a.loss as LossName,
+      optimizer: a.optimizer,
+      loss: a.loss,
       mseTargets: a['mse-targets'] as '01' | 'pm1',
       batch: a.batch,
       params: {
@@ -187,6 +187,10 @@ export const sgdCommand = {
     const shard = a.shard === undefined ? null : parseShard(a.shard);
     const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
     const mE = split.test.m;
+    const want = a.backend as 'auto' | 'js' | 'wasm';
+    // why auto took the js reference, before the (slower) run starts; sgdEnsemble makes the same choice
+    const reason = chooseEngine(spec as FcnSpec, config, want).backend.reason;
+    if (reason) log(a, `sgd: training on the float64 js reference: ${reason}`);
     const r = await sgdEnsemble({
       spec: spec as FcnSpec,
       config,
@@ -196,7 +200,7 @@ export const sgdCommand = {
       runs: range.count,
       total: a.runs,
       shard: a.shard,
-      backend: a.backend as 'auto' | 'js' | 'wasm',
+      backend: want,
       threads: a.threads,
       checkpointSeconds: a['checkpoint-every'],
       stopAfter: a['stop-after'],
@@ -226,6 +230,7 @@ export const sgdCommand = {
       threads: r.threads,
       backend: backend.name,
       precision: backend.precision,
+      backendReason: backend.reason ?? null,
       shard: a.shard ?? null,
     };
     emit(

@@ -41,6 +41,7 @@ export const PAIR_STAT_KEYS = [
   'hellinger',
   'topMassOverlap',
 ] as const;
+/** One of {@link PAIR_STAT_KEYS}: a statistic of a pair of sources. */
 export type PairStatKey = (typeof PAIR_STAT_KEYS)[number];
 
 /** A pair's statistics with their bootstrap intervals (null when not bootstrapped). */

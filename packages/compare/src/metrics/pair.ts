@@ -45,6 +45,7 @@ export interface PairOptions {
   alpha?: number;
 }
 
+/** The pair options a comparison takes when none are given. */
 export const DEFAULT_PAIR_OPTIONS: Required<PairOptions> = { minCount: 5, topK: 10, unseen: 'smooth', alpha: 0.5 };
 
 /** Statistics of one pair of distributions over the same S and E (the `--json` fields). */

@@ -5,7 +5,7 @@
  */
 import { FsbayesError } from '@fsbayes/core';
 import type { Area, Color, Mark } from './scene.js';
-import { textWidth } from './scene.js';
+import { textWidth } from './text.js';
 
 /** An axis as a chart takes it. */
 export interface AxisSpec {
@@ -16,11 +16,10 @@ export interface AxisSpec {
   domain?: [number, number];
 }
 
-/** A tick: where and what it says (`sup` is an exponent drawn raised). */
+/** A tick: where and what it says (marked up: `10^{−3}`). */
 export interface Tick {
   value: number;
   label: string;
-  sup?: string;
 }
 
 /** A 1-D map from data to pixels. */
@@ -76,26 +75,58 @@ export function linearScale(lo: number, hi: number, range: [number, number], exa
   return { log: false, domain: [lo, hi], range, map, ticks, minor: [] };
 }
 
+/** `10^{k}` with a typeset minus. */
+export function powerLabel(k: number): string {
+  return `10^{${exp10Label(k)}}`;
+}
+
+/** A tick value on a log axis: a plain decimal when short, else m×10^k. */
+function logTickLabel(v: number): string {
+  const k = Math.floor(Math.log10(v) + 1e-9);
+  const mant = Math.round(v / 10 ** k);
+  if (mant === 1) return powerLabel(k);
+  if (k >= -3 && k <= 4) return String(Number(v.toPrecision(2)));
+  return `${mant}×${powerLabel(k)}`;
+}
+
 /**
- * A log10 scale over [lo, hi] (> 0), widened to whole decades, with decade
- * ticks 10^k (every d-th decade when there are many) and minor ticks 2–9
- * when there are few.
+ * A log10 scale fitted to [lo, hi] (> 0): the data's span plus a margin of
+ * 4% at each end (at least 0.05 decades), unless `exact`. Ticks at the
+ * decades 10^k inside (every d-th when there are many); when fewer than two
+ * decades fall inside, ticks at 1, 2, 5 × 10^k instead. Minor ticks at
+ * 2–9 × 10^k when the axis spans at most 6 decades.
  */
-export function logScale(lo: number, hi: number, range: [number, number]): Scale {
+export function logScale(lo: number, hi: number, range: [number, number], exact = false): Scale {
   if (!(lo > 0) || !(hi > 0)) throw new FsbayesError(`log axis needs positive values, got [${lo}, ${hi}]`);
-  const a = Math.floor(Math.log10(lo) + 1e-9);
-  let b = Math.ceil(Math.log10(hi) - 1e-9);
-  if (b <= a) {
-    b = a + 1;
+  let a = Math.log10(lo);
+  let b = Math.log10(hi);
+  if (!exact || !(b > a)) {
+    const pad = Math.max(0.05, 0.04 * (b - a));
+    a -= pad;
+    b += pad;
   }
-  const decades = b - a;
-  const every = decades <= 8 ? 1 : Math.ceil(decades / 8);
   const ticks: Tick[] = [];
-  for (let k = a; k <= b; k++) {
-    if ((k - a) % every === 0 || k === b) ticks.push({ value: 10 ** k, label: '10', sup: exp10Label(k) });
+  const k0 = Math.ceil(a - 1e-9);
+  const k1 = Math.floor(b + 1e-9);
+  const decades = k1 - k0 + 1;
+  if (decades >= 2) {
+    const every = decades <= 9 ? 1 : Math.ceil(decades / 8);
+    for (let k = k0; k <= k1; k++) if ((k - k0) % every === 0) ticks.push({ value: 10 ** k, label: powerLabel(k) });
+  } else {
+    for (let k = Math.floor(a); k <= Math.ceil(b); k++)
+      for (const m of [1, 2, 5]) {
+        const v = m * 10 ** k;
+        const lv = Math.log10(v);
+        if (lv >= a - 1e-9 && lv <= b + 1e-9) ticks.push({ value: v, label: logTickLabel(v) });
+      }
   }
   const minor: number[] = [];
-  if (decades <= 6) for (let k = a; k < b; k++) for (let j = 2; j <= 9; j++) minor.push(j * 10 ** k);
+  if (b - a <= 6)
+    for (let k = Math.floor(a); k < Math.ceil(b); k++)
+      for (let j = 2; j <= 9; j++) {
+        const lv = Math.log10(j * 10 ** k);
+        if (lv > a && lv < b) minor.push(j * 10 ** k);
+      }
   const map = (v: number) => range[0] + ((Math.log10(v) - a) / (b - a)) * (range[1] - range[0]);
   return { log: true, domain: [10 ** a, 10 ** b], range, map, ticks, minor };
 }
@@ -106,7 +137,7 @@ export function scaleFor(spec: AxisSpec, values: number[], range: [number, numbe
   if (spec.log) {
     if (!(lo > 0)) lo = 1e-3;
     if (!(hi > 0)) hi = 1;
-    return logScale(lo, hi, range);
+    return logScale(lo, hi, range, exact || spec.domain !== undefined);
   }
   return linearScale(lo, hi, range, exact || spec.domain !== undefined);
 }
@@ -123,23 +154,65 @@ export function extent(values: Iterable<number>): [number, number] {
   return lo > hi ? [0, 1] : [lo, hi];
 }
 
-/** Chart layout: figure size and the plot area inside the margins. */
+/** Chart layout: figure size, the plot area inside the margins, and the note lines under the title. */
 export interface Layout {
   width: number;
   height: number;
   area: Area;
+  /** The notes, wrapped to the figure's width. */
+  notes: string[];
 }
 
-/** The layout of a chart of the given size (room on the right for a colour bar when asked). */
-export function layout(width = 640, height = 460, extraRight = 0): Layout {
-  const m = { left: 80, right: 24 + extraRight, top: 44, bottom: 60 };
-  return { width, height, area: { x: m.left, y: m.top, w: width - m.left - m.right, h: height - m.top - m.bottom } };
+/** Greedy word wrap of marked-up text to `maxWidth` pixels at `size` px (a word longer than a line gets its own). */
+export function wrapText(text: string, maxWidth: number, size: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/ +/)) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (cur && textWidth(next, size) > maxWidth) {
+      lines.push(cur);
+      cur = word;
+    } else cur = next;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
+/** Height of one note line under the title. */
+export const NOTE_LINE = 15;
+
+/**
+ * The layout of a chart of the given size: room on the right for a colour
+ * bar when asked, and for `notes` lines under the title (the figure grows by
+ * them, so the plot area keeps its size).
+ */
+export function layout(width = 640, height = 460, extraRight = 0, notes: readonly string[] = []): Layout {
+  const lines = notes.flatMap((n) => wrapText(n, width - 24, NOTE_SIZE));
+  const grow = lines.length * NOTE_LINE;
+  const m = { left: 84, right: 24 + extraRight, top: 44 + grow, bottom: 60 };
+  const h = height + grow;
+  return {
+    width,
+    height: h,
+    area: { x: m.left, y: m.top, w: width - m.left - m.right, h: h - m.top - m.bottom },
+    notes: lines,
+  };
+}
+
+/** What a chart's frame says: axis labels, title and notes (marked-up text, see text.ts). */
+export interface FrameText {
+  xLabel: string;
+  yLabel: string;
+  title: string;
+  /** Lines under the title, already wrapped ({@link Layout}'s `notes`): what the figure shows and leaves out. */
+  notes?: string[];
 }
 
 export const AXIS_COLOR = '#333333';
 export const GRID_COLOR = '#e6e6e6';
 export const FONT_SIZE = 12;
 export const TITLE_SIZE = 15;
+export const NOTE_SIZE = 11;
 
 /** Grid lines behind the data. */
 export function gridMarks(a: Area, x: Scale, y: Scale): Mark[] {
@@ -155,22 +228,15 @@ export function gridMarks(a: Area, x: Scale, y: Scale): Mark[] {
   return out;
 }
 
-/** The box, ticks, tick labels, axis labels and title, drawn over the data. */
-export function frameMarks(
-  a: Area,
-  x: Scale,
-  y: Scale,
-  xLabel: string,
-  yLabel: string,
-  title: string,
-  width: number,
-): Mark[] {
+/** The box, ticks, tick labels, axis labels, title and notes, drawn over the data. */
+export function frameMarks(a: Area, x: Scale, y: Scale, text: FrameText, width: number): Mark[] {
+  const { xLabel, yLabel, title } = text;
   const out: Mark[] = [{ kind: 'rect', x: a.x, y: a.y, w: a.w, h: a.h, stroke: AXIS_COLOR, strokeWidth: 1 }];
   const bottom = a.y + a.h;
   for (const t of x.ticks) {
     const px = x.map(t.value);
     out.push({ kind: 'line', x1: px, y1: bottom, x2: px, y2: bottom + 6, color: AXIS_COLOR, width: 1 });
-    out.push({ kind: 'text', x: px, y: bottom + 17, text: t.label, sup: t.sup, size: FONT_SIZE, anchor: 'middle' });
+    out.push({ kind: 'text', x: px, y: bottom + 17, text: t.label, size: FONT_SIZE, anchor: 'middle' });
   }
   for (const v of x.minor) {
     const px = x.map(v);
@@ -179,16 +245,30 @@ export function frameMarks(
   for (const t of y.ticks) {
     const py = y.map(t.value);
     out.push({ kind: 'line', x1: a.x - 6, y1: py, x2: a.x, y2: py, color: AXIS_COLOR, width: 1 });
-    out.push({ kind: 'text', x: a.x - 9, y: py, text: t.label, sup: t.sup, size: FONT_SIZE, anchor: 'end' });
+    out.push({ kind: 'text', x: a.x - 9, y: py, text: t.label, size: FONT_SIZE, anchor: 'end' });
   }
   for (const v of y.minor) {
     const py = y.map(v);
     out.push({ kind: 'line', x1: a.x - 3, y1: py, x2: a.x, y2: py, color: AXIS_COLOR, width: 1 });
   }
   out.push({ kind: 'text', x: a.x + a.w / 2, y: bottom + 42, text: xLabel, size: FONT_SIZE + 1, anchor: 'middle' });
-  out.push({ kind: 'text', x: 18, y: a.y + a.h / 2, text: yLabel, size: FONT_SIZE + 1, anchor: 'middle', rotate: -90 });
+  // The y label clears the widest tick label.
+  const widest = Math.max(0, ...y.ticks.map((t) => textWidth(t.label, FONT_SIZE)));
+  const yl = Math.max(12, a.x - 9 - widest - 12);
+  out.push({ kind: 'text', x: yl, y: a.y + a.h / 2, text: yLabel, size: FONT_SIZE + 1, anchor: 'middle', rotate: -90 });
   if (title)
     out.push({ kind: 'text', x: width / 2, y: 22, text: title, size: TITLE_SIZE, anchor: 'middle', bold: true });
+  (text.notes ?? []).forEach((note, i) => {
+    out.push({
+      kind: 'text',
+      x: width / 2,
+      y: 40 + NOTE_LINE * i,
+      text: note,
+      size: NOTE_SIZE,
+      anchor: 'middle',
+      color: '#444444',
+    });
+  });
   return out;
 }
 

@@ -14,16 +14,23 @@ import {
   layout,
   legendMarks,
   linearScale,
+  logScale,
   PALETTE,
   type Scale,
   scaleFor,
 } from './axes.js';
 import { Figure, type Mark } from './scene.js';
 
-/** Size of a chart in pixels (defaults 640 × 460). */
+/** Size of a chart in pixels (defaults 640 × 460), and notes under its title. */
 export interface Size {
   width?: number;
   height?: number;
+  /**
+   * Lines under the title (marked-up text): what the figure leaves out or
+   * renormalises, e.g. the P_B mass of the functions shown. The figure grows
+   * by one line each.
+   */
+  notes?: string[];
 }
 
 /** A set of points in a scatter plot. */
@@ -43,7 +50,10 @@ export interface ScatterOptions extends Size {
   x: AxisSpec;
   y: AxisSpec;
   series: ScatterSeries[];
-  /** Draw y = x (dashed) and give both axes the same range, so the diagonal means P_A = P_B. */
+  /**
+   * Draw y = x (dashed) where the two axes' ranges overlap (P against P).
+   * Each axis is still fitted to its own data.
+   */
   diagonal?: boolean;
   legend?: 'top-left' | 'top-right' | 'bottom-right';
 }
@@ -52,27 +62,21 @@ function dropBad(points: [number, number][], x: AxisSpec, y: AxisSpec): [number,
   return points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!x.log || a > 0) && (!y.log || b > 0));
 }
 
-/** A scatter plot (P vs P: log axes and `diagonal: true`). */
+/** A scatter plot (P vs P: log axes and `diagonal: true`); each axis is fitted to its own data. */
 export function scatterPlot(o: ScatterOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const series = o.series.map((s) => ({ ...s, points: dropBad(s.points, o.x, o.y) }));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  let xSpec = o.x;
-  let ySpec = o.y;
-  if (o.diagonal && !o.x.domain && !o.y.domain && o.x.log === o.y.log) {
-    const d = extent([...xs, ...ys]);
-    xSpec = { ...o.x, domain: d };
-    ySpec = { ...o.y, domain: d };
-  }
-  const x = scaleFor(xSpec, xs, [a.x, a.x + a.w]);
-  const y = scaleFor(ySpec, ys, [a.y + a.h, a.y]);
+  const x = scaleFor(o.x, xs, [a.x, a.x + a.w]);
+  const y = scaleFor(o.y, ys, [a.y + a.h, a.y]);
   const marks: Mark[] = gridMarks(a, x, y);
   const legend: LegendItem[] = [];
-  if (o.diagonal) {
-    const lo = Math.max(x.domain[0], y.domain[0]);
-    const hi = Math.min(x.domain[1], y.domain[1]);
+  const lo = Math.max(x.domain[0], y.domain[0]);
+  const hi = Math.min(x.domain[1], y.domain[1]);
+  const diagonal = o.diagonal === true && o.x.log === o.y.log && hi > lo;
+  if (diagonal) {
     marks.push({
       kind: 'line',
       x1: x.map(lo),
@@ -109,8 +113,8 @@ export function scatterPlot(o: ScatterOptions): Figure {
     }
     legend.push({ name: `${s.name} (${s.points.length})`, color, shape: 'dot' });
   });
-  if (o.diagonal) legend.push({ name: 'y = x', color: '#777777', shape: 'dash' });
-  marks.push(...frameMarks(a, x, y, o.x.label, o.y.label, o.title, L.width));
+  if (diagonal) legend.push({ name: 'y = x', color: '#777777', shape: 'dash' });
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: L.notes }, L.width));
   marks.push(...legendMarks(a, legend, o.legend ?? (o.diagonal ? 'top-left' : 'top-right')));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -137,11 +141,11 @@ export interface RankOptions extends Size {
  * evenly in log rank, so files stay small.
  */
 export function rankPlot(o: RankOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const sorted = o.series.map((s) => s.values.filter((v) => v > 0 && Number.isFinite(v)).sort((p, q) => q - p));
   const maxRank = Math.max(1, ...sorted.map((v) => v.length));
-  const x = scaleFor({ label: '', log: true, domain: [1, Math.max(10, maxRank)] }, [], [a.x, a.x + a.w]);
+  const x = scaleFor({ label: '', log: true }, [1, Math.max(2, maxRank)], [a.x, a.x + a.w]);
   const y = scaleFor({ label: '', log: true }, sorted.flat(), [a.y + a.h, a.y]);
   const marks: Mark[] = gridMarks(a, x, y);
   const legend: LegendItem[] = [];
@@ -161,7 +165,15 @@ export function rankPlot(o: RankOptions): Figure {
     else marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: `${o.series[i].name} (${vals.length})`, color, shape: 'line' });
   });
-  marks.push(...frameMarks(a, x, y, o.xLabel ?? 'rank', o.yLabel ?? 'P(f)', o.title, L.width));
+  marks.push(
+    ...frameMarks(
+      a,
+      x,
+      y,
+      { xLabel: o.xLabel ?? 'rank', yLabel: o.yLabel ?? 'P(f)', title: o.title, notes: L.notes },
+      L.width,
+    ),
+  );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -185,6 +197,11 @@ export interface HistogramOptions extends Size {
   edges?: number[];
   /** 'probability' (default: each series sums to 1) or 'count'. */
   normalize?: 'probability' | 'count';
+  /**
+   * Show only the bins from the first to the last that hold any mass (default
+   * true), so the axis spans the data rather than every possible value.
+   */
+  trim?: boolean;
 }
 
 /** Bin values into the bins [e_i, e_{i+1}) (the last bin closed). */
@@ -211,7 +228,7 @@ export function integerEdges(lo: number, hi: number): number[] {
 
 /** Overlaid histograms as outlined steps over a light fill (test-error histograms, P(T)). */
 export function histogramPlot(o: HistogramOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const all = o.series.flatMap((s) => s.values.filter(Number.isFinite));
   let edges = o.edges;
@@ -224,11 +241,26 @@ export function histogramPlot(o: HistogramOptions): Figure {
     }
   }
   const norm = o.normalize ?? 'probability';
-  const heights = o.series.map((s) => {
+  let heights = o.series.map((s) => {
     const h = binValues(s.values, edges as number[], s.weights);
     const tot = h.reduce((p, q) => p + q, 0);
     return norm === 'probability' && tot > 0 ? h.map((v) => v / tot) : h;
   });
+  if (o.trim ?? true) {
+    let first = Number.POSITIVE_INFINITY;
+    let last = -1;
+    for (const h of heights)
+      h.forEach((v, b) => {
+        if (v > 0) {
+          first = Math.min(first, b);
+          last = Math.max(last, b);
+        }
+      });
+    if (last >= 0) {
+      edges = edges.slice(first, last + 2);
+      heights = heights.map((h) => h.slice(first, last + 1));
+    }
+  }
   const ySpec: AxisSpec = o.y ?? { label: norm === 'probability' ? 'probability' : 'count' };
   const x = scaleFor({ ...o.x, log: false }, [edges[0], edges[edges.length - 1]], [a.x, a.x + a.w], true);
   const yVals = heights.flat();
@@ -262,7 +294,9 @@ export function histogramPlot(o: HistogramOptions): Figure {
     marks.push({ kind: 'polyline', points: pts, color, width: 2, clip: true });
     legend.push({ name: o.series[i].name, color, shape: 'box' });
   });
-  marks.push(...frameMarks(a, x, y, o.x.label, ySpec.label, o.title, L.width));
+  marks.push(
+    ...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: ySpec.label, title: o.title, notes: L.notes }, L.width),
+  );
   marks.push(...legendMarks(a, legend, 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
@@ -281,6 +315,32 @@ export interface HeatmapOptions extends Size {
   colorLabel?: string;
   /** Draw y = x (for two log-probabilities on shared bins). */
   diagonal?: boolean;
+  /** Leave out empty rows and columns at the edges, so each axis spans its data (default true). */
+  trim?: boolean;
+}
+
+/** The rows and columns of `values` from the first to the last that hold a non-zero cell, with their edges. */
+function trimGrid(values: number[][], xEdges: number[], yEdges: number[]) {
+  let r0 = Number.POSITIVE_INFINITY;
+  let r1 = -1;
+  let c0 = Number.POSITIVE_INFINITY;
+  let c1 = -1;
+  values.forEach((row, r) => {
+    row.forEach((v, c) => {
+      if (v > 0) {
+        r0 = Math.min(r0, r);
+        r1 = Math.max(r1, r);
+        c0 = Math.min(c0, c);
+        c1 = Math.max(c1, c);
+      }
+    });
+  });
+  if (r1 < 0) return { values, xEdges, yEdges };
+  return {
+    values: values.slice(r0, r1 + 1).map((row) => row.slice(c0, c1 + 1)),
+    xEdges: xEdges.slice(c0, c1 + 2),
+    yEdges: yEdges.slice(r0, r1 + 2),
+  };
 }
 
 const VIRIDIS: [number, number, number][] = [
@@ -300,20 +360,20 @@ export function viridis(t: number): string {
   return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** An exponent axis: linear in log10 units, ticks at whole exponents labelled 10^k. */
+/** An exponent axis: linear in log10 units, ticks where a log axis over the same span puts them (10^k, or 1-2-5 steps). */
 function exponentScale(lo: number, hi: number, range: [number, number]): Scale {
   const s = linearScale(lo, hi, range, true);
-  const a = Math.ceil(lo - 1e-9);
-  const b = Math.floor(hi + 1e-9);
-  const every = Math.max(1, Math.ceil((b - a + 1) / 8));
-  const ticks = [];
-  for (let k = a; k <= b; k += every) ticks.push({ value: k, label: '10', sup: k < 0 ? `−${-k}` : String(k) });
+  const ticks = logScale(10 ** lo, 10 ** hi, range, true).ticks.map((t) => ({
+    value: Math.log10(t.value),
+    label: t.label,
+  }));
   return { ...s, ticks };
 }
 
 /** A heatmap of a 2-D histogram (Mingard et al.'s row-normalised log P vs log P), with a colour bar. */
-export function heatmapPlot(o: HeatmapOptions): Figure {
-  const L = layout(o.width, o.height, 70);
+export function heatmapPlot(opts: HeatmapOptions): Figure {
+  const o = opts.trim === false ? opts : { ...opts, ...trimGrid(opts.values, opts.xEdges, opts.yEdges) };
+  const L = layout(o.width, o.height, 70, o.notes);
   const a = L.area;
   const xr: [number, number] = [a.x, a.x + a.w];
   const yr: [number, number] = [a.y + a.h, a.y];
@@ -334,12 +394,25 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       const x1 = x.map(o.xEdges[c + 1]);
       const y0 = y.map(o.yEdges[r + 1]);
       const y1 = y.map(o.yEdges[r]);
-      marks.push({ kind: 'rect', x: x0, y: y0, w: x1 - x0, h: y1 - y0, fill: viridis(max > 0 ? v / max : 0) });
+      // 0.6 px of overlap with the next cell hides the anti-aliased seam between neighbours.
+      marks.push({
+        kind: 'rect',
+        x: x0,
+        y: y0,
+        w: x1 - x0 + 0.6,
+        h: y1 - y0 + 0.6,
+        fill: viridis(max > 0 ? v / max : 0),
+        clip: true,
+      });
     });
   });
-  if (o.diagonal) {
-    const lo = Math.max(xLo, yLo);
-    const hi = Math.min(xHi, yHi);
+  // y = x only where the two axes' ranges overlap (after trimming they may not).
+  const dLo = Math.max(xLo, yLo);
+  const dHi = Math.min(xHi, yHi);
+  const diagonal = o.diagonal === true && dHi > dLo;
+  if (diagonal) {
+    const lo = dLo;
+    const hi = dHi;
     marks.push({
       kind: 'line',
       x1: x.map(lo),
@@ -352,7 +425,7 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       clip: true,
     });
   }
-  marks.push(...frameMarks(a, x, y, o.x.label, o.y.label, o.title, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: L.notes }, L.width));
   // colour bar
   const bx = a.x + a.w + 18;
   const bw = 16;
@@ -379,7 +452,7 @@ export function heatmapPlot(o: HeatmapOptions): Figure {
       rotate: -90,
     });
   }
-  if (o.diagonal) marks.push(...legendMarks(a, [{ name: 'y = x', color: '#d55e00', shape: 'dash' }], 'top-left'));
+  if (diagonal) marks.push(...legendMarks(a, [{ name: 'y = x', color: '#d55e00', shape: 'dash' }], 'top-left'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }
 
@@ -403,7 +476,8 @@ export function lzPlot(o: LzOptions): Figure {
     title: o.title,
     width: o.width,
     height: o.height,
-    x: { label: 'Lempel–Ziv complexity K_LZ' },
+    notes: o.notes,
+    x: { label: 'Lempel–Ziv complexity K_{LZ}' },
     y: { label: 'P(f)', log: true },
     series: o.series.map((s) => ({ name: s.name, color: s.color, points: s.lz.map((v, i) => [v, s.p[i]]) })),
   });

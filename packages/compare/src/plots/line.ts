@@ -39,7 +39,7 @@ export interface LineOptions extends Size {
 
 /** A line chart. */
 export function linePlot(o: LineOptions): Figure {
-  const L = layout(o.width, o.height);
+  const L = layout(o.width, o.height, 0, o.notes);
   const a = L.area;
   const ok = (v: number, spec: AxisSpec) => Number.isFinite(v) && (!spec.log || v > 0);
   const series = o.series.map((s) => {
@@ -72,7 +72,7 @@ export function linePlot(o: LineOptions): Figure {
       for (const [cx, cy] of px) marks.push({ kind: 'circle', cx, cy, r: 3, fill: color, clip: true });
     legend.push({ name: s.name, color, shape: s.dash ? 'dash' : 'line' });
   });
-  marks.push(...frameMarks(a, x, y, o.x.label, o.y.label, o.title, L.width));
+  marks.push(...frameMarks(a, x, y, { xLabel: o.x.label, yLabel: o.y.label, title: o.title, notes: L.notes }, L.width));
   marks.push(...legendMarks(a, legend, o.legend ?? 'top-right'));
   return new Figure(L.width, L.height, marks, o.title, a);
 }

@@ -1,9 +1,9 @@
 /**
  * A figure as a scene: a list of marks in pixel coordinates (origin top
  * left, y down). The SVG and the PNG are both rendered from this one
- * description, so they always show the same thing.
+ * description: the PNG is the SVG rasterised, so they always show the same thing.
  */
-import { renderPNG } from './raster.js';
+import { svgToPNG } from './png.js';
 import { renderSVG } from './svg.js';
 
 /** A colour as '#rrggbb'. */
@@ -62,7 +62,7 @@ export interface CircleMark {
   clip?: boolean;
 }
 
-/** Text, vertically centred on y. */
+/** Text, vertically centred on y; `_{…}` and `^{…}` mark sub- and superscripts (see text.ts). */
 export interface TextMark {
   kind: 'text';
   x: number;
@@ -74,11 +74,10 @@ export interface TextMark {
   anchor?: 'start' | 'middle' | 'end';
   /** −90: reads bottom to top (a y-axis label). */
   rotate?: 0 | -90;
-  /** A superscript after the text (e.g. the k of 10^k). */
-  sup?: string;
   bold?: boolean;
 }
 
+/** One drawing element of a {@link Figure}: a line, polyline, rectangle, circle or text. */
 export type Mark = LineMark | PolylineMark | RectMark | CircleMark | TextMark;
 
 /** The plot area marks with `clip` are clipped to. */
@@ -87,11 +86,6 @@ export interface Area {
   y: number;
   w: number;
   h: number;
-}
-
-/** Approximate width of a text in pixels: monospace, 0.6 em per character (both renderers keep to it). */
-export function textWidth(text: string, size: number, sup = ''): number {
-  return 0.6 * size * ([...text].length + 0.75 * [...sup].length);
 }
 
 /** A figure: size, marks and a title; renders itself as SVG and PNG. */
@@ -109,8 +103,8 @@ export class Figure {
     return renderSVG(this);
   }
 
-  /** A PNG (RGB, 8 bits) at `scale` device pixels per figure pixel (default 2). */
-  toPNG(scale = 2): Uint8Array {
-    return renderPNG(this, scale);
+  /** The SVG rasterised as PNG (RGBA, 8 bits) at `scale` device pixels per figure pixel (default 2). */
+  toPNG(scale = 2): Promise<Uint8Array> {
+    return svgToPNG(this.toSVG(), scale);
   }
 }

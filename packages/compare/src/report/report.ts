@@ -20,6 +20,11 @@ export interface ReportTable {
   columns: string[];
   rows: (string | number | null)[][];
   caption?: string;
+  /**
+   * Per row, why its numbers are not to be trusted: shown in a last
+   * "warnings" column beside them (the column appears when any row has one).
+   */
+  warnings?: (readonly string[] | undefined)[];
 }
 
 /** A figure in a report, written as NAME.svg and NAME.png. */
@@ -42,6 +47,8 @@ export interface ReportSection {
    */
   warnings?: string[];
   tables?: ReportTable[];
+  /** Lines shown before the figures: what was left out and why (e.g. an uninformative panel). */
+  notes?: string[];
   figures?: ReportFigure[];
 }
 
@@ -75,21 +82,61 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** The Markdown of a report (figures as `![caption](NAME.png)`). */
+/** A table's header and rows as text cells, with the warnings column when any row has warnings. */
+function tableCells(t: ReportTable): { columns: string[]; rows: string[][]; warned: boolean[] } {
+  const warned = t.rows.map((_, i) => (t.warnings?.[i]?.length ?? 0) > 0);
+  const any = warned.some(Boolean);
+  return {
+    columns: any ? [...t.columns, 'warnings'] : t.columns,
+    rows: t.rows.map((r, i) => {
+      const cells = r.map(formatNumber);
+      return any ? [...cells, (t.warnings?.[i] ?? []).join('; ')] : cells;
+    }),
+    warned,
+  };
+}
+
+/** Section anchors: GitHub's heading slugs (lower case, punctuation dropped, spaces to '-'), made unique. */
+export function sectionIds(spec: ReportSpec): string[] {
+  const used = new Map<string, number>();
+  return spec.sections.map((s) => {
+    const base =
+      s.title
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .trim()
+        .replace(/\s/g, '-') || 'section';
+    const k = used.get(base) ?? 0;
+    used.set(base, k + 1);
+    return k === 0 ? base : `${base}-${k}`;
+  });
+}
+
+/** The Markdown of a report: a table of contents, then the sections (figures as `![caption](NAME.png)`). */
 export function renderMarkdown(spec: ReportSpec): string {
   const out: string[] = [`# ${spec.title}`, ''];
   if (spec.intro) out.push(spec.intro.trim(), '');
+  const ids = sectionIds(spec);
+  if (spec.sections.length > 1) {
+    out.push('**Contents**', '');
+    spec.sections.forEach((s, i) => {
+      out.push(`- [${s.title.replace(/[[\]]/g, '')}](#${ids[i]})`);
+    });
+    out.push('');
+  }
   for (const s of spec.sections) {
     out.push(`## ${s.title}`, '');
     if (s.text) out.push(s.text.trim(), '');
     for (const w of s.warnings ?? []) out.push(`> **Warning:** ${w.replace(/\n/g, ' ')}`, '');
     for (const t of s.tables ?? []) {
       if (t.caption) out.push(`*${t.caption}*`, '');
-      out.push(`| ${t.columns.map(mdCell).join(' | ')} |`);
-      out.push(`|${t.columns.map(() => '---').join('|')}|`);
-      for (const r of t.rows) out.push(`| ${r.map((v) => mdCell(formatNumber(v))).join(' | ')} |`);
+      const c = tableCells(t);
+      out.push(`| ${c.columns.map(mdCell).join(' | ')} |`);
+      out.push(`|${c.columns.map(() => '---').join('|')}|`);
+      for (const r of c.rows) out.push(`| ${r.map(mdCell).join(' | ')} |`);
       out.push('');
     }
+    for (const note of s.notes ?? []) out.push(`*${note}*`, '');
     for (const f of s.figures ?? []) {
       out.push(`![${f.caption ?? f.name}](${f.name}.png)`, '');
       if (f.caption) out.push(`*${f.caption}* ([SVG](${f.name}.svg))`, '');
@@ -103,12 +150,16 @@ function htmlText(s: string): string {
   return escapeXml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
-const CSS = `body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+// Figures sit in a grid: one column on narrow screens, two (or more) side by side on wide ones.
+const CSS = `body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1500px;margin:2em auto;padding:0 1.5em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+nav.toc{background:#f7f7f7;border:1px solid #e2e2e2;padding:.4em 1.2em;margin:1em 0;display:inline-block}nav.toc ol{margin:.3em 0;padding-left:1.4em}
+.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom;min-width:4em}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}caption{caption-side:top;text-align:left;font-style:italic;padding:.3em 0}
-p.warning{background:#fff4e5;border-left:4px solid #d55e00;padding:.4em .8em}
-figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}code{background:#f4f4f4;padding:0 .2em}`;
+td.warn{text-align:left;background:#fff4e5;color:#8a3b00;white-space:normal;min-width:16em;max-width:32em}
+p.warning{background:#fff4e5;border-left:4px solid #d55e00;padding:.4em .8em}p.note{color:#555;font-style:italic}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr));gap:1.2em 2em;align-items:start}
+figure{margin:0}figure svg{width:100%;height:auto;display:block}figcaption{font-size:.9em;color:#444}code{background:#f4f4f4;padding:0 .2em}`;
 
 /** The self-contained HTML of a report (SVGs inlined; no external files). */
 export function renderHtml(spec: ReportSpec): string {
@@ -125,34 +176,62 @@ export function renderHtml(spec: ReportSpec): string {
       .split(/\n\s*\n/)
       .map((p) => `<p>${htmlText(p)}</p>`);
   if (spec.intro) out.push(...paras(spec.intro));
-  for (const s of spec.sections) {
-    out.push(`<h2>${escapeXml(s.title)}</h2>`);
+  const ids = sectionIds(spec);
+  if (spec.sections.length > 1) {
+    out.push('<nav class="toc"><strong>Contents</strong><ol>');
+    spec.sections.forEach((s, i) => {
+      out.push(`<li><a href="#${ids[i]}">${escapeXml(s.title)}</a></li>`);
+    });
+    out.push('</ol></nav>');
+  }
+  spec.sections.forEach((s, si) => {
+    out.push(`<section id="${ids[si]}">`, `<h2>${escapeXml(s.title)}</h2>`);
     if (s.text) out.push(...paras(s.text));
     for (const w of s.warnings ?? []) out.push(`<p class="warning"><strong>Warning:</strong> ${htmlText(w)}</p>`);
     for (const t of s.tables ?? []) {
-      out.push('<table>');
+      const c = tableCells(t);
+      const nWarn = c.columns.length - t.columns.length;
+      out.push('<div class="table-wrap"><table>');
       if (t.caption) out.push(`<caption>${htmlText(t.caption)}</caption>`);
-      out.push(`<tr>${t.columns.map((c) => `<th>${htmlText(c)}</th>`).join('')}</tr>`);
-      for (const r of t.rows) out.push(`<tr>${r.map((v) => `<td>${htmlText(formatNumber(v))}</td>`).join('')}</tr>`);
-      out.push('</table>');
+      out.push(`<tr>${c.columns.map((h) => `<th>${htmlText(h)}</th>`).join('')}</tr>`);
+      c.rows.forEach((r, i) => {
+        const cells = r.map((v, j) =>
+          nWarn && j === r.length - 1
+            ? `<td class="warn">${c.warned[i] ? `⚠ ${htmlText(v)}` : ''}</td>`
+            : `<td>${htmlText(v)}</td>`,
+        );
+        out.push(`<tr>${cells.join('')}</tr>`);
+      });
+      out.push('</table></div>');
     }
-    for (const f of s.figures ?? []) {
-      const svg = f.figure.toSVG().replace(/^<\?xml[^>]*>\s*/, '');
-      out.push(`<figure id="fig-${escapeXml(f.name)}">${svg}`);
-      if (f.caption) out.push(`<figcaption>${htmlText(f.caption)}</figcaption>`);
-      out.push('</figure>');
+    for (const note of s.notes ?? []) out.push(`<p class="note">${htmlText(note)}</p>`);
+    if (s.figures?.length) {
+      out.push('<div class="figures">');
+      for (const f of s.figures) {
+        const svg = f.figure.toSVG().replace(/^<\?xml[^>]*>\s*/, '');
+        out.push(`<figure id="fig-${escapeXml(f.name)}">${svg}`);
+        if (f.caption) out.push(`<figcaption>${htmlText(f.caption)}</figcaption>`);
+        out.push('</figure>');
+      }
+      out.push('</div>');
     }
-  }
+    out.push('</section>');
+  });
   out.push('</body></html>', '');
   return out.join('\n');
 }
 
 /** Write a figure as DIR/NAME.svg and DIR/NAME.png (each atomically; DIR is created). Returns both paths. */
-export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2): { svg: string; png: string } {
+export async function writeFigure(
+  dir: string,
+  name: string,
+  fig: Figure,
+  pngScale = 2,
+): Promise<{ svg: string; png: string }> {
   if (!NAME.test(name))
     throw new FsbayesError(`figure name must use letters, digits, '-', '_' and '.', got ${JSON.stringify(name)}`);
   const svg = fig.toSVG();
-  const png = fig.toPNG(pngScale);
+  const png = await fig.toPNG(pngScale);
   mkdirSync(dir, { recursive: true });
   const paths = { svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
   writeFileAtomicSync(paths.svg, svg);
@@ -166,7 +245,7 @@ export function writeFigure(dir: string, name: string, fig: Figure, pngScale = 2
  * file is written atomically (DIR should be a fresh or staging folder, see
  * the module comment). Returns the paths written.
  */
-export function writeReport(dir: string, spec: ReportSpec): string[] {
+export async function writeReport(dir: string, spec: ReportSpec): Promise<string[]> {
   const files = new Map<string, string | Uint8Array>();
   const put = (name: string, data: string | Uint8Array) => {
     if (!NAME.test(name))
@@ -180,7 +259,7 @@ export function writeReport(dir: string, spec: ReportSpec): string[] {
   for (const s of spec.sections) {
     for (const f of s.figures ?? []) {
       put(`${f.name}.svg`, f.figure.toSVG());
-      put(`${f.name}.png`, f.figure.toPNG(scale));
+      put(`${f.name}.png`, await f.figure.toPNG(scale));
     }
   }
   for (const [name, data] of Object.entries(spec.files ?? {})) put(name, data);

@@ -44,7 +44,7 @@ export interface ActivationDef {
 export const ACTIVATION_TABLE = {
   relu: {
     code: 0,
-    // biome-ignore lint/complexity/useMathMinMax: as the kernels do, NaN maps to 0 here (Math.max would keep NaN)
+    // biome-ignore lint/complexity/useMathMinMax: as the wasm and GPU code do, NaN maps to 0 here (Math.max would keep NaN)
     phi: (x) => (x > 0 ? x : 0),
     dphi: (z) => (z > 0 ? 1 : 0),
     rms: (sd) => sd / Math.SQRT2,

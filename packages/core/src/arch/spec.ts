@@ -54,6 +54,10 @@ export interface CnnSpec extends Prior {
   hidden: number[];
 }
 
+/**
+ * An architecture spec (plain JSON): a fully connected or a convolutional net with its prior. Every view of a net
+ * (parameters, forward pass, NNGP kernel) is derived from it.
+ */
 export type ArchSpec = FcnSpec | CnnSpec;
 
 /** Spatial output size of one convolution along one axis. */

@@ -1,8 +1,8 @@
 import { activationDef } from '../arch/activations.js';
 import { paramLayout } from '../arch/params.js';
 import { type ArchSpec, inputSize } from '../arch/spec.js';
+import { wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { wordsFor } from '../functions/bits.js';
 import { checkSeed } from '../rng/rng.js';
 import { checkNetRange } from './prior.js';
 import type { PriorFunctionsJob } from './types.js';

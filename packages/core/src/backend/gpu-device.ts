@@ -12,12 +12,13 @@ import { FsbayesError } from '../errors/index.js';
 
 // Minimal typings of the parts of gpu.js, Dawn and WebGPU used here.
 
-export interface GpuJsKernel {
+/** One compiled GPU program (what gpu.js's `createKernel` returns): called once over its output grid. */
+export interface GpuProgram {
   (...args: unknown[]): unknown;
   destroy(removeCanvasReferences?: boolean): void;
 }
 export interface GpuJsGpu {
-  createKernel(source: string, settings: Record<string, unknown>): GpuJsKernel;
+  createKernel(source: string, settings: Record<string, unknown>): GpuProgram;
   addFunction(source: string): GpuJsGpu;
   destroy(): Promise<void>;
 }
@@ -66,7 +67,13 @@ function loadGpuJs(): GpuJsModule {
   try {
     return require('gpu.js') as GpuJsModule;
   } catch (e) {
-    throw new FsbayesError(`gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`);
+    const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'gpu\.js'/.test(errMsg(e));
+    throw new FsbayesError(
+      missing
+        ? 'gpu backend: needs the optional package gpu.js (not installed with @fsbayes/core): run `npm i gpu.js@2.24.1` in your project'
+        : `gpu backend: gpu.js cannot be loaded: ${errMsg(e)}`,
+      { kind: 'resource', cause: e },
+    );
   }
 }
 
@@ -189,7 +196,7 @@ export interface GpuDevice {
   /** The WebGPU context (webgpu mode only), for device buffers and limits. */
   context: WebGpuContextObj | null;
   mode: string;
-  /** What runs the kernels, for `info.detail`. */
+  /** What runs the programs, for `info.detail`. */
   adapterName: string;
   /** Destroy the instance and let go of Dawn. */
   release(): Promise<void>;
@@ -289,7 +296,7 @@ export function flattenInto(v: unknown, out: Float32Array, offset = 0): number {
     out[offset] = v;
     return offset + 1;
   }
-  throw new FsbayesError(`gpu backend: unexpected kernel result ${Object.prototype.toString.call(v)}`);
+  throw new FsbayesError(`gpu backend: unexpected program result ${Object.prototype.toString.call(v)}`);
 }
 
 /** Device buffers the host writes (parameters, transposed inputs), one per slot, reused while the size stays. */
@@ -301,7 +308,7 @@ export class DeviceUploads {
     private readonly context: WebGpuContextObj | null,
   ) {}
 
-  /** Write `data` to the slot's buffer; a kernel argument (the handle, or the array itself without WebGPU). */
+  /** Write `data` to the slot's buffer; a program argument (the handle, or the array itself without WebGPU). */
   upload(slot: string, data: Float32Array): unknown {
     const context = this.context;
     if (!context) return data;
@@ -332,31 +339,31 @@ export class DeviceUploads {
   }
 }
 
-/** Compiled gpu.js kernels by source, the oldest destroyed beyond `max`. */
-export class KernelCache {
-  private readonly kernels = new Map<string, GpuJsKernel>();
+/** Compiled GPU programs by source, the oldest destroyed beyond `max`. */
+export class ProgramCache {
+  private readonly programs = new Map<string, GpuProgram>();
 
   constructor(
     private readonly gpu: GpuJsGpu,
     private readonly max: number,
   ) {}
 
-  get(source: string, output: number[]): GpuJsKernel {
-    let k = this.kernels.get(source);
+  get(source: string, output: number[]): GpuProgram {
+    let k = this.programs.get(source);
     if (!k) {
-      if (this.kernels.size >= this.max) {
-        const [oldKey, old] = this.kernels.entries().next().value as [string, GpuJsKernel];
+      if (this.programs.size >= this.max) {
+        const [oldKey, old] = this.programs.entries().next().value as [string, GpuProgram];
         old.destroy();
-        this.kernels.delete(oldKey);
+        this.programs.delete(oldKey);
       }
       k = this.gpu.createKernel(source, { output, tactic: 'precision' });
-      this.kernels.set(source, k);
+      this.programs.set(source, k);
     }
     return k;
   }
 
   clear(): void {
-    for (const k of this.kernels.values()) k.destroy();
-    this.kernels.clear();
+    for (const k of this.programs.values()) k.destroy();
+    this.programs.clear();
   }
 }

@@ -1,12 +1,12 @@
 /**
- * Kernel sources of the GPU forward pass (gpu.js, float32), one per layer.
+ * Program sources of the GPU forward pass (gpu.js, float32), one per layer.
  *
  * Every size is baked into the source as a literal, and index expressions are
  * written inline from this.thread.* and loop counters: gpu.js keeps those in
  * i32 on the GPU (a declared variable would decay to f32, inexact past 2^24).
  * Activations are stored [net][unit][input] with the input stride mP = m
  * rounded up to 16 (the transposed inputs likewise, zero-padded), so that
- * the tiled kernels may read whole tiles.
+ * the tiled programs may read whole tiles.
  */
 import { ACTIVATIONS, gpuActivationName, gpuActivationSource } from '../arch/activations.js';
 import { paramLayout } from '../arch/params.js';
@@ -40,12 +40,12 @@ export function paddedInputs(m: number): number {
   return Math.ceil(m / BITS_PER_CHUNK) * BITS_PER_CHUNK;
 }
 
-/** The activation helpers of every kernel (the activation table's float32 gpu.js functions). */
+/** The activation helpers of every program (the activation table's float32 gpu.js functions). */
 export function activationFunctions(): string[] {
   return ACTIVATIONS.map(gpuActivationSource);
 }
 
-/** Geometry shared by a plan's kernel sources. */
+/** Geometry shared by a plan's program sources. */
 export interface Geo {
   P: number;
   m: number;

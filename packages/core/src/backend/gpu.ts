@@ -8,10 +8,11 @@
  * adapter, else `headlessgl` (gpu.js's optional `gl`). When neither works,
  * {@link createGpuBackend} rejects with every reason; it never falls back to
  * the CPU or to wasm. `mode` overrides that: `'cpu'` runs the very same
- * kernels in gpu.js's CPU backend (the test stand-in), `'webgpu'` accepts any
+ * programs in gpu.js's CPU backend (the test stand-in), `'webgpu'` accepts any
  * webgpu adapter, software ones (lavapipe) included.
  *
- * Device probing is `gpu-device.ts`. Kernels, one per layer, are generated
+ * Device probing is `gpu-device.ts`. GPU programs (gpu.js calls them
+ * kernels), one per layer, are generated
  * as source text (`gpu-sources.ts`) with every size baked in (index
  * arithmetic then stays in i32 on the GPU, exact for any buffer):
  * - a hidden layer is a 3-D grid (input, unit, net); each thread computes 4
@@ -48,9 +49,9 @@ import {
   type BufferHandle,
   DeviceUploads,
   flattenInto,
-  type GpuJsKernel,
-  KernelCache,
+  type GpuProgram,
   openGpuDevice,
+  ProgramCache,
   type WebGpuBuffer,
 } from './gpu-device.js';
 import {
@@ -75,7 +76,7 @@ export interface GpuBackendOptions {
   /** Only 'f32': gpu.js has no float64. 'f64' throws. */
   precision?: 'f32' | 'f64';
   /**
-   * gpu.js mode override: 'cpu' runs the kernels in gpu.js's CPU backend (tests),
+   * gpu.js mode override: 'cpu' runs the programs in gpu.js's CPU backend (tests),
    * 'webgpu' accepts any webgpu adapter (software ones too), 'headlessgl' forces
    * headless-gl. Left out: a hardware GPU or a rejection.
    */
@@ -86,7 +87,7 @@ export interface GpuBackendOptions {
   maxBufferBytes?: number;
   /**
    * Inputs per thread in hidden layers: 4 (default) shares each weight load
-   * between four accumulators; 1 is the plain one-output-per-thread kernel.
+   * between four accumulators; 1 is the plain one-output-per-thread program.
    */
   tile?: 1 | 4;
   /** Dawn instance flags, e.g. `enable-dawn-features=disable_robustness` (only where this call starts Dawn). */
@@ -107,13 +108,13 @@ export interface GpuStats {
 }
 
 /**
- * gpu.js kernels over a 2-D grid on float32 arguments, for computations
+ * GPU programs over a 2-D grid on float32 arguments, for computations
  * other than the forward pass (nngp's FCN kernel on the GPU).
  */
-export interface GpuGridKernels {
+export interface GpuGridPrograms {
   /** Most float32 values per buffer. */
   maxFloats: number;
-  /** Run the kernel `source` (output [cols, rows]: thread x = column, y = row) on the arguments; rows × cols floats. */
+  /** Run the program `source` (output [cols, rows]: thread x = column, y = row) on the arguments; rows × cols floats. */
   run(source: string, cols: number, rows: number, args: Float32Array[]): Promise<Float32Array>;
 }
 
@@ -130,11 +131,11 @@ export interface GpuBackend extends Backend {
   /** Nets per batch that this backend would use for a spec on m inputs. */
   batchSize(spec: ArchSpec, m: number, nets: number): number;
   /**
-   * The kernels alone (benchmarks): `reps` batches of (up to) `batch` nets on
+   * The programs alone (benchmarks): `reps` batches of (up to) `batch` nets on
    * parameters uploaded once, sign-bit readout; the time from the first
    * launch to the last result, after one warm-up batch.
    */
-  kernelTime(
+  programTime(
     spec: ArchSpec,
     m: number,
     batch: number,
@@ -142,8 +143,8 @@ export interface GpuBackend extends Backend {
   ): Promise<{ ms: number; batchNets: number; netsPerSec: number }>;
   /** Timings of the last call. */
   readonly stats: GpuStats | null;
-  /** Other kernels on the same gpu.js instance. */
-  readonly gridKernels: GpuGridKernels;
+  /** Other programs on the same gpu.js instance. */
+  readonly gridPrograms: GpuGridPrograms;
 }
 
 const DEFAULT_MAX_BUFFER = 256 * 2 ** 20;
@@ -153,9 +154,9 @@ interface Plan extends Geo {
   spec: FcnSpec;
   B: number;
   layers: LayerPlan[];
-  hidden: GpuJsKernel[];
-  readout: GpuJsKernel | null;
-  bits: GpuJsKernel | null;
+  hidden: GpuProgram[];
+  readout: GpuProgram | null;
+  bits: GpuProgram | null;
 }
 
 /**
@@ -212,7 +213,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     return Math.max(1, Math.min(fit, MAX_BATCH, opts.maxBatch ?? MAX_BATCH, nets));
   };
 
-  // Kernels per (spec, m, B); a few are kept.
+  // Programs per (spec, m, B); a few are kept.
   const plans = new Map<string, Plan>();
   const destroyPlan = (p: Plan) => {
     for (const k of [...p.hidden, p.readout, p.bits]) k?.destroy();
@@ -277,8 +278,8 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
     return { a, handles };
   };
 
-  /** The plan's readout kernel of a kind, built on first use. */
-  const readoutOf = (plan: Plan, kind: 'readout' | 'bits'): GpuJsKernel => {
+  /** The plan's readout program of a kind, built on first use. */
+  const readoutOf = (plan: Plan, kind: 'readout' | 'bits'): GpuProgram => {
     const last = plan.layers[plan.layers.length - 1];
     const fromInputs = plan.hidden.length === 0;
     if (kind === 'readout') {
@@ -389,9 +390,9 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       into.set(params.subarray(b0 * P, (b0 + count) * P));
     };
 
-  // Grid kernels, by source (sizes are baked in); a few are kept.
-  const grid = new KernelCache(gpu, 4);
-  const gridKernels: GpuGridKernels = {
+  // Grid programs, by source (sizes are baked in); a few are kept.
+  const grid = new ProgramCache(gpu, 4);
+  const gridPrograms: GpuGridPrograms = {
     maxFloats: Math.floor(bufferCap() / 4),
     async run(source, cols, rows, args) {
       const out = new Float32Array(cols * rows);
@@ -409,9 +410,9 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
       return spec.kind === 'fcn' && ACTIVATIONS.includes(spec.activation);
     },
     batchSize,
-    gridKernels,
+    gridPrograms,
 
-    async kernelTime(spec, m, batch, reps) {
+    async programTime(spec, m, batch, reps) {
       const fcn = checkSpec(spec);
       const B = batchSize(fcn, m, batch);
       const plan = getPlan(fcn, m, B);

@@ -2,34 +2,35 @@
  * Compute backends: where prior functions and batched forward passes run.
  *
  * - `js`: the float64 plain-TypeScript reference, one thread, every spec (CNNs too).
- * - `wasm`: AssemblyScript SIMD kernels (FMA when available) on a worker pool,
+ * - `wasm`: the AssemblyScript SIMD module (FMA when available) on a worker pool,
  *   f32 by default or f64; fully connected nets only.
  * - `gpu`: gpu.js, in `./gpu.js` (loaded on demand).
  *
  * Every backend draws net i of a seed from the same canonical Gaussian stream
  * (`netNormals` / `priorParams`), so they agree on which nets they evaluate.
  *
- * `autoBackendFor(spec)`: wasm for fully connected nets (when the kernels are
- * built and load), js otherwise (CNNs, or no wasm). `getBackend('auto')`
+ * `autoBackendFor(spec)`: wasm for fully connected nets (when the wasm module is
+ * built and loads), js otherwise (CNNs, or no wasm). `getBackend('auto')`
  * likewise prefers wasm and falls back to js.
  */
 import { existsSync } from 'node:fs';
 import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { JsBackend } from './js.js';
-import { kernelModule, MAX_HIDDEN } from './kernels.js';
 import { workerFile } from './pool.js';
 import type { Backend, BackendName } from './types.js';
 import { WasmBackend } from './wasm.js';
+import { MAX_HIDDEN, wasmModule } from './wasm-module.js';
 
-export type { GpuBackend, GpuBackendOptions, GpuGridKernels, GpuStats } from './gpu.js';
+export type { GpuBackend, GpuBackendOptions, GpuGridPrograms, GpuStats } from './gpu.js';
 export { JsBackend } from './js.js';
-export { fmaSupport, type KernelVariant, NET_BLOCK } from './kernels.js';
 export { checkNetRange, type NetRangeNames, netNormals, priorParams } from './prior.js';
-export type { Backend, BackendInfo, BackendName, PriorFunctionsJob } from './types.js';
+export { BACKEND_NAMES, type Backend, type BackendInfo, type BackendName, type PriorFunctionsJob } from './types.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm.js';
+export { fmaSupport, NET_BLOCK, type WasmVariant } from './wasm-module.js';
 export { startWorkers, type WorkerJob, type WorkerJobReply, WorkerJobs } from './workers.js';
 
+/** Options of {@link getBackend}. */
 export interface BackendOptions {
   /** Worker threads (wasm; default `os.availableParallelism()`), passed on to gpu. */
   threads?: number;
@@ -60,17 +61,21 @@ async function createGpu(opts: BackendOptions): Promise<Backend> {
   try {
     return await mod.createGpuBackend(opts);
   } catch (e) {
-    throw new FsbayesError(`gpu backend unavailable: ${(e as Error).message}`);
+    const why = (e as Error).message.replace(/^gpu backend: /, '');
+    throw new FsbayesError(`gpu backend unavailable: ${why}`, {
+      kind: e instanceof FsbayesError ? e.kind : 'input',
+      cause: e,
+    });
   }
 }
 
 let wasmStatus: { ok: boolean; detail: string } | undefined;
 
-/** Whether the wasm kernels and the worker script are built and the kernels compile here (cached). */
+/** Whether the wasm module and the worker script are built and the module compiles here (cached). */
 function wasmUsable(): { ok: boolean; detail: string } {
   if (wasmStatus) return wasmStatus;
   try {
-    const { variant } = kernelModule('auto');
+    const { variant } = wasmModule('auto');
     const file = workerFile();
     if (!existsSync(file)) throw new FsbayesError(`wasm worker script not built (${file}); run \`pnpm build\``);
     wasmStatus = {
@@ -103,8 +108,11 @@ export async function getBackend(name: 'auto' | BackendName, opts: BackendOption
       return createGpu(opts);
     case 'auto':
       return wasmUsable().ok ? WasmBackend.create(opts) : new JsBackend();
-    default:
-      throw new FsbayesError(`unknown backend "${name as string}" (js, wasm, gpu or auto)`);
+    default: {
+      // a name added to BACKEND_NAMES without its case here is a compile error
+      const unknown: never = name;
+      throw new FsbayesError(`unknown backend "${unknown as string}" (js, wasm, gpu or auto)`);
+    }
   }
 }
 

@@ -5,12 +5,16 @@
  */
 import { forwardReference } from '../arch/forward.js';
 import type { ArchSpec } from '../arch/spec.js';
-import { wordsFor } from '../functions/bits.js';
+import { wordsFor } from '../bits.js';
 import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob, packSigns } from './checks.js';
-import { blockSegments } from './kernels.js';
 import { priorParams } from './prior.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
+import { blockSegments } from './wasm-module.js';
 
+/**
+ * The float64 plain-TypeScript backend, one thread, every spec (CNNs too): the reference every other backend is tested
+ * against.
+ */
 export class JsBackend implements Backend {
   readonly info: BackendInfo = {
     name: 'js',

@@ -1,5 +1,5 @@
 /**
- * A worker_threads pool over the wasm kernels: each worker has its own
+ * A worker_threads pool over the wasm module: each worker has its own
  * instance and memory (results are small, so nothing is shared). Jobs run on
  * a "context" (net shape, inputs, precision) that is posted to a worker once,
  * before the first job of that context it receives.
@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
-import type { KernelVariant, WasmModule } from './kernels.js';
+import type { WasmModule, WasmVariant } from './wasm-module.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 import { startWorkers, WorkerJobs } from './workers.js';
 
@@ -57,8 +57,8 @@ export class WasmPool {
     }
   }
 
-  /** Start `threads` workers (capped at the cores, see `startWorkers`) on a compiled kernel module; resolves when all are warmed up. */
-  static async create(threads: number, module: WasmModule, variant: KernelVariant): Promise<WasmPool> {
+  /** Start `threads` workers (capped at the cores, see `startWorkers`) on the compiled wasm module; resolves when all are warmed up. */
+  static async create(threads: number, module: WasmModule, variant: WasmVariant): Promise<WasmPool> {
     const workers = await startWorkers(
       workerFile(),
       threads,

@@ -4,8 +4,9 @@
  *
  * Net i of seed s belongs to block b = floor(i / NET_BLOCK). The block's
  * uniforms are `new Rng(s, 'nets', b)` (xor4096), its standard normals are
- * drawn in order by the wasm ziggurat (`wasm/gaussian.ts`, float64), and net
- * i takes the P normals at positions [(i mod NET_BLOCK)·P, (i mod NET_BLOCK + 1)·P)
+ * drawn in order by the wasm ziggurat (`wasm/gaussian.ts`, float64) — or,
+ * where the wasm build is missing or does not load, by its plain TypeScript
+ * twin (`normals.ts`, the same numbers bit for bit) — and net i takes the P normals at positions [(i mod NET_BLOCK)·P, (i mod NET_BLOCK + 1)·P)
  * of its block. θ = scale ⊙ z with `paramScales` (σ_w/√fan_in, σ_b).
  */
 import { paramLayout, paramScales } from '../arch/params.js';
@@ -13,22 +14,51 @@ import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { checkMemory } from '../resources/memory.js';
 import { checkSeed, type Seed } from '../rng/rng.js';
-import { blockSegments, Kernels, kernelModule } from './kernels.js';
+import { type NormalSource, TsNormals } from './normals.js';
+import { blockSegments, WasmInstance, wasmModule } from './wasm-module.js';
 
-let local: Kernels | undefined;
+let local: WasmInstance | undefined;
+let source: NormalSource | undefined;
+let wasmNormals = true;
 
-/** The calling thread's kernel instance (compiled and instantiated synchronously, cached). */
-export function localKernels(): Kernels {
+/** The calling thread's wasm instance (compiled and instantiated synchronously, cached). */
+export function localInstance(): WasmInstance {
   if (!local) {
     // Normals use no FMA, so both builds give the same bits; the plain one needs no V8 flag.
-    const { module, variant } = kernelModule('simd');
-    local = new Kernels(module, variant);
+    const { module, variant } = wasmModule('simd');
+    local = new WasmInstance(module, variant);
     // Tier the sampler up from V8's baseline compiler with short calls (every use reseeds).
     const tmp = new Float64Array(64);
     local.seedBlock('warmup', 0, 0, 1);
     for (let r = 0; r < 64; r++) local.normalsInto(tmp, 0, 64);
   }
   return local;
+}
+
+/**
+ * The calling thread's source of the canonical stream: the wasm kernels when
+ * they load, else the TypeScript twin (same bits, slower). Cached.
+ */
+export function normalSource(): NormalSource {
+  if (source) return source;
+  if (wasmNormals) {
+    try {
+      source = localInstance();
+    } catch {
+      // No wasm build (an install without wasm/build/) or a V8 without SIMD: the TypeScript stream.
+    }
+  }
+  source ??= new TsNormals();
+  return source;
+}
+
+/**
+ * Whether `netNormals` may use the wasm kernels (default true); `false`
+ * forces the TypeScript stream, for tests and comparisons.
+ */
+export function configureNormals(opts: { wasm: boolean }): void {
+  wasmNormals = opts.wasm;
+  source = undefined;
 }
 
 /** Names of the two numbers of a net range in messages (the CLI passes its flags). */
@@ -72,7 +102,7 @@ export function netNormals(seed: Seed, first: number, count: number, P: number):
   checkMemory(`drawing ${count} net${count === 1 ? '' : 's'} of ${P} parameters`, [
     { what: 'their standard normals (f64)', bytes: count * P * 8, pool: 'native' },
   ]);
-  const k = localKernels();
+  const k = normalSource();
   const out = new Float64Array(count * P);
   for (const s of blockSegments(first, count)) {
     k.seedBlock(seed, s.block, s.offset, P);

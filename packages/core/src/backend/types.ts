@@ -1,8 +1,11 @@
 import type { ArchSpec } from '../arch/spec.js';
 import type { Seed } from '../rng/rng.js';
 
-/** Where batched numeric work runs. */
-export type BackendName = 'js' | 'wasm' | 'gpu';
+/** Where batched numeric work runs: every backend `getBackend` can make (and `--backend` offers, besides 'auto'). */
+export const BACKEND_NAMES = ['js', 'wasm', 'gpu'] as const;
+
+/** One of {@link BACKEND_NAMES}. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What ran, recorded in every output's provenance. */
 export interface BackendInfo {

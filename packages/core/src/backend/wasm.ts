@@ -1,40 +1,45 @@
 /**
- * The fast backend for fully connected nets: wasm SIMD kernels (f32 by
+ * The fast backend for fully connected nets: the wasm SIMD module (f32 by
  * default, or f64) on a worker pool. Each job draws its nets' parameters
- * inside the kernel from the canonical Gaussian stream (so they equal
+ * inside the wasm module from the canonical Gaussian stream (so they equal
  * `priorParams` exactly), evaluates them and returns packed sign bits.
  * Work is split along NET_BLOCK boundaries (and, for small jobs, inside a
  * block by skipping ahead in its stream), so results do not depend on the
  * number of threads. CNNs are not supported (`supports` is false).
  */
 import { type ArchSpec, describeArch, type FcnSpec } from '../arch/spec.js';
+import { wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { wordsFor } from '../functions/bits.js';
 import { checkMemory, type MemoryNeed } from '../resources/memory.js';
 import { chooseThreads } from '../resources/threads.js';
 import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } from './checks.js';
-import { blockSegments, type KernelVariant, kernelMemoryBytes, kernelModule, MAX_HIDDEN } from './kernels.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
+import { blockSegments, instanceMemoryBytes, MAX_HIDDEN, type WasmVariant, wasmModule } from './wasm-module.js';
 
+/** Options of {@link WasmBackend.create}. */
 export interface WasmBackendOptions {
   /** Worker threads (default all cores; more than `os.availableParallelism()` are capped, said in `info.detail`). */
   threads?: number;
   /** Forward-pass arithmetic (default f32; parameters are always drawn in f64). */
   precision?: 'f32' | 'f64';
-  /** Kernel build (default `auto`: FMA when this V8 accepts relaxed SIMD). */
-  variant?: KernelVariant | 'auto';
+  /** Build of the wasm module (default `auto`: FMA when this V8 accepts relaxed SIMD). */
+  variant?: WasmVariant | 'auto';
 }
 
 /** Smallest piece a block is cut into when a job has fewer blocks than threads. */
 const MIN_PIECE = 8;
 
+/**
+ * The wasm SIMD backend for fully connected nets: f32 (default) or f64 forward passes on a worker pool, nets drawn
+ * inside the wasm module from the canonical stream. Create with {@link WasmBackend.create}; `close()` when done.
+ */
 export class WasmBackend implements Backend {
   readonly info: BackendInfo;
-  readonly variant: KernelVariant;
+  readonly variant: WasmVariant;
   private readonly pool: WasmPool;
 
-  private constructor(pool: WasmPool, precision: 'f32' | 'f64', variant: KernelVariant, note?: string) {
+  private constructor(pool: WasmPool, precision: 'f32' | 'f64', variant: WasmVariant, note?: string) {
     this.pool = pool;
     this.variant = variant;
     const t = pool.threads;
@@ -51,17 +56,17 @@ export class WasmBackend implements Backend {
     const precision = opts.precision ?? 'f32';
     if (precision !== 'f32' && precision !== 'f64')
       throw new FsbayesError(`precision must be f32 or f64, got ${precision}`);
-    const { module, variant } = kernelModule(opts.variant ?? 'auto');
+    const { module, variant } = wasmModule(opts.variant ?? 'auto');
     const pool = await WasmPool.create(threads, module, variant);
     return new WasmBackend(pool, precision, variant, note);
   }
 
-  /** Refuse a job whose kernel memory (per thread) or results cannot fit; see `kernelMemoryBytes`. */
+  /** Refuse a job whose wasm memory (per thread) or results cannot fit; see `instanceMemoryBytes`. */
   private checkMemory(spec: FcnSpec, m: number, job: MemoryNeed[]): void {
     checkMemory(`the wasm backend on ${describeArch(spec)} with ${m} inputs`, [
       {
-        what: `kernel memory per thread (${this.info.precision})`,
-        bytes: kernelMemoryBytes(spec, m, this.info.precision),
+        what: `wasm memory per thread (${this.info.precision})`,
+        bytes: instanceMemoryBytes(spec, m, this.info.precision),
         pool: 'wasm32',
         copies: this.pool.threads,
       },

@@ -1,5 +1,5 @@
 /**
- * Pool worker: one wasm kernel instance, driven by messages from `pool.ts`.
+ * Pool worker: one wasm instance, driven by messages from `pool.ts`.
  * Runs from dist/ (compiled), also when the pool itself is imported from src/.
  */
 import { parentPort } from 'node:worker_threads';
@@ -7,10 +7,10 @@ import { ACTIVATIONS } from '../arch/activations.js';
 import type { FcnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
-import { Kernels, type KernelVariant, type WasmModule } from './kernels.js';
+import { WasmInstance, type WasmModule, type WasmVariant } from './wasm-module.js';
 
 export type WorkerRequest =
-  | { type: 'init'; module: WasmModule; variant: KernelVariant }
+  | { type: 'init'; module: WasmModule; variant: WasmVariant }
   | { type: 'ctx'; spec: FcnSpec; m: number; precision: 'f32' | 'f64'; inputs: Float64Array }
   | { type: 'prior'; id: number; seed: Seed; first: number; count: number }
   | { type: 'forward'; id: number; params: Float64Array; nets: number };
@@ -21,10 +21,10 @@ export type WorkerReply =
   | { type: 'error'; id: number; message: string };
 
 /**
- * Run every kernel a few times on a tiny net so V8 tiers them up from the
+ * Run every entry point a few times on a tiny net so V8 tiers them up from the
  * Liftoff baseline before real work (a running call cannot tier up).
  */
-export function warmUp(k: Kernels): void {
+export function warmUp(k: WasmInstance): void {
   const inputs = new Float64Array(16 * 3).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
   for (const activation of ACTIVATIONS) {
     const spec: FcnSpec = { kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true };
@@ -40,22 +40,22 @@ export function warmUp(k: Kernels): void {
 
 const port = parentPort;
 if (port) {
-  let kernels: Kernels | undefined;
+  let instance: WasmInstance | undefined;
   /** Why the current context could not be set up; reported by its jobs. */
   let ctxError: string | undefined;
   port.on('message', (msg: WorkerRequest) => {
     if (msg.type === 'init') {
       const t0 = performance.now();
-      kernels = new Kernels(msg.module, msg.variant);
-      warmUp(kernels);
+      instance = new WasmInstance(msg.module, msg.variant);
+      warmUp(instance);
       port.postMessage({ type: 'ready', warmupMs: performance.now() - t0 } satisfies WorkerReply);
       return;
     }
     if (msg.type === 'ctx') {
       try {
-        if (!kernels) throw new FsbayesError('worker not initialised');
-        kernels.configure(msg.spec, msg.m, msg.precision);
-        kernels.setInputs(msg.inputs);
+        if (!instance) throw new FsbayesError('worker not initialised');
+        instance.configure(msg.spec, msg.m, msg.precision);
+        instance.setInputs(msg.inputs);
         ctxError = undefined;
       } catch (e) {
         ctxError = (e as Error).message;
@@ -63,12 +63,12 @@ if (port) {
       return;
     }
     try {
-      if (!kernels) throw new FsbayesError('worker not initialised');
+      if (!instance) throw new FsbayesError('worker not initialised');
       if (ctxError) throw new FsbayesError(ctxError);
       const result =
         msg.type === 'prior'
-          ? kernels.priorBits(msg.seed, msg.first, msg.count)
-          : kernels.forward(msg.params, msg.nets);
+          ? instance.priorBits(msg.seed, msg.first, msg.count)
+          : instance.forward(msg.params, msg.nets);
       port.postMessage({ type: 'done', id: msg.id, result } satisfies WorkerReply, [result.buffer as ArrayBuffer]);
     } catch (e) {
       port.postMessage({ type: 'error', id: msg.id, message: (e as Error).message } satisfies WorkerReply);

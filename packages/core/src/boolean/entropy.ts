@@ -1,7 +1,8 @@
 /** Counting ones and entropies of Boolean functions and of count vectors. */
+
+import { type BitsLike, toBitArray } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import { type BitsLike, toBitArray } from './bits.js';
 
 /** T(s): the number of 1 bits (the number of inputs a Boolean function maps to 1). */
 export function ones(s: BitsLike): number {

@@ -13,7 +13,7 @@
  * pure copy. The count is computed by the linear scan of Kaspar & Schuster
  * (Phys. Rev. A 36, 842, 1987).
  */
-import { type BitsLike, toBitArray } from './bits.js';
+import { type BitsLike, toBitArray } from '../bits.js';
 
 /**
  * The Kaspar–Schuster scan on `s[0..n)`. Indices

@@ -2,9 +2,10 @@
  * The Boolean hypercube system: all 2^n inputs of {0,1}^n with a target
  * Boolean function as labels (the authors' n = 7 experiments).
  */
+
+import { bitsToHex, bitsToString, parseBits } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import { bitsToHex, bitsToString, parseBits } from './bits.js';
 import type { Dataset } from './types.js';
 
 /** The largest n supported (2^16 = 65,536 inputs). */
@@ -19,7 +20,7 @@ export interface BooleanOptions {
   n: number;
   /**
    * The target function: label of each input, as a 2^n-bit string or hex
-   * (rules in `data/bits.ts`; e.g. `'0x0f'` or `'00001111'` for n = 3), or a
+   * (rules in `bits.ts`; e.g. `'0x0f'` or `'00001111'` for n = 3), or a
    * Uint8Array. Default: {@link defaultBooleanTarget}(n).
    */
   target?: string | Uint8Array;

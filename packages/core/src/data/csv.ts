@@ -1,15 +1,18 @@
 /**
  * Numeric CSV files: one point per row, one column of labels.
  *
- * Format: comma-separated; cells are trimmed; blank lines are skipped; CRLF
- * is fine. Every data cell must be a finite decimal number (`1`, `-0.5`,
- * `2e-3`; no hex, NaN or Infinity, nor `1e400`, which overflows float64).
- * Header cells may be anything, optionally in double quotes. Quoted data cells and embedded commas are not supported.
- * Line numbers in errors count every line of the file from 1; column numbers
- * count from 1.
+ * Format: RFC 4180 CSV read by csv-parse: comma-separated, fields may be
+ * double-quoted (a quoted field may hold commas, newlines and "" for a
+ * quote), LF or CRLF line ends, a UTF-8 byte-order mark is dropped; cells
+ * are trimmed; blank lines are skipped. Every data cell must be a finite
+ * decimal number (`1`, `-0.5`, `2e-3`, also quoted; no hex, NaN or
+ * Infinity, nor `1e400`, which overflows float64). Header cells may be
+ * anything. Line numbers in errors count every line of the file from 1 (a
+ * record spanning lines is named by its last line); column numbers count from 1.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { parse as parseCsvText } from 'csv-parse/sync';
 import { FsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
 import { binarizeDigits, checkBinarize } from './transform.js';
@@ -46,12 +49,24 @@ function checkOptions(opts: unknown): void {
     throw new FsbayesError(`CSV options must be an object, got ${show(opts)}`);
 }
 
-function splitLine(line: string): string[] {
-  return line.split(',').map((c) => c.trim());
-}
-
-function unquote(c: string): string {
-  return c.length >= 2 && c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1) : c;
+/** The non-blank records of CSV text with the line each ends on; csv-parse's errors become FsbayesErrors naming the line. */
+function csvRecords(text: string, source: string): { line: number; cells: string[] }[] {
+  let out: { record: string[]; info: { lines: number } }[];
+  try {
+    out = parseCsvText(text, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (e) {
+    const err = e as { message: string; lines?: number };
+    throw new FsbayesError(`${source}: not valid CSV${err.lines ? ` (line ${err.lines})` : ''}: ${err.message}`, {
+      cause: e,
+    });
+  }
+  return out.filter((r) => !r.record.every((c) => c === '')).map((r) => ({ line: r.info.lines, cells: r.record }));
 }
 
 /**
@@ -65,17 +80,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): D
   if (headerOpt !== 'auto' && headerOpt !== true && headerOpt !== false) {
     throw new FsbayesError(`header must be 'auto', true or false, got ${show(headerOpt)}`);
   }
-  const rows: { line: number; cells: string[] }[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let k = 0; k < lines.length; k++) {
-    if (lines[k].trim() === '') continue;
-    rows.push({ line: k + 1, cells: splitLine(lines[k]) });
-  }
+  const rows = csvRecords(text, source);
   if (rows.length === 0) throw new FsbayesError(`${source}: empty file (no non-blank lines)`);
 
   const first = rows[0];
   const hasHeader = headerOpt === 'auto' ? first.cells.some((c) => c !== '' && !NUMBER.test(c)) : headerOpt;
-  const names = hasHeader ? first.cells.map(unquote) : null;
+  const names = hasHeader ? first.cells : null;
   const data = hasHeader ? rows.slice(1) : rows;
   const cols = first.cells.length;
   if (data.length === 0) throw new FsbayesError(`${source}: no data rows after the header on line ${first.line}`);

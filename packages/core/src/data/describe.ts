@@ -1,5 +1,5 @@
 /** The JSON description of a split that every result records in its provenance (and that tables are checked against). */
-import { bitsToHex } from './bits.js';
+import { bitsToHex } from '../bits.js';
 import { maskOf } from './split.js';
 import type { Split } from './types.js';
 

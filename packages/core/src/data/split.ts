@@ -1,10 +1,11 @@
 /**
  * Training/test splits S / E of a dataset.
  */
+
+import { bitsToHex, parseBits } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
 import { Rng, type Seed } from '../rng/index.js';
-import { bitsToHex, parseBits } from './bits.js';
 import { subsetDataset } from './transform.js';
 import type { Dataset, Split } from './types.js';
 
@@ -78,7 +79,7 @@ export interface MaskSplitOptions {
 
 /**
  * Split `ds` by a mask of m bits (a Uint8Array, a '0'/'1' string or hex, as in
- * `data/bits.ts`): bit i = 1 puts point i in the training set S, 0 in the
+ * `bits.ts`): bit i = 1 puts point i in the training set S, 0 in the
  * test set E — or, with `testSize`, E is that many of the 0 points, chosen
  * uniformly with `seed` (the same seed, mask and size always give the same
  * E). `meta` records the mask as hex.

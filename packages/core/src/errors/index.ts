@@ -7,6 +7,7 @@
  */
 export type FsbayesErrorKind = 'input' | 'io' | 'numeric' | 'resource' | 'internal';
 
+/** An error fsbayes throws on purpose; `kind` says what went wrong (the CLI exits 1 for each). */
 export class FsbayesError extends Error {
   /** What went wrong, coarsely: the CLI maps every kind to exit code 1. */
   readonly kind: FsbayesErrorKind;

@@ -26,8 +26,8 @@ import {
   Schema,
   Struct,
 } from 'apache-arrow';
+import { popcount32 } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { popcount32 } from './bits.js';
 import { compareKeys, REV8 } from './key-order.js';
 import type { PackedBatch } from './packed-counter.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';

@@ -5,10 +5,11 @@
  * decide, from the files' headers and before any row is read, whether they
  * may be merged and what provenance the result has.
  */
+
+import { wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import type { ArrowTableHeader } from './arrow-format.js';
 import { type ArrowWriteResult, readArrowTable, readArrowTableHeader, writeArrowTable } from './arrow-io.js';
-import { wordsFor } from './bits.js';
 import { mergeSorted } from './kway-merge.js';
 import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
 import type { Provenance } from './provenance.js';

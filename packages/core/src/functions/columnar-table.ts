@@ -10,10 +10,10 @@
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkM, keyToWords, wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import type { ArrowTableHeader } from './arrow-format.js';
 import { type ArrowWriteResult, readArrowTable, readArrowTableHeader, writeArrowTable } from './arrow-io.js';
-import { checkM, keyToWords, wordsFor } from './bits.js';
 import { mergeSorted } from './kway-merge.js';
 import { capacityFor, MIN_CAPACITY, type PackedBatch, PackedCounter, peakBytes } from './packed-counter.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';

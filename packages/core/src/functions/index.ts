@@ -19,20 +19,6 @@ export {
   writeArrowTable,
 } from './arrow-io.js';
 export {
-  bitString,
-  keyLength,
-  keyOf,
-  keyOfBitString,
-  keyOfBits,
-  keyToBits,
-  keyToWords,
-  normalizeKey,
-  packBits,
-  popcount32,
-  unpackBits,
-  wordsFor,
-} from './bits.js';
-export {
   type ArrowMergeOptions,
   type ArrowMergeResult,
   mergeArrowTables,
@@ -45,6 +31,7 @@ export {
   readTableArrow,
   writeTableArrow,
 } from './columnar-table.js';
+export { csvBitsCell, csvKeyCell, parseCsvBitsCell, parseCsvKeyCell } from './csv-cells.js';
 export {
   cleanStaleTemps,
   type FileToWrite,
@@ -65,9 +52,13 @@ export { mergeSorted, type SortedStream } from './kway-merge.js';
 export { type MergeSide, mergedProvenance } from './merge-rules.js';
 export { capacityFor, type PackedBatch, PackedCounter } from './packed-counter.js';
 export {
+  PB_ESTIMATORS,
   PB_FILE_FORMAT,
+  PB_METHODS,
+  type PbEstimator,
   type PbFile,
   type PbFileRead,
+  type PbMethod,
   type PbRow,
   parsePbFile,
   pbFileCsv,
@@ -86,6 +77,7 @@ export {
   toPlainJson,
   validateProvenance,
 } from './provenance.js';
+export { FORMAT_SCHEMAS, type FormatSchemaName, formatSchemaPath, readFormatSchema } from './schemas.js';
 export {
   FUNCTION_TABLE_FORMAT,
   FUNCTION_TABLE_FORMAT_VERSION,

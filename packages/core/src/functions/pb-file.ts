@@ -1,6 +1,7 @@
 /**
- * The `fsbayes.pb` file: log P_B(f|S) of listed functions on E (by EP on the
- * NNGP), written by `fsbayes pb` and the experiments, read by `compare`.
+ * The `fsbayes.pb` file: log P_B(f|S) of listed functions on E (by EP or by
+ * Botev's minimax tilting on the NNGP), written by `fsbayes pb` and the
+ * experiments, read by `compare`.
  * This module is its one writer ({@link pbFileText}, {@link pbFileCsv}) and
  * its one reader ({@link parsePbFile}, {@link readPbFile}).
  *
@@ -9,11 +10,32 @@
  * with `"pB": 0` beside it, and the reader gives the −∞ back.
  */
 import { readFileSync } from 'node:fs';
+import { normalizeKey } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
-import { normalizeKey } from './bits.js';
+import { csvKeyCell } from './csv-cells.js';
 import type { Provenance } from './provenance.js';
 
+/** The `format` field of a P_B file (`fsbayes.pb`). */
 export const PB_FILE_FORMAT = 'fsbayes.pb';
+
+/**
+ * How EP's P_B of each function was computed (nngp's `PbMode`; what
+ * `--pb-method` chooses): 'joint' EP on S ∪ E_f, 'lowrank' (the joint EP with
+ * the S sites moving through a low-rank update), 'conditional' (EP on E's
+ * predictive given S).
+ */
+export const PB_METHODS = ['joint', 'lowrank', 'conditional'] as const;
+/** One of {@link PB_METHODS}. */
+export type PbMethod = (typeof PB_METHODS)[number];
+
+/**
+ * Which estimator computed both orthant probabilities of P_B (`--method`):
+ * 'ep', expectation propagation's log Z (deterministic, biased, no error
+ * estimate), or 'botev', minimax-tilted importance sampling (unbiased for P,
+ * with a standard error and a deterministic upper bound).
+ */
+export const PB_ESTIMATORS = ['ep', 'botev'] as const;
+export type PbEstimator = (typeof PB_ESTIMATORS)[number];
 
 /**
  * One function of a P_B file. `logPB` is −∞ when P_B = 0 exactly (written
@@ -27,6 +49,12 @@ export interface PbRow {
   logPB: number;
   pB?: 0;
   converged?: false;
+  /** 'lowrank' only, when the joint fixed point was not reached: the weight of the frozen S sites (its error indicator). */
+  frozenKL?: number;
+  /** Botev: standard error of logPB (both terms' errors combined); absent for an exact value and for EP. */
+  stderr?: number;
+  /** Botev: ψ*(S ∪ E_f) − log P̂(S), the joint term's deterministic bound less the S estimate; absent where none. */
+  upperBound?: number;
 }
 
 /** The `fsbayes.pb` file as written. */
@@ -34,7 +62,19 @@ export interface PbFile {
   format: typeof PB_FILE_FORMAT;
   formatVersion: 1;
   logPS: number;
-  method: 'ep';
+  /** Botev: standard error and deterministic upper bound of logPS (EP has neither; the bound is absent when the solve did not converge). */
+  logPSStderr?: number;
+  logPSUpperBound?: number;
+  /** The estimator of both terms (files before Botev have 'ep'). */
+  method: PbEstimator;
+  /** EP only: how each function's EP ran (see {@link PB_METHODS}). */
+  pbMethod?: PbMethod;
+  /** What is known of the estimator's error (EP: its bias against joint EP and exact values; Botev: its standard errors), in words. */
+  methodError: string;
+  /** Botev: importance samples per function and for log P(S), and the seed of their streams. */
+  samples?: number;
+  samplesS?: number;
+  seed?: number;
   nS: number;
   nE: number;
   /** Σ P_B over the listed functions (≤ 1 up to EP's error). */
@@ -56,7 +96,9 @@ export interface PbFileRead {
   formatVersion: 1;
   nE: number;
   logPS?: number;
-  /** Keys normalised; logPB −∞ for an exact zero; errors null when unknown. */
+  /** 'ep' or 'botev' (absent in hand-made files: EP is assumed by readers that care). */
+  method?: PbEstimator;
+  /** Keys normalised; logPB −∞ for an exact zero; errors null when unknown; stderr/upperBound as written (Botev). */
   functions: (Omit<PbRow, 'count' | 'errors'> & { count?: number; errors: number | null })[];
   warnings: string[];
   provenance?: { dataset?: unknown } | null;
@@ -67,11 +109,20 @@ export function pbFileText(pb: PbFile, indent?: number): string {
   return `${JSON.stringify(pb, null, indent)}\n`;
 }
 
-/** The CSV of `fsbayes pb --csv-out`: key, count and log P_B (`-inf` for an exact zero), one row per function. */
+/**
+ * The CSV of `fsbayes pb --csv-out`: key (`0x…`, csv-cells.ts), count and log P_B (`-inf` for an exact zero), one row per
+ * function; a Botev file adds its standard error and upper bound (empty where there is none).
+ */
 export function pbFileCsv(pb: PbFile): string {
-  const rows = pb.functions.map(
-    (x) => `${x.key},${x.count},${x.logPB === Number.NEGATIVE_INFINITY ? '-inf' : x.logPB}`,
-  );
+  const lp = (v: number) => (v === Number.NEGATIVE_INFINITY ? '-inf' : String(v));
+  if (pb.method === 'botev') {
+    const rows = pb.functions.map(
+      (x) =>
+        `${csvKeyCell(x.key)},${x.count},${lp(x.logPB)},${x.stderr ?? (x.pB === 0 ? 0 : '')},${x.upperBound ?? ''}`,
+    );
+    return `key,count,logPB,stderr,upperBound\n${rows.join('\n')}\n`;
+  }
+  const rows = pb.functions.map((x) => `${csvKeyCell(x.key)},${x.count},${lp(x.logPB)}`);
   return `key,count,logPB\n${rows.join('\n')}\n`;
 }
 
@@ -117,12 +168,21 @@ export function parsePbFile(obj: unknown, where: string): PbFileRead {
     if (!zero && (typeof lp !== 'number' || !Number.isFinite(lp))) {
       fail(`${at}.logPB: must be a finite number, got ${JSON.stringify(lp)} (an exact zero is null with "pB": 0)`);
     }
+    for (const f of ['stderr', 'upperBound'] as const) {
+      const v = r[f];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (f === 'stderr' && v < 0)))
+        fail(
+          `${at}.${f}: must be a finite number${f === 'stderr' ? ' ≥ 0' : ''} when present, got ${JSON.stringify(v)}`,
+        );
+    }
     const err = r.errors ?? null;
     if (err !== null && (typeof err !== 'number' || !Number.isSafeInteger(err) || err < 0 || err > (m as number))) {
       fail(`${at}.errors: must be null or an integer in [0, ${m}], got ${JSON.stringify(err)}`);
     }
     return { ...r, key, logPB: lp as number, errors: err as number | null };
   });
+  if (obj.method !== undefined && obj.method !== 'ep' && obj.method !== 'botev')
+    fail(`method must be "ep" or "botev", got ${JSON.stringify(obj.method)}`);
   const warnings = Array.isArray(obj.warnings) ? obj.warnings.filter((w): w is string => typeof w === 'string') : [];
   return { ...obj, functions, warnings } as unknown as PbFileRead;
 }

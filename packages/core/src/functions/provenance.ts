@@ -19,8 +19,14 @@ export interface ProvenanceBackend {
   name: string;
   precision: string;
   threads?: number;
+  /** Why an automatic choice took this backend (e.g. what the faster one lacks); absent when it was asked for. */
+  reason?: string;
 }
 
+/**
+ * Where a result came from: tool and version, the command, the spec, the dataset and split, the seeds, the backend and
+ * anything a run adds in `extra`. Results carry no wall-clock time.
+ */
 export interface Provenance {
   tool: 'fsbayes';
   version: string;
@@ -174,6 +180,8 @@ export function validateProvenance(x: unknown, where = 'provenance'): Provenance
     if (bb.threads !== undefined && !(Number.isSafeInteger(bb.threads) && (bb.threads as number) > 0)) {
       throw new FsbayesError(`${where}.backend.threads: must be a positive integer, got ${show(bb.threads)}`);
     }
+    if (bb.reason !== undefined && typeof bb.reason !== 'string')
+      throw new FsbayesError(`${where}.backend.reason: must be a string, got ${show(bb.reason)}`);
   }
   if (p.extra !== undefined && (typeof p.extra !== 'object' || p.extra === null || Array.isArray(p.extra))) {
     throw new FsbayesError(`${where}.extra: must be an object, got ${show(p.extra)}`);

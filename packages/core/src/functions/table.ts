@@ -2,10 +2,12 @@
  * FunctionTable: the empirical distribution of functions on a fixed test set
  * E (|E| = m), e.g. the functions SGD finds over many runs, with exact counts.
  */
+
+import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from '../bits.js';
 import { entropyOfCounts } from '../boolean/entropy.js';
 import { FsbayesError, isFsbayesError } from '../errors/index.js';
 import { show } from '../errors/show.js';
-import { checkM, keyAt, keyOf, keyToWords, normalizeKey, popcount32, wordsFor } from './bits.js';
+import { csvBitsCell, csvKeyCell } from './csv-cells.js';
 import { type MergeOptions, type MergeSide, mergedProvenance } from './merge-rules.js';
 import { type Provenance, toPlainJson, validateProvenance } from './provenance.js';
 
@@ -43,6 +45,7 @@ interface Rec {
   ones: number;
 }
 
+/** The `format` field of a function table's JSON (`fsbayes.function-table`). */
 export const FUNCTION_TABLE_FORMAT = 'fsbayes.function-table';
 export const FUNCTION_TABLE_FORMAT_VERSION = 1;
 
@@ -384,17 +387,18 @@ export class FunctionTable {
 
   /**
    * CSV with header `key,bits,count,probability,errors,ones`, one row per
-   * distinct function in {@link entries} order; `bits` is the '0'/'1' string
-   * (bit 0 first), `errors` is empty when the labels are unknown. Ends with a newline.
+   * distinct function in {@link entries} order; `key` is `0x` + the hex key
+   * and `bits` is `b` + the '0'/'1' string (bit 0 first), so that CSV
+   * readers keep both as text (csv-cells.ts); `errors` is empty when the
+   * labels are unknown. Ends with a newline.
    */
   toCSV(): string {
     const lines = ['key,bits,count,probability,errors,ones'];
     const t = this.totalCount;
     for (const e of this.entries()) {
-      const words = keyToWords(e.key, this.m);
-      let bits = '';
-      for (let i = 0; i < this.m; i++) bits += (words[i >>> 5] >>> (i & 31)) & 1 ? '1' : '0';
-      lines.push(`${e.key},${bits},${e.count},${e.count / t},${e.errors ?? ''},${e.ones}`);
+      lines.push(
+        `${csvKeyCell(e.key)},${csvBitsCell(e.key, this.m)},${e.count},${e.count / t},${e.errors ?? ''},${e.ones}`,
+      );
     }
     return lines.join('\n') + '\n';
   }

@@ -9,6 +9,7 @@ import { engine, pick, runAsyncOrTs, runSyncOrTs, threadsFor, threadsForWork } f
 import { cholPlan, gramPlan, matmulPlan, runPlan, runPlanAsync, trsmPlan } from './ops.js';
 import { choleskyInPlace, gramRef, matmulRef, NotPositiveDefiniteError, solveTriangularInPlace } from './reference.js';
 
+/** Options of {@link cholesky}. */
 export interface CholeskyOptions {
   /**
    * 'auto' (default): on failure retry with diagonal jitter 1e-10·mean(diag),
@@ -20,6 +21,7 @@ export interface CholeskyOptions {
   threads?: number;
 }
 
+/** A Cholesky factor and the jitter it needed. */
 export interface CholeskyResult {
   /** Lower factor, n×n row-major, strict upper triangle zero. */
   L: Float64Array;
@@ -184,6 +186,7 @@ export function solveTriangular(
   );
 }
 
+/** {@link solveTriangular} without blocking the event loop on large problems (same bits). */
 export function solveTriangularAsync(
   L: Float64Array,
   n: number,
@@ -226,6 +229,7 @@ export function gram(X: Float64Array, n: number, d: number): Float64Array {
   );
 }
 
+/** {@link gram} without blocking the event loop on large problems (same bits). */
 export function gramAsync(X: Float64Array, n: number, d: number): Promise<Float64Array> {
   checkMat('gram', X, n, d);
   return runAsyncOrTs(
@@ -246,6 +250,7 @@ export function gramCross(X1: Float64Array, n1: number, X2: Float64Array, n2: nu
   );
 }
 
+/** {@link gramCross} without blocking the event loop on large problems (same bits). */
 export function gramCrossAsync(
   X1: Float64Array,
   n1: number,
@@ -273,6 +278,7 @@ export function matmul(A: Float64Array, m: number, k: number, B: Float64Array, n
   );
 }
 
+/** {@link matmul} without blocking the event loop on large problems (same bits). */
 export function matmulAsync(A: Float64Array, m: number, k: number, B: Float64Array, n: number): Promise<Float64Array> {
   checkMat('matmul', A, m, k, 'A');
   checkMat('matmul', B, k, n, 'B');

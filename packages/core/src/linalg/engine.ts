@@ -16,7 +16,7 @@
  *   message when it is done, so the main thread stays free.
  * One pool job runs at a time; a synchronous call arriving while an async
  * job holds the pool runs single-threaded on the calling thread instead.
- * Every kernel's arithmetic is independent of how work is split, so all
+ * Every job's arithmetic is independent of how work is split, so all
  * of these give bitwise-identical results.
  */
 import { existsSync, readFileSync } from 'node:fs';

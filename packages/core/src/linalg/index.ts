@@ -12,7 +12,7 @@
  * - larger: the wasm module `wasm/linalg/` (SIMD, FMA through relaxed SIMD
  *   when V8 allows it), single-threaded up to ~160³ multiply-adds, above
  *   that on all cores (`configureLinalg({ threads })`, or `threads` options).
- * The wasm kernels' arithmetic does not depend on how work is split, so
+ * The wasm module's arithmetic does not depend on how work is split, so
  * results are bitwise independent of the thread count, and sync equals async.
  *
  * Sync and async. Every function is synchronous; threaded, the calling

@@ -34,6 +34,7 @@ export interface LayerMapParams {
   what?: string;
 }
 
+/** What {@link layerMapKernel} returns: the kernel, and the NTK when asked for. */
 export interface LayerMapResult {
   /** K, n×n (or n×n2 for a cross kernel), row-major. */
   nngp: Float64Array;

@@ -1,5 +1,5 @@
 /**
- * Plain-TypeScript float64 linear algebra: the reference every wasm kernel is
+ * Plain-TypeScript float64 linear algebra: the reference every wasm routine is
  * tested against, and the path small problems take (no copy into wasm memory,
  * no worker hand-off). Row-major throughout.
  */

@@ -1,3 +1,4 @@
+export { wilsonInterval } from './binomial.js';
 export { erf } from './erf.js';
 export { chiSquareSurvival, gammaQ, logGamma } from './gamma.js';
 export {

@@ -9,6 +9,7 @@ import type { Seed } from '../rng/rng.js';
 /** Nets per backend call: a multiple of the 256-net stream block, big enough to keep all threads busy. */
 export const PRIOR_CHUNK = 16_384;
 
+/** Options of {@link samplePriorTable}. */
 export interface PriorTableOptions {
   backend: Backend;
   spec: ArchSpec;

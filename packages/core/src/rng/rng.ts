@@ -4,7 +4,7 @@
  *
  * The uniform source is Brent's xor4096 as implemented by seedrandom (period
  * 2^4128 − 1, passes BigCrush), which is the best seedrandom generator for
- * many parallel streams. The wasm kernels port the same generator bit for bit
+ * many parallel streams. The wasm modules port the same generator bit for bit
  * (see `backend/`), seeded from {@link Rng.xorState}.
  */
 import seedrandom from 'seedrandom';

@@ -46,6 +46,7 @@ export function recordedCommand(
   return `fsbayes ${out.join(' ')}`;
 }
 
+/** Options of a {@link ResumableRun}: where it writes, whether it resumes, and how it handles signals. */
 export interface ResumableRunOptions {
   /** The run's output file: the checkpoint defaults to `<out>.ckpt`. */
   out?: string | null;

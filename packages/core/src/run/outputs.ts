@@ -59,6 +59,7 @@ export interface OutputMarker {
   files: string[];
 }
 
+/** One output a command will write: a file or a report folder. */
 export interface OutputTarget {
   path: string;
   kind: OutputKind;
@@ -68,6 +69,7 @@ export interface OutputTarget {
   replaceable?: boolean;
 }
 
+/** How {@link prepareOutputs} treats outputs that exist already. */
 export interface OutputPolicy {
   /** Replace existing outputs (files; folders only with the marker). */
   force?: boolean;

@@ -8,6 +8,7 @@
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/index.js';
 
+/** One of N disjoint parts of a run (`--shard i/N`). */
 export interface Shard {
   /** 1-based index of this shard. */
   index: number;
@@ -65,6 +66,27 @@ export function parseRangeShard(name: string): RangeShard | null {
   const m = /^seed (.+ (?:nets|draws)) \[(\d+), (\d+)\)$/.exec(name);
   if (!m) return null;
   return { seed: m[1], first: Number(m[2]), end: Number(m[3]) };
+}
+
+/**
+ * The first pair of overlapping ranges of one seed (as names), or null when
+ * all are disjoint; names that are not range shards are ignored. `fsbayes
+ * merge` uses it to allow merging the shards of one base seed while refusing
+ * real overlaps.
+ */
+export function findRangeOverlap(names: string[]): [string, string] | null {
+  const rs = names
+    .map((n) => ({ n, r: parseRangeShard(n) }))
+    .filter((x): x is { n: string; r: RangeShard } => x.r !== null && x.r.end > x.r.first)
+    .sort((a, b) => (a.r.seed < b.r.seed ? -1 : a.r.seed > b.r.seed ? 1 : a.r.first - b.r.first));
+  // Sorted by start: a range overlaps an earlier one iff it starts before the furthest end so far.
+  let far = -1;
+  for (let i = 0; i < rs.length; i++) {
+    const same = far >= 0 && rs[far].r.seed === rs[i].r.seed;
+    if (same && rs[i].r.first < rs[far].r.end) return [rs[far].n, rs[i].n];
+    if (!same || rs[i].r.end > rs[far].r.end) far = i;
+  }
+  return null;
 }
 
 /**

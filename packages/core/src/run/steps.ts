@@ -20,6 +20,7 @@ const STEPS = 'stages';
 /** Where it keeps the identity of its run. */
 const IDENTITY = 'run.json';
 
+/** Options of a {@link StepFolder}. */
 export interface StepFolderOptions {
   /** The work folder (created if missing). */
   dir: string;

@@ -3,12 +3,12 @@
  * factor; the strict upper triangle is zeroed at the end), all threads
  * together with a barrier between the steps of each block column:
  *   1. thread 0 factors the nb×nb diagonal block (itself blocked by SB:
- *      row-wise dot products on SB×SB blocks, the rest with the kernels
- *      below) and writes U = L11ᵀ (zero-padded) and 1/diag;
+ *      row-wise dot products on SB×SB blocks, the rest with the GEMM
+ *      routines below) and writes U = L11ᵀ (zero-padded) and 1/diag;
  *   2. the threads solve the panel rows A21 ← A21 L11⁻ᵀ (4-row register
  *      tiles) and pack them into the shared k-major panel P;
  *   3. the threads update the trailing lower triangle A22 −= P Pᵀ with the
- *      GEMM micro-kernel (`panelGemm`).
+ *      GEMM register block (`panelGemm`).
  * Steps 2 and 3 hand out rows through atomic work counters, so a thread
  * that the OS deschedules delays the others little, and the arithmetic of
  * every element is independent of which thread does it.

@@ -9,7 +9,7 @@
  * columns are split between threads or tiles (results are bitwise
  * independent of the thread count).
  *
- * Micro-kernel: 4 rows × 4 columns (2 f64x2 per row, 8 accumulators), A
+ * Register block: 4 rows × 4 columns (2 f64x2 per row, 8 accumulators), A
  * broadcast with load64_splat from a k-major micro-panel (4 values per k),
  * B from a k-major micro-panel of 4 columns; relaxed_madd (fused) in the FMA
  * build.

@@ -1,5 +1,5 @@
 /**
- * fsbayes threaded linear-algebra kernels (AssemblyScript), a second module
+ * The fsbayes threaded linear-algebra wasm module (AssemblyScript), a second module
  * next to `../index.ts`: compiled with an imported *shared* memory, so one
  * instance per thread (the calling thread and each worker) works on the
  * same matrices in place. Built by `scripts/build-wasm.mjs` into
@@ -27,7 +27,7 @@ const OP_KERNEL = 2;
 const OP_CHOL = 3;
 const OP_TRSM = 4;
 
-/** Per-thread scratch bytes the kernels need (GEMM packing buffers and edge tile). */
+/** Per-thread scratch bytes the jobs need (GEMM packing buffers and edge tile). */
 export { GEMM_SCRATCH } from './gemm';
 
 /** C (m×n) = A (m×k) B (k×n). Args A, m, k, B, n, C, PA (packed A), PB (packed Bᵀ). */

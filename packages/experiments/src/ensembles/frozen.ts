@@ -18,6 +18,7 @@ import { hooksOf, type SamplerRunOptions } from './hooks.js';
 
 type FrozenStop = 'done' | 'time' | 'signal';
 
+/** What a frozen-feature (last-layer) ensemble samples: the spec and split, its seed, features, samples and range of draws. */
 export interface FrozenEnsembleOptions extends SamplerRunOptions {
   spec: ArchSpec;
   split: Split;
@@ -46,6 +47,7 @@ export interface FrozenEstimate {
   hmcSamples: number;
 }
 
+/** What {@link frozenEnsemble} did: its table and state, why it stopped, each draw's diagnostics and the pooled estimate. */
 export interface FrozenEnsembleResult {
   table: FunctionTable;
   state: FrozenState;

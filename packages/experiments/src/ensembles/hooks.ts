@@ -14,6 +14,7 @@ export interface ProgressBar {
 /** Makes the bar of a run of `total` units. */
 export type ProgressFactory = (total: number, unit: string) => ProgressBar;
 
+/** What every ensemble run may be given: the resumable-run driver, the command line for provenance, and progress bars. */
 export interface EnsembleHooks {
   /** Checkpoint, resume and signals (default: an in-memory run, neither checkpointed nor resumable). */
   driver?: ResumableRun;

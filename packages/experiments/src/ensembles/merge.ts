@@ -8,8 +8,15 @@
  * `allowOverlap` forces a merge. The run summaries in the tables'
  * provenance are pooled by the entry of {@link SHARD_POOLING} that owns them.
  */
-import { experimentIdentity, FsbayesError, type FunctionTable, type ShardPooling } from '@fsbayes/core';
-import { findRangeOverlap, parseRangeShard, samplerPooling } from '@fsbayes/sampler';
+import {
+  experimentIdentity,
+  FsbayesError,
+  type FunctionTable,
+  findRangeOverlap,
+  parseRangeShard,
+  type ShardPooling,
+} from '@fsbayes/core';
+import { samplerPooling } from '@fsbayes/sampler';
 import { poolSgdExtras } from '@fsbayes/sgd';
 
 /** SGD's entry: runs, fitted, notFitted and the histograms of epochs and test errors add up. */
@@ -31,6 +38,7 @@ export const SHARD_POOLING = { sampler: samplerPooling, sgd: sgdPooling } as con
   ShardPooling
 >;
 
+/** What {@link mergeShards} returns: the merged table and the pooled run summary. */
 export interface MergedTables {
   /** The merged table (the first input, merged into). */
   table: FunctionTable;

@@ -25,6 +25,7 @@ import {
 import { fmtCount, fmtTime } from '../progress.js';
 import { hooksOf, type SamplerRunOptions } from './hooks.js';
 
+/** What a rejection-sampling ensemble samples: prior or posterior, on which backend, the spec and split, its seed and range of nets. */
 export interface RejectionEnsembleOptions extends SamplerRunOptions {
   mode: 'prior' | 'posterior';
   backend: Backend;
@@ -66,6 +67,7 @@ export interface RejectionSummary {
   backend: Backend['info'];
 }
 
+/** What {@link rejectionEnsemble} did: its table and state, why it stopped, the estimate of P(S) and its summary. */
 export interface RejectionEnsembleResult {
   table: FunctionTable;
   state: RejectionState;

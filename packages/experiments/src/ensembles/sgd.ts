@@ -22,6 +22,7 @@ import { type EnsembleHooks, hooksOf } from './hooks.js';
 /** How provenance records the trainer (`chooseEngine`'s). */
 export type SgdBackend = ReturnType<typeof chooseEngine>['backend'];
 
+/** What an SGD ensemble trains: the spec, settings and split, its seed and range of runs, its shard, trainer and threads. */
 export interface SgdEnsembleOptions extends EnsembleHooks {
   spec: FcnSpec;
   config: SgdConfig;
@@ -45,6 +46,7 @@ export interface SgdEnsembleOptions extends EnsembleHooks {
   write?: (table: FunctionTable) => void;
 }
 
+/** What {@link sgdEnsemble} did: its table and state, the trainer it ran on, and the mean epochs and test error. */
 export interface SgdEnsembleResult {
   table: FunctionTable;
   state: SgdState;

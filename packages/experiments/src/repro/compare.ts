@@ -9,19 +9,21 @@
 import {
   type Comparison,
   compareSources,
-  histogramPlot,
   type JointRow,
   jointCSV,
   jointTable,
   pairPlots,
+  pairTable,
+  type ReportFigure,
   type ReportSection,
-  rankPlot,
+  rankFigure,
   type Source,
   scatterPlot,
+  subscriptName,
+  testErrorFigure,
 } from '@fsbayes/compare';
 import type { FunctionTable, PbFile } from '@fsbayes/core';
 import { type ExperimentContext, writeJson, writeText } from './context.js';
-import { num } from './result.js';
 import type { SgdOutcome } from './routes.js';
 
 export interface CompareStep {
@@ -47,61 +49,26 @@ export function compareStep(
   writeText(ctx, `${prefix}joint.csv`, jointCSV(sources, rows, sources[0].m));
   writeJson(ctx, `${prefix}metrics.json`, comparison);
   // pairPlots(a, b) draws P under a (y) against P under b (x).
-  const figures = plotPairs.flatMap(([i, j]) =>
-    pairPlots(sources[j], sources[i], { bins: PAIR_BINS }).map((f) => ({ ...f, name: `${prefix}${f.name}` })),
-  );
-  figures.push({
-    name: `${prefix}rank`,
-    figure: rankPlot({
-      title: 'Probability against rank',
-      series: sources.map((s) => ({ name: s.name, values: [...s.logP].map(Math.exp) })),
-    }),
-  });
-  const m = sources[0].m;
-  figures.push({
-    name: `${prefix}test-error`,
-    figure: histogramPlot({
-      title: 'Test error on E under each distribution',
-      x: { label: 'errors on E' },
-      edges: Array.from({ length: m + 2 }, (_, k) => k - 0.5),
-      series: sources.map((s) => ({
-        name: s.name,
-        values: s.errors.map((e) => e ?? Number.NaN),
-        weights: [...s.logP].map(Math.exp),
-      })),
-    }),
-  });
+  const figures: ReportFigure[] = [];
+  const notes: string[] = [];
+  for (const [i, j] of plotPairs) {
+    const stats = comparison.pairs.find(
+      (p) =>
+        (p.a === sources[j].name && p.b === sources[i].name) || (p.a === sources[i].name && p.b === sources[j].name),
+    );
+    const plots = pairPlots(sources[j], sources[i], { bins: PAIR_BINS, stats });
+    figures.push(...plots.figures.map((f) => ({ ...f, name: `${prefix}${f.name}` })));
+    notes.push(...plots.omitted);
+  }
+  figures.push({ name: `${prefix}rank`, figure: rankFigure(sources, 'Probability against rank') });
+  const te = testErrorFigure(sources, 'Test error on E under each distribution');
+  if (te) figures.push({ name: `${prefix}test-error`, figure: te });
+  const opts = comparison.options;
   const section: ReportSection = {
     title,
-    text: `Correlations over functions with P > 0 on both sides and seen ≥ ${comparison.options.minCount} times by each table (n); KL smooths unseen functions with a pseudo-count of ${comparison.options.alpha}; the 95% bootstrap intervals (${comparison.options.bootstrap} replicates) are in ${prefix}metrics.json, every function in ${prefix}joint.csv.`,
-    tables: [
-      {
-        columns: [
-          'A',
-          'B',
-          'n',
-          'Pearson log',
-          'Spearman',
-          'KL(A‖B)',
-          'JS',
-          'TV',
-          'Hellinger',
-          `top-${comparison.options.topK} overlap`,
-        ],
-        rows: comparison.pairs.map((p) => [
-          p.a,
-          p.b,
-          p.n,
-          num(p.pearsonLog),
-          num(p.spearman),
-          num(p.kl),
-          num(p.js),
-          num(p.tv),
-          num(p.hellinger),
-          num(p.topMassOverlap),
-        ]),
-      },
-    ],
+    text: `Correlations over functions with P > 0 on both sides and seen ≥ ${opts.minCount} times by each table (n); KL smooths unseen functions with a pseudo-count of ${opts.alpha}. Every statistic is shown with its ${opts.level * 100}% bootstrap interval (${opts.bootstrap} resamples of each table; P_B is not resampled); the intervals' bias is in ${prefix}metrics.json, every function in ${prefix}joint.csv.`,
+    tables: [pairTable(comparison, sources)],
+    notes,
     figures,
   };
   return { comparison, rows, section };
@@ -144,8 +111,14 @@ export function tablesVsPb(
   tables: { name: string; table: FunctionTable }[],
 ) {
   const pbOf = new Map(pb.functions.map((f) => [f.key, Math.exp(f.logPB)]));
+  const shown = new Set(tables.flatMap((t) => t.table.entries().map((e) => e.key)));
+  let mass = 0;
+  for (const f of pb.functions) if (shown.has(f.key)) mass += Math.exp(f.logPB);
   return scatterPlot({
     title,
+    notes: [
+      `Σ ${subscriptName('P_B')} over the functions shown = ${mass.toPrecision(3)} (the P_B file lists ${pb.functions.length}, Σ = ${pb.massCovered.toPrecision(3)})`,
+    ],
     x: { label: xLabel, log: true },
     y: { label: yLabel, log: true },
     diagonal: true,

@@ -17,8 +17,10 @@ import {
 import { Progress } from '../progress.js';
 import { checkSettings, type SettingRanges } from './settings.js';
 
+/** An experiment's size: 'small' (minutes on 2 cores: the tests and the README) or 'full' (the paper's). */
 export type Scale = 'small' | 'full';
 
+/** What every experiment gets: name, scale, output folder, seed, logging, threads, overrides and its step folder. */
 export interface ExperimentContext {
   name: string;
   scale: Scale;

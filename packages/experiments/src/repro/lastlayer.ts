@@ -7,16 +7,27 @@
  * posterior by EP, the infinite-width limit both should approach. Averaged
  * over hidden layers the frozen-feature posterior is a mixture, not the
  * whole-net posterior: this measures how far apart they are at each width.
+ * The NNGP posterior is Botev's (minimax tilting, with standard errors); EP's
+ * for the same functions is shown beside it.
  */
-import { compareSources, pbSource, type ReportSection, tableSource } from '@fsbayes/compare';
-import type { FunctionTable } from '@fsbayes/core';
+import { compareSources, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
+import { FsbayesError, type FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeTableFile } from './context.js';
+import {
+  epVsBotev,
+  epVsBotevFigure,
+  epVsBotevTable,
+  PB_EP_NAME,
+  PB_NAME,
+  pbBothEstimators,
+  pbBothSteps,
+} from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
 import { COUNT, COUNT0 } from './settings.js';
-import { frozenStep, pbStep, rejectionStep } from './shards.js';
+import { frozenStep, rejectionStep } from './shards.js';
 import { runStep, type ShardedStep } from './step.js';
-import { booleanSystem, booleanTarget } from './system.js';
+import { booleanSystem, booleanTarget, type System } from './system.js';
 
 export type LastLayerSettings = {
   widths: number[];
@@ -27,6 +38,8 @@ export type LastLayerSettings = {
   features: number;
   frozenSamples: number;
   pbLimit: number;
+  /** Botev's importance samples per function. */
+  botevSamples: number;
   bootstrap: number;
 };
 
@@ -41,6 +54,7 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: 20,
       frozenSamples: 4000,
       pbLimit: 200,
+      botevSamples: 10_000,
       bootstrap: 50,
     },
     {
@@ -51,6 +65,7 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: 200,
       frozenSamples: 100_000,
       pbLimit: 3000,
+      botevSamples: 10_000,
       bootstrap: 200,
     },
     {
@@ -61,12 +76,13 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
       features: COUNT,
       frozenSamples: COUNT,
       pbLimit: COUNT,
+      botevSamples: { min: 2, integer: true },
       bootstrap: COUNT0,
     },
   );
 }
 
-/** Per width: whole-net rejection sampling (up to `rejectionMaxWidth`) and frozen features; then one P_B over all they found. */
+/** Per width: whole-net rejection sampling (up to `rejectionMaxWidth`) and frozen features; then P_B (Botev, EP) over all they found. */
 function lastLayerSteps(ctx: ExperimentContext, st: LastLayerSettings) {
   const target = booleanTarget(7, 0, () => 0);
   const widths = st.widths.map((w) => {
@@ -81,21 +97,23 @@ function lastLayerSteps(ctx: ExperimentContext, st: LastLayerSettings) {
   });
   const samplers = widths.flatMap((x) => (x.rejection ? [x.rejection, x.frozen] : [x.frozen]));
   // The NNGP does not depend on the width: one P_B, over the functions every width found.
-  const last = widths[widths.length - 1].sys;
-  const pb = pbStep(ctx, 'pb', { ...last, label: 'NNGP' }, samplers, st.pbLimit);
-  return { target, widths, samplers, pb };
+  const last = widths[widths.length - 1];
+  if (!last) throw new FsbayesError('lastlayer: give at least one width');
+  const nngp: System = { ...last.sys, label: 'NNGP' };
+  const pb = pbBothSteps(ctx, nngp, samplers, st.pbLimit, st.botevSamples, '');
+  return { target, widths, samplers, nngp, pb };
 }
 
 /** The shardable steps of repro:lastlayer (what a plan splits into array tasks). */
 export function lastLayerPlanSteps(ctx: ExperimentContext): ShardedStep[] {
   const { samplers, pb } = lastLayerSteps(ctx, lastLayerSettings(ctx));
-  return [...samplers, pb];
+  return [...samplers, pb.botev, pb.ep];
 }
 
 export async function reproLastLayer(ctx: ExperimentContext): Promise<ExperimentResult> {
   const st = lastLayerSettings(ctx);
   const steps = lastLayerSteps(ctx, st);
-  const { target } = steps;
+  const { target, nngp } = steps;
   const tables: { name: string; width: number; kind: string; table: FunctionTable; logPS: number }[] = [];
   const rows: (string | number | null)[][] = [];
   const summary: Record<string, unknown>[] = [];
@@ -111,13 +129,19 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
     writeTableFile(ctx, `w${w}-frozen.json`, fr.table);
     tables.push({ name: `last layer, width ${w}`, width: w, kind: 'last layer', table: fr.table, logPS: fr.logPS });
   }
-  const pb = await runStep(ctx, steps.pb);
-  writePbFile(ctx, 'pb.json', pb);
+  const both = await pbBothEstimators(ctx, steps.pb, '');
+  const pb = both.botev;
   const logPS = pb.logPS;
-  const pbSrc = pbSource('P_B', pb);
+  const pbSrc = pbSource(PB_NAME, pb);
+  const pbEpSrc = pbSource(PB_EP_NAME, both.ep);
+  const diff = epVsBotev(nngp, both);
   for (const t of tables) {
-    const c = compareSources([tableSource(t.name, t.table), pbSrc], { bootstrap: st.bootstrap, seed: ctx.seed });
+    const c = compareSources([tableSource(t.name, t.table), pbSrc, pbEpSrc], {
+      bootstrap: st.bootstrap,
+      seed: ctx.seed,
+    });
     const p = c.pairs[0];
+    const pe = c.pairs[1];
     rows.push([
       t.name,
       t.table.total,
@@ -125,10 +149,11 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
       num(t.logPS),
       num(t.table.meanTestError()),
       p.n,
-      num(p.pearsonLog),
-      num(p.js),
-      num(p.tv),
-      num(p.topMassOverlap),
+      withInterval(p.pearsonLog, p.ci?.pearsonLog),
+      withInterval(p.js, p.ci?.js),
+      withInterval(p.tv, p.ci?.tv),
+      withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
+      num(pe.pearsonLog),
     ]);
     summary.push({
       name: t.name,
@@ -143,18 +168,20 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
       js: p.js,
       tv: p.tv,
       topMassOverlap: p.topMassOverlap,
+      ep: { n: pe.n, pearsonLog: pe.pearsonLog, js: pe.js, tv: pe.tv },
     });
     say(
       ctx,
-      `${t.name}: ${t.table.distinct} distinct, log P(S) ${t.logPS.toFixed(2)}, vs P_B: Pearson(log) ${p.pearsonLog?.toFixed(3)}, TV ${p.tv.toFixed(3)}`,
+      `${t.name}: ${t.table.distinct} distinct, log P(S) ${t.logPS.toFixed(2)}, vs P_B: Pearson(log) ${p.pearsonLog?.toFixed(3)} (Botev), ${pe.pearsonLog?.toFixed(3)} (EP), TV ${p.tv.toFixed(3)}`,
     );
   }
+  figures.push(epVsBotevFigure('ep-vs-botev', nngp, both, 'EP − Botev, NNGP posterior'));
   figures.push({
     name: 'vs-pb',
     figure: tablesVsPb(
       'Whole-net and last-layer sampling against the NNGP posterior',
-      'P_B (NNGP, EP)',
-      'P (sampler)',
+      'P_{B}(f|S) (NNGP, Botev)',
+      'P(f|S) (sampler)',
       pb,
       tables,
     ),
@@ -169,12 +196,15 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
       bootstrap: st.bootstrap,
       seed: ctx.seed,
     });
-    pairsSameWidth.push({ width: w, ...c.pairs[0], ci: undefined });
+    pairsSameWidth.push({ width: w, ...c.pairs[0] });
   }
   const section: ReportSection = {
     title: 'Samplers against the NNGP posterior',
-    text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} by EP. log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
-    warnings: pb.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
+    text: `Target ${booleanSystem(target, 7, 32, ctx.seed).targetHex}, |S| = 32, σ_w = σ_b = 1. Last layer: ${st.features} independent random hidden layers, ${st.frozenSamples} readout samples in all (exact: rejection while it accepts enough, else exact HMC for the truncated Gaussian). NNGP: log P(S) = ${logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev (${both.ep.logPS.toFixed(3)} by EP); P_B by Botev, ${pb.samples} importance samples per function (${pb.methodError}); EP − Botev over the ${diff.functions} functions: mean ${num(diff.meanDiff)?.toFixed(3)} nats (range ${num(diff.minDiff)?.toFixed(3)} … ${num(diff.maxDiff)?.toFixed(3)}). log P(S) of a sampler is its acceptance rate (last layer: averaged over the hidden layers). Distances between two samples that are mostly singletons (a few thousand draws over thousands of functions) are biased far upwards; at small scale read the P(S) column and the distances to P_B, and raise the sample counts (--set) before reading whole net against last layer.`,
+    warnings: [
+      ...pb.warnings.map((w) => `NNGP log P(S) and P_B by Botev: ${w}`),
+      ...both.ep.warnings.map((w) => `NNGP log P(S) and P_B by EP: ${w}`),
+    ],
     tables: [
       {
         columns: [
@@ -188,9 +218,11 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
           'JS',
           'TV',
           'top-10 overlap',
+          'Pearson log vs EP',
         ],
         rows,
       },
+      epVsBotevTable(diff),
       ...(pairsSameWidth.length
         ? [
             {
@@ -198,10 +230,10 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
               rows: pairsSameWidth.map((p) => [
                 p.width,
                 p.n,
-                num(p.pearsonLog),
-                num(p.js),
-                num(p.tv),
-                num(p.topMassOverlap),
+                withInterval(p.pearsonLog, p.ci?.pearsonLog),
+                withInterval(p.js, p.ci?.js),
+                withInterval(p.tv, p.ci?.tv),
+                withInterval(p.topMassOverlap, p.ci?.topMassOverlap),
               ]),
             },
           ]
@@ -213,8 +245,11 @@ export async function reproLastLayer(ctx: ExperimentContext): Promise<Experiment
     title: 'Last-layer (frozen-feature) sampling against whole-net sampling and the NNGP',
     summary: {
       settings: st,
-      logPS_EP: logPS,
+      logPS_Botev: logPS,
+      logPS_BotevStderr: pb.logPSStderr ?? null,
+      logPS_EP: both.ep.logPS,
       samplers: summary,
+      epMinusBotev: diff,
       wholeVsLast: pairsSameWidth.map(({ width, n, pearsonLog, js, tv, topMassOverlap }) => ({
         width,
         n,

@@ -7,12 +7,11 @@ import {
   autoBackendFor,
   type Backend,
   booleanInputs,
-  createProvenance,
   type FunctionTable,
   getBackend,
   parseArch,
-  samplePriorTable,
 } from '@fsbayes/core';
+import { priorEnsemble } from '../ensembles/prior.js';
 import { type ExperimentContext, progress, reproCommand } from './context.js';
 
 /** The spec of `arch` on n-bit Boolean inputs. */
@@ -38,7 +37,7 @@ export async function closeBackends(): Promise<void> {
   backends.clear();
 }
 
-/** P(f) over all 2^n inputs of {0,1}^n from `samples` prior nets of `spec` (seed stream `seed`). */
+/** P(f) over all 2^n inputs of {0,1}^n from `samples` prior nets of `spec` (seed stream `seed`), by {@link priorEnsemble}. */
 export async function booleanPriorTable(
   ctx: ExperimentContext,
   label: string,
@@ -47,28 +46,17 @@ export async function booleanPriorTable(
   samples: number,
   seed: number,
 ): Promise<FunctionTable> {
-  const backend = await backendFor(ctx, spec);
   const m = 2 ** n;
-  const bar = progress(ctx, label, samples, 'nets');
-  const table = await samplePriorTable({
-    backend,
+  const { table } = await priorEnsemble({
+    backend: await backendFor(ctx, spec),
     spec,
-    inputs: booleanInputs(n),
-    m,
-    labels: null,
+    points: { inputs: booleanInputs(n), m, labels: null },
+    dataset: { name: `boolean-n${n}`, m, encoding: '01' },
     seed,
     samples,
-    provenance: createProvenance({
-      command: reproCommand(ctx),
-      spec,
-      dataset: { name: `boolean-n${n}`, m, encoding: '01' },
-      experiment: { kind: 'prior', samples },
-      seeds: [seed],
-      backend: { name: backend.info.name, precision: backend.info.precision, threads: backend.info.threads },
-    }),
-    onProgress: (done, t) => bar.update(done, `${t.distinct} distinct`),
+    command: reproCommand(ctx),
+    progress: (total, unit) => progress(ctx, label, total, unit),
   });
-  bar.done(`${table.distinct} distinct`);
   return table;
 }
 

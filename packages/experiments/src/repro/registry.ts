@@ -10,12 +10,13 @@ import { boundSettings, reproBound } from './bound.js';
 import type { ExperimentContext } from './context.js';
 import { entropySettings, reproEntropy } from './entropy.js';
 import { lastLayerPlanSteps, lastLayerSettings, reproLastLayer } from './lastlayer.js';
-import { mnistPlanSteps, mnistSettings, reproMnist } from './mnist.js';
+import { fashionPlanSteps, fashionSettings, mnistPlanSteps, mnistSettings, reproFashion, reproMnist } from './mnist.js';
 import { optimizersSettings, optimizersSteps, reproOptimizers } from './optimizers.js';
 import type { ExperimentResult } from './result.js';
 import { reproSimplicity, simplicitySettings } from './simplicity.js';
 import type { ShardedStep } from './step.js';
 
+/** One paper experiment: its name and description, its validated settings, and its run. */
 export interface Experiment {
   name: string;
   describe: string;
@@ -30,6 +31,7 @@ export interface Experiment {
   steps?: (ctx: ExperimentContext) => ShardedStep[];
 }
 
+/** Every experiment `fsbayes repro` runs, by name (the one list the CLI and the npm scripts read). */
 export const EXPERIMENTS: Experiment[] = [
   {
     name: 'boolean',
@@ -57,6 +59,13 @@ export const EXPERIMENTS: Experiment[] = [
     settings: mnistSettings,
     run: reproMnist,
     steps: mnistPlanSteps,
+  },
+  {
+    name: 'fashion',
+    describe: 'the same comparison on binarised Fashion-MNIST (class ≥ 5), FCN 784→128→128→1',
+    settings: fashionSettings,
+    run: reproFashion,
+    steps: fashionPlanSteps,
   },
   {
     name: 'optimizers',

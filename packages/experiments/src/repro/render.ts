@@ -9,11 +9,15 @@ import { writeReport } from '@fsbayes/compare';
 import { type ExperimentContext, reproCommand, splitTimings } from './context.js';
 import type { ExperimentResult } from './result.js';
 
-export function renderExperiment(ctx: ExperimentContext, r: ExperimentResult, seconds: number): Record<string, string> {
+export async function renderExperiment(
+  ctx: ExperimentContext,
+  r: ExperimentResult,
+  seconds: number,
+): Promise<Record<string, string>> {
   const split = splitTimings({ experiment: ctx.name, scale: ctx.scale, seed: ctx.seed, ...r.summary });
   const parts: Record<string, number> = { ...ctx.timings };
   for (const [k, s] of Object.entries(split.timings)) parts[`summary.json: ${k}`] = s;
-  writeReport(ctx.out, {
+  await writeReport(ctx.out, {
     title: r.title,
     intro: `${r.intro ? `${r.intro}\n\n` : ''}Scale \`${ctx.scale}\`, seed ${ctx.seed}. Made by \`${reproCommand(ctx)}\`; the numbers are in summary.json (wall-clock times in timings.json), the tables behind the plots beside it.`,
     sections: r.sections,

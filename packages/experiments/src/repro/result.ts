@@ -6,6 +6,7 @@
  */
 import type { ReportSection } from '@fsbayes/compare';
 
+/** What an experiment returns: title, intro, the JSON summary and the report sections. */
 export interface ExperimentResult {
   title: string;
   intro?: string;

@@ -15,6 +15,7 @@ import type { Experiment } from './registry.js';
 import { renderExperiment } from './render.js';
 import type { ExperimentResult } from './result.js';
 
+/** What {@link runRepro} takes: the experiment, its scale, seed and overrides, the locked output folder, resume. */
 export interface ReproOptions {
   experiment: Experiment;
   scale: Scale;
@@ -28,6 +29,7 @@ export interface ReproOptions {
   threads?: number;
 }
 
+/** What {@link runRepro} returns: the result, its main files and the wall time. */
 export interface ReproRun {
   result: ExperimentResult;
   /** The main files (summary, report, html, timings), under `out`. */
@@ -70,7 +72,7 @@ export async function runRepro(o: ReproOptions): Promise<ReproRun> {
   const t0 = performance.now();
   try {
     const result = await exp.run(ctx);
-    const files = renderExperiment(ctx, result, (performance.now() - t0) / 1000);
+    const files = await renderExperiment(ctx, result, (performance.now() - t0) / 1000);
     steps.complete();
     rendered = true;
     // Swapped in whole; an earlier fsbayes folder there is replaced only with --force (checked by the caller).

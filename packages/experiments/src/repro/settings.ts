@@ -5,7 +5,7 @@
  * value and the range — not silently clipped (`flips=500` on 128 points) or
  * left to fail an hour later.
  */
-import { FsbayesError } from '@fsbayes/core';
+import { FsbayesError, imageSource } from '@fsbayes/core';
 import type { SettingValue } from './context.js';
 
 /** Where a setting's value (each element, for a list) must lie. */
@@ -89,11 +89,20 @@ export function checkSettings<T extends Record<string, SettingValue>>(
 }
 
 /** Digits in the `mnist` package (what `mnistDataset` draws S and E from). */
-export const MNIST_DIGITS = 10_000;
+export const MNIST_DIGITS = imageSource('mnist').images;
 
-/** The cross-check of an MNIST experiment: S and E are disjoint draws from the package's digits. */
-export function mnistSizes(trainSize: number, testSize: number): string | undefined {
-  return trainSize + testSize > MNIST_DIGITS
-    ? `trainSize ${trainSize} + testSize ${testSize} = ${trainSize + testSize} exceeds the ${MNIST_DIGITS} digits of the mnist package`
+/**
+ * The cross-check of an image experiment, before anything is loaded: S and E
+ * are disjoint draws from the images of the pinned package (core's table).
+ */
+export function imageSizes(dataset: string, trainSize: number, testSize: number): string | undefined {
+  const src = imageSource(dataset);
+  return trainSize + testSize > src.images
+    ? `trainSize ${trainSize} + testSize ${testSize} = ${trainSize + testSize} exceeds the ${src.images} ${src.noun} of the ${src.package} package`
     : undefined;
+}
+
+/** {@link imageSizes} of MNIST. */
+export function mnistSizes(trainSize: number, testSize: number): string | undefined {
+  return imageSizes('mnist', trainSize, testSize);
 }

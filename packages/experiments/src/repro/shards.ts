@@ -14,14 +14,15 @@
  *   they do is wasted work.
  * - Frozen features: hidden-layer draw k has its own stream and share of
  *   the samples; probe counts add.
- * - P_B: parts split the ranks [0, limit) of the functions the steps it
- *   needs found; each computes EP on S again (deterministic, the cost of one
- *   function in joint mode) and P_B of its functions. Numbers and the list
- *   are those of the whole step; a warning that only some parts give (EP not
- *   converged for k of their functions, …) is kept with its rank range.
+ * - P_B (by EP or by Botev): parts split the ranks [0, limit) of the
+ *   functions the steps it needs found; each computes log P(S) again (the
+ *   same number: EP is deterministic, Botev's S term has its own stream) and
+ *   P_B of its functions (see `pb-parts.ts`, shared with `fsbayes pb
+ *   --shard`). Numbers and the list are those of the whole step; a warning
+ *   that only some parts give (EP not converged for k of their functions,
+ *   …) is kept with its rank range.
  */
 import {
-  canonicalJson,
   FsbayesError,
   FunctionTable,
   type FunctionTableJSON,
@@ -44,8 +45,9 @@ import {
   sgdRoute,
   sgdRun,
 } from './routes.js';
+import { mergePbFiles, rankRange } from './pb-parts.js';
 import { resultOf, type ShardedStep } from './step.js';
-import { pbWithProgress, type System } from './system.js';
+import { estimatorName, pbWithProgress, type System } from './system.js';
 
 interface TablePart {
   table: FunctionTableJSON;
@@ -300,21 +302,19 @@ export function frozenStep(
   };
 }
 
-interface PbPart {
+interface PbStepPart {
   first: number;
   count: number;
   /** The P_B file of the part's functions (null: no function has a rank in its range). */
   pb: unknown;
 }
 
-/** A P_B file's JSON read back (exact zeros come back as −∞). */
-function readPb(kept: unknown, where: string): PbFile {
-  return parsePbFile(kept, where) as PbFile;
-}
+/** Which estimator a P_B step runs: EP, or Botev with `samples` importance samples per function. */
+export type PbEstimate = { method: 'ep' } | { method: 'botev'; samples: number };
 
 /**
- * P_B by EP of the `limit` most frequent functions the steps `needs` found
- * together (their tables summed), as a P_B file.
+ * P_B of the `limit` most frequent functions the steps `needs` found
+ * together (their tables summed), as a P_B file, by `estimate`'s estimator.
  */
 export function pbStep(
   ctx: ExperimentContext,
@@ -322,48 +322,46 @@ export function pbStep(
   sys: System,
   needs: ShardedStep<{ table: FunctionTable }>[],
   limit: number,
+  estimate: PbEstimate = { method: 'ep' },
 ): ShardedStep<PbFile> {
   const union = () => {
     const u = new FunctionTable(sys.nE, sys.test.labels);
     for (const s of needs) for (const e of resultOf(s, key).table.entries()) u.add(e.key, e.count);
     return u;
   };
+  const name = estimatorName(estimate);
+  const pbOf = (table: FunctionTable) => pbWithProgress(ctx, sys, table, limit, estimate);
   return {
     key,
     kind: 'pb',
     unit: 'functions',
     items: limit,
-    label: `P_B by EP, ${sys.label}`,
+    label: `P_B by ${name}, ${sys.label}`,
     points: sys.nS + sys.nE,
     resumable: false,
     needs,
     tables: [],
     result: undefined,
     revive: (kept) => {
-      const pb = readPb(kept, `step ${key}`);
-      for (const w of pb.warnings) say(ctx, `warning: P_B by EP: ${w}`);
+      const pb = parsePbFile(kept, `step ${key}`) as PbFile;
+      for (const w of pb.warnings) say(ctx, `warning: P_B by ${name}: ${w}`);
       return pb;
     },
-    whole: async () => pbWithProgress(ctx, sys, union(), limit),
+    whole: () => pbOf(union()),
     part: async (first, count) => {
-      const ranked = union()
-        .entries()
-        .slice(0, limit)
-        .slice(first, first + count);
-      if (ranked.length === 0) return { first, count, pb: null } satisfies PbPart;
-      // The part's functions as a table: ranked among themselves as among all (count, then key).
-      const mine = new FunctionTable(sys.nE, sys.test.labels);
-      for (const e of ranked) mine.add(e.key, e.count);
-      return { first, count, pb: JSON.parse(JSON.stringify(pbWithProgress(ctx, sys, mine, limit))) } satisfies PbPart;
+      const mine = rankRange(union(), first, count, limit);
+      if (mine.distinct === 0) return { first, count, pb: null } satisfies PbStepPart;
+      return { first, count, pb: JSON.parse(JSON.stringify(await pbOf(mine))) } satisfies PbStepPart;
     },
     merge: async (raw) => {
-      const parts = (raw as PbPart[]).filter((p) => p.pb !== null);
-      if (parts.length === 0) return pbWithProgress(ctx, sys, union(), limit);
-      const files = parts.map((p) => readPb(p.pb, `${key} part [${p.first}, ${p.first + p.count})`));
+      const parts = (raw as PbStepPart[]).filter((p) => p.pb !== null);
+      if (parts.length === 0) return pbOf(union());
       return mergePbFiles(
-        key,
-        files,
-        parts.map((p) => [p.first, p.first + p.count]),
+        parts.map((p) => {
+          const name = `${key} part [${p.first}, ${p.first + p.count})`;
+          const file = parsePbFile(p.pb, name) as PbFile;
+          return { file, first: p.first, end: p.first + file.functions.length, name };
+        }),
       );
     },
     calibrate: async (count) => {
@@ -371,7 +369,11 @@ export function pbStep(
       if (sys.nS + sys.nE > 1500) return null;
       const t = new FunctionTable(sys.nE, sys.test.labels);
       t.add(packLabels(sys.test.labels));
-      return timed(Math.min(count, 1), async () => pbOfTable(sys, t), 'EP on S and one function');
+      return timed(
+        Math.min(count, 1),
+        async () => pbOfTable(sys, t, { ...estimate, seed: ctx.seed }),
+        `${name} on S and one function`,
+      );
     },
   };
 }
@@ -381,47 +383,4 @@ function packLabels(labels: Uint8Array): Uint32Array {
   const words = new Uint32Array(Math.ceil(labels.length / 32));
   for (let i = 0; i < labels.length; i++) if (labels[i]) words[i >>> 5] |= 1 << (i & 31);
   return words;
-}
-
-/**
- * P_B files of consecutive rank ranges of one step → the file of the whole
- * range: functions in order, Σ P_B and convergence recomputed as EP's
- * caller does, warnings every part gives kept once, the others with their
- * range. Every other field must agree (EP on S is deterministic).
- */
-export function mergePbFiles(key: string, files: PbFile[], ranges: [number, number][]): PbFile {
-  const { functions: _f, massCovered: _m, converged: _c, warnings: _w, ...common } = files[0];
-  const same = canonicalJson(common);
-  files.forEach((f, i) => {
-    const { functions: _f2, massCovered: _m2, converged: _c2, warnings: _w2, ...rest } = f;
-    if (canonicalJson(rest) !== same)
-      throw new FsbayesError(
-        `${key}: the P_B parts [${ranges[0].join(', ')}) and [${ranges[i].join(', ')}) disagree on log P(S) or their provenance`,
-        { kind: 'internal' },
-      );
-    // Σ P_B as pbOfTable sums it: if that ever changes, the merge must too.
-    if (massOf(f) !== f.massCovered)
-      throw new FsbayesError(`${key}: a P_B part's massCovered is not Σ exp(log P_B) of its functions`, {
-        kind: 'internal',
-      });
-  });
-  const merged: PbFile = { ...files[0], functions: files.flatMap((f) => f.functions) };
-  merged.massCovered = massOf(merged);
-  merged.converged = files.every((f) => f.converged);
-  const everywhere = files[0].warnings.filter((w) => files.every((f) => f.warnings.includes(w)));
-  merged.warnings = [
-    ...everywhere,
-    ...files.flatMap((f, i) =>
-      f.warnings
-        .filter((w) => !everywhere.includes(w))
-        .map((w) => `functions of rank [${ranges[i][0]}, ${ranges[i][1]}): ${w}`),
-    ),
-  ];
-  return merged;
-}
-
-function massOf(f: PbFile): number {
-  let mass = 0;
-  for (const r of f.functions) mass += Math.exp(r.logPB);
-  return mass;
 }

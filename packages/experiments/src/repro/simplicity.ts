@@ -6,7 +6,7 @@
  */
 
 import { fitLine, lzPlot, rankPlot, spearman } from '@fsbayes/compare';
-import { bitString, type FunctionTable, lzComplexity } from '@fsbayes/core';
+import { bitString, csvKeyCell, type FunctionTable, lzComplexity } from '@fsbayes/core';
 import { type ExperimentContext, say, settingsFor, stage, writeText } from './context.js';
 import { booleanPriorTable, booleanSpec } from './prior.js';
 import { type ExperimentResult, num } from './result.js';
@@ -91,7 +91,9 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
     results.push(a);
     for (const [i, e] of t.entries().entries()) {
       if (e.count < 2 && i > 50_000) break;
-      csv.push(`"${label}",${e.key},${e.count},${e.count / t.total},${lzComplexity(bitString(e.key, M))},${e.ones}`);
+      csv.push(
+        `"${label}",${csvKeyCell(e.key)},${e.count},${e.count / t.total},${lzComplexity(bitString(e.key, M))},${e.ones}`,
+      );
     }
     say(
       ctx,

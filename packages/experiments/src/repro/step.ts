@@ -1,7 +1,7 @@
 /**
  * The shardable steps of an experiment: an SGD ensemble (runs), a rejection
- * run (nets), a frozen-feature run (hidden-layer draws), P_B by EP
- * (functions). An experiment runs each whole (`runStep`, a resumable
+ * run (nets), a frozen-feature run (hidden-layer draws), P_B by Botev or by
+ * EP (functions). An experiment runs each whole (`runStep`, a resumable
  * `stage`); a plan (`fsbayes plan`) runs the same step as parts over ranges
  * of its items, one per array task, and merges them into the result the
  * whole step gives. The experiment declares its steps once (its `steps`
@@ -35,7 +35,7 @@ export interface ShardedStep<T extends object = object> {
   readonly items: number;
   /** What it is, for plans and logs (e.g. `SGD, target 0x3c…`). */
   readonly label: string;
-  /** Points of its system, |S ∪ E| (what EP's memory grows with). */
+  /** Points of its system, |S ∪ E| (what P_B's memory grows with). */
   readonly points: number;
   /** Whether a part checkpoints (and stops at a signal, to resume): the ensembles do; P_B parts recompute. */
   readonly resumable: boolean;

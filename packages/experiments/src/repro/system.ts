@@ -13,7 +13,7 @@ import {
   type Split,
   splitBySize,
 } from '@fsbayes/core';
-import { kernelMatrix, type PbSystem, pbOfTable, stackSplit } from '@fsbayes/nngp';
+import { kernelMatrix, type PbOfTableOptions, type PbSystem, pbOfTableAsync, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
 import { type ExperimentContext, progress } from './context.js';
 
@@ -76,11 +76,31 @@ export function booleanSystem(
   return { ...sys, target, lz: lzComplexity(target), targetHex: hex };
 }
 
-/** P_B by EP for the most frequent `limit` functions of `table` (on E), with a progress bar. */
-export function pbWithProgress(ctx: ExperimentContext, sys: System, table: FunctionTable, limit: number): PbFile {
+/** 'EP' or 'Botev', for messages. */
+export function estimatorName(pb: Pick<PbFile, 'method'>): string {
+  return pb.method === 'botev' ? 'Botev' : 'EP';
+}
+
+/**
+ * P_B for the most frequent `limit` functions of `table` (on E), with a progress bar: by EP unless
+ * `o.method` says otherwise (Botev runs on the context's threads; its numbers do not depend on them).
+ */
+export async function pbWithProgress(
+  ctx: ExperimentContext,
+  sys: System,
+  table: FunctionTable,
+  limit: number,
+  o: Pick<PbOfTableOptions, 'method' | 'samples'> = {},
+): Promise<PbFile> {
   const n = Math.min(limit, table.distinct);
-  const bar = progress(ctx, `P_B by EP, ${sys.label}`, n, 'functions');
-  const pb = pbOfTable(sys, table, { limit, onProgress: (d) => bar.update(d), seed: ctx.seed });
+  const bar = progress(ctx, `P_B by ${o.method === 'botev' ? 'Botev' : 'EP'}, ${sys.label}`, n, 'functions');
+  const pb = await pbOfTableAsync(sys, table, {
+    limit,
+    onProgress: (d) => bar.update(d),
+    seed: ctx.seed,
+    ...o,
+    threads: ctx.threads,
+  });
   bar.done();
   return pb;
 }

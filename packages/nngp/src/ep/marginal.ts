@@ -1,7 +1,9 @@
 /** log P(S) by EP, in the shape the CLI and the other estimators report. */
+import { EP_ORTHANT_BIAS } from '../orthant/ep.js';
 import { type CovarianceCheckOptions, orthantLogProb } from '../orthant/index.js';
-import { type EpOptions, signLabels } from './ep.js';
+import { type EpOptions, signLabels } from './options.js';
 
+/** What `logMarginalLikelihood` returns: EP's log P(S), its sweeps and jitter, the exact reduction's verdict, warnings. */
 export interface EpMarginalLikelihood {
   /** EP's log P(sign f_S = y_S), f ~ N(0, K); −∞ when P(S) = 0 exactly (`exact`, `zeroReason`). */
   logPS: number;
@@ -20,7 +22,7 @@ export interface EpMarginalLikelihood {
   zeroReason?: string;
   /** Points EP saw, and those taken out exactly (zero variance, repeats). */
   reduced: { n: number; zeroVariance: number; duplicates: number };
-  /** Why logPS is not to be trusted (empty when nothing is known against it). */
+  /** Why logPS is not to be trusted; when EP ran, its measured bias ({@link EP_ORTHANT_BIAS}) first. */
   warnings: string[];
 }
 
@@ -53,6 +55,6 @@ export function logMarginalLikelihood(
     exact: r.exact,
     ...(r.zeroReason !== undefined ? { zeroReason: r.zeroReason } : {}),
     reduced: r.reduced,
-    warnings: r.warnings,
+    warnings: r.exact ? r.warnings : [EP_ORTHANT_BIAS, ...r.warnings],
   };
 }

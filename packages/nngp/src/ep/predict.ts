@@ -10,7 +10,9 @@
 
 import { FsbayesError, solveTriangular } from '@fsbayes/core';
 import { analyseCovariance, type CovarianceCheckOptions, reduceOrthant, subMatrix } from '../orthant/reduce.js';
-import { type EpOptions, type EpResult, epClassify, mirrorLower, signLabels } from './ep.js';
+import { epClassify } from './ep.js';
+import { mirrorLower } from './matrix.js';
+import { type EpOptions, type EpResult, signLabels } from './options.js';
 import { epWarnings } from './warnings.js';
 
 /** N(mean, cov) on the test points. */
@@ -54,7 +56,7 @@ export function splitBlocks(
 
 /**
  * Predictive N(mean, cov) at the test points from a converged EP on the
- * training points (needs `ep.L`, i.e. `returnSigma: true`, and the training
+ * training points (needs `ep.L`, i.e. `returnFactor: true`, and the training
  * kernel it ran on, jitter included: pass `ep.jitter`).
  */
 export function epPredict(
@@ -66,7 +68,8 @@ export function epPredict(
   nE: number,
   priorMeanE?: ArrayLike<number>,
 ): GaussianPredictive {
-  if (!ep.L) throw new FsbayesError('epPredict: the EP result has no factor L (run epClassify with returnSigma: true)');
+  if (!ep.L)
+    throw new FsbayesError('epPredict: the EP result has no factor L (run epClassify with returnFactor: true)');
   const L = ep.L;
   const sq = new Float64Array(nS);
   for (let i = 0; i < nS; i++) sq[i] = Math.sqrt(ep.tauTilde[i]);
@@ -162,7 +165,7 @@ export function epPosteriorOnTest(
   const { nE, Kee } = blocks;
   const Kse = new Float64Array(m * nE);
   for (let a = 0; a < m; a++) Kse.set(blocks.Kse.subarray(keep[a] * nE, keep[a] * nE + nE), a * nE);
-  const ep = epClassify(Kss, m, red.y, { ...epOpts, returnSigma: true });
+  const ep = epClassify(Kss, m, red.y, { ...epOpts, returnFactor: true });
   let md = 0;
   for (let i = 0; i < m; i++) md += Kss[i * m + i] / m;
   const predictive = m > 0 ? epPredict(ep, Kss, m, Kse, Kee, nE) : { mean: new Float64Array(nE), cov: Kee.slice(), nE };

@@ -1,5 +1,5 @@
 /** Why an EP result is not to be trusted, in words (see `Warnings` in core). */
-import type { EpResult } from './ep.js';
+import type { EpResult } from './options.js';
 
 /**
  * Warnings for an `epClassify` result: not converged (with the sweeps and the

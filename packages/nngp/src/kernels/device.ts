@@ -1,6 +1,6 @@
 /**
  * The infinite-width FCN kernel (NNGP and NTK) on the GPU, through the gpu
- * backend's grid kernels (gpu.js, float32): one thread per kernel entry
+ * backend's grid programs (gpu.js, float32): one thread per kernel entry
  * computes the float32 dot product of its two inputs and then the whole
  * layer recursion (the `gpu` source of each activation's row of
  * {@link DUALS}) in registers, so the n1×n2 Gram matrix never makes a round
@@ -17,7 +17,7 @@
  * under EP's own bias. Float64 on the CPU stays the default everywhere; the
  * GPU path is used when asked for.
  */
-import { FsbayesError, type GpuGridKernels } from '@fsbayes/core';
+import { FsbayesError, type GpuGridPrograms } from '@fsbayes/core';
 import { DUALS } from './dual.js';
 import { checkFcnParams, type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnRecursion } from './fcn.js';
 import { fcnSelf, type Self } from './reference.js';
@@ -28,11 +28,11 @@ export interface KernelDevice {
   fcnKernel(...args: FcnKernelArgs): Promise<FcnKernelResult>;
 }
 
-/** The backend as a {@link KernelDevice} (one with gpu.js grid kernels), or null when it cannot compute kernels. */
+/** The backend as a {@link KernelDevice} (one with GPU grid programs), or null when it cannot compute kernels. */
 export function kernelDeviceOf(backend: object): KernelDevice | null {
-  const grid = (backend as { gridKernels?: Partial<GpuGridKernels> }).gridKernels;
+  const grid = (backend as { gridPrograms?: Partial<GpuGridPrograms> }).gridPrograms;
   if (!grid || typeof grid.run !== 'function' || typeof grid.maxFloats !== 'number') return null;
-  const runner = grid as GpuGridKernels;
+  const runner = grid as GpuGridPrograms;
   return {
     async fcnKernel(X, n, d, p, X2, n2) {
       checkFcnParams(p);
@@ -53,8 +53,8 @@ function lit(x: number): string {
 
 /**
  * gpu.js source of one entry of the kernel: thread (x = column j, y = row i
- * of the block). `which` picks the returned value (gpu.js kernels return one
- * number per thread; the NTK is a second kernel of the same source).
+ * of the block). `which` picks the returned value (a GPU program returns one
+ * number per thread; the NTK is a second program of the same source).
  */
 export function fcnEntrySource(p: FcnKernelParams, d: number, rows: number, n2: number, which: 'nngp' | 'ntk'): string {
   const { act, sw2: w, sb2: b } = fcnRecursion(p);
@@ -102,7 +102,7 @@ function patchExactDiagonal(K: Float64Array, T: Float64Array | undefined, self: 
  * parameters as {@link fcnKernel}.
  */
 export async function gpuFcnKernel(
-  runner: GpuGridKernels,
+  runner: GpuGridPrograms,
   ...[X, n, d, p, X2, n2]: FcnKernelArgs
 ): Promise<FcnKernelResult> {
   const sym = X2 === undefined;

@@ -44,6 +44,7 @@ export interface FcnKernelParams {
 /** The arguments of every FCN kernel entry: X (n×d) with itself, or with X2 (n2×d) when given. */
 export type FcnKernelArgs = [X: Float64Array, n: number, d: number, p: FcnKernelParams, X2?: Float64Array, n2?: number];
 
+/** An FCN kernel: the NNGP, and the NTK when asked for. */
 export interface FcnKernelResult {
   /** NNGP, n×n (or n×n2 for a cross kernel), row-major. */
   nngp: Float64Array;

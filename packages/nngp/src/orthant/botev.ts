@@ -52,6 +52,13 @@ export interface BotevOptions {
   /** Newton: stop when max|∇ψ| < tol (default 1e-10). */
   tol?: number;
   maxIter?: number;
+  /**
+   * Warm start of the Newton solve (x, μ, each of length d − 1, in this problem's
+   * reordered, whitened coordinates; see {@link tiltFromPoint}). If Newton does not
+   * converge from it, it is solved again from 0: the start changes the iterations,
+   * never which saddle point is reported.
+   */
+  init?: { x: Float64Array; mu: Float64Array };
 }
 
 export interface BotevResult {
@@ -210,11 +217,24 @@ export function solveTilting(r: Reordered, opts: BotevOptions = {}): TiltingSolu
 }
 
 function solve(t: Tilt, opts: BotevOptions): TiltingSolution {
-  const m = t.d - 1;
+  const init = opts.init;
+  if (init === undefined) return newton(t, opts, new Float64Array(t.d - 1), new Float64Array(t.d - 1));
+  if (init.x.length !== t.d - 1 || init.mu.length !== t.d - 1)
+    throw new FsbayesError(
+      `botev: warm start must have ${t.d - 1} entries, got ${init.x.length} and ${init.mu.length}`,
+    );
+  const warm = newton(t, opts, init.x.slice(), init.mu.slice());
+  if (warm.converged) return warm;
+  const cold = newton(t, opts, new Float64Array(t.d - 1), new Float64Array(t.d - 1));
+  return { ...cold, iterations: cold.iterations + warm.iterations };
+}
+
+function newton(t: Tilt, opts: BotevOptions, x0: Float64Array, mu0: Float64Array): TiltingSolution {
   const tol = opts.tol ?? 1e-10;
   const maxIter = opts.maxIter ?? 100;
-  let x = new Float64Array(m);
-  let mu = new Float64Array(m);
+  const m = t.d - 1;
+  let x = x0;
+  let mu = mu0;
   let ev = evaluate(t, x, mu, true);
   let it = 0;
   let converged = ev.max < tol;
@@ -328,4 +348,54 @@ export function botevRectangle(r: Reordered, rng: Rng, opts: BotevOptions = {}):
     solution: sol,
     maxLogWeight: max,
   };
+}
+
+/**
+ * A tilting solution as points of Σ's own coordinates: X = L·(x, 0) and M = L·(μ, 0),
+ * indexed like the variables of the problem before reordering (`r.perm`). Only used
+ * to carry a solution over to a related problem as a warm start ({@link tiltFromPoint}).
+ */
+export function tiltToPoint(r: Reordered, sol: TiltingSolution): { X: Float64Array; M: Float64Array } {
+  const { d, L, perm } = r;
+  const X = new Float64Array(d);
+  const M = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let a = 0;
+    let b = 0;
+    const ri = i * d;
+    for (let j = 0; j < Math.min(i + 1, d - 1); j++) {
+      a += L[ri + j] * sol.x[j];
+      b += L[ri + j] * sol.mu[j];
+    }
+    X[perm[i]] = a;
+    M[perm[i]] = b;
+  }
+  return { X, M };
+}
+
+/**
+ * The inverse map of {@link tiltToPoint} for another ordering or problem on the same
+ * variables: (x, μ) = first d − 1 entries of L⁻¹X and L⁻¹M (X, M indexed like the
+ * problem's variables before reordering). A warm start for `BotevOptions.init`.
+ */
+export function tiltFromPoint(
+  r: Reordered,
+  X: ArrayLike<number>,
+  M: ArrayLike<number>,
+): { x: Float64Array; mu: Float64Array } {
+  const { d, L, perm } = r;
+  const zx = new Float64Array(d);
+  const zm = new Float64Array(d);
+  for (let i = 0; i < d - 1; i++) {
+    let a = X[perm[i]];
+    let b = M[perm[i]];
+    const ri = i * d;
+    for (let j = 0; j < i; j++) {
+      a -= L[ri + j] * zx[j];
+      b -= L[ri + j] * zm[j];
+    }
+    zx[i] = a / L[ri + i];
+    zm[i] = b / L[ri + i];
+  }
+  return { x: zx.subarray(0, d - 1).slice(), mu: zm.subarray(0, d - 1).slice() };
 }

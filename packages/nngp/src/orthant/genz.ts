@@ -13,10 +13,11 @@
  * Each e_k is kept in log space, so nothing underflows, but this is a plain
  * (quasi-)Monte Carlo average of Π e_k with no tilting: when P is small the
  * integrand's relative variation grows roughly like the inverse probability
- * and the relative error blows up (the method is for moderate P, say ≳ 1e−6,
- * and moderate d). Worse, the error estimate then fails too: with 10 shifts it
- * cannot see the rare large integrand values (an NNGP orthant with log P = −118,
- * d = 300, came out −119.6 ± 0.19). Use Botev there.
+ * and the relative error blows up (the method is for moderate P, ≳ 1e−5 as
+ * measured on NNGP kernels at d = 30–128, and moderate d). Worse, the error
+ * estimate then fails too: with 10 shifts it cannot see the rare large integrand
+ * values (an NNGP orthant with log P = −118, d = 300, came out −119.6 ± 0.19;
+ * one with −93.0, d = 90, −104.8 ± 0.69). Use Botev there.
  */
 import { FsbayesError, logDiffNormCdf, logNormCdf, type Rng } from '@fsbayes/core';
 import { latticeVector, primeAtMost } from './lattice.js';

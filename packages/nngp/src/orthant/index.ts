@@ -8,9 +8,9 @@
  * | method  | what                                                                 | stderr            | use for |
  * |---------|----------------------------------------------------------------------|-------------------|---------|
  * | 'botev' | minimax-tilted importance sampling (Botev 2017) + bound exp ψ*        | relative error    | any d (hundreds), any P (vanishing relative error as P → 0) |
- * | 'genz'  | separation of variables, randomly shifted CBC lattice (10 shifts)     | over the shifts   | moderate d and P ≳ 1e−6; degrades as P shrinks |
- * | 'mc'    | plain Monte Carlo count                                               | binomial, delta   | P ≫ 1/samples only |
- * | 'ep'    | expectation propagation's log Z (`epClassify`)                        | null (none)       | any d; deterministic approximation |
+ * | 'genz'  | separation of variables, randomly shifted CBC lattice (10 shifts)     | over the shifts   | moderate d and P ≳ 1e−5 (warned below); degrades as P shrinks |
+ * | 'mc'    | plain Monte Carlo count                                               | binomial, delta; 95% interval | P ≫ 1/samples only |
+ * | 'ep'    | expectation propagation's log Z (`epClassify`)                        | null (none)       | any d; deterministic approximation, biased (`EP_ORTHANT_BIAS`) |
  *
  * Botev, Genz and MC share Genz's reordering (least likely constraint first)
  * and the Cholesky factor built with it. All are seeded (`seed`, default 0),
@@ -24,8 +24,13 @@
  *   bound is loose for correlated kernels (5 nats at d = 100, 14 at d = 300).
  * - Genz's stderr is estimated from 10 shift means: a rough guide (a t₉-like
  *   statistic) even when P is moderate. For small P it fails silently: an NNGP
- *   orthant with log P = −118 (d = 300) came out −119.6 ± 0.19. A stderr near 1
- *   means one shift dominated — the estimate is meaningless.
+ *   orthant with log P = −118 (d = 300) came out −119.6 ± 0.19, one with
+ *   log P = −93.0 (d = 90) −104.8 ± 0.69. Every result below P = 1e−5 carries a
+ *   warning (the threshold measured against Botev: `GENZ_RELIABLE_LOGP`). A stderr
+ *   near 1 means one shift dominated — the estimate is meaningless.
+ * - MC's `logInterval95` is Wilson's 95% interval of the hit rate, in log space.
+ * - EP has no error estimate; on NNGP kernels it is biased low, most on probable
+ *   labellings (`EP_ORTHANT_BIAS`, which `logMarginalLikelihood` adds to its warnings).
  * - MC's stderr is the binomial delta method; with no hits logP = −∞, stderr null
  *   and `logUpper95` the Clopper–Pearson 95% upper limit.
  *
@@ -43,7 +48,6 @@
  */
 import { FsbayesError, logDiffNormCdf, Rng, type Seed, Warnings } from '@fsbayes/core';
 import type { EpOptions } from '../ep/index.js';
-import type { LogProbability, OrthantMethod } from '../index.js';
 import { botevRectangle } from './botev.js';
 import { epOrthant } from './ep.js';
 import { genzRectangle } from './genz.js';
@@ -59,8 +63,18 @@ import {
   type ZeroCause,
 } from './reduce.js';
 import { reorderCholesky } from './reorder.js';
+import type { LogProbability, OrthantMethod } from './types.js';
 
-export { type BotevResult, botevRectangle, solveTilting, type TiltingSolution } from './botev.js';
+export {
+  type BotevOptions,
+  type BotevResult,
+  botevRectangle,
+  solveTilting,
+  type TiltingSolution,
+  tiltFromPoint,
+  tiltToPoint,
+} from './botev.js';
+export { EP_ORTHANT_BIAS } from './ep.js';
 export { type GenzResult, genzRectangle } from './genz.js';
 export { latticeVector, primeAtMost } from './lattice.js';
 export { type McResult, mcRectangle } from './mc.js';
@@ -80,6 +94,7 @@ export {
 export { type Reordered, reorderCholesky } from './reorder.js';
 export { trandn, trandnFill, truncNormMean, truncNormQuantile } from './trandn.js';
 
+/** Options of {@link orthantLogProb}: the method, its sample budget and seed, the prior mean, and the check of K. */
 export interface OrthantOptions {
   method: OrthantMethod;
   /**
@@ -104,6 +119,7 @@ export interface OrthantOptions {
   check?: CovarianceCheckOptions;
 }
 
+/** log P(sign f = y) with its standard error, each method's diagnostics, and warnings. */
 export interface OrthantResult extends LogProbability {
   /** Standard error of logP (null for EP, and for MC with no hits). */
   stderr: number | null;
@@ -125,6 +141,8 @@ export interface OrthantResult extends LogProbability {
   /** MC: hits, and with zero hits the log of the one-sided 95% Clopper–Pearson upper limit 1 − 0.05^{1/N}. */
   hits?: number;
   logUpper95?: number;
+  /** MC: 95% interval of logP (Wilson; with no hits [−∞, logUpper95]). */
+  logInterval95?: [number, number];
   /** Genz: shifts and points per shift. */
   shifts?: number;
   points?: number;
@@ -373,7 +391,7 @@ function rectangleCore(
       const g = genzRectangle(r, rng, { samples: opts.samples, shifts: opts.shifts });
       if (g.logP < GENZ_RELIABLE_LOGP)
         w.add(
-          `Genz is below its reliable range: log P = ${g.logP.toFixed(3)} < ln 1e−6, where its estimate and its error estimate fail silently; use botev`,
+          `Genz is below its reliable range: log P = ${g.logP.toFixed(3)} < ln 1e−5, where (measured against Botev on NNGP kernels, d = 30–128) its estimate is off by 0.1–0.8 nats down to P ≈ 1e−11 and by up to 12 nats below, by 2–6 times its stated standard error; use botev`,
         );
       else if (g.stderr > 0.5)
         w.add(
@@ -404,6 +422,7 @@ function rectangleCore(
         samples: m.samples,
         hits: m.hits,
         ...(m.logUpper95 !== undefined ? { logUpper95: m.logUpper95 } : {}),
+        logInterval95: m.logInterval95,
         ...extra,
       };
     }
@@ -412,8 +431,16 @@ function rectangleCore(
   }
 }
 
-/** Below P ≈ 1e−6 Genz's estimate and its error estimate fail silently (see genz.ts). */
-const GENZ_RELIABLE_LOGP = Math.log(1e-6);
+/**
+ * Below P = 1e−5 Genz's estimate and its error estimate fail silently. Measured (scratch runs,
+ * default 20 000 points in 10 shifts) against Botev with 3·10⁴–10⁵ samples on sub-kernels of
+ * the Boolean ReLU NNGP (σ_w = σ_b = 1), constant, '0011…' and random labels and '0011…' with
+ * 1–8 flips: every case with log P ≥ −11.7 (d = 10–128) was within 0.07 nats and 3.3 stated
+ * standard errors; at log P = −12.3 (d = 90) it was 0.34 nats low (3.6 se), at −13.5 … −16.7
+ * (d = 30–90) off by 0.002–0.40, at −24 … −26 by 0.05–0.84 (to 4.9 se), and below −30 by
+ * 0.4–12 nats (to 17 se; 2·10⁵ points: still 0.9–7.6). See genz.ts.
+ */
+const GENZ_RELIABLE_LOGP = Math.log(1e-5);
 
 function checkMatrix(name: string, A: Float64Array, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new FsbayesError(`${name}: n must be a non-negative integer, got ${n}`);

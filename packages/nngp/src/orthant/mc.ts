@@ -9,9 +9,11 @@
  * the estimate is log 0 = −∞ and no standard error exists; the result then
  * carries the exact one-sided 95% Clopper–Pearson upper limit 1 − 0.05^{1/N}
  * (≈ 3/N, the "rule of three") as `logUpper95`. Useless once P ≪ 1/N.
+ * Every result carries its 95% interval of log P, `logInterval95`: Wilson's
+ * score interval of h/N (with no hits, [−∞, logUpper95]).
  */
 import type { Rng } from '@fsbayes/core';
-import { FsbayesError } from '@fsbayes/core';
+import { FsbayesError, wilsonInterval } from '@fsbayes/core';
 import type { Reordered } from './reorder.js';
 
 export interface McOptions {
@@ -27,6 +29,8 @@ export interface McResult {
   samples: number;
   /** With no hits only: log of the one-sided 95% upper confidence limit on P (Clopper–Pearson, 1 − 0.05^{1/N}). */
   logUpper95?: number;
+  /** 95% interval of log P: Wilson's score interval of hits/samples; with no hits [−∞, logUpper95]. */
+  logInterval95: [number, number];
 }
 
 export function mcRectangle(r: Reordered, rng: Rng, opts: McOptions = {}): McResult {
@@ -52,8 +56,22 @@ export function mcRectangle(r: Reordered, rng: Rng, opts: McOptions = {}): McRes
   if (hits === 0) {
     // Clopper–Pearson with h = 0: (1 − p)^N = 0.05.
     const logUpper95 = Math.log(-Math.expm1(Math.log(0.05) / N));
-    return { logP: Number.NEGATIVE_INFINITY, stderr: null, hits, samples: N, logUpper95 };
+    return {
+      logP: Number.NEGATIVE_INFINITY,
+      stderr: null,
+      hits,
+      samples: N,
+      logUpper95,
+      logInterval95: [Number.NEGATIVE_INFINITY, logUpper95],
+    };
   }
   const p = hits / N;
-  return { logP: Math.log(p), stderr: Math.sqrt((1 - p) / (N * p)), hits, samples: N };
+  const [lo, hi] = wilsonInterval(hits, N);
+  return {
+    logP: Math.log(p),
+    stderr: Math.sqrt((1 - p) / (N * p)),
+    hits,
+    samples: N,
+    logInterval95: [Math.log(lo), Math.log(hi)],
+  };
 }

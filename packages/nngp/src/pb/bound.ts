@@ -9,6 +9,7 @@
  */
 import { FsbayesError } from '@fsbayes/core';
 
+/** The PAC-Bayes bound ε on the expected test error and its exponent B. */
 export interface PacBayesBound {
   /** The bound on the expected test error, 1 − e^{−B} ∈ [0, 1]. */
   epsilon: number;
@@ -19,6 +20,7 @@ export interface PacBayesBound {
 /** δ default: 2⁻¹⁰. */
 export const PAC_BAYES_DELTA = 2 ** -10;
 
+/** The marginal-likelihood PAC-Bayes bound (module doc) from log P(S), the number m of training points and δ. */
 export function pacBayesBound(logPS: number, m: number, delta: number = PAC_BAYES_DELTA): PacBayesBound {
   if (!(logPS <= 0)) throw new FsbayesError(`pacBayesBound: log P(S) must be ≤ 0, got ${logPS}`);
   if (!Number.isInteger(m) || m < 1) throw new FsbayesError(`pacBayesBound: m must be a positive integer, got ${m}`);

@@ -13,12 +13,14 @@
  * Which one their GP_MSE used is not recorded in our notes.
  */
 import { cholesky, FsbayesError, solveTriangular, Warnings } from '@fsbayes/core';
-import { type EpOptions, mirrorLower, signLabels } from '../ep/ep.js';
+import { mirrorLower } from '../ep/matrix.js';
+import { type EpOptions, signLabels } from '../ep/options.js';
 import { clampDiagonal, splitBlocks, squareSize, subtractAtALower } from '../ep/predict.js';
 import { orthantLogProbOf } from '../orthant/index.js';
 import { analyseCovariance } from '../orthant/reduce.js';
 import { bitsToLabels } from './posterior.js';
 
+/** Options of {@link gpRegressionLogProb}. */
 export interface GpRegressionOptions {
   /** Noise variance σ² (default 0.002). */
   noise?: number;
@@ -28,6 +30,7 @@ export interface GpRegressionOptions {
   ep?: EpOptions;
 }
 
+/** What {@link gpRegressionLogProb} returns: each function's log-probability, the posterior on E, and warnings. */
 export interface GpRegressionResult {
   /** log P(sign pattern) per function under N(μ_E, Σ_E), by EP. */
   logP: Float64Array;

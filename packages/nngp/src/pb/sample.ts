@@ -6,14 +6,16 @@
  * jitter, reported: repeated test inputs make it singular).
  */
 import { cholesky, FsbayesError, Rng, type Seed } from '@fsbayes/core';
-import type { EpOptions } from '../ep/ep.js';
+import type { EpOptions } from '../ep/options.js';
 import { epPosteriorOnTest } from '../ep/predict.js';
 
+/** Options of {@link sampleEpPosterior}: the seed of its normals and EP's options. */
 export interface EpSampleOptions {
   seed?: Seed;
   ep?: EpOptions;
 }
 
+/** What {@link sampleEpPosterior} returns: the functions drawn, EP's log P(S) and warnings. */
 export interface EpSampleResult {
   /** `count` functions as 0/1 bits on E. */
   functions: Uint8Array[];
@@ -28,6 +30,10 @@ export interface EpSampleResult {
   warnings: string[];
 }
 
+/**
+ * `count` functions on E drawn from EP's posterior predictive given the labels of S (the authors' GP_EP sampler;
+ * module doc). K is the kernel on S ∪ E, S first.
+ */
 export function sampleEpPosterior(
   K: Float64Array,
   nS: number,

@@ -11,13 +11,16 @@ import {
   FsbayesError,
   type FunctionTable,
   keyToBits,
+  type PbEstimator,
   type PbFile,
   type PbRow,
   type Provenance,
   type Split,
 } from '@fsbayes/core';
 import type { CovarianceCheckOptions } from '../orthant/index.js';
-import { logPosteriorProbabilities } from './posterior.js';
+import { type BotevPbResult, botevMethodError, botevPosteriorProbabilities, pbEstimatorFor } from './botev.js';
+import { botevPosteriorProbabilitiesParallel } from './botev-pool.js';
+import { logPosteriorProbabilities, type PbMode } from './posterior.js';
 
 /** The points of a split stacked S then E (row-major, d per row), with their labels as ±1. */
 export interface StackedSplit {
@@ -50,6 +53,7 @@ export interface PbSystem {
   y: Int8Array;
 }
 
+/** Options of {@link pbOfTable}. */
 export interface PbOfTableOptions {
   /** Only the `limit` most frequent functions of the table (default all). */
   limit?: number;
@@ -60,6 +64,16 @@ export interface PbOfTableOptions {
   onProgress?: (done: number, total: number) => void;
   /** Tolerances of the kernel check (wider for float32 kernels). */
   check?: CovarianceCheckOptions;
+  /**
+   * The estimator of both terms: 'ep' (default), 'botev' (minimax tilting, with standard errors) or
+   * 'auto' (Botev up to |S ∪ E| = `BOTEV_PB_MAX_POINTS`, else EP).
+   */
+  method?: PbEstimator | 'auto';
+  /** EP: how each function's EP runs (default 'auto': 'joint' up to |S| = max(256, 4|E|), else 'lowrank'). */
+  mode?: PbMode | 'auto';
+  /** Botev: importance samples per function (default 10 000) and for log P(S) (default max(10 × samples, 10⁵)); `seed` seeds them (default 0). */
+  samples?: number;
+  samplesS?: number;
 }
 
 /**
@@ -115,53 +129,156 @@ function short(s: string): string {
 }
 
 /**
- * log P_B(f|S) by EP for the functions of `table` (on E), most frequent
- * first, as an `fsbayes.pb` file. Checks that the table lives on this
- * split's E (see {@link checkTableFits}).
+ * log P_B(f|S) for the functions of `table` (on E), most frequent first, as an
+ * `fsbayes.pb` file: by EP (default) or by Botev (`method: 'botev'`, on this
+ * thread; {@link pbOfTableAsync} spreads it over worker threads). Checks that the
+ * table lives on this split's E (see {@link checkTableFits}).
  */
 export function pbOfTable(sys: PbSystem, table: FunctionTable, o: PbOfTableOptions = {}): PbFile {
+  const { entries, functions } = pbInputs(sys, table, o);
+  if (resolvePbEstimator(sys, o) === 'botev') {
+    const r = botevPosteriorProbabilities(sys.K, sys.nS, sys.y.subarray(0, sys.nS), functions, botevOptions(o));
+    return botevFile(sys, entries, r, o);
+  }
+  return epFile(sys, entries, functions, o);
+}
+
+/**
+ * {@link pbOfTable} with Botev's functions spread over `threads` worker threads (default all
+ * cores; the numbers do not depend on it). EP runs on this thread.
+ */
+export async function pbOfTableAsync(
+  sys: PbSystem,
+  table: FunctionTable,
+  o: PbOfTableOptions & { threads?: number } = {},
+): Promise<PbFile> {
+  const { entries, functions } = pbInputs(sys, table, o);
+  if (resolvePbEstimator(sys, o) === 'botev') {
+    const r = await botevPosteriorProbabilitiesParallel(sys.K, sys.nS, sys.y.subarray(0, sys.nS), functions, {
+      ...botevOptions(o),
+      threads: o.threads,
+    });
+    return botevFile(sys, entries, r, o);
+  }
+  return epFile(sys, entries, functions, o);
+}
+
+type Entry = ReturnType<FunctionTable['entries']>[number];
+
+/** The estimator a P_B call uses ('auto' resolved by the size of S ∪ E). */
+export function resolvePbEstimator(sys: Pick<PbSystem, 'nS' | 'nE'>, o: Pick<PbOfTableOptions, 'method'>): PbEstimator {
+  const m = o.method ?? 'ep';
+  if (m !== 'ep' && m !== 'botev' && m !== 'auto')
+    throw new FsbayesError(`P_B method must be 'ep', 'botev' or 'auto', got '${String(m)}'`);
+  return m === 'auto' ? pbEstimatorFor(sys.nS + sys.nE) : m;
+}
+
+function pbInputs(sys: PbSystem, table: FunctionTable, o: PbOfTableOptions) {
   const { split, nS, nE } = sys;
   const what = o.source ?? 'the table';
+  resolvePbEstimator(sys, o);
   if (nS === 0) throw new FsbayesError('S is empty: give --train-size or --train-mask (the same as the table’s)');
   checkTableFits(table, sys.spec, split, what);
-  const described = describeSplit(split);
   const entries = table.entries().slice(0, o.limit ?? Number.POSITIVE_INFINITY);
-  const r = logPosteriorProbabilities(
-    sys.K,
-    nS,
-    sys.y.subarray(0, nS),
-    entries.map((e) => keyToBits(e.key, nE)),
-    { onProgress: o.onProgress, ...(o.check ? { check: o.check } : {}) },
-  );
-  const functions: PbRow[] = entries.map((e, j) => ({
+  return { entries, functions: entries.map((e) => keyToBits(e.key, nE)) };
+}
+
+function botevOptions(o: PbOfTableOptions) {
+  return {
+    samples: o.samples,
+    samplesS: o.samplesS,
+    seed: o.seed ?? 0,
+    onProgress: o.onProgress,
+    ...(o.check ? { check: o.check } : {}),
+  };
+}
+
+function epFile(sys: PbSystem, entries: Entry[], functions: Uint8Array[], o: PbOfTableOptions): PbFile {
+  const r = logPosteriorProbabilities(sys.K, sys.nS, sys.y.subarray(0, sys.nS), functions, {
+    onProgress: o.onProgress,
+    mode: o.mode ?? 'auto',
+    ...(o.check ? { check: o.check } : {}),
+  });
+  const functionsOut: PbRow[] = entries.map((e, j) => ({
     key: e.key,
     count: e.count,
     errors: e.errors,
     logPB: r.logPB[j],
     ...(r.logPB[j] === Number.NEGATIVE_INFINITY ? { pB: 0 as const } : {}),
     ...(r.convergedEach[j] ? {} : { converged: false as const }),
+    ...(r.frozenKL && r.frozenKL[j] > 0 ? { frozenKL: r.frozenKL[j] } : {}),
   }));
-  let massCovered = 0;
-  for (const v of r.logPB) massCovered += Math.exp(v);
-  const { trainMask, testMask, ...dataset } = described;
   return {
     format: 'fsbayes.pb',
     formatVersion: 1,
     logPS: r.logPS,
     method: 'ep',
-    nS,
-    nE,
-    massCovered,
+    pbMethod: r.mode,
+    methodError: r.methodError,
+    nS: sys.nS,
+    nE: sys.nE,
+    massCovered: massOf(r.logPB),
+    converged: r.converged,
+    warnings: r.warnings,
+    functions: functionsOut,
+    provenance: provenanceOf(sys, o, { method: 'ep', pbMethod: o.mode ?? 'auto' }),
+  };
+}
+
+function botevFile(sys: PbSystem, entries: Entry[], r: BotevPbResult, o: PbOfTableOptions): PbFile {
+  const functions: PbRow[] = entries.map((e, j) => {
+    const lp = r.logPB[j];
+    return {
+      key: e.key,
+      count: e.count,
+      errors: e.errors,
+      logPB: lp,
+      ...(lp === Number.NEGATIVE_INFINITY ? { pB: 0 as const } : {}),
+      ...(r.exact[j] ? {} : { stderr: r.stderr[j] }),
+      ...(Number.isFinite(r.upperBound[j]) ? { upperBound: r.upperBound[j] } : {}),
+      ...(r.convergedEach[j] ? {} : { converged: false as const }),
+    };
+  });
+  return {
+    format: 'fsbayes.pb',
+    formatVersion: 1,
+    logPS: r.logPS,
+    logPSStderr: r.logPSStderr,
+    ...(r.logPSUpperBound !== null ? { logPSUpperBound: r.logPSUpperBound } : {}),
+    method: 'botev',
+    methodError: botevMethodError(),
+    samples: r.samples,
+    samplesS: r.samplesS,
+    seed: o.seed ?? 0,
+    nS: sys.nS,
+    nE: sys.nE,
+    massCovered: massOf(r.logPB),
     converged: r.converged,
     warnings: r.warnings,
     functions,
-    provenance: createProvenance({
-      command: o.command,
-      spec: sys.spec,
-      dataset: { ...dataset, trainMask, testMask },
-      experiment: { kind: 'pb', method: 'ep', functions: o.source ?? null, limit: o.limit ?? null },
-      seeds: o.seed === undefined ? [] : [o.seed],
-      backend: 'js+wasm f64',
-    }),
+    provenance: provenanceOf(sys, o, { method: 'botev', samples: r.samples, samplesS: r.samplesS }),
   };
+}
+
+function massOf(logPB: Float64Array): number {
+  let m = 0;
+  for (const v of logPB) m += Math.exp(v);
+  return m;
+}
+
+function provenanceOf(sys: PbSystem, o: PbOfTableOptions, method: Record<string, unknown>): Provenance {
+  const { trainMask, testMask, ...dataset } = describeSplit(sys.split);
+  return createProvenance({
+    command: o.command,
+    spec: sys.spec,
+    dataset: { ...dataset, trainMask, testMask },
+    experiment: {
+      kind: 'pb',
+      ...method,
+      functions: o.source ?? null,
+      limit: o.limit ?? null,
+    },
+    seeds: o.seed === undefined ? [] : [o.seed],
+    backend: 'js+wasm f64',
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * JS glue for the AssemblyScript kernels (`packages/core/wasm/*.ts`, built by
+ * JS glue for the prior/forward wasm module (`packages/core/wasm/*.ts`, built by
  * `scripts/build-wasm.mjs` into `packages/core/wasm/build/`): loading and
  * variant selection, one instance's memory layout, and typed calls. Used on
  * the calling thread (normals, synchronously) and in each pool worker.
@@ -18,9 +18,9 @@ import { Rng, type Seed } from '../rng/rng.js';
 export const NET_BLOCK = 256;
 
 /** `simd`: SIMD128. `fma`: SIMD128 + relaxed SIMD (relaxed_madd, fused where the CPU has FMA). */
-export type KernelVariant = 'simd' | 'fma';
+export type WasmVariant = 'simd' | 'fma';
 
-/** Most hidden layers the kernels take (`MAX_HIDDEN` in wasm/mlp.ts). */
+/** Most hidden layers the wasm module takes (`MAX_HIDDEN` in wasm/mlp.ts). */
 export const MAX_HIDDEN = 64;
 
 // The project's TS libs (ES2022 + @types/node 20) do not declare the WebAssembly
@@ -38,7 +38,7 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface KernelExports {
+interface WasmExports {
   memory: WasmMemory;
   heapBase(): number;
   cfgPtr(): number;
@@ -57,23 +57,23 @@ interface KernelExports {
   vmathApply(fn: number, src: number, out: number, n: number): void;
 }
 
-/** The compiled kernel file of a variant (resolves from both src/backend and dist/backend). */
-export function wasmFile(variant: KernelVariant): string {
+/** The built wasm file of a variant (resolves from both src/backend and dist/backend). */
+export function wasmFile(variant: WasmVariant): string {
   return fileURLToPath(new URL(`../../wasm/build/fsbayes-${variant}.wasm`, import.meta.url));
 }
 
-function readWasm(variant: KernelVariant): Uint8Array {
+function readWasm(variant: WasmVariant): Uint8Array {
   const file = wasmFile(variant);
   try {
     return readFileSync(file);
   } catch (e) {
     throw new FsbayesError(
-      `wasm kernels not built (${file}: ${(e as Error).message}); run \`pnpm build\` or \`node scripts/build-wasm.mjs\``,
+      `wasm module not built (${file}: ${(e as Error).message}); run \`pnpm build\` or \`node scripts/build-wasm.mjs\``,
     );
   }
 }
 
-const modules = new Map<KernelVariant, WasmModule>();
+const modules = new Map<WasmVariant, WasmModule>();
 let fmaStatus: { ok: boolean; why: string } | undefined;
 
 /**
@@ -95,13 +95,13 @@ export function fmaSupport(): { ok: boolean; why: string } {
   return fmaStatus;
 }
 
-/** Compile (synchronously, cached) a kernel variant; `auto` prefers FMA when it validates. */
-export function kernelModule(variant: KernelVariant | 'auto' = 'auto'): {
-  variant: KernelVariant;
+/** Compile (synchronously, cached) a variant of the wasm module; `auto` prefers FMA when it validates. */
+export function wasmModule(variant: WasmVariant | 'auto' = 'auto'): {
+  variant: WasmVariant;
   module: WasmModule;
 } {
-  const v: KernelVariant = variant === 'auto' ? (fmaSupport().ok ? 'fma' : 'simd') : variant;
-  if (v === 'fma' && !fmaSupport().ok) throw new FsbayesError(`wasm FMA kernels unavailable: ${fmaSupport().why}`);
+  const v: WasmVariant = variant === 'auto' ? (fmaSupport().ok ? 'fma' : 'simd') : variant;
+  if (v === 'fma' && !fmaSupport().ok) throw new FsbayesError(`wasm FMA build unavailable: ${fmaSupport().why}`);
   let module = modules.get(v);
   if (!module) {
     module = new WA.Module(readWasm(v));
@@ -110,8 +110,8 @@ export function kernelModule(variant: KernelVariant | 'auto' = 'auto'): {
   return { variant: v, module };
 }
 
-/** The FCN shape the kernels are configured for. */
-export interface KernelNet {
+/** The FCN shape an instance is configured for. */
+export interface WasmNet {
   spec: FcnSpec;
   m: number;
   precision: 'f32' | 'f64';
@@ -142,7 +142,7 @@ const align = (x: number) => Math.ceil(x / 64) * 64;
  * two activation buffers of the widest layer, one net's parameters (f64)
  * and the readout; `end` is the first free byte (scratch starts there).
  */
-function kernelLayout(spec: FcnSpec, m: number, precision: 'f32' | 'f64', heap: number) {
+function instanceLayout(spec: FcnSpec, m: number, precision: 'f32' | 'f64', heap: number) {
   const layout = paramLayout(spec);
   const sz = precision === 'f32' ? 4 : 8;
   const mp = Math.max(8, Math.ceil(m / 8) * 8);
@@ -161,21 +161,21 @@ function kernelLayout(spec: FcnSpec, m: number, precision: 'f32' | 'f64', heap: 
   return { layout, mp, xT, bufA, bufB, par, outBuf, end: p };
 }
 
-/** Bytes below a kernel instance's heap (static data and stack; measured ~22 KiB, rounded up). */
-const KERNEL_STATIC_BYTES = 64 * 1024;
+/** Bytes below an instance's heap (static data and stack; measured ~22 KiB, rounded up). */
+const INSTANCE_STATIC_BYTES = 64 * 1024;
 
 /** Bytes of scratch the forward pass uses per call (see `forward`). */
 const FORWARD_SCRATCH_BYTES = 8 << 20;
 
 /**
- * The wasm memory one kernel instance grows to for a net shape and m inputs:
- * its buffers (`kernelLayout`) plus the largest scratch a job takes (the
+ * The wasm memory one instance grows to for a net shape and m inputs:
+ * its buffers (`instanceLayout`) plus the largest scratch a job takes (the
  * inputs in f64, a stream block of packed functions, a forward chunk).
  * Used to refuse a job that cannot fit in a wasm32 memory before any
  * worker tries to grow one.
  */
-export function kernelMemoryBytes(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): number {
-  const { layout, end } = kernelLayout(spec, m, precision, KERNEL_STATIC_BYTES);
+export function instanceMemoryBytes(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): number {
+  const { layout, end } = instanceLayout(spec, m, precision, INSTANCE_STATIC_BYTES);
   const scratch = Math.max(
     m * spec.inputDim * 8,
     NET_BLOCK * Math.ceil(m / 32) * 4,
@@ -185,22 +185,22 @@ export function kernelMemoryBytes(spec: FcnSpec, m: number, precision: 'f32' | '
 }
 
 /** One wasm instance with its own memory. */
-export class Kernels {
-  readonly variant: KernelVariant;
-  private readonly ex: KernelExports;
+export class WasmInstance {
+  readonly variant: WasmVariant;
+  private readonly ex: WasmExports;
   private readonly heap: number;
   /** Current net configuration and the first free byte after its buffers. */
-  private net: (KernelNet & { P: number; mp: number; scratch: number }) | undefined;
+  private net: (WasmNet & { P: number; mp: number; scratch: number }) | undefined;
 
-  constructor(module: WasmModule, variant: KernelVariant) {
+  constructor(module: WasmModule, variant: WasmVariant) {
     const instance = new WA.Instance(module, {
       env: {
         abort: () => {
-          throw new FsbayesError('wasm kernel abort');
+          throw new FsbayesError('wasm module abort');
         },
       },
     });
-    this.ex = instance.exports as unknown as KernelExports;
+    this.ex = instance.exports as unknown as WasmExports;
     this.variant = variant;
     this.heap = align(this.ex.heapBase());
   }
@@ -209,16 +209,16 @@ export class Kernels {
     const mem = this.ex.memory;
     const have = mem.buffer.byteLength;
     if (end <= have) return;
-    // Callers check estimates first (kernelMemoryBytes); this names the need if one slips through.
+    // Callers check estimates first (instanceMemoryBytes); this names the need if one slips through.
     if (end > WASM32_MAX_BYTES)
       throw new FsbayesError(
-        `wasm kernels need ${formatBytes(end)} of memory, more than the ${formatBytes(WASM32_MAX_BYTES)} one wasm32 memory can address`,
+        `the wasm module needs ${formatBytes(end)} of memory, more than the ${formatBytes(WASM32_MAX_BYTES)} one wasm32 memory can address`,
         { kind: 'resource' },
       );
     try {
       mem.grow(Math.ceil((end - have) / 65536));
     } catch (e) {
-      throw new FsbayesError(`wasm kernels: cannot grow memory to ${formatBytes(end)}: ${(e as Error).message}`, {
+      throw new FsbayesError(`wasm module: cannot grow memory to ${formatBytes(end)}: ${(e as Error).message}`, {
         kind: 'resource',
         cause: e,
       });
@@ -279,8 +279,8 @@ export class Kernels {
   /** Lay out buffers for a net shape and m inputs; then `setInputs`. */
   configure(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): void {
     if (spec.hidden.length > MAX_HIDDEN)
-      throw new FsbayesError(`wasm kernels take at most ${MAX_HIDDEN} hidden layers`);
-    const { layout, mp, xT, bufA, bufB, par, outBuf, end: p } = kernelLayout(spec, m, precision, this.heap);
+      throw new FsbayesError(`the wasm module takes at most ${MAX_HIDDEN} hidden layers`);
+    const { layout, mp, xT, bufA, bufB, par, outBuf, end: p } = instanceLayout(spec, m, precision, this.heap);
     const d = spec.inputDim;
     this.ensure(p);
     const cfg = new Int32Array(this.ex.memory.buffer, this.ex.cfgPtr(), 16 + MAX_HIDDEN);
@@ -307,16 +307,16 @@ export class Kernels {
     this.net = { spec, m, precision, P: layout.size, mp, scratch: p };
   }
 
-  private need(): KernelNet & { P: number; mp: number; scratch: number } {
-    if (!this.net) throw new FsbayesError('kernels: configure() first');
+  private need(): WasmNet & { P: number; mp: number; scratch: number } {
+    if (!this.net) throw new FsbayesError('wasm instance: configure() first');
     return this.net;
   }
 
-  /** Inputs [m × d] row-major (f64), transposed into the kernel's layout. */
+  /** Inputs [m × d] row-major (f64), transposed into the instance's layout. */
   setInputs(inputs: Float64Array): void {
     const net = this.need();
     const n = net.m * net.spec.inputDim;
-    if (inputs.length !== n) throw new FsbayesError(`kernels: expected ${n} input values, got ${inputs.length}`);
+    if (inputs.length !== n) throw new FsbayesError(`wasm instance: expected ${n} input values, got ${inputs.length}`);
     this.ensure(net.scratch + n * 8);
     this.f64(net.scratch, n).set(inputs);
     if (net.precision === 'f32') this.ex.setInputs32(net.scratch);
@@ -342,7 +342,7 @@ export class Kernels {
     return out;
   }
 
-  /** θ of nets [first, first+count) as the kernel draws them (f64, [count × P]); for tests. */
+  /** θ of nets [first, first+count) as the wasm module draws them (f64, [count × P]); for tests. */
   priorThetas(seed: Seed, first: number, count: number): Float64Array {
     const net = this.need();
     const out = new Float64Array(count * net.P);
@@ -360,7 +360,7 @@ export class Kernels {
   forward(params: Float64Array, nets: number): Float64Array {
     const net = this.need();
     const { P, m } = net;
-    if (params.length < nets * P) throw new FsbayesError(`kernels: ${nets} nets need ${nets * P} parameters`);
+    if (params.length < nets * P) throw new FsbayesError(`wasm instance: ${nets} nets need ${nets * P} parameters`);
     const out = new Float64Array(nets * m);
     const per = Math.max(1, Math.floor((8 << 20) / (8 * (P + m))));
     for (let j = 0; j < nets; j += per) {
