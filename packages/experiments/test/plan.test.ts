@@ -7,7 +7,14 @@
 import { FunctionTable, type PbFile, ResumableRun } from '@fsbayes/core';
 import { pbOfTable } from '@fsbayes/nngp';
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENTS, type ExperimentContext, mergePbFiles, parseShardCounts, parseSlurmTime, slurmTime } from '../src/index.js';
+import {
+  EXPERIMENTS,
+  type ExperimentContext,
+  mergePbFiles,
+  parseShardCounts,
+  parseSlurmTime,
+  slurmTime,
+} from '../src/index.js';
 import { rankRange } from '../src/repro/pb-parts.js';
 import { pbStep, sgdStep } from '../src/repro/shards.js';
 import { booleanSystem, booleanTarget } from '../src/repro/system.js';

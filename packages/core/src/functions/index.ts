@@ -60,6 +60,7 @@ export {
   type PbFileRead,
   type PbMethod,
   type PbRow,
+  type PbShard,
   parsePbFile,
   pbFileCsv,
   pbFileText,

@@ -5,15 +5,20 @@
  * Overlap: tables that share a seed are refused (the same nets or runs would
  * be counted twice) — except tables whose shard names state disjoint ranges
  * of the seed (`seed s nets [a, b)`), which are different nets.
- * `allowOverlap` forces a merge. The run summaries in the tables'
- * provenance are pooled by the entry of {@link SHARD_POOLING} that owns them.
+ * `allowOverlap` forces a merge. Shards of a split run (`--shard i/N`)
+ * must form complete sets (core's `checkShardSets`) unless `allowPartial`;
+ * the merged table then records the missing parts in its provenance
+ * (`extra.missingShards`). The run summaries in the tables' provenance are
+ * pooled by the entry of {@link SHARD_POOLING} that owns them.
  */
 import {
+  checkShardSets,
   experimentIdentity,
   FsbayesError,
   type FunctionTable,
   findRangeOverlap,
   parseRangeShard,
+  rangeShardMembers,
   type ShardPooling,
 } from '@fsbayes/core';
 import { samplerPooling } from '@fsbayes/sampler';
@@ -38,19 +43,26 @@ export const SHARD_POOLING = { sampler: samplerPooling, sgd: sgdPooling } as con
   ShardPooling
 >;
 
-/** What {@link mergeShards} returns: the merged table and the pooled run summary. */
+/** What {@link mergeShards} returns: the merged table, the pooled run summary and the missing shards. */
 export interface MergedTables {
   /** The merged table (the first input, merged into). */
   table: FunctionTable;
   /** The pooled run summary (e.g. drawn and accepted, or runs and fitted), empty when no kind owns the tables. */
   pooled: Record<string, unknown>;
+  /** The shards of split runs that were not there (only with `allowPartial`), in words. */
+  missing: string[];
 }
 
 /**
  * Merge `tables` (named `names` in errors) into the first; see the module
  * comment. Throws an FsbayesError naming the file that cannot be merged.
  */
-export function mergeShards(tables: FunctionTable[], names: string[], allowOverlap = false): MergedTables {
+export function mergeShards(
+  tables: FunctionTable[],
+  names: string[],
+  allowOverlap = false,
+  allowPartial = false,
+): MergedTables {
   if (tables.length < 1) throw new FsbayesError('give at least one table');
   const shards = tables.flatMap((t) => t.provenance?.shards ?? []);
   // Range shards only decide overlap within one experiment; across experiments merge() reports the difference.
@@ -77,11 +89,23 @@ export function mergeShards(tables: FunctionTable[], names: string[], allowOverl
       throw new FsbayesError(`${names[i]}: ${(e as Error).message}`);
     }
   }
+  // After the identity and overlap checks: tables that cannot be merged at all say why first.
+  const missing = checkShardSets(rangeShardMembers(shards), allowPartial);
   const extras = tables.map((t) => t.provenance?.extra ?? {});
   const kind = Object.values(SHARD_POOLING).find((k) => extras.every((x) => k.owns(x)));
-  if (!kind) return { table: merged, pooled: {} };
   const p = merged.provenance;
-  const { summary, extra } = kind.pool(extras, p?.extra ?? {});
-  if (p) merged.provenance = { ...p, extra };
-  return { table: merged, pooled: summary };
+  let pooled: Record<string, unknown> = {};
+  let extra = p?.extra;
+  if (kind) {
+    const r = kind.pool(extras, p?.extra ?? {});
+    pooled = r.summary;
+    extra = r.extra;
+  }
+  // Recomputed for this merge: an input merged with --allow-partial may have been missing what is here now.
+  if (missing.length > 0 || (extra && 'missingShards' in extra)) {
+    const { missingShards: _stale, ...rest } = extra ?? {};
+    extra = missing.length > 0 ? { ...rest, missingShards: missing } : rest;
+  }
+  if (p && extra !== p.extra) merged.provenance = { ...p, extra };
+  return { table: merged, pooled, missing };
 }

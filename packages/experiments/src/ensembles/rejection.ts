@@ -100,7 +100,7 @@ export async function rejectionEnsemble(o: RejectionEnsembleOptions): Promise<Re
         dataset,
         experiment,
         seeds: [o.seed],
-        shards: [rangeShard(o.seed, first, state.next)],
+        shards: [rangeShard(o.seed, first, state.next, 'nets', o.shardOf)],
         backend: info,
         extra: {
           mode,

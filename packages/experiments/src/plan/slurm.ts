@@ -219,6 +219,10 @@ Rejection sampling stops at its \`accept\`-th acceptance: each task stops at tha
 - Near its time limit an SGD, rejection or frozen-feature task gets \`USR1\` (\`--signal=B:USR1@${WARN_SECONDS}\`): it writes its checkpoint and requeues itself, so a limit that is too short costs a requeue, not the work. P_B, merge and report tasks do not checkpoint: if one runs out of time (TIMEOUT in sacct), run \`./submit.sh --time=HH:MM:SS\` with a longer limit; it resubmits only what is missing.
 - After a failure (a stage shows FAILED in sacct, the jobs after it are cancelled): fix the cause, then run \`./submit.sh\` again. Finished tasks are skipped (their outputs exist), unfinished ones continue from their checkpoints.
 
+## How the nodes run fsbayes
+
+Every script runs \`${plan.fsbayes}\` from this folder (\`--fsbayes-command\` of \`fsbayes plan\`; the default is the Node.js and CLI that made the plan, by absolute path, so the checkout must be on a file system the nodes share). \`npx fsbayes\` works too where npm can find the workspace's \`fsbayes\`: in the checkout and in any folder below it (npm looks in \`node_modules/.bin\` of every parent folder), so for a plan folder inside the checkout \`--fsbayes-command "npx --no fsbayes"\` runs the same CLI (\`--no\`: never download a package of that name instead). For a plan folder elsewhere name the checkout: \`--fsbayes-command "npx --no --prefix /path/to/checkout fsbayes"\`.
+
 ## Without Slurm
 
     ${plan.fsbayes} run-plan ${dir} --local [--parallel K]

@@ -27,7 +27,11 @@ export function rankRange(
   limit = Number.POSITIVE_INFINITY,
 ): FunctionTable {
   const out = new FunctionTable(table.m, table.labels, table.provenance);
-  for (const e of table.entries().slice(0, limit).slice(first, first + count)) out.add(e.key, e.count);
+  for (const e of table
+    .entries()
+    .slice(0, limit)
+    .slice(first, first + count))
+    out.add(e.key, e.count);
   return out;
 }
 
@@ -42,7 +46,7 @@ export interface PbPart {
 
 /** Fields that differ between the parts of one P_B file (the rest must agree). */
 function common(f: PbFile): Record<string, unknown> {
-  const { functions: _f, massCovered: _m, converged: _c, warnings: _w, ...rest } = f;
+  const { functions: _f, massCovered: _m, converged: _c, warnings: _w, shard: _s, ...rest } = f;
   return rest;
 }
 
@@ -101,7 +105,8 @@ export function mergePbFiles(parts: readonly PbPart[]): PbFile {
   });
   checkPbParts(parts);
   const files = parts.map((p) => p.file);
-  const merged: PbFile = { ...files[0], functions: files.flatMap((f) => f.functions) };
+  const { shard: _s, ...first } = files[0];
+  const merged: PbFile = { ...first, functions: files.flatMap((f) => f.functions) };
   merged.massCovered = massOf(merged);
   merged.converged = files.every((f) => f.converged);
   const everywhere = files[0].warnings.filter(

@@ -34,6 +34,7 @@ import { pbOfTable } from '@fsbayes/nngp';
 import { type RejectionState, rateEstimate } from '@fsbayes/sampler';
 import { type SgdConfigInput, type SgdState, stateMeans } from '@fsbayes/sgd';
 import { type ExperimentContext, say } from './context.js';
+import { mergePbFiles, rankRange } from './pb-parts.js';
 import {
   type FrozenOutcome,
   frozenRoute,
@@ -45,7 +46,6 @@ import {
   sgdRoute,
   sgdRun,
 } from './routes.js';
-import { mergePbFiles, rankRange } from './pb-parts.js';
 import { resultOf, type ShardedStep } from './step.js';
 import { estimatorName, pbWithProgress, type System } from './system.js';
 
