@@ -17,10 +17,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 stop_daemons() {
+  local d pid
   for d in slurmd slurmctld; do
-    if [ -f "/run/$d.pid" ] && kill -0 "$(cat "/run/$d.pid")" 2>/dev/null; then
-      kill "$(cat "/run/$d.pid")"
-      for _ in $(seq 50); do kill -0 "$(cat "/run/$d.pid")" 2>/dev/null || break; sleep 0.1; done
+    # read once: a daemon removes its pid file as it exits
+    pid=$(cat "/run/$d.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     rm -f "/run/$d.pid"
   done
