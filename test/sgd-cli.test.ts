@@ -78,7 +78,10 @@ describe('fsbayes sgd', () => {
     const w = read(join(dir, 'whole.json'));
     expect(read(join(dir, 'merged.json')).entries()).toEqual(w.entries());
     const shards = files.map(read);
-    expect(shards.map((t) => t.provenance?.shards)).toEqual([['seed 3 nets [0, 15)'], ['seed 3 nets [15, 30)']]);
+    expect(shards.map((t) => t.provenance?.shards)).toEqual([
+      ['seed 3 nets [0, 15) shard 1/2 of [0, 30)'],
+      ['seed 3 nets [15, 30) shard 2/2 of [0, 30)'],
+    ]);
     const { firstRun: _f, ...wholeExtra } = (w.provenance?.extra ?? {}) as Record<string, unknown>;
     expect(poolSgdExtras(shards.map((t) => t.provenance?.extra))).toEqual(wholeExtra);
     // merge pools them too: the merged table reports the whole run's counts and histograms

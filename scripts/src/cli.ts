@@ -17,7 +17,9 @@ import { lzCommand } from './commands/lz.js';
 import { marginalCommand } from './commands/marginal.js';
 import { mergeCommand } from './commands/merge.js';
 import { pbCommand } from './commands/pb.js';
+import { planCommand } from './commands/plan.js';
 import { reproCommand } from './commands/repro.js';
+import { runPlanCommand } from './commands/run-plan.js';
 import { sampleCommand } from './commands/sample.js';
 import { sgdCommand } from './commands/sgd.js';
 
@@ -54,6 +56,8 @@ await yargs(argv)
   )
   .command(demoCommand)
   .command(reproCommand)
+  .command(planCommand)
+  .command(runPlanCommand)
   .command(functionsCommand)
   .command(sampleCommand)
   .command(sgdCommand)

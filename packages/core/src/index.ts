@@ -159,6 +159,7 @@ export {
   type PbFileRead,
   type PbMethod,
   type PbRow,
+  type PbShard,
   parsePbFile,
   pbFileCsv,
   pbFileText,
@@ -273,11 +274,24 @@ export {
   parseRangeShard,
   parseShard,
   type RangeShard,
+  type RunShard,
   rangeShard,
+  resolveShard,
   type Shard,
   type ShardPooling,
+  type SlurmEnv,
   shardRange,
+  shardText,
+  slurmShard,
+  withShardArg,
 } from './run/shard.js';
+export {
+  checkShardSets,
+  rangeShardMembers,
+  type ShardMember,
+  type ShardSetGap,
+  shardSetGaps,
+} from './run/shard-set.js';
 export { StepFolder, type StepFolderOptions } from './run/steps.js';
 
 // --- this build

@@ -35,8 +35,16 @@ export class LocalExecutor implements Executor {
   constructor(ctx: TrainContext) {
     this.trainer = batchTrainer(ctx);
   }
-  async run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
-    return this.trainer.trainBatch(seed, first, count, theta);
+  /** The job trained last (jobs train one after another). */
+  private last: Promise<unknown> = Promise.resolve();
+  run(seed: Seed, first: number, count: number, theta: Float64Array): Promise<BatchResult> {
+    // Training blocks the event loop: each job waits for the one before and then one turn of the loop, so that
+    // signals (SIGTERM: checkpoint and stop) are seen between jobs, not only after every job issued so far.
+    const job = this.last
+      .then(() => new Promise((r) => setImmediate(r)))
+      .then(() => this.trainer.trainBatch(seed, first, count, theta));
+    this.last = job.catch(() => {});
+    return job;
   }
   async close(): Promise<void> {}
 }

@@ -11,7 +11,7 @@ import { openTableSource, type TableArgs, tableFormat, tableStreams } from './ta
 
 /** Merge `files` into --out (see the module comment) and report it. */
 export async function mergeTableStreams(
-  a: OutputArgs & TableArgs & { 'allow-overlap': boolean },
+  a: OutputArgs & TableArgs & { 'allow-overlap': boolean; 'allow-partial': boolean },
   files: string[],
 ): Promise<void> {
   const sources = [];
@@ -22,15 +22,28 @@ export async function mergeTableStreams(
       throw new FsbayesError(`${f}: ${(e as Error).message}`, { cause: e });
     }
   }
-  const { source, pooled } = mergeShardSources(sources, files, a['allow-overlap']);
+  const { source, pooled, missing } = mergeShardSources(sources, files, a['allow-overlap'], a['allow-partial']);
   const w = tableStreams(source, { out: a.out, format: tableFormat(a) }, 0);
   await writeOutputStreams(a, w.files);
   const s = await w.summary();
-  const result = { inputs: files.length, total: s.total, distinct: s.distinct, m: s.m, ...pooled, out: a.out ?? null };
+  const result = {
+    inputs: files.length,
+    total: s.total,
+    distinct: s.distinct,
+    m: s.m,
+    ...pooled,
+    missingShards: missing,
+    out: a.out ?? null,
+  };
   emit(
     a,
     result,
-    `${files.length} tables merged: ${s.total} functions counted, ${s.distinct} distinct on ${s.m} points${a.out ? `\nwritten to ${a.out}` : ''}`,
+    `${files.length} tables merged: ${s.total} functions counted, ${s.distinct} distinct on ${s.m} points${missingText(missing)}${a.out ? `\nwritten to ${a.out}` : ''}`,
     false,
   );
+}
+
+/** The line that says a merge is incomplete (empty when it is not). */
+export function missingText(missing: string[]): string {
+  return missing.length ? `\nINCOMPLETE (--allow-partial): missing ${missing.join('; ')}` : '';
 }

@@ -1,6 +1,9 @@
 /**
  * `fsbayes pb`: P_B(f|S) of a table's functions by EP or Botev (nngp's
  * `pbOfTableAsync`), written as an `fsbayes.pb` file (core's writer).
+ * `--shard i/N` computes the functions of one rank range (the experiments'
+ * `rankRange`, as a plan's P_B parts do); `fsbayes merge` joins the parts
+ * into the file the whole run writes.
  */
 import {
   FsbayesError,
@@ -12,8 +15,9 @@ import {
   pbFileText,
   readTableSync,
   recordedCommand,
+  shardRange,
 } from '@fsbayes/core';
-import { Progress } from '@fsbayes/experiments';
+import { Progress, rankRange } from '@fsbayes/experiments';
 import { BOTEV_PB_MAX_POINTS, checkTableFits, pbOfTableAsync, resolvePbEstimator } from '@fsbayes/nngp';
 import type { Argv } from 'yargs';
 import type { DataArgs } from '../cli/dataset.js';
@@ -21,6 +25,7 @@ import { type DeviceArgs, splitKernel } from '../cli/kernel.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, KERNEL_DEVICE_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, log, type OutputArgs, run, writeOutputs } from '../cli/output.js';
 import type { ArchArgs } from '../cli/prior.js';
+import { shardOf, shardOption } from '../cli/shard.js';
 import { formatLogP, printWarnings } from '../cli/warnings.js';
 import { checkFor } from './marginal.js';
 
@@ -34,6 +39,7 @@ type Args = DataArgs &
     'pb-method': PbMethod | 'auto';
     samples: number;
     threads?: number;
+    shard?: string;
   };
 
 export const pbCommand = {
@@ -60,6 +66,7 @@ export const pbCommand = {
           type: 'number',
           describe: 'Botev: worker threads (default: all cores; the numbers do not depend on it)',
         },
+        shard: shardOption("the table's functions, by rank (most frequent first)"),
         'pb-method': {
           choices: ['auto', ...PB_METHODS] as const,
           default: 'auto' as const,
@@ -80,8 +87,12 @@ export const pbCommand = {
         '$0 pb --n 7 --train-size 32 --seed 1 --functions sgd.json --method ep --out pb-ep.json',
         'the same by EP',
       )
+      .example(
+        '$0 pb --n 7 --train-size 32 --seed 1 --functions sgd.json --shard slurm --out pb-$SLURM_ARRAY_TASK_ID.json',
+        'one task of a job array (sbatch --array=0-9: 10 parts); then fsbayes merge pb-*.json --out pb.json gives the file of the whole run',
+      )
       .epilogue(
-        "Both terms are Gaussian orthant probabilities of the NNGP of --arch. Every P_B file records its --method and what is known of its error (methodError): a Botev file gives each function's stderr and upperBound and log P(S)'s logPSStderr, an EP file its --pb-method (lowrank rows carry frozenKL when S sites beyond its cap stayed frozen). Botev is seeded by --seed: same command, same bytes, for any --threads. The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E).",
+        "Both terms are Gaussian orthant probabilities of the NNGP of --arch. Every P_B file records its --method and what is known of its error (methodError): a Botev file gives each function's stderr and upperBound and log P(S)'s logPSStderr, an EP file its --pb-method (lowrank rows carry frozenKL when S sites beyond its cap stayed frozen). Botev is seeded by --seed: same command, same bytes, for any --threads (the file records the command without --threads, --out, --csv-out and --shard). With --shard the file holds the functions of one rank range and says which (its shard field); every part computes the same log P(S), and fsbayes merge joins a complete set into the bytes the whole run writes. The data flags and --arch must give the same S, E and architecture as the table (checked before any compute: the masks and spec of its provenance, |E| and the labels on E).",
       ),
   handler: run('pb', async (a: Args) => {
     if (!Number.isSafeInteger(a.samples) || a.samples < 2)
@@ -89,26 +100,40 @@ export const pbCommand = {
     if (a.threads !== undefined && !(Number.isSafeInteger(a.threads) && a.threads >= 1))
       throw new FsbayesError(`--threads must be a positive integer, got ${a.threads}`);
     const table = readTableSync(a.functions);
+    const shard = shardOf(a.shard);
+    const ranks = shard ? shardRange(table.distinct, shard) : { first: 0, count: table.distinct };
+    if (shard && ranks.count === 0)
+      throw new FsbayesError(
+        `--shard ${shard.index}/${shard.count}: ${a.functions} has only ${table.distinct} functions, fewer than the ${shard.count} shards: use at most ${table.distinct}`,
+      );
+    const mine = shard ? rankRange(table, ranks.first, ranks.count) : table;
     const t0 = performance.now();
     const sys = await splitKernel(a, (sp, sl) => checkTableFits(table, sp, sl, a.functions));
     const { nS, nE } = sys;
     const method = resolvePbEstimator(sys, { method: a.method });
+    const partOf = shard
+      ? ` (shard ${shard.index}/${shard.count}: ranks [${ranks.first}, ${ranks.first + ranks.count}) of ${table.distinct})`
+      : '';
     log(
       a,
       method === 'botev'
-        ? `Botev (${a.samples} samples per function) on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`
-        : `EP on S (${nS} points) and on S ∪ E_f for ${table.distinct} functions on ${nE} points`,
+        ? `Botev (${a.samples} samples per function) on S (${nS} points) and on S ∪ E_f for ${mine.distinct} functions on ${nE} points${partOf}`
+        : `EP on S (${nS} points) and on S ∪ E_f for ${mine.distinct} functions on ${nE} points${partOf}`,
     );
-    const bar = new Progress('pb', table.distinct, 'functions', a.quiet);
-    const out = await pbOfTableAsync(sys, table, {
+    const bar = new Progress('pb', mine.distinct, 'functions', a.quiet);
+    const out = await pbOfTableAsync(sys, mine, {
       onProgress: (done) => bar.update(done),
       source: a.functions,
-      // --threads changes nothing in the file: it is not recorded, so any thread count gives the same bytes
+      // Not recorded: what changes nothing in the numbers (--threads), where they go (--out, --csv-out), and the
+      // part (in the file's shard field), so the merged parts are the bytes of the whole run.
       command: recordedCommand(process.argv.slice(2), {
         '--force': false,
         '--json': false,
         '--quiet': false,
         '--threads': true,
+        '--out': true,
+        '--csv-out': true,
+        '--shard': true,
       }),
       seed: a.seed,
       check: checkFor(a.device),
@@ -118,6 +143,7 @@ export const pbCommand = {
       threads: a.threads,
     });
     bar.done();
+    if (shard) out.shard = { ...shard, first: ranks.first, end: ranks.first + ranks.count, functions: table.distinct };
     // Wall-clock time goes to stdout only: the pb file is the same bytes for the same command.
     const seconds = (performance.now() - t0) / 1000;
     const rows = out.functions;
@@ -142,6 +168,7 @@ export const pbCommand = {
       ...(botev ? { samples: out.samples } : { pbMethod: out.pbMethod }),
       methodError: out.methodError,
       converged: out.converged,
+      shard: out.shard ?? null,
       seconds,
       out: a.out ?? null,
       top,
@@ -161,6 +188,7 @@ export const pbCommand = {
           (x, i) =>
             `${String(i + 1).padStart(4)}  ${`${formatLogP(x.logPB)}${pm(x)}`.padStart(botev ? 18 : 10)}  ${Math.exp(x.logPB).toExponential(2).padStart(9)}  ${String(x.count).padStart(7)}  ${String(x.errors ?? '–').padStart(4)}  ${x.key}${x.converged === false ? (botev ? '  (tilting solve not converged)' : '  (EP not converged)') : ''}${x.pB === 0 ? '  (P_B = 0 exactly)' : ''}`,
         ),
+        ...(partOf ? [`this file is${partOf}: merge the parts with fsbayes merge`] : []),
         a.out ? `written to ${a.out}` : '',
       ].join('\n'),
       false,

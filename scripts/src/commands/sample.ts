@@ -2,7 +2,7 @@
  * `fsbayes sample`: the rejection sampler of P_B(f|S) (`--mode posterior`),
  * unconditioned prior tables through the same engine (`--mode prior`), and
  * the frozen-feature sampler (`--mode frozen`). Long runs checkpoint to
- * `<out>.ckpt` and continue with `--resume`; `--shard i/N` runs one of N
+ * `<out>.ckpt` and continue with `--resume`; `--shard i/N` (or `slurm`) runs one of N
  * disjoint net ranges of the seed, and `fsbayes merge` joins them exactly.
  * Flags to the experiments package's ensembles (`rejectionEnsemble`,
  * `frozenEnsemble`), which run them through core's `ResumableRun`.
@@ -16,11 +16,10 @@ import {
   FUNCTION_TABLE_FORMAT,
   type FunctionTable,
   getBackend,
-  parseShard,
   type ResumableRun,
   readArrowTableHeader,
-  recordedCommand,
   shardRange,
+  shardText,
   tableText,
 } from '@fsbayes/core';
 import {
@@ -43,6 +42,7 @@ import {
   writeOutputs,
 } from '../cli/output.js';
 import { type ArchArgs, type ComputeArgs, specFromArgs } from '../cli/prior.js';
+import { shardedCommand, shardOf, shardOption } from '../cli/shard.js';
 import {
   checkExportSize,
   spillOptions,
@@ -68,7 +68,7 @@ const SAMPLE_OPTIONS = {
   'max-samples': { type: 'number', default: 1_000_000, describe: 'draw at most this many nets (the range to shard)' },
   'time-limit': { type: 'number', describe: 'stop after this many seconds (checkpointed; continue with --resume)' },
   first: { type: 'number', default: 0, describe: 'index of the first net of the seed’s stream' },
-  shard: { type: 'string', describe: 'i/N: draw only the i-th of N disjoint parts of the net range' },
+  shard: shardOption('the net range (--first, --max-samples; frozen mode: the --features draws)'),
   'checkpoint-every': { type: 'number', default: 60, describe: 'seconds between checkpoints' },
   checkpoint: { type: 'string', describe: 'checkpoint file (default: <out>.ckpt)' },
   resume: { type: 'boolean', default: false, describe: 'continue from the checkpoint (start fresh if there is none)' },
@@ -139,8 +139,8 @@ export const sampleCommand = {
         'a long prior run: counted in typed arrays (spilling beside the checkpoint), resumable, written as Arrow',
       )
       .example(
-        '$0 sample --max-samples 1e9 --shard $SLURM_ARRAY_TASK_ID/100 --out rs-$SLURM_ARRAY_TASK_ID.json --resume',
-        'one of 100 shards of a job array (then: fsbayes merge rs-*.json --out all.json)',
+        '$0 sample --max-samples 1e9 --shard slurm --out rs-$SLURM_ARRAY_TASK_ID.json --resume',
+        'one task of a job array (sbatch --array=0-99: task k is shard k+1 of 100); then fsbayes merge rs-*.json --out all.json, which refuses a set that lacks a shard',
       )
       .epilogue(
         'Net i of the seed is the same net as in `functions` and SGD initialisation. Nets are evaluated on S in large batches; only nets that fit S are evaluated on E, in the same arithmetic. The acceptance rate estimates P(S) (Wilson interval). --accept stops at the exact net of the k-th acceptance, so a resumed run equals an uninterrupted one; --time-limit stops at a batch boundary and leaves the checkpoint for --resume. Shards of one seed cover disjoint net ranges and merge exactly (fsbayes merge). --mode prior counts into a columnar table (any size, within --table-memory; its checkpoint keeps its sorted runs in <checkpoint>.runs) and writes Arrow (.arrow, --format arrow) or, for small tables, JSON.',
@@ -168,7 +168,8 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
     throw new FsbayesError(`--checkpoint-every must be ≥ 0, got ${a['checkpoint-every']}`);
   if (!(a.confidence > 0 && a.confidence < 1))
     throw new FsbayesError(`--confidence must be in (0, 1), got ${a.confidence}`);
-  const range = a.shard ? shardRange(maxSamples, parseShard(a.shard)) : { first: 0, count: maxSamples };
+  const shard = shardOf(a.shard);
+  const range = shard ? shardRange(maxSamples, shard) : { first: 0, count: maxSamples };
   const split = loadSplit(a);
   const S = split.train;
   const E = split.test;
@@ -194,11 +195,12 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
       accept: a.accept,
       screen: a.screen,
       confidence: a.confidence,
-      shard: a.shard,
+      shard: shard ? shardText(shard) : undefined,
+      shardOf: shard ? { ...shard, first: a.first, total: maxSamples } : undefined,
       timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
       checkpointEveryMs: a['checkpoint-every'] * 1000,
       driver,
-      command: recordedCommand(process.argv.slice(2)),
+      command: shardedCommand(shard),
       progress: (total, unit) => new Progress(mode, total, unit, a.quiet),
     };
     const r =
@@ -237,7 +239,8 @@ async function sampleFrozen(a: Args, driver: ResumableRun): Promise<void> {
   checkTimeLimit(a);
   const K = a.features;
   // Shards split the hidden-layer draws; each draw keeps its share of the samples, so shards merge into the whole.
-  const range = a.shard ? shardRange(K, parseShard(a.shard)) : { first: 0, count: K };
+  const shard = shardOf(a.shard);
+  const range = shard ? shardRange(K, shard) : { first: 0, count: K };
   const split = loadSplit(a);
   if (split.test.m === 0) throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
   if (split.train.m === 0)
@@ -259,7 +262,8 @@ async function sampleFrozen(a: Args, driver: ResumableRun): Promise<void> {
     timeLimitMs: a['time-limit'] === undefined ? undefined : a['time-limit'] * 1000,
     checkpointEveryMs: a['checkpoint-every'] * 1000,
     driver,
-    command: recordedCommand(process.argv.slice(2)),
+    command: shardedCommand(shard),
+    shardOf: shard ? { ...shard, first: 0, total: K } : undefined,
     progress: (total, unit) => new Progress('frozen', total, unit, a.quiet),
     write: (table) => writeTable(a, table),
   });

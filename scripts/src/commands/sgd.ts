@@ -2,9 +2,9 @@
  * `fsbayes sgd`: P_SGD, many nets trained to 100% training accuracy and
  * their functions on E counted. Flags to the experiments package's
  * `sgdEnsemble`, which runs it through core's `ResumableRun` (checkpoint,
- * resume, lock, signals; `--shard i/N` runs one of N disjoint run ranges).
+ * resume, lock, signals; `--shard i/N` (or `slurm`) runs one of N disjoint run ranges).
  */
-import { type FcnSpec, FsbayesError, parseShard, recordedCommand, shardRange, tableText } from '@fsbayes/core';
+import { type FcnSpec, FsbayesError, shardRange, shardText, tableText } from '@fsbayes/core';
 import { Progress, sgdEnsemble } from '@fsbayes/experiments';
 import { chooseEngine, LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
@@ -12,6 +12,7 @@ import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
 import { emit, log, type OutputArgs, prepareOutputs, resumableRun, run, writeOutputs } from '../cli/output.js';
 import { type ArchArgs, specFromArgs } from '../cli/prior.js';
+import { shardedCommand, shardOf, shardOption } from '../cli/shard.js';
 
 const SGD_OPTIONS = {
   optimizer: {
@@ -63,7 +64,7 @@ const SGD_OPTIONS = {
     default: 10_000,
     describe: 'epoch cap (the authors used 20,000); nets that have not fitted by then are counted as not fitted',
   },
-  shard: { type: 'string', describe: 'i/N: train only this shard’s share of the runs (merge the tables afterwards)' },
+  shard: shardOption('the --runs'),
   backend: {
     type: 'string',
     choices: ['auto', 'js', 'wasm'],
@@ -142,7 +143,7 @@ export const sgdCommand = {
           'Runs that never fit within --max-epochs are counted (notFitted), never recorded as functions. ' +
           'With the defaults, 7→40→40→1 on |S| = 32 (batch 8, ce) fits every run, in about 84 epochs (sgd), 31 (adam), 13 (adagrad), 29 (rmsprop), 8 (adadelta), 18 (agd, bias-free). ' +
           '--out writes the FunctionTable (format fsbayes.function-table) on E; its provenance holds the settings, notFitted and histograms of epochs to fit and of test errors. ' +
-          'Shards (--shard i/N) own disjoint run ranges of one seed; merge their tables. Same seed, same bytes.',
+          'Shards (--shard i/N, or --shard slurm in a job array: sbatch --array=0-N or 1-N) own disjoint run ranges of one seed; merge their tables (fsbayes merge refuses a set that lacks a shard). Same seed, same bytes.',
       ),
   handler: run('sgd', null, async (a: Args) => {
     // Before any compute: the checkpoint (an existing one asks for --resume; locked), then --out and --csv-out.
@@ -184,7 +185,7 @@ export const sgdCommand = {
       throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
     if (config.optimizer === 'agd' && spec.bias)
       throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
-    const shard = a.shard === undefined ? null : parseShard(a.shard);
+    const shard = shardOf(a.shard);
     const range = shard ? shardRange(a.runs, shard) : { first: 0, count: a.runs };
     const mE = split.test.m;
     const want = a.backend as 'auto' | 'js' | 'wasm';
@@ -199,13 +200,14 @@ export const sgdCommand = {
       first: range.first,
       runs: range.count,
       total: a.runs,
-      shard: a.shard,
+      shard: shard ? shardText(shard) : undefined,
+      shardOf: shard ? { ...shard, first: 0, total: a.runs } : undefined,
       backend: want,
       threads: a.threads,
       checkpointSeconds: a['checkpoint-every'],
       stopAfter: a['stop-after'],
       driver,
-      command: recordedCommand(process.argv.slice(2)),
+      command: shardedCommand(shard),
       progress: (total, unit) => new Progress('sgd', total, unit, a.quiet),
       // The table and its CSV appear together or not at all; the checkpoint goes only once both are written.
       write: (table) =>
@@ -231,7 +233,7 @@ export const sgdCommand = {
       backend: backend.name,
       precision: backend.precision,
       backendReason: backend.reason ?? null,
-      shard: a.shard ?? null,
+      shard: shard ? shardText(shard) : null,
     };
     emit(
       a,

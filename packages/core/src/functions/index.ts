@@ -63,6 +63,7 @@ export {
   type PbFileRead,
   type PbMethod,
   type PbRow,
+  type PbShard,
   parsePbFile,
   pbFileCsv,
   pbFileText,

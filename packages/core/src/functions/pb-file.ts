@@ -57,6 +57,19 @@ export interface PbRow {
   upperBound?: number;
 }
 
+/**
+ * What part of a P_B file a shard holds (`fsbayes pb --shard i/N`): shard
+ * `index` of `count`, the functions of ranks [first, end) of the table's
+ * `functions` (most frequent first). `fsbayes merge` joins a complete set.
+ */
+export interface PbShard {
+  index: number;
+  count: number;
+  first: number;
+  end: number;
+  functions: number;
+}
+
 /** The `fsbayes.pb` file as written. */
 export interface PbFile {
   format: typeof PB_FILE_FORMAT;
@@ -85,6 +98,8 @@ export interface PbFile {
   warnings: string[];
   functions: PbRow[];
   provenance: Provenance;
+  /** Present in a part of a P_B file only (see {@link PbShard}). */
+  shard?: PbShard;
 }
 
 /**

@@ -92,7 +92,7 @@ export async function frozenEnsemble(o: FrozenEnsembleOptions): Promise<FrozenEn
         dataset,
         experiment: { kind: 'frozen-feature', features: K },
         seeds: [o.seed],
-        shards: [rangeShard(o.seed, first, st.nextDraw, 'draws')],
+        shards: [rangeShard(o.seed, first, st.nextDraw, 'draws', o.shardOf)],
         backend: { name: 'js', precision: 'f64', threads: 1 },
         extra: {
           mode: 'frozen',

@@ -3,7 +3,7 @@
  * resumable-run driver (core's `ResumableRun`: checkpoint, resume, identity,
  * lock, signals), the command recorded in provenance, and a progress bar.
  */
-import { type FunctionTable, ResumableRun } from '@fsbayes/core';
+import { type FunctionTable, ResumableRun, type RunShard } from '@fsbayes/core';
 
 /** A progress bar (the CLI's and the experiments' `Progress`). */
 export interface ProgressBar {
@@ -22,6 +22,8 @@ export interface EnsembleHooks {
   command?: string;
   /** Progress of the run (default: none). */
   progress?: ProgressFactory;
+  /** The shard i/N of a split run this run is (`--shard`): its shard name says so, and `fsbayes merge` checks the set. */
+  shardOf?: RunShard;
 }
 
 /** What the sampler's runs (rejection, frozen-feature) share (T: the table they count into). */

@@ -5,10 +5,14 @@
  * Overlap: tables that share a seed are refused (the same nets or runs would
  * be counted twice) — except tables whose shard names state disjoint ranges
  * of the seed (`seed s nets [a, b)`), which are different nets.
- * `allowOverlap` forces a merge. The run summaries in the tables'
- * provenance are pooled by the entry of {@link SHARD_POOLING} that owns them.
+ * `allowOverlap` forces a merge. Shards of a split run (`--shard i/N`)
+ * must form complete sets (core's `checkShardSets`) unless `allowPartial`;
+ * the merged table then records the missing parts in its provenance
+ * (`extra.missingShards`). The run summaries in the tables' provenance are
+ * pooled by the entry of {@link SHARD_POOLING} that owns them.
  */
 import {
+  checkShardSets,
   experimentIdentity,
   FsbayesError,
   type FunctionTable,
@@ -17,6 +21,7 @@ import {
   mergeSorted,
   type Provenance,
   parseRangeShard,
+  rangeShardMembers,
   type ShardPooling,
   type SortedTableSource,
   wordsFor,
@@ -43,24 +48,29 @@ export const SHARD_POOLING = { sampler: samplerPooling, sgd: sgdPooling } as con
   ShardPooling
 >;
 
-/** What {@link mergeShards} returns: the merged table and the pooled run summary. */
+/** What {@link mergeShards} returns: the merged table, the pooled run summary and the missing shards. */
 export interface MergedTables {
   /** The merged table (the first input, merged into). */
   table: FunctionTable;
   /** The pooled run summary (e.g. drawn and accepted, or runs and fitted), empty when no kind owns the tables. */
   pooled: Record<string, unknown>;
+  /** The shards of split runs that were not there (only with `allowPartial`), in words. */
+  missing: string[];
 }
 
 /**
  * Merge `tables` (named `names` in errors) into the first; see the module
  * comment. Throws an FsbayesError naming the file that cannot be merged.
  */
-export function mergeShards(tables: FunctionTable[], names: string[], allowOverlap = false): MergedTables {
+export function mergeShards(
+  tables: FunctionTable[],
+  names: string[],
+  allowOverlap = false,
+  allowPartial = false,
+): MergedTables {
   if (tables.length < 1) throw new FsbayesError('give at least one table');
-  const allow = overlapRule(
-    tables.map((t) => t.provenance),
-    allowOverlap,
-  );
+  const provs = tables.map((t) => t.provenance);
+  const allow = overlapRule(provs, allowOverlap);
   const merged = tables[0];
   for (let i = 1; i < tables.length; i++) {
     try {
@@ -69,27 +79,33 @@ export function mergeShards(tables: FunctionTable[], names: string[], allowOverl
       throw new FsbayesError(`${names[i]}: ${(e as Error).message}`);
     }
   }
-  const { provenance, pooled } = poolExtras(
-    tables.map((t) => t.provenance),
-    merged.provenance,
-  );
+  // After the identity and overlap checks: tables that cannot be merged at all say why first.
+  const missing = missingShards(provs, allowPartial);
+  const { provenance, pooled } = poolExtras(provs, merged.provenance, missing);
   if (provenance !== merged.provenance) merged.provenance = provenance;
-  return { table: merged, pooled };
+  return { table: merged, pooled, missing };
 }
 
-/** What {@link mergeShardSources} returns: the merged table as a stream, and the pooled run summary. */
+/** What {@link mergeShardSources} returns: the merged table as a stream, the pooled run summary and the missing shards. */
 export interface MergedSources {
   /** The merge, read as a stream (k-way over the inputs' streams, counts summed): never the whole table in memory. */
   source: SortedTableSource;
   pooled: Record<string, unknown>;
+  /** The shards of split runs that were not there (only with `allowPartial`), in words. */
+  missing: string[];
 }
 
 /**
  * {@link mergeShards} for tables read as streams (Arrow files of any size):
- * the same overlap rules and pooled summaries, decided from the headers
+ * the same overlap, shard-set and pooling rules, decided from the headers
  * before any row is read; the rows are merged when the result is read.
  */
-export function mergeShardSources(sources: SortedTableSource[], names: string[], allowOverlap = false): MergedSources {
+export function mergeShardSources(
+  sources: SortedTableSource[],
+  names: string[],
+  allowOverlap = false,
+  allowPartial = false,
+): MergedSources {
   if (sources.length < 1) throw new FsbayesError('give at least one table');
   const provs = sources.map((s) => s.header.provenance);
   const allow = overlapRule(provs, allowOverlap);
@@ -98,7 +114,8 @@ export function mergeShardSources(sources: SortedTableSource[], names: string[],
     names,
     { allowOverlap: allow },
   );
-  const { provenance, pooled } = poolExtras(provs, merged.provenance);
+  const missing = missingShards(provs, allowPartial);
+  const { provenance, pooled } = poolExtras(provs, merged.provenance, missing);
   const header = { ...merged, provenance };
   const w = wordsFor(header.m);
   return {
@@ -111,6 +128,7 @@ export function mergeShardSources(sources: SortedTableSource[], names: string[],
         ),
     },
     pooled,
+    missing,
   };
 }
 
@@ -137,14 +155,34 @@ function overlapRule(provs: (Provenance | null)[], allowOverlap: boolean): boole
   return allowOverlap;
 }
 
-/** The merged provenance with the inputs' run summaries pooled by the kind that owns them (unchanged when none does). */
+/** The parts of split runs (`--shard i/N`) these tables lack: refused unless `allowPartial`. */
+function missingShards(provs: (Provenance | null)[], allowPartial: boolean): string[] {
+  return checkShardSets(rangeShardMembers(provs.flatMap((p) => p?.shards ?? [])), allowPartial);
+}
+
+/**
+ * The merged provenance with the inputs' run summaries pooled by the kind
+ * that owns them, and the missing shards recorded (unchanged when neither applies).
+ */
 function poolExtras(
   provs: (Provenance | null)[],
   merged: Provenance | null,
+  missing: string[],
 ): { provenance: Provenance | null; pooled: Record<string, unknown> } {
   const extras = provs.map((p) => p?.extra ?? {});
   const kind = Object.values(SHARD_POOLING).find((k) => extras.every((x) => k.owns(x)));
-  if (!kind) return { provenance: merged, pooled: {} };
-  const { summary, extra } = kind.pool(extras, merged?.extra ?? {});
-  return { provenance: merged ? { ...merged, extra } : merged, pooled: summary };
+  let pooled: Record<string, unknown> = {};
+  let extra = merged?.extra;
+  if (kind) {
+    const r = kind.pool(extras, merged?.extra ?? {});
+    pooled = r.summary;
+    extra = r.extra;
+  }
+  // Recomputed for this merge: an input merged with --allow-partial may have been missing what is here now.
+  if (missing.length > 0 || (extra && 'missingShards' in extra)) {
+    const { missingShards: _stale, ...rest } = extra ?? {};
+    extra = missing.length > 0 ? { ...rest, missingShards: missing } : rest;
+  }
+  if (!merged || extra === merged.extra) return { provenance: merged, pooled };
+  return { provenance: { ...merged, extra }, pooled };
 }

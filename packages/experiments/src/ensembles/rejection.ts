@@ -154,7 +154,7 @@ async function runEnsemble<T extends CountingTable>(
         dataset,
         experiment,
         seeds: [o.seed],
-        shards: [rangeShard(o.seed, first, state.next)],
+        shards: [rangeShard(o.seed, first, state.next, 'nets', o.shardOf)],
         backend: info,
         extra: {
           mode,

@@ -92,7 +92,7 @@ export async function sgdEnsemble(o: SgdEnsembleOptions): Promise<SgdEnsembleRes
         experiment,
         seeds: [o.seed],
         // Run r trains net r: name the range as the sampler does, so `fsbayes merge` sees disjoint shards of one seed.
-        shards: [rangeShard(o.seed, first, first + o.runs)],
+        shards: [rangeShard(o.seed, first, first + o.runs, 'nets', o.shardOf)],
         backend: { ...trainer, threads },
         extra: { ...sgdExtra(state), firstRun: first },
       }));

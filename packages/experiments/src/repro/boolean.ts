@@ -13,9 +13,8 @@
 
 import type { ReportSection, ReportTable } from '@fsbayes/compare';
 import { formatNumber, pbSource, tableSource, withInterval } from '@fsbayes/compare';
-import { FunctionTable } from '@fsbayes/core';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeTableFile } from './context.js';
 import {
   epVsBotev,
   epVsBotevFigure,
@@ -23,11 +22,14 @@ import {
   PB_EP_NAME,
   PB_NAME,
   pbBothEstimators,
+  pbBothSteps,
   tableVsEstimators,
 } from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
-import { intsOf, rejectionRoute, sgdRoute } from './routes.js';
+import { intsOf } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
+import { rejectionStep, sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
 import { booleanSystem, booleanTarget } from './system.js';
 
 export type BooleanSettings = {
@@ -79,11 +81,27 @@ export function booleanSettings(ctx: ExperimentContext): BooleanSettings {
   );
 }
 
-export async function reproBoolean(
-  ctx: ExperimentContext,
-  settings?: Partial<BooleanSettings>,
-): Promise<ExperimentResult> {
-  const st = { ...booleanSettings(ctx), ...settings };
+/** The steps of one target: its system, SGD, rejection sampling and P_B (Botev, EP) of the functions they found. */
+function booleanTargets(ctx: ExperimentContext, st: BooleanSettings) {
+  return st.flips.map((flips) => {
+    const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
+    const sys = booleanSystem(target, 7, 32, ctx.seed);
+    const tag = `t${flips}-`;
+    const sgd = sgdStep(ctx, `${tag}sgd`, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' });
+    const rejection = rejectionStep(ctx, `${tag}rejection`, sys, st.rejectionNets, st.rejectionAccept);
+    // P_B by Botev and by EP for the functions either route found, most frequent first.
+    const pb = pbBothSteps(ctx, sys, [sgd, rejection], st.pbLimit, st.botevSamples, tag);
+    return { flips, sys, tag, sgd, rejection, pb };
+  });
+}
+
+/** The shardable steps of repro:boolean (what a plan splits into array tasks). */
+export function booleanSteps(ctx: ExperimentContext): ShardedStep[] {
+  return booleanTargets(ctx, booleanSettings(ctx)).flatMap((t) => [t.sgd, t.rejection, t.pb.botev, t.pb.ep]);
+}
+
+export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = booleanSettings(ctx);
   const sections: ReportSection[] = [];
   const perTarget: Record<string, unknown>[] = [];
   const overview: ReportTable = {
@@ -107,29 +125,14 @@ export async function reproBoolean(
     rows: [],
     warnings: [],
   };
-  for (const flips of st.flips) {
-    const target = booleanTarget(7, flips, intsOf(ctx, 'target', flips));
-    const sys = booleanSystem(target, 7, 32, ctx.seed);
-    const tag = `t${flips}-`;
+  for (const t of booleanTargets(ctx, st)) {
+    const { flips, sys, tag } = t;
     say(ctx, `target with ${flips} flips: ${sys.targetHex} (LZ ${sys.lz.toFixed(1)})`);
-    const sgd = await stage(
-      ctx,
-      `${tag}sgd`,
-      () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 8, loss: 'ce' }),
-      ['table'],
-    );
+    const sgd = await runStep(ctx, t.sgd);
     writeTableFile(ctx, `${tag}sgd.json`, sgd.table);
-    const rs = await stage(
-      ctx,
-      `${tag}rejection`,
-      () => rejectionRoute(ctx, sys, st.rejectionNets, st.rejectionAccept),
-      ['table'],
-    );
+    const rs = await runStep(ctx, t.rejection);
     writeTableFile(ctx, `${tag}rejection.json`, rs.table);
-    // P_B by Botev and by EP for the functions either route found, most frequent first.
-    const union = new FunctionTable(sys.nE, sys.test.labels);
-    for (const t of [sgd.table, rs.table]) for (const e of t.entries()) union.add(e.key, e.count);
-    const both = await pbBothEstimators(ctx, sys, union, st.pbLimit, st.botevSamples, tag);
+    const both = await pbBothEstimators(ctx, t.pb, tag);
     const pb = both.botev;
     const sources = [tableSource('SGD', sgd.table), pbSource(PB_NAME, pb)];
     if (rs.accepted > 0) sources.push(tableSource('rejection', rs.table));

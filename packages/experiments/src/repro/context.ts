@@ -193,19 +193,30 @@ export async function stage<T extends object>(
   ctx: ExperimentContext,
   key: string,
   compute: () => Promise<T> | T,
-  tables: (keyof T & string)[] = [],
+  tables: readonly (keyof T & string)[] = [],
 ): Promise<T> {
-  const saved = ctx.steps?.read(key, (s) => {
-    for (const t of tables) s[t] = FunctionTable.fromJSON(s[t]);
-    return s as T;
-  });
+  const saved = ctx.steps?.read(key, (s) => stepFromPlain<T>(s, tables));
   if (saved !== undefined) {
     say(ctx, `resumed: ${key}`);
     return saved;
   }
   const value = await compute();
+  ctx.steps?.write(key, stepToPlain(value, tables));
+  return value;
+}
+
+/** A step's result as it is kept (plain JSON): its FunctionTable fields `tables` as their JSON. */
+export function stepToPlain<T extends object>(
+  value: T,
+  tables: readonly (keyof T & string)[],
+): Record<string, unknown> {
   const plain: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const t of tables) plain[t] = (value[t] as FunctionTable).toJSON();
-  ctx.steps?.write(key, plain);
-  return value;
+  return plain;
+}
+
+/** A kept step's result read back: the inverse of {@link stepToPlain}. */
+export function stepFromPlain<T extends object>(saved: Record<string, unknown>, tables: readonly string[]): T {
+  for (const t of tables) saved[t] = FunctionTable.fromJSON(saved[t]);
+  return saved as T;
 }

@@ -19,7 +19,9 @@ import type { FunctionTable } from '@fsbayes/core';
 import { keyToBits, lzComplexity, type PbFile } from '@fsbayes/core';
 import { type ExperimentContext, writePbFile } from './context.js';
 import { num } from './result.js';
-import { pbWithProgress, type System, stagePb } from './system.js';
+import { pbStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
+import type { System } from './system.js';
 
 /** The two P_B files of one system: Botev's (the P_B of every comparison) and EP's. */
 export interface PbByEstimator {
@@ -31,23 +33,37 @@ export interface PbByEstimator {
 export const PB_NAME = 'P_B';
 export const PB_EP_NAME = 'P_B (EP)';
 
+/** The two P_B steps of one system: Botev's and EP's, over the same functions. */
+export interface PbSteps {
+  botev: ShardedStep<PbFile>;
+  ep: ShardedStep<PbFile>;
+}
+
 /**
- * P_B of the `limit` most frequent functions of `union` by Botev (step and file `<tag>pb`) and by
- * EP (`<tag>pb-ep`), the same functions in both.
+ * The P_B steps of the `limit` most frequent functions the steps `needs`
+ * found together: by Botev (step and file `<tag>pb`) and by EP
+ * (`<tag>pb-ep`), the same functions in both; each shards over the
+ * functions' ranks in a plan.
  */
-export async function pbBothEstimators(
+export function pbBothSteps(
   ctx: ExperimentContext,
   sys: System,
-  union: FunctionTable,
+  needs: ShardedStep<{ table: FunctionTable }>[],
   limit: number,
   samples: number,
   tag: string,
-): Promise<PbByEstimator> {
-  const botev = await stagePb(ctx, `${tag}pb`, () =>
-    pbWithProgress(ctx, sys, union, limit, { method: 'botev', samples }),
-  );
+): PbSteps {
+  return {
+    botev: pbStep(ctx, `${tag}pb`, sys, needs, limit, { method: 'botev', samples }),
+    ep: pbStep(ctx, `${tag}pb-ep`, sys, needs, limit, { method: 'ep' }),
+  };
+}
+
+/** Run both P_B steps (Botev's first) and write their files `<tag>pb.json` and `<tag>pb-ep.json`. */
+export async function pbBothEstimators(ctx: ExperimentContext, steps: PbSteps, tag: string): Promise<PbByEstimator> {
+  const botev = await runStep(ctx, steps.botev);
   writePbFile(ctx, `${tag}pb.json`, botev);
-  const ep = await stagePb(ctx, `${tag}pb-ep`, () => pbWithProgress(ctx, sys, union, limit, { method: 'ep' }));
+  const ep = await runStep(ctx, steps.ep);
   writePbFile(ctx, `${tag}pb-ep.json`, ep);
   return { botev, ep };
 }

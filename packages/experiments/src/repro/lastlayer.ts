@@ -11,21 +11,22 @@
  * for the same functions is shown beside it.
  */
 import { compareSources, pbSource, type ReportSection, tableSource, withInterval } from '@fsbayes/compare';
-import { FunctionTable } from '@fsbayes/core';
+import { FsbayesError, type FunctionTable } from '@fsbayes/core';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writeTableFile } from './context.js';
 import {
   epVsBotev,
   epVsBotevFigure,
   epVsBotevTable,
   PB_EP_NAME,
   PB_NAME,
-  type PbByEstimator,
   pbBothEstimators,
+  pbBothSteps,
 } from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
-import { frozenRoute, rejectionRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
+import { frozenStep, rejectionStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
 import { booleanSystem, booleanTarget, type System } from './system.js';
 
 export type LastLayerSettings = {
@@ -81,50 +82,54 @@ export function lastLayerSettings(ctx: ExperimentContext): LastLayerSettings {
   );
 }
 
-export async function reproLastLayer(
-  ctx: ExperimentContext,
-  settings?: Partial<LastLayerSettings>,
-): Promise<ExperimentResult> {
-  const st = { ...lastLayerSettings(ctx), ...settings };
+/** Per width: whole-net rejection sampling (up to `rejectionMaxWidth`) and frozen features; then P_B (Botev, EP) over all they found. */
+function lastLayerSteps(ctx: ExperimentContext, st: LastLayerSettings) {
   const target = booleanTarget(7, 0, () => 0);
+  const widths = st.widths.map((w) => {
+    const sys = booleanSystem(target, 7, 32, ctx.seed, `fcn:${w},${w}`);
+    const labelled = { ...sys, label: `width ${w}` };
+    const rejection =
+      w <= st.rejectionMaxWidth
+        ? rejectionStep(ctx, `w${w}-rejection`, labelled, st.rejectionNets, st.rejectionAccept)
+        : null;
+    const frozen = frozenStep(ctx, `w${w}-frozen`, labelled, st.features, st.frozenSamples);
+    return { w, sys, rejection, frozen };
+  });
+  const samplers = widths.flatMap((x) => (x.rejection ? [x.rejection, x.frozen] : [x.frozen]));
+  // The NNGP does not depend on the width: one P_B, over the functions every width found.
+  const last = widths[widths.length - 1];
+  if (!last) throw new FsbayesError('lastlayer: give at least one width');
+  const nngp: System = { ...last.sys, label: 'NNGP' };
+  const pb = pbBothSteps(ctx, nngp, samplers, st.pbLimit, st.botevSamples, '');
+  return { target, widths, samplers, nngp, pb };
+}
+
+/** The shardable steps of repro:lastlayer (what a plan splits into array tasks). */
+export function lastLayerPlanSteps(ctx: ExperimentContext): ShardedStep[] {
+  const { samplers, pb } = lastLayerSteps(ctx, lastLayerSettings(ctx));
+  return [...samplers, pb.botev, pb.ep];
+}
+
+export async function reproLastLayer(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = lastLayerSettings(ctx);
+  const steps = lastLayerSteps(ctx, st);
+  const { target, nngp } = steps;
   const tables: { name: string; width: number; kind: string; table: FunctionTable; logPS: number }[] = [];
-  let both: PbByEstimator | undefined;
-  let nngp: System | undefined;
   const rows: (string | number | null)[][] = [];
   const summary: Record<string, unknown>[] = [];
   const figures = [];
-  for (const w of st.widths) {
-    const sys = booleanSystem(target, 7, 32, ctx.seed, `fcn:${w},${w}`);
-    const mine: typeof tables = [];
-    if (w <= st.rejectionMaxWidth) {
-      const rs = await stage(
-        ctx,
-        `w${w}-rejection`,
-        () => rejectionRoute(ctx, { ...sys, label: `width ${w}` }, st.rejectionNets, st.rejectionAccept),
-        ['table'],
-      );
+  for (const { w, rejection, frozen } of steps.widths) {
+    if (rejection) {
+      const rs = await runStep(ctx, rejection);
       writeTableFile(ctx, `w${w}-rejection.json`, rs.table);
       if (rs.accepted > 0)
-        mine.push({ name: `whole net, width ${w}`, width: w, kind: 'whole net', table: rs.table, logPS: rs.logPS });
+        tables.push({ name: `whole net, width ${w}`, width: w, kind: 'whole net', table: rs.table, logPS: rs.logPS });
     }
-    const fr = await stage(
-      ctx,
-      `w${w}-frozen`,
-      () => frozenRoute(ctx, { ...sys, label: `width ${w}` }, st.features, st.frozenSamples),
-      ['table'],
-    );
+    const fr = await runStep(ctx, frozen);
     writeTableFile(ctx, `w${w}-frozen.json`, fr.table);
-    mine.push({ name: `last layer, width ${w}`, width: w, kind: 'last layer', table: fr.table, logPS: fr.logPS });
-    // The NNGP does not depend on the width: one P_B, over the functions every width found.
-    const union = new FunctionTable(sys.nE, sys.test.labels);
-    for (const t of [...tables, ...mine]) for (const e of t.table.entries()) union.add(e.key, e.count);
-    tables.push(...mine);
-    if (w === st.widths[st.widths.length - 1]) {
-      nngp = { ...sys, label: 'NNGP' };
-      both = await pbBothEstimators(ctx, nngp, union, st.pbLimit, st.botevSamples, '');
-    }
+    tables.push({ name: `last layer, width ${w}`, width: w, kind: 'last layer', table: fr.table, logPS: fr.logPS });
   }
-  if (!both || !nngp) throw new Error('lastlayer: no width');
+  const both = await pbBothEstimators(ctx, steps.pb, '');
   const pb = both.botev;
   const logPS = pb.logPS;
   const pbSrc = pbSource(PB_NAME, pb);

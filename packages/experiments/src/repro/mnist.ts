@@ -12,11 +12,12 @@ import { pbSource, tableSource } from '@fsbayes/compare';
 import { FunctionTable, imageDataset, imageSource, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writePbFile, writeTableFile } from './context.js';
+import { type ExperimentContext, say, settingsFor, writePbFile, writeTableFile } from './context.js';
 import { type ExperimentResult, num } from './result.js';
-import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0, imageSizes } from './settings.js';
-import { pbWithProgress, stagePb, systemOf } from './system.js';
+import { pbStep, sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
+import { systemOf } from './system.js';
 
 export type ImageSettings = {
   trainSize: number;
@@ -80,18 +81,31 @@ export const fashionSettings = (ctx: ExperimentContext): ImageSettings => imageS
 export const reproMnist = (ctx: ExperimentContext): Promise<ExperimentResult> => reproImages(ctx, MNIST);
 export const reproFashion = (ctx: ExperimentContext): Promise<ExperimentResult> => reproImages(ctx, FASHION);
 
-async function reproImages(ctx: ExperimentContext, ex: ImageExperiment): Promise<ExperimentResult> {
-  const st = imageSettings(ctx, ex);
+/** The system (FCN 784→128→128→1 on the binarised images) and its steps: SGD, and P_B (EP) of the functions SGD found. */
+function imageSteps(ctx: ExperimentContext, ex: ImageExperiment, st: ImageSettings) {
   const name = imageSource(ex.dataset).title;
   const split = imageDataset(ex.dataset, { trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
-  say(ctx, `binarised ${name}: |S| = ${st.trainSize}, |E| = ${st.testSize}; NNGP kernel on S ∪ E`);
   const sys = systemOf(`${name} |S| = ${st.trainSize}`, split, 'fcn:128,128', 1.41, 0.1);
-  const sgd = await stage(
-    ctx,
-    'sgd',
-    () => sgdRoute(ctx, sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' }),
-    ['table'],
-  );
+  const sgd = sgdStep(ctx, 'sgd', sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' });
+  const pb = pbStep(ctx, 'pb', sys, [sgd], st.pbLimit);
+  return { name, sys, sgd, pb };
+}
+
+/** The shardable steps of an image experiment (what a plan splits into array tasks). */
+function imagePlanSteps(ctx: ExperimentContext, ex: ImageExperiment): ShardedStep[] {
+  const { sgd, pb } = imageSteps(ctx, ex, imageSettings(ctx, ex));
+  return [sgd, pb];
+}
+
+export const mnistPlanSteps = (ctx: ExperimentContext): ShardedStep[] => imagePlanSteps(ctx, MNIST);
+export const fashionPlanSteps = (ctx: ExperimentContext): ShardedStep[] => imagePlanSteps(ctx, FASHION);
+
+async function reproImages(ctx: ExperimentContext, ex: ImageExperiment): Promise<ExperimentResult> {
+  const st = imageSettings(ctx, ex);
+  const steps = imageSteps(ctx, ex, st);
+  const { name, sys } = steps;
+  say(ctx, `binarised ${name}: |S| = ${st.trainSize}, |E| = ${st.testSize}; NNGP kernel on S ∪ E`);
+  const sgd = await runStep(ctx, steps.sgd);
   writeTableFile(ctx, 'sgd.json', sgd.table);
   // The GP-EP sampler: functions drawn from the EP posterior predictive on E.
   const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, { seed: ctx.seed });
@@ -99,7 +113,7 @@ async function reproImages(ctx: ExperimentContext, ex: ImageExperiment): Promise
   const gp = new FunctionTable(sys.nE, sys.test.labels);
   for (const f of ep.functions) gp.add(packBits(f));
   writeTableFile(ctx, 'gp-ep-samples.json', gp);
-  const pb = await stagePb(ctx, 'pb', () => pbWithProgress(ctx, sys, sgd.table, st.pbLimit));
+  const pb = await runStep(ctx, steps.pb);
   writePbFile(ctx, 'pb.json', pb);
   const sources = [tableSource('SGD', sgd.table), pbSource('P_B', pb), tableSource('GP-EP samples', gp)];
   const cmp = compareStep(

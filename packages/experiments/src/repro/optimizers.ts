@@ -17,14 +17,22 @@ import {
   tableSource,
   withInterval,
 } from '@fsbayes/compare';
-import { FunctionTable } from '@fsbayes/core';
 import type { SgdConfigInput } from '@fsbayes/sgd';
 import { tablesVsPb } from './compare.js';
-import { type ExperimentContext, say, settingsFor, stage, writeTableFile } from './context.js';
-import { epVsBotev, epVsBotevFigure, epVsBotevTable, PB_EP_NAME, PB_NAME, pbBothEstimators } from './estimators.js';
+import { type ExperimentContext, say, settingsFor, writeTableFile } from './context.js';
+import {
+  epVsBotev,
+  epVsBotevFigure,
+  epVsBotevTable,
+  PB_EP_NAME,
+  PB_NAME,
+  pbBothEstimators,
+  pbBothSteps,
+} from './estimators.js';
 import { type ExperimentResult, num } from './result.js';
-import { sgdRoute } from './routes.js';
 import { COUNT, COUNT0 } from './settings.js';
+import { sgdStep } from './shards.js';
+import { runStep, type ShardedStep } from './step.js';
 import { booleanSystem, booleanTarget, type System } from './system.js';
 
 interface Run {
@@ -46,22 +54,42 @@ const BIAS_FREE: Run[] = [
   { name: 'AGD, batch 8 (no bias)', config: { optimizer: 'agd', batch: 8 } },
 ];
 
-async function family(
+/** One family's steps: an SGD ensemble per optimiser, and P_B (Botev, EP) of the functions they found together. */
+function familySteps(
   ctx: ExperimentContext,
   sys: System,
   runs: Run[],
   n: number,
   pbLimit: number,
   botevSamples: number,
+  tag: string,
+) {
+  const trained = runs.map((r) => ({
+    run: r,
+    step: sgdStep(ctx, `${tag}${r.name}`, sys, n, { loss: 'ce', ...r.config }, r.name),
+  }));
+  const pb = pbBothSteps(
+    ctx,
+    sys,
+    trained.map((t) => t.step),
+    pbLimit,
+    botevSamples,
+    tag,
+  );
+  return { sys, tag, trained, pb };
+}
+
+async function family(
+  ctx: ExperimentContext,
+  f: ReturnType<typeof familySteps>,
+  n: number,
   bootstrap: number,
   minCount: number,
-  tag: string,
 ): Promise<{ rows: Record<string, unknown>[]; epMinusBotev: ReturnType<typeof epVsBotev>; sections: ReportSection[] }> {
+  const { sys, tag } = f;
   const results = [];
-  for (const r of runs) {
-    const out = await stage(ctx, `${tag}${r.name}`, () => sgdRoute(ctx, sys, n, { loss: 'ce', ...r.config }, r.name), [
-      'table',
-    ]);
+  for (const { run: r, step } of f.trained) {
+    const out = await runStep(ctx, step);
     writeTableFile(
       ctx,
       `${tag}${r.config.optimizer}-b${r.config.batch}${r.config.params?.lr ? `-lr${r.config.params.lr}` : ''}.json`,
@@ -69,9 +97,7 @@ async function family(
     );
     results.push({ run: r, out });
   }
-  const union = new FunctionTable(sys.nE, sys.test.labels);
-  for (const { out } of results) for (const e of out.table.entries()) union.add(e.key, e.count);
-  const both = await pbBothEstimators(ctx, sys, union, pbLimit, botevSamples, tag);
+  const both = await pbBothEstimators(ctx, f.pb, tag);
   const pb = both.botev;
   const pbSrc = pbSource(PB_NAME, pb);
   const pbEpSrc = pbSource(PB_EP_NAME, both.ep);
@@ -182,41 +208,38 @@ export function optimizersSettings(ctx: ExperimentContext) {
   );
 }
 
-export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const st = optimizersSettings(ctx);
-  const { runs, pbLimit, botevSamples, bootstrap, minCount } = st;
+/** Both families (σ_b = 1 with every optimiser; no bias with SGD and AGD) on the target 0011…. */
+function optimizerFamilies(ctx: ExperimentContext, st: ReturnType<typeof optimizersSettings>) {
+  const { runs, pbLimit, botevSamples } = st;
   const target = booleanTarget(7, 0, () => 0);
   const withBias = booleanSystem(target, 7, 32, ctx.seed);
   const biasFree = booleanSystem(target, 7, 32, ctx.seed, 'fcn:40,40', 1, 0);
-  const a = await family(
-    ctx,
-    { ...withBias, label: 'σ_b = 1' },
-    WITH_BIAS,
-    runs,
-    pbLimit,
-    botevSamples,
-    bootstrap,
-    minCount,
-    'bias-',
-  );
-  const b = await family(
-    ctx,
-    { ...biasFree, label: 'No bias (σ_b = 0)' },
-    BIAS_FREE,
-    runs,
-    pbLimit,
-    botevSamples,
-    bootstrap,
-    minCount,
-    'nobias-',
-  );
+  return {
+    targetHex: withBias.targetHex,
+    a: familySteps(ctx, { ...withBias, label: 'σ_b = 1' }, WITH_BIAS, runs, pbLimit, botevSamples, 'bias-'),
+    b: familySteps(ctx, { ...biasFree, label: 'No bias (σ_b = 0)' }, BIAS_FREE, runs, pbLimit, botevSamples, 'nobias-'),
+  };
+}
+
+/** The shardable steps of repro:optimizers (what a plan splits into array tasks). */
+export function optimizersSteps(ctx: ExperimentContext): ShardedStep[] {
+  const { a, b } = optimizerFamilies(ctx, optimizersSettings(ctx));
+  return [a, b].flatMap((f) => [...f.trained.map((t) => t.step), f.pb.botev, f.pb.ep]);
+}
+
+export async function reproOptimizers(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const st = optimizersSettings(ctx);
+  const { runs, pbLimit, botevSamples, bootstrap, minCount } = st;
+  const fams = optimizerFamilies(ctx, st);
+  const a = await family(ctx, fams.a, runs, bootstrap, minCount);
+  const b = await family(ctx, fams.b, runs, bootstrap, minCount);
   return {
     title: 'Optimisers and batch size against the Bayesian posterior (Boolean system)',
     summary: {
       runs,
       pbLimit,
       botevSamples,
-      target: withBias.targetHex,
+      target: fams.targetHex,
       withBias: a.rows,
       biasFree: b.rows,
       epMinusBotev: { withBias: a.epMinusBotev, biasFree: b.epMinusBotev },

@@ -5,15 +5,16 @@
  * writes its tables, plots and report into one folder.
  */
 
-import { booleanSettings, reproBoolean } from './boolean.js';
+import { booleanSettings, booleanSteps, reproBoolean } from './boolean.js';
 import { boundSettings, reproBound } from './bound.js';
 import type { ExperimentContext } from './context.js';
 import { entropySettings, reproEntropy } from './entropy.js';
-import { lastLayerSettings, reproLastLayer } from './lastlayer.js';
-import { fashionSettings, mnistSettings, reproFashion, reproMnist } from './mnist.js';
-import { optimizersSettings, reproOptimizers } from './optimizers.js';
+import { lastLayerPlanSteps, lastLayerSettings, reproLastLayer } from './lastlayer.js';
+import { fashionPlanSteps, fashionSettings, mnistPlanSteps, mnistSettings, reproFashion, reproMnist } from './mnist.js';
+import { optimizersSettings, optimizersSteps, reproOptimizers } from './optimizers.js';
 import type { ExperimentResult } from './result.js';
 import { reproSimplicity, simplicitySettings } from './simplicity.js';
+import type { ShardedStep } from './step.js';
 
 /** One paper experiment: its name and description, its validated settings, and its run. */
 export interface Experiment {
@@ -22,6 +23,12 @@ export interface Experiment {
   /** The settings at the context's scale and `--set`s, validated (throws naming a bad key, value and range). */
   settings: (ctx: ExperimentContext) => unknown;
   run: (ctx: ExperimentContext) => Promise<ExperimentResult>;
+  /**
+   * Its shardable steps, the very objects `run` runs (a plan splits them
+   * into array tasks; see `step.ts`). Without it a plan runs the experiment
+   * as one task.
+   */
+  steps?: (ctx: ExperimentContext) => ShardedStep[];
 }
 
 /** Every experiment `fsbayes repro` runs, by name (the one list the CLI and the npm scripts read). */
@@ -31,7 +38,8 @@ export const EXPERIMENTS: Experiment[] = [
     describe:
       'P_B by EP vs rejection sampling vs SGD on the Boolean system, targets of growing LZ complexity (Mingard et al. 2021)',
     settings: booleanSettings,
-    run: (ctx) => reproBoolean(ctx),
+    run: reproBoolean,
+    steps: booleanSteps,
   },
   {
     name: 'entropy',
@@ -49,25 +57,29 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'mnist',
     describe: 'P_SGD against P_B (EP) and the GP-EP sampler on binarised MNIST, FCN 784→128→128→1',
     settings: mnistSettings,
-    run: (ctx) => reproMnist(ctx),
+    run: reproMnist,
+    steps: mnistPlanSteps,
   },
   {
     name: 'fashion',
     describe: 'the same comparison on binarised Fashion-MNIST (class ≥ 5), FCN 784→128→128→1',
     settings: fashionSettings,
-    run: (ctx) => reproFashion(ctx),
+    run: reproFashion,
+    steps: fashionPlanSteps,
   },
   {
     name: 'optimizers',
     describe: 'SGD, Adam, Adagrad, RMSprop, Adadelta, AGD and the batch-size effect against P_B on the Boolean system',
     settings: optimizersSettings,
-    run: (ctx) => reproOptimizers(ctx),
+    run: reproOptimizers,
+    steps: optimizersSteps,
   },
   {
     name: 'lastlayer',
     describe: 'whole-net random sampling vs frozen-feature (last-layer) sampling vs the NNGP posterior, by width',
     settings: lastLayerSettings,
-    run: (ctx) => reproLastLayer(ctx),
+    run: reproLastLayer,
+    steps: lastLayerPlanSteps,
   },
   {
     name: 'bound',

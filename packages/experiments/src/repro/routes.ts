@@ -5,7 +5,14 @@
  * ensembles are the ones `fsbayes sgd` and `fsbayes sample` run; one
  * experiment step each (see `stage`).
  */
-import { createProvenance, describeSplit, type FcnSpec, type FunctionTable, Rng } from '@fsbayes/core';
+import {
+  createProvenance,
+  describeSplit,
+  type FcnSpec,
+  type FunctionTable,
+  type ResumableRun,
+  Rng,
+} from '@fsbayes/core';
 import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
 import { frozenEnsemble } from '../ensembles/frozen.js';
 import { rejectionEnsemble } from '../ensembles/rejection.js';
@@ -31,6 +38,17 @@ function provenanceOf(
   });
 }
 
+/**
+ * Items [first, first + count) of a route (a part of a plan, see `step.ts`),
+ * checkpointed and resumed through `driver`. Without it a route runs all its
+ * items in memory.
+ */
+export interface RouteRange {
+  first: number;
+  count: number;
+  driver: ResumableRun;
+}
+
 export interface SgdOutcome {
   table: FunctionTable;
   runs: number;
@@ -49,18 +67,7 @@ export async function sgdRoute(
   config: SgdConfigInput,
   label = 'SGD',
 ): Promise<SgdOutcome> {
-  const cfg = resolveConfig(config);
-  // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
-  const r = await sgdEnsemble({
-    spec: sys.spec as FcnSpec,
-    config: cfg,
-    split: sys.split,
-    seed: ctx.seed,
-    runs,
-    threads: ctx.threads,
-    provenance: (_state, backend) => provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
-    progress: (total, unit) => progress(ctx, `${label}, ${sys.label}`, total, unit),
-  });
+  const r = await sgdRun(ctx, sys, runs, config, label);
   return {
     table: r.table,
     runs,
@@ -70,6 +77,33 @@ export async function sgdRoute(
     meanTestError: r.meanTestError,
     seconds: r.seconds,
   };
+}
+
+/** The SGD ensemble of {@link sgdRoute}: all its runs, or the range of a part. */
+export function sgdRun(
+  ctx: ExperimentContext,
+  sys: System,
+  runs: number,
+  config: SgdConfigInput,
+  label: string,
+  range?: RouteRange,
+) {
+  const cfg = resolveConfig(config);
+  // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
+  return sgdEnsemble({
+    spec: sys.spec as FcnSpec,
+    config: cfg,
+    split: sys.split,
+    seed: ctx.seed,
+    first: range?.first ?? 0,
+    runs: range?.count ?? runs,
+    total: runs,
+    shard: range ? `runs [${range.first}, ${range.first + range.count})` : undefined,
+    driver: range?.driver,
+    threads: ctx.threads,
+    provenance: (_state, backend) => provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
+    progress: (total, unit) => progress(ctx, `${label}, ${sys.label}`, total, unit),
+  });
 }
 
 export interface RejectionOutcome {
@@ -88,20 +122,7 @@ export async function rejectionRoute(
   maxNets: number,
   accept: number,
 ): Promise<RejectionOutcome> {
-  const backend = await backendFor(ctx, sys.spec);
-  const provenance = provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail);
-  const r = await rejectionEnsemble({
-    mode: 'posterior',
-    backend,
-    spec: sys.spec,
-    split: sys.split,
-    seed: ctx.seed,
-    first: 0,
-    count: maxNets,
-    accept,
-    provenance: () => provenance,
-    progress: (total, unit) => progress(ctx, `rejection sampling, ${sys.label}`, total, unit),
-  });
+  const r = await rejectionRun(ctx, sys, maxNets, accept);
   const est = r.estimate as NonNullable<typeof r.estimate>;
   return {
     table: r.table,
@@ -111,6 +132,34 @@ export async function rejectionRoute(
     logPSInterval: est.logInterval,
     seconds: r.seconds,
   };
+}
+
+/**
+ * The rejection run of {@link rejectionRoute}: nets [0, maxNets), or the
+ * range of a part, stopping at `accept` acceptances (of the range).
+ */
+export async function rejectionRun(
+  ctx: ExperimentContext,
+  sys: System,
+  maxNets: number,
+  accept: number,
+  range?: RouteRange,
+) {
+  const backend = await backendFor(ctx, sys.spec);
+  const provenance = provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail);
+  return rejectionEnsemble({
+    mode: 'posterior',
+    backend,
+    spec: sys.spec,
+    split: sys.split,
+    seed: ctx.seed,
+    first: range?.first ?? 0,
+    count: range?.count ?? maxNets,
+    accept,
+    driver: range?.driver,
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `rejection sampling, ${sys.label}`, total, unit),
+  });
 }
 
 export interface FrozenOutcome {
@@ -128,16 +177,7 @@ export async function frozenRoute(
   features: number,
   samples: number,
 ): Promise<FrozenOutcome> {
-  const provenance = provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64');
-  const r = await frozenEnsemble({
-    spec: sys.spec,
-    split: sys.split,
-    seed: ctx.seed,
-    features,
-    samples,
-    provenance: () => provenance,
-    progress: (total, unit) => progress(ctx, `frozen features, ${sys.label}`, total, unit),
-  });
+  const r = await frozenRun(ctx, sys, features, samples);
   return {
     table: r.table,
     features,
@@ -145,6 +185,23 @@ export async function frozenRoute(
     logPS: Math.log(r.accepted / r.proposals),
     seconds: r.seconds,
   };
+}
+
+/** The frozen-feature run of {@link frozenRoute}: all K hidden-layer draws, or the range of a part. */
+export function frozenRun(ctx: ExperimentContext, sys: System, features: number, samples: number, range?: RouteRange) {
+  const provenance = provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64');
+  return frozenEnsemble({
+    spec: sys.spec,
+    split: sys.split,
+    seed: ctx.seed,
+    features,
+    samples,
+    firstDraw: range?.first,
+    drawCount: range?.count,
+    driver: range?.driver,
+    provenance: () => provenance,
+    progress: (total, unit) => progress(ctx, `frozen features, ${sys.label}`, total, unit),
+  });
 }
 
 /** A seeded integer source for deterministic choices in experiments. */

@@ -10,13 +10,12 @@ import {
   lzComplexity,
   type PbFile,
   parseArch,
-  parsePbFile,
   type Split,
   splitBySize,
 } from '@fsbayes/core';
 import { kernelMatrix, type PbOfTableOptions, type PbSystem, pbOfTableAsync, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
-import { type ExperimentContext, progress, say, stage } from './context.js';
+import { type ExperimentContext, progress } from './context.js';
 
 /** A split, its spec and NNGP kernel on S ∪ E (S first; nngp's PbSystem), and the point sets the routes train and sample on. */
 export interface System extends PbSystem {
@@ -29,12 +28,16 @@ export interface System extends PbSystem {
 export function systemOf(label: string, split: Split, arch: string, sigmaW: number, sigmaB: number): System {
   const spec = parseArch(arch, { inputShape: split.train.shape, activation: 'relu', sigmaW, sigmaB });
   const s = stackSplit(split);
-  const K = kernelMatrix(spec, s.X, s.nS + s.nE);
+  let K: Float64Array | undefined;
   return {
     label,
     spec,
     split,
-    K,
+    // Computed when first read: the SGD and sampler parts of a plan never need it (at full MNIST scale it is 10⁴ × 10⁴).
+    get K() {
+      K ??= kernelMatrix(spec, s.X, s.nS + s.nE);
+      return K;
+    },
     nS: s.nS,
     nE: s.nE,
     y: s.y,
@@ -71,21 +74,6 @@ export function booleanSystem(
   const hex = bitsToHex(Uint8Array.from(target, (c) => (c === '1' ? 1 : 0)));
   const sys = systemOf(`target ${hex}`, split, arch, sigmaW, sigmaB);
   return { ...sys, target, lz: lzComplexity(target), targetHex: hex };
-}
-
-/**
- * A resumable P_B step (see `stage`): the step is read back by the P_B
- * file's reader (exact zeros come back as −∞), and the file's warnings are
- * said as they are found.
- */
-export async function stagePb(
-  ctx: ExperimentContext,
-  key: string,
-  compute: () => PbFile | Promise<PbFile>,
-): Promise<PbFile> {
-  const pb = parsePbFile(await stage(ctx, key, compute), `step ${key}`) as PbFile;
-  for (const w of pb.warnings) say(ctx, `warning: P_B by ${estimatorName(pb)}: ${w}`);
-  return pb;
 }
 
 /** 'EP' or 'Botev', for messages. */
