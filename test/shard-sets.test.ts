@@ -110,7 +110,9 @@ describe('shard sets of sample', () => {
   const one = folder('one');
   const parts = ['p1.json', 'p2.json', 'p3.json', 'p4.json'];
 
-  it('--shard slurm in --array=0-3 and --array=1-4 gives the merged table of --shard 1/4 … 4/4, byte for byte', async () => {
+  it('--shard slurm in --array=0-3 and --array=1-4 gives the merged table of --shard 1/4 … 4/4, byte for byte', {
+    timeout: 240_000,
+  }, async () => {
     await okAll(
       parts.flatMap((p, k): Job[] => [
         [explicit, [...SAMPLE, '--shard', `${k + 1}/4`, '--out', p]],
@@ -170,7 +172,9 @@ describe('pb --shard i/N and merge', () => {
   const DATA = ['--n', '3', '--train-size', '5', '--seed', '2', '--sigma-w', '1', '--sigma-b', '1'];
   const PB = ['pb', ...DATA, '--functions', 'table.json'];
 
-  it('the parts merge into the unsharded P_B file byte for byte (EP and Botev), and validate against the schema', async () => {
+  it('the parts merge into the unsharded P_B file byte for byte (EP and Botev), and validate against the schema', {
+    timeout: 240_000,
+  }, async () => {
     ok(pbDir, ['functions', ...DATA, '--samples', '50000', '--out', 'table.json']);
     for (const method of [
       ['--method', 'ep'],

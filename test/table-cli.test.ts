@@ -133,7 +133,9 @@ describe('fsbayes sample --mode prior (columnar)', () => {
     expect(readFileSync(run).equals(whole)).toBe(true);
   });
 
-  it('Arrow shards merge, as a stream, into the bytes the JSON merge of the same shards writes', () => {
+  it('Arrow shards merge, as a stream, into the bytes the JSON merge of the same shards writes', {
+    timeout: 240_000,
+  }, () => {
     const shards = [1, 2, 3].map((i) => {
       const out = at(`s${i}.arrow`);
       json(['sample', '--mode', 'prior', ...PRIOR, '--max-samples', '90000', '--shard', `${i}/3`, '--out', out]);
