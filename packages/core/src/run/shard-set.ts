@@ -94,7 +94,7 @@ export function checkShardSets(members: readonly ShardMember[], allowPartial: bo
   const missing = shardSetGaps(members).flatMap((g) => g.described);
   if (missing.length > 0 && !allowPartial)
     throw new FsbayesError(
-      `the shards are not a complete set: missing ${missing.join('; ')}. Run the missing part${missing.length > 1 ? 's' : ''} (a job array counted from 0 or 1: --shard slurm reads either), or pass --allow-partial to merge what is there`,
+      `the shards are not a complete set: missing ${missing.join('; ')}. Run each missing part with --shard i/N (an array of only the missing tasks is a new array to --shard slurm), or pass --allow-partial to merge what is there`,
     );
   return missing;
 }
