@@ -4,7 +4,7 @@
  * streams of record batches: never the whole table in memory. Writes are
  * atomic (`<path>.tmp-<pid>-<n>`, fsync, rename), as `writeFileAtomic`.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type RecordBatch, RecordBatchFileWriter, RecordBatchReader, type Schema } from 'apache-arrow';
@@ -18,7 +18,7 @@ import {
   labelWordsOf,
   tableSchema,
 } from './arrow-format.js';
-import { syncDirSync, tmpPath } from './io.js';
+import { discardFile, syncDirSync, tmpPath } from './io.js';
 import type { PackedBatch } from './packed-counter.js';
 
 /** Bytes staged before a write(2). */
@@ -167,19 +167,8 @@ export class ArrowTableWriter {
 
   /** Give up: close and remove the temporary file (`path` is untouched unless `direct`). Safe to call more than once. */
   abort(): void {
-    if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-      this.fd = null;
-    }
-    try {
-      unlinkSync(this.tmp);
-    } catch {
-      // renamed already, or never written
-    }
+    // Renamed already, or never written: then there is nothing at tmp to remove.
+    this.fd = discardFile(this.fd, this.tmp);
   }
 }
 

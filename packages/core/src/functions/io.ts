@@ -125,6 +125,22 @@ function unlinkQuiet(path: string): void {
   }
 }
 
+/**
+ * Give up on a file being written: close `fd` (if open; a second close is
+ * harmless) and remove `path` (if it is there). Returns null, the closed fd.
+ */
+export function discardFile(fd: number | null, path: string): null {
+  if (fd !== null) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+  }
+  unlinkQuiet(path);
+  return null;
+}
+
 /** Write `data` to a new file `tmp` and fsync it. */
 function writeNewSync(tmp: string, data: string | Uint8Array): void {
   const fd = openSync(tmp, 'wx');

@@ -6,10 +6,11 @@
  * FUNCTION_TABLE_MAX_DISTINCT functions: no FunctionTable could read such a
  * file back; keep those tables in Arrow.
  */
-import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { FsbayesError } from '../errors/index.js';
 import { FUNCTION_TABLE_MAX_DISTINCT } from './columnar-table.js';
 import { csvBitsCell, csvKeyCell } from './csv-cells.js';
+import { discardFile } from './io.js';
 import { FUNCTION_TABLE_FORMAT, FUNCTION_TABLE_FORMAT_VERSION, type FunctionTableJSON } from './table.js';
 import { type CountHistogram, countHistogram, countOrder, EntryStats, type SortedTableSource } from './table-source.js';
 
@@ -53,19 +54,7 @@ export class TextFileSink {
 
   /** Close and remove the file. */
   abort(): void {
-    if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // closed already
-      }
-      this.fd = null;
-    }
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // never created
-    }
+    this.fd = discardFile(this.fd, this.path);
   }
 }
 
