@@ -75,7 +75,14 @@ describe('repro', () => {
     // the report opens with the cross-target summary, intervals beside the statistics
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md.indexOf('## Summary across targets')).toBeLessThan(md.indexOf('## Target '));
-    expect(md).toMatch(/\| 0 \| 28 \| -?[\d.−-]+ \|.*\[.*\]/);
+    // the overview's log P(S) columns: Botev ± s.e., then EP, each the value summary.json records for it
+    const row = md.split('\n').find((l) => l.startsWith('| 0 | 28 |'))!;
+    const cells = row.split('|').map((c) => c.trim().replace(/−/g, '-'));
+    // (table cells carry 4 significant digits)
+    expect(cells[3]).toBe(`${Number(t.logPS_Botev.toPrecision(4))} ± ${t.logPS_BotevStderr.toFixed(3)}`);
+    expect(Number(cells[4])).toBe(Number(t.logPS_EP.toPrecision(4)));
+    expect(t.logPS_EP).not.toBe(t.logPS_Botev);
+    expect(cells[5]).toMatch(/\[.*\]/);
   }, 300_000); // a small repro: ~45 s alone on 2 cores, several times that under load
 
   it('entropy: Theorem 4.1 holds and bias raises P(T = 0)', () => {

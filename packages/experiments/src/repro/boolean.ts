@@ -110,6 +110,7 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
     columns: [
       'flips',
       'LZ',
+      'log P(S): Botev ± s.e.',
       'log P(S): EP',
       'log P(S): rejection',
       'SGD fitted',
@@ -203,7 +204,8 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
     overview.rows.push([
       flips,
       Number(sys.lz.toFixed(1)),
-      Number(pb.logPS.toFixed(3)),
+      `${formatNumber(Number(pb.logPS.toFixed(3)))} ± ${(pb.logPSStderr ?? 0).toFixed(3)}`,
+      Number(both.ep.logPS.toFixed(3)),
       `${formatNumber(Number(rs.logPS.toFixed(3)))} [${rs.logPSInterval.map((x) => x.toFixed(2)).join(', ')}] (${rs.accepted} of ${rs.drawn.toLocaleString('en')})`,
       `${sgd.fitted}/${sgd.runs}`,
       sgd.table.distinct,
@@ -216,7 +218,8 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
       rankOfSgdTop > 0 ? `#${rankOfSgdTop}` : 'not listed',
     ]);
     overview.warnings?.push([
-      ...pb.warnings.map((w) => `EP: ${w}`),
+      ...pb.warnings.map((w) => `Botev: ${w}`),
+      ...both.ep.warnings.map((w) => `EP: ${w}`),
       ...(rs.accepted < 30 ? [`rejection kept only ${rs.accepted} nets: its log P(S) and table are rough`] : []),
     ]);
     say(
@@ -245,7 +248,7 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
   }
   sections.unshift({
     title: 'Summary across targets',
-    text: `P_SGD from ${st.sgdRuns.toLocaleString('en')} SGD runs, rejection sampling of ${st.rejectionNets.toLocaleString('en')} random nets, and P_B by EP for the ${st.pbLimit} functions the two found most often, on each target. Correlations over the functions seen ≥ ${st.minCount} times by SGD; JS on the functions the P_B file lists (each side renormalised there; Σ P_B in its column).`,
+    text: `P_SGD from ${st.sgdRuns.toLocaleString('en')} SGD runs, rejection sampling of ${st.rejectionNets.toLocaleString('en')} random nets, and P_B(f|S) by Botev (EP beside it) for the ${st.pbLimit} functions the two found most often, on each target. Correlations over the functions seen ≥ ${st.minCount} times by SGD; JS on the functions the P_B file lists (each side renormalised there; Σ P_B in its column).`,
     tables: [overview],
   });
   return {
