@@ -31,7 +31,7 @@ function panelBytes(rows: number, k: number): number {
 }
 
 /** Allocations of one plan, freed together. */
-class Allocs {
+export class Allocs {
   private list: [number, number][] = [];
   constructor(private readonly e: LinalgEngine) {}
   alloc(bytes: number): number {

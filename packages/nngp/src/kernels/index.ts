@@ -63,15 +63,17 @@
  * ill-conditioned kernel (near-repeated inputs) can lose its positive
  * definiteness in float32 and then needs jitter that float64 does not.
  */
-import { type ArchSpec, FsbayesError, inputSize, validateSpec } from '@fsbayes/core';
+import { type ArchSpec, type CnnSpec, FsbayesError, inputSize, validateSpec } from '@fsbayes/core';
 import { checkBlock, checkFcnKernelRange, checkKernelFinite } from './check.js';
+import { gapKernelCost } from './cnn.js';
 import type { KernelDevice } from './device.js';
 import { closedForm, hasClosedForm } from './dual.js';
-import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
+import { FAST_MIN_ENTRIES, fastCnnKernel, fastFcnKernel } from './fast.js';
 import type { FcnKernelParams } from './fcn.js';
 import { cnnReference, fcnReference } from './reference.js';
 import type { KernelKind } from './types.js';
 
+export { cnnKernel, cnnKernelAsync, cnnKernelNeeds, gapKernelCost } from './cnn.js';
 export { fcnKernelF32Model, type KernelDevice, kernelDeviceOf } from './device.js';
 export {
   type ClosedFormActivation,
@@ -84,7 +86,7 @@ export {
   hasClosedForm,
   noClosedForm,
 } from './dual.js';
-export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
+export { FAST_MIN_ENTRIES, fastCnnKernelAvailable, fastFcnKernelAvailable } from './fast.js';
 export { type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
 export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
 export type { KernelKind } from './types.js';
@@ -94,10 +96,32 @@ export interface KernelOptions {
   /** `nngp` (default) or `ntk` (NTK parameterisation, see the module docs). */
   kind?: KernelKind;
   /**
-   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) go to
-   * the fast kernel when one is wired in; `reference`: always the plain loop.
+   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) and
+   * flatten CNN blocks go to the fast kernel when one is wired in (a CNN block
+   * too small for wasm still runs the plain loop); `reference`: always the plain loop.
    */
   impl?: 'auto' | 'reference';
+}
+
+/**
+ * Largest global-average-pooling CNN kernel computed (multiply-adds, see
+ * {@link gapKernelCost}): ~10 minutes of the reference loop on one core.
+ */
+export const GAP_MAX_OPS = 1e12;
+
+/** Refuse a global-average-pooling CNN kernel above {@link GAP_MAX_OPS}, naming its size and what to use instead. */
+function checkGapCost(spec: CnnSpec, n1: number, n2: number | undefined): void {
+  const pairs = n2 === undefined ? (n1 * (n1 + 1)) / 2 : n1 * n2;
+  const ops = gapKernelCost(spec, pairs);
+  if (ops > GAP_MAX_OPS) {
+    const [h, w] = spec.inputShape;
+    throw new FsbayesError(
+      `the CNN kernel with global average pooling of ${n1} × ${n2 ?? n1} ${h}×${w} images needs ~${ops.toExponential(1)} operations ` +
+        `(${gapKernelCost(spec, 1).toExponential(1)} per pair: the full position×position covariance), more than the ${GAP_MAX_OPS.toExponential(0)} budget; ` +
+        `use pooling 'flatten', fewer or smaller images, or estimate it with monteCarloKernel(spec, X1, n1, X2, n2, { draws, seed, width, estimator: 'features' })`,
+      { kind: 'resource' },
+    );
+  }
 }
 
 /** Largest block returned (entries), 2^28 = 2 GiB of float64. */
@@ -143,6 +167,14 @@ export function kernelMatrix(
   }
   if (impl === 'auto' && spec.kind === 'fcn' && n1 * m2 > FAST_MIN_ENTRIES) {
     const fast = fastFcnKernel(spec, X1, n1, X2, m2, kind);
+    if (fast) {
+      checkKernelFinite(fast, m2, spec);
+      return fast;
+    }
+  }
+  if (spec.kind === 'cnn' && spec.pooling === 'gap') checkGapCost(spec, n1, X2 === undefined ? undefined : m2);
+  if (impl === 'auto' && spec.kind === 'cnn') {
+    const fast = fastCnnKernel(spec, X1, n1, X2, m2, kind);
     if (fast) {
       checkKernelFinite(fast, m2, spec);
       return fast;
