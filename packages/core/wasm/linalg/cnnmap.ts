@@ -70,6 +70,76 @@ function windowSums(G: usize, l: i32, src: usize, R: usize, dst: usize): void {
   }
 }
 
+/** One conv layer's maps, each input with itself: q = A written to the record, V = E(A, A, A), T = Ė·Θ. */
+function mapSelf(
+  act: i32,
+  ntk: bool,
+  l: i32,
+  Po: i32,
+  vout: usize,
+  tout: usize,
+  q: usize,
+  inv: v128,
+  vsw2: v128,
+  vsb2: v128,
+  slot: usize,
+): void {
+  for (let p = 0; p < Po; p++) {
+    const o = (<usize>p) << 4;
+    const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
+    v128.store(q + o, a);
+    v128.store(vout + o, Dual.ek(act, ntk, a, a, a, slot));
+    if (ntk) {
+      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
+      v128.store(tout + o, f64x2.mul(v128.load(slot), f64x2.add(a, f64x2.mul(vsw2, st))));
+    }
+  }
+}
+
+/** One conv layer's maps on pairs (row input's record qa, one lane, splatted): V = E(q, q', A), T = Ė·Θ. */
+function mapPair(
+  act: i32,
+  ntk: bool,
+  l: i32,
+  Po: i32,
+  vout: usize,
+  tout: usize,
+  qa: usize,
+  qb: usize,
+  inv: v128,
+  vsw2: v128,
+  vsb2: v128,
+  slot: usize,
+): void {
+  const even = Po & ~1;
+  for (let p = 0; p < even; p += 2) {
+    const o = (<usize>p) << 4;
+    const o2 = o + 16;
+    const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
+    const a2 = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o2), inv)));
+    const e = Dual.ek(act, ntk, v128.load64_splat(qa + o), v128.load(qb + o), a, slot);
+    const kd = ntk ? v128.load(slot) : e;
+    const e2 = Dual.ek(act, ntk, v128.load64_splat(qa + o2), v128.load(qb + o2), a2, slot);
+    v128.store(vout + o, e);
+    v128.store(vout + o2, e2);
+    if (ntk) {
+      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
+      v128.store(tout + o, f64x2.mul(kd, f64x2.add(a, f64x2.mul(vsw2, st))));
+      const st2 = l > 0 ? f64x2.mul(v128.load(tout + o2), inv) : f64x2.splat(0.0);
+      v128.store(tout + o2, f64x2.mul(v128.load(slot), f64x2.add(a2, f64x2.mul(vsw2, st2))));
+    }
+  }
+  if (even < Po) {
+    const o = (<usize>even) << 4;
+    const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
+    v128.store(vout + o, Dual.ek(act, ntk, v128.load64_splat(qa + o), v128.load(qb + o), a, slot));
+    if (ntk) {
+      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
+      v128.store(tout + o, f64x2.mul(v128.load(slot), f64x2.add(a, f64x2.mul(vsw2, st))));
+    }
+  }
+}
+
 /**
  * The conv layers and flatten readout of two pairs (one per lane), then the
  * dense tail. Inputs: xa, xb (D doubles each, interleaved: element e at
@@ -124,28 +194,8 @@ function convPairs(ctl: usize, ws: usize, xa: usize, xb: usize, qa: usize, qb: u
     // the window sums land in vout (and tout), then are mapped in place
     windowSums(G, l, vin, R, vout);
     if (ntk && l > 0) windowSums(G, l, tin, RT, tout);
-    for (let p = 0; p < Po; p++) {
-      const o = (<usize>p) << 4;
-      const qp = (<usize>(qo + p)) << 4;
-      const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
-      let qva: v128;
-      let qvb: v128;
-      if (self) {
-        v128.store(qb + qp, a);
-        qva = a;
-        qvb = a;
-      } else {
-        qva = splat ? v128.load64_splat(qa + qp) : v128.load(qa + qp);
-        qvb = v128.load(qb + qp);
-      }
-      const e = Dual.ek(act, ntk, qva, qvb, a, slot);
-      v128.store(vout + o, e);
-      if (ntk) {
-        const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
-        const th = f64x2.add(a, f64x2.mul(vsw2, st));
-        v128.store(tout + o, f64x2.mul(v128.load(slot), th));
-      }
-    }
+    if (self) mapSelf(act, ntk, l, Po, vout, tout, qb + ((<usize>qo) << 4), inv, vsw2, vsb2, slot);
+    else mapPair(act, ntk, l, Po, vout, tout, qa + ((<usize>qo) << 4), qb + ((<usize>qo) << 4), inv, vsw2, vsb2, slot);
     vin = vout;
     tin = tout;
     qo += Po;
