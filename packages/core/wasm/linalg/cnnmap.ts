@@ -70,36 +70,49 @@ function windowSums(G: usize, l: i32, src: usize, R: usize, dst: usize): void {
   }
 }
 
-/** One conv layer's maps, each input with itself: q = A written to the record, V = E(A, A, A), T = Ė·Θ. */
-function mapSelf(
-  act: i32,
-  ntk: bool,
-  l: i32,
-  Po: i32,
-  vout: usize,
-  tout: usize,
-  q: usize,
-  inv: v128,
-  vsw2: v128,
-  vsb2: v128,
-  slot: usize,
-): void {
-  for (let p = 0; p < Po; p++) {
-    const o = (<usize>p) << 4;
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
+class Pos {
+  /**
+   * The map at one position (byte offset o): A from the window sum in vout,
+   * Θ from the one in tout (read first: Ė is written there), then
+   * V = E(qa, qb, A) and T = Ė·Θ. `self`: qa = qb = A, and A goes to the record qb.
+   */
+  @inline static map(
+    act: i32,
+    ntk: bool,
+    self: bool,
+    l: i32,
+    vout: usize,
+    tout: usize,
+    qa: usize,
+    qb: usize,
+    o: usize,
+    inv: v128,
+    vsw2: v128,
+    vsb2: v128,
+  ): void {
     const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
-    v128.store(q + o, a);
-    v128.store(vout + o, Dual.ek(act, ntk, a, a, a, slot));
-    if (ntk) {
-      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
-      v128.store(tout + o, f64x2.mul(v128.load(slot), f64x2.add(a, f64x2.mul(vsw2, st))));
-    }
+    let th = a;
+    if (ntk && l > 0) th = f64x2.add(a, f64x2.mul(vsw2, f64x2.mul(v128.load(tout + o), inv)));
+    let e: v128;
+    if (self) {
+      v128.store(qb + o, a);
+      e = Dual.ek(act, ntk, a, a, a, tout + o);
+    } else e = Dual.ek(act, ntk, v128.load64_splat(qa + o), v128.load(qb + o), a, tout + o);
+    v128.store(vout + o, e);
+    if (ntk) v128.store(tout + o, f64x2.mul(v128.load(tout + o), th));
   }
 }
 
-/** One conv layer's maps on pairs (row input's record qa, one lane, splatted): V = E(q, q', A), T = Ė·Θ. */
-function mapPair(
+/**
+ * One conv layer's maps at positions [0, Po), four per iteration (independent
+ * chains the CPU overlaps). Records from qa (row input: one lane, splatted)
+ * and qb, or, `self`, written to qb.
+ */
+function mapLayer(
   act: i32,
   ntk: bool,
+  self: bool,
   l: i32,
   Po: i32,
   vout: usize,
@@ -109,35 +122,16 @@ function mapPair(
   inv: v128,
   vsw2: v128,
   vsb2: v128,
-  slot: usize,
 ): void {
-  const even = Po & ~1;
-  for (let p = 0; p < even; p += 2) {
+  const four = Po & ~3;
+  for (let p = 0; p < four; p += 4) {
     const o = (<usize>p) << 4;
-    const o2 = o + 16;
-    const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
-    const a2 = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o2), inv)));
-    const e = Dual.ek(act, ntk, v128.load64_splat(qa + o), v128.load(qb + o), a, slot);
-    const kd = ntk ? v128.load(slot) : e;
-    const e2 = Dual.ek(act, ntk, v128.load64_splat(qa + o2), v128.load(qb + o2), a2, slot);
-    v128.store(vout + o, e);
-    v128.store(vout + o2, e2);
-    if (ntk) {
-      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
-      v128.store(tout + o, f64x2.mul(kd, f64x2.add(a, f64x2.mul(vsw2, st))));
-      const st2 = l > 0 ? f64x2.mul(v128.load(tout + o2), inv) : f64x2.splat(0.0);
-      v128.store(tout + o2, f64x2.mul(v128.load(slot), f64x2.add(a2, f64x2.mul(vsw2, st2))));
-    }
+    Pos.map(act, ntk, self, l, vout, tout, qa, qb, o, inv, vsw2, vsb2);
+    Pos.map(act, ntk, self, l, vout, tout, qa, qb, o + 16, inv, vsw2, vsb2);
+    Pos.map(act, ntk, self, l, vout, tout, qa, qb, o + 32, inv, vsw2, vsb2);
+    Pos.map(act, ntk, self, l, vout, tout, qa, qb, o + 48, inv, vsw2, vsb2);
   }
-  if (even < Po) {
-    const o = (<usize>even) << 4;
-    const a = f64x2.add(vsb2, f64x2.mul(vsw2, f64x2.mul(v128.load(vout + o), inv)));
-    v128.store(vout + o, Dual.ek(act, ntk, v128.load64_splat(qa + o), v128.load(qb + o), a, slot));
-    if (ntk) {
-      const st = l > 0 ? f64x2.mul(v128.load(tout + o), inv) : f64x2.splat(0.0);
-      v128.store(tout + o, f64x2.mul(v128.load(slot), f64x2.add(a, f64x2.mul(vsw2, st))));
-    }
-  }
+  for (let p = four; p < Po; p++) Pos.map(act, ntk, self, l, vout, tout, qa, qb, (<usize>p) << 4, inv, vsw2, vsb2);
 }
 
 /**
@@ -147,7 +141,7 @@ function mapPair(
  * lanes), records qa, qb (S doubles, interleaved). `self`: xa = xb is the
  * same pair of inputs, each with itself; the record qb is written as the
  * layers go (q = A) and read back, so the dual sees (A, A, A).
- * Workspace ws: a slot for Ė / Θ, the results K and Θ (ws + 16, ws + 32),
+ * Workspace ws: a slot for the dense tail's Θ, the results K and Θ (ws + 16, ws + 32),
  * V and T of every layer (P_l entries each), two row-pass buffers.
  */
 function convPairs(ctl: usize, ws: usize, xa: usize, xb: usize, qa: usize, qb: usize, splat: bool, self: bool): void {
@@ -194,8 +188,9 @@ function convPairs(ctl: usize, ws: usize, xa: usize, xb: usize, qa: usize, qb: u
     // the window sums land in vout (and tout), then are mapped in place
     windowSums(G, l, vin, R, vout);
     if (ntk && l > 0) windowSums(G, l, tin, RT, tout);
-    if (self) mapSelf(act, ntk, l, Po, vout, tout, qb + ((<usize>qo) << 4), inv, vsw2, vsb2, slot);
-    else mapPair(act, ntk, l, Po, vout, tout, qa + ((<usize>qo) << 4), qb + ((<usize>qo) << 4), inv, vsw2, vsb2, slot);
+    const qo4 = (<usize>qo) << 4;
+    if (self) mapLayer(act, ntk, true, l, Po, vout, tout, 0, qb + qo4, inv, vsw2, vsb2);
+    else mapLayer(act, ntk, false, l, Po, vout, tout, qa + qo4, qb + qo4, inv, vsw2, vsb2);
     vin = vout;
     tin = tout;
     qo += Po;
