@@ -205,6 +205,16 @@ describe('kernelMatrix dispatch and memory', () => {
     ).toThrow(/the CNN kernel of 30000 × 30000 points needs about .* wasm memory/);
   });
 
+  it('kernelMatrix refuses a CNN NTK too large for wasm memory before computing, naming the size', () => {
+    // 16384² entries (the most kernelMatrix returns), K and Θ: 4 GiB, plus the records
+    const spec = cnn([2, 2, 1], [[4, 2, 1, 'SAME']], 'flatten', [], 'relu');
+    const n = 16_384;
+    const X = new Float64Array(n * 4).fill(0.5);
+    expect(() => kernelMatrix(spec, X, n, undefined, undefined, { kind: 'ntk' })).toThrow(
+      /the CNN kernel of 16384 × 16384 points needs about 4\.0 GiB of wasm memory \(the wasm memory \(the kernel and the NTK/,
+    );
+  });
+
   it('global average pooling at 28×28 is refused above its budget, pointing to Monte Carlo', () => {
     const spec = cnn(
       [28, 28, 1],

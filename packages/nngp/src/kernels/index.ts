@@ -18,11 +18,13 @@
  *   with TensorFlow padding, any strides: channel-mean covariances through
  *   each conv (mean over the kh·kw window, padding counting as zeros, from
  *   fan_in = kh·kw·C_in); with `flatten` only same-position covariances
- *   (cost O(Σ_l P_l·kh·kw) per pair of inputs), with `gap` the full
+ *   (cost O(Σ_l P_l·(kh + kw)) additions and Σ_l P_l dual maps per pair of
+ *   inputs; `cnnKernel`, `cnn.ts`), with `gap` the full
  *   position×position covariance (O(Σ_l P_l²·kh·kw) time and O(P²) memory
  *   per pair: fine for small images, e.g. 8×8; a 28×28 image with gap is
- *   ~15M operations per pair and layer — use flatten or the Monte-Carlo
- *   kernel there); dense layers after flatten/gap by the FCN recursion.
+ *   ~15M operations per pair and layer, so blocks above {@link GAP_MAX_OPS}
+ *   are refused with the cost — use flatten or the Monte-Carlo kernel
+ *   there); dense layers after flatten/gap by the FCN recursion.
  * - tanh has no closed form: `kernelMatrix` throws and points to
  *   {@link monteCarloKernel} (as neural-tangents answers for Tanh and MaxPool).
  *
@@ -51,7 +53,9 @@
  * **Precision and where it runs.** By default everything is float64 on the
  * CPU: our plain TypeScript loop (the reference, `reference.ts`) and, for FCN
  * blocks with more than {@link FAST_MIN_ENTRIES} entries, {@link fcnKernel}
- * (`fcn.ts`) — float64 wasm on all cores — through the single dispatch
+ * (`fcn.ts`), for flatten CNN blocks large enough for wasm `cnnKernel`
+ * (`cnn.ts`) — float64 wasm on all cores, the CNN's memory stated and
+ * checked before it starts (`cnnKernelNeeds`) — through the single dispatch
  * point in `fast.ts` (tested to agree with the reference to 1e-12).
  * {@link kernelMatrixAsync} with a `device` (the core gpu backend, `device.ts`) runs the
  * Gram matrix and the whole layer recursion of FCN kernels on the GPU in
@@ -73,7 +77,6 @@ import type { FcnKernelParams } from './fcn.js';
 import { cnnReference, fcnReference } from './reference.js';
 import type { KernelKind } from './types.js';
 
-export { cnnKernel, cnnKernelAsync, cnnKernelNeeds, gapKernelCost } from './cnn.js';
 export { fcnKernelF32Model, type KernelDevice, kernelDeviceOf } from './device.js';
 export {
   type ClosedFormActivation,
@@ -86,7 +89,7 @@ export {
   hasClosedForm,
   noClosedForm,
 } from './dual.js';
-export { FAST_MIN_ENTRIES, fastCnnKernelAvailable, fastFcnKernelAvailable } from './fast.js';
+export { FAST_MIN_ENTRIES, fastFcnKernelAvailable } from './fast.js';
 export { type FcnKernelArgs, type FcnKernelParams, type FcnKernelResult, fcnKernel, fcnKernelAsync } from './fcn.js';
 export { Features, type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel, widenSpec } from './montecarlo.js';
 export type { KernelKind } from './types.js';
