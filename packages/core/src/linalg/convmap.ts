@@ -22,7 +22,7 @@ import { checkMat } from './dense.js';
 import { engine, pick, runAsyncOrTs, runSyncOrTs } from './dispatch.js';
 import { type Job, type LinalgEngine, OP } from './engine.js';
 import type { LayerMapResult } from './layermap.js';
-import { Allocs, type Plan } from './ops.js';
+import { Allocs, kernelOut, type Plan } from './ops.js';
 
 /** One conv layer of a {@link ConvMapParams}: as in an architecture spec's `convs`. */
 export interface ConvMapLayer {
@@ -189,12 +189,7 @@ function convMapPlan(
       return { op: OP.cnn, args: [...args, ws, g.wsBytes, g.positions, g.rowPass], fargs: [p.sw2, p.sb2] };
     },
     finish() {
-      try {
-        const nngp = e.f64(k, n * cols).slice();
-        return t ? { nngp, ntk: e.f64(t, n * cols).slice() } : { nngp };
-      } finally {
-        m.free();
-      }
+      return kernelOut(e, m, k, t, n * cols);
     },
     dispose() {
       m.free();

@@ -50,6 +50,16 @@ export class Allocs {
   }
 }
 
+/** A kernel job's result: K (and Θ when the job had one, t ≠ 0), `len` entries each, copied out; then free. */
+export function kernelOut(e: LinalgEngine, m: Allocs, k: number, t: number, len: number): LayerMapResult {
+  try {
+    const nngp = e.f64(k, len).slice();
+    return t ? { nngp, ntk: e.f64(t, len).slice() } : { nngp };
+  } finally {
+    m.free();
+  }
+}
+
 export function runPlan<R>(e: LinalgEngine, plan: Plan<R>, threads: number): R {
   const job = plan.prepare();
   let status: Status;
@@ -239,12 +249,7 @@ export function layerMapPlan(
       };
     },
     finish() {
-      try {
-        const nngp = e.f64(k, n * cols).slice();
-        return t ? { nngp, ntk: e.f64(t, n * cols).slice() } : { nngp };
-      } finally {
-        m.free();
-      }
+      return kernelOut(e, m, k, t, n * cols);
     },
     dispose() {
       m.free();

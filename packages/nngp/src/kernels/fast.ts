@@ -19,6 +19,11 @@ import { hasClosedForm } from './dual.js';
 import { fcnKernel } from './fcn.js';
 import type { KernelKind } from './types.js';
 
+/** The kernel of the kind asked for from a fast kernel's result (null: it has no NTK). */
+function ofKind(r: { nngp: Float64Array; ntk?: Float64Array }, kind: KernelKind): Float64Array | null {
+  return kind === 'ntk' ? (r.ntk ?? null) : r.nngp;
+}
+
 /** Blocks with more entries than this (n1·n2) go to the fast kernel. */
 export const FAST_MIN_ENTRIES = 10_000;
 
@@ -46,9 +51,10 @@ export function fastFcnKernel(
     bias: spec.bias,
     ntk: kind === 'ntk',
   };
-  const r = X2 === undefined ? fcnKernel(X1, n1, spec.inputDim, p) : fcnKernel(X1, n1, spec.inputDim, p, X2, n2);
-  if (kind === 'ntk') return r.ntk ?? null;
-  return r.nngp;
+  return ofKind(
+    X2 === undefined ? fcnKernel(X1, n1, spec.inputDim, p) : fcnKernel(X1, n1, spec.inputDim, p, X2, n2),
+    kind,
+  );
 }
 
 /** Whether a fast CNN kernel is wired in (flatten readouts; global average pooling has none). */
@@ -66,7 +72,5 @@ export function fastCnnKernel(
   kind: KernelKind,
 ): Float64Array | null {
   if (!fastCnnKernelAvailable(spec)) return null;
-  const r = cnnKernel(spec, X1, n1, X2, n2, kind);
-  if (kind === 'ntk') return r.ntk ?? null;
-  return r.nngp;
+  return ofKind(cnnKernel(spec, X1, n1, X2, n2, kind), kind);
 }
