@@ -171,6 +171,32 @@ describe('threads', () => {
   });
 });
 
+describe('a cross block of few rows and many columns (column blocks across threads)', () => {
+  it('agrees with the reference and is bitwise independent of the thread count', () => {
+    const shape: [number, number, number] = [10, 10, 1];
+    const spec = cnn(
+      shape,
+      [
+        [3, 3, 1, 'SAME'],
+        [3, 2, 1, 'VALID'],
+      ],
+      'flatten',
+      [4],
+      'relu',
+      true,
+    );
+    const X = images(3, shape, 6);
+    const Y = images(151, shape, 7);
+    const runs = [1, 2].map((threads) => {
+      configureLinalg({ threads });
+      return fast(spec, X, 3, 'ntk', Y, 151);
+    });
+    configureLinalg({ threads: undefined });
+    expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+    expect(relMax(runs[0], reference(spec, X, 3, 'ntk', Y, 151))).toBeLessThan(1e-12);
+  });
+});
+
 describe('kernelMatrix dispatch and memory', () => {
   it('kernelMatrix sends flatten CNN blocks to the fast kernel (same bits as cnnKernel)', () => {
     const spec = cnn(SHAPE, CASES[1][1], 'flatten', [5], 'erf', false);

@@ -16,7 +16,8 @@
  * Phases: (1) every input alone (two inputs per f64x2), writing its record
  * of S doubles — A_p of every conv layer, then the dense variances
  * q[0..hidden], then its readout NTK — interleaved by pairs of inputs, the
- * column side's layout; (2) the pairs, row chunks from a counter; (3) the
+ * column side's layout; (2) the pairs, row chunks (× column blocks for a
+ * cross kernel) from a counter; (3) the
  * symmetric case mirrors. Each entry's arithmetic is the same whichever
  * thread or lane computes it, so results do not depend on the thread count,
  * and an input paired with an identical one gives its own record's values.
@@ -257,7 +258,7 @@ function selfPhase(ctl: usize, ws: usize, XP: usize, Q: usize, n: i32, D: i32, S
  * symmetric), 11 S, 12 G (geometry), 13 L (conv layers), 14 hidden, 15 act,
  * 16 WS (workspace), 17 WSB (its bytes per thread), 18 ΣP_l (l = 0..L),
  * 19 max row-pass size. f64: sw2, sb2. Counters: 0, 1 self blocks of X,
- * X2; 2 row chunks.
+ * X2; 2 row chunks (× column blocks).
  */
 export function cnnJob(ctl: usize, tid: i32, nt: i32): void {
   const XP1 = Ctl.ptr(ctl, 0);
@@ -278,24 +279,28 @@ export function cnnJob(ctl: usize, tid: i32, nt: i32): void {
   selfPhase(ctl, ws, XP1, Q1, n, D, S, 0);
   if (!sym) selfPhase(ctl, ws, XP2, Q2, m, D, S, 1);
   barrier(ctl, nt);
-  // 2. the pairs: row chunks (longest rows first when symmetric)
+  // 2. the pairs: row chunks (longest rows first when symmetric); a cross block also splits its
+  // columns (blocks of 64, an even count: pairs of columns stay together), so few rows still use every thread
   const CHUNK = 2;
   const chunks = (n + CHUNK - 1) / CHUNK;
+  const CB = 64;
+  const colBlocks = sym ? 1 : (m + CB - 1) / CB;
   const ld = <usize>m;
   const qk = (<usize>(S - 2)) << 4;
   for (;;) {
     const g = grab(ctl, 2);
-    if (g >= chunks) break;
-    const c = sym ? chunks - 1 - g : g;
+    if (g >= chunks * colBlocks) break;
+    const c = sym ? chunks - 1 - g : g / colBlocks;
+    const j0 = sym ? 0 : (g % colBlocks) * CB;
     const i1 = min<i32>(c * CHUNK + CHUNK, n);
     for (let i = c * CHUNK; i < i1; i++) {
       const lane = (<usize>(i & 1)) << 3;
       const xa = XP1 + ((<usize>(i >> 1) * <usize>D) << 4) + lane;
       const qa = Q1 + ((<usize>(i >> 1) * <usize>S) << 4) + lane;
-      const cols = sym ? i : m;
+      const cols = sym ? i : min<i32>(m, j0 + CB);
       const row = K + ((<usize>i * ld) << 3);
       const trow = T !== 0 ? T + ((<usize>i * ld) << 3) : 0;
-      for (let j = 0; j < cols; j += 2) {
+      for (let j = j0; j < cols; j += 2) {
         const xb = (sym ? XP1 : XP2) + ((<usize>(j >> 1) * <usize>D) << 4);
         const qb = Q2 + ((<usize>(j >> 1) * <usize>S) << 4);
         convPairs(ctl, ws, xa, xb, qa, qb, true, false);
