@@ -8,8 +8,10 @@
  * (~1e-15 relative; tested to 1e-12).
  *
  * Cost per pair of inputs: Σ_l P_l·(kh + kw) additions and Σ_l P_l dual maps
- * (P_l: positions after conv layer l), ~4 µs per pair and core for the
- * paper's 4-layer CNN on 28×28 images (`pnpm bench --only cnn`). Memory
+ * (P_l: positions after conv layer l); the dual maps dominate (~20 ns per
+ * position and pair, single thread on the loaded 2-core VM: ~60 µs of CPU
+ * per pair for the paper's 4-layer CNN on 28×28 images with SAME padding,
+ * `pnpm bench --only cnn`). Memory
  * ({@link cnnKernelNeeds}): the kernel twice (wasm and the result), each
  * input's Σ_l P_l pre-activation variances and its pixels — checked before
  * anything is allocated.
