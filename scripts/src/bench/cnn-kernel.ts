@@ -9,7 +9,8 @@
  * compared entry by entry at the smallest size. numpy's time at large n may
  * be extrapolated from its first pairs (`--cnn-numpy-pairs`, said so in the
  * table); ours at n = 10,000 is always extrapolated from the largest
- * measured size (time ∝ pairs, said so).
+ * measured size (time ∝ pairs, said so). Beside wall time, each side's CPU
+ * time (all its threads), which a loaded machine inflates less.
  * Options (read here, so that index.ts only calls this): --cnn-sizes 500,2000
  * (default; --quick: 200,500), --cnn-numpy-pairs P (default 125,250, all
  * pairs of n = 500).
@@ -31,6 +32,7 @@ interface NumpyRow {
   pairs: number;
   pairsTimed: number;
   seconds: number;
+  cpuSeconds: number;
   extrapolated: boolean;
   numpy: string;
 }
@@ -81,11 +83,11 @@ export async function benchCnnKernel(opts: { quick: boolean }): Promise<string> 
       `Ours: ${linalgInfo().detail}; numpy: the same recursion vectorised over pairs (chunks of 256), one thread of numpy ufuncs. ` +
       `Load average at the start: ${loadavg()[0].toFixed(1)} (${linalgInfo().threads} threads here).`,
     '',
-    '| n | pairs | ours | µs / pair | numpy | numpy / ours |',
-    '|---|---|---|---|---|---|',
+    '| n | pairs | ours | µs / pair | ours, CPU (all threads) | numpy | numpy, CPU | numpy / ours (time) | (CPU) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   const notes: string[] = [];
-  let last = { n: 0, seconds: 0 };
+  let last = { n: 0, seconds: 0, cpu: 0 };
   try {
     // warm-up (V8 tiers the wasm functions up on their first calls)
     kernelMatrix(spec, X.subarray(0, 40 * 784), 40);
@@ -94,15 +96,22 @@ export async function benchCnnKernel(opts: { quick: boolean }): Promise<string> 
       const kFile = n === sizes[0] ? path.join(dir, 'numpy-kernel.f64') : undefined;
       const np = numpyRun(dir, X, n, spec, maxPairs, kFile);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const K = kernelMatrix(spec, X.subarray(0, n * 784), n);
       const ours = (performance.now() - t0) / 1000;
-      last = { n, seconds: ours };
+      const c = process.cpuUsage(c0);
+      const oursCpu = (c.user + c.system) / 1e6;
+      last = { n, seconds: ours, cpu: oursCpu };
       let theirs = '–';
+      let theirsCpu = '–';
       let ratio = '–';
+      let ratioCpu = '–';
       if (typeof np === 'string') notes.push(`numpy at n = ${n} skipped: ${np}`);
       else {
         theirs = `${fmtS(np.seconds)}${np.extrapolated ? ` (extrapolated from ${np.pairsTimed.toLocaleString('en')} pairs)` : ''}`;
         ratio = `${(np.seconds / ours).toFixed(1)}×`;
+        theirsCpu = fmtS(np.cpuSeconds);
+        ratioCpu = `${(np.cpuSeconds / oursCpu).toFixed(1)}×`;
         if (kFile && !np.extrapolated) {
           const Kn = new Float64Array(readFileSync(kFile).buffer.slice(0));
           let num = 0;
@@ -115,13 +124,13 @@ export async function benchCnnKernel(opts: { quick: boolean }): Promise<string> 
         }
       }
       rows.push(
-        `| ${n} | ${pairs.toLocaleString('en')} | ${fmtS(ours)} | ${((ours / pairs) * 1e6).toFixed(1)} | ${theirs} | ${ratio} |`,
+        `| ${n} | ${pairs.toLocaleString('en')} | ${fmtS(ours)} | ${((ours / pairs) * 1e6).toFixed(1)} | ${fmtS(oursCpu)} | ${theirs} | ${theirsCpu} | ${ratio} | ${ratioCpu} |`,
       );
     }
     const big = 10_000;
     const scale = (big * (big + 1)) / (last.n * (last.n + 1));
     rows.push(
-      `| ${big.toLocaleString('en')} | ${((big * (big + 1)) / 2).toLocaleString('en')} | ~${fmtS(last.seconds * scale)} (extrapolated from n = ${last.n}, time ∝ pairs) | – | – | – |`,
+      `| ${big.toLocaleString('en')} | ${((big * (big + 1)) / 2).toLocaleString('en')} | ~${fmtS(last.seconds * scale)} (extrapolated from n = ${last.n}, time ∝ pairs) | – | ~${fmtS(last.cpu * scale)} | – | – | – | – |`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
