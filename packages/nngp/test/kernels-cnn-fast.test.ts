@@ -198,11 +198,15 @@ describe('a cross block of few rows and many columns (column blocks across threa
 });
 
 describe('kernelMatrix dispatch and memory', () => {
-  it('kernelMatrix sends flatten CNN blocks to the fast kernel (same bits as cnnKernel)', () => {
-    const spec = cnn(SHAPE, CASES[1][1], 'flatten', [5], 'erf', false);
-    const X = images(11, SHAPE, 4);
-    const K = kernelMatrix(spec, X, 11, undefined, undefined, { kind: 'ntk' });
-    expect(Buffer.from(K.buffer).equals(Buffer.from(fast(spec, X, 11, 'ntk').buffer))).toBe(true);
+  it('kernelMatrix sends flatten CNN blocks of more than FAST_MIN_ENTRIES entries to the fast kernel, smaller ones to the reference', () => {
+    const shape: [number, number, number] = [5, 5, 1];
+    const spec = cnn(shape, [[3, 3, 1, 'SAME']], 'flatten', [2], 'erf', false);
+    const X = images(101, shape, 4);
+    const K = kernelMatrix(spec, X, 101, undefined, undefined, { kind: 'ntk' });
+    expect(Buffer.from(K.buffer).equals(Buffer.from(fast(spec, X, 101, 'ntk').buffer))).toBe(true);
+    const Xs = X.subarray(0, 99 * 25);
+    const small = kernelMatrix(spec, Xs, 99, undefined, undefined, { kind: 'ntk' });
+    expect(Buffer.from(small.buffer).equals(Buffer.from(reference(spec, Xs, 99, 'ntk').buffer))).toBe(true);
   });
 
   it('states its memory: 10,000 MNIST images fit, 30,000 are refused naming the size', () => {

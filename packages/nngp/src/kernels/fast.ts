@@ -2,9 +2,10 @@
  * ───────── FAST-PATH DISPATCH POINT (the only one) ─────────
  *
  * Large FCN blocks go to {@link fcnKernel} (`fcn.ts`: float64, core's
- * threaded wasm layer-map engine), flatten CNN blocks to {@link cnnKernel}
- * (`cnn.ts`: float64, core's threaded wasm conv-map engine, which itself
- * sends problems too small for wasm to the reference). Our own loop
+ * threaded wasm layer-map engine), large flatten CNN blocks to
+ * {@link cnnKernel} (`cnn.ts`: float64, core's threaded wasm conv-map
+ * engine); "large" is one rule for both (n1·n2 > {@link FAST_MIN_ENTRIES}),
+ * so a block and a sub-block on the same side of it give the same bits. Our own loop
  * (`reference.ts`) stays the reference; the tests "fast FCN kernel agrees
  * with the reference" and `kernels-cnn-fast.test.ts` hold them to 1e-12.
  *
@@ -24,7 +25,7 @@ function ofKind(r: { nngp: Float64Array; ntk?: Float64Array }, kind: KernelKind)
   return kind === 'ntk' ? (r.ntk ?? null) : r.nngp;
 }
 
-/** Blocks with more entries than this (n1·n2) go to the fast kernel. */
+/** Blocks with more entries than this (n1·n2) go to the fast kernels. */
 export const FAST_MIN_ENTRIES = 10_000;
 
 /** Whether a fast FCN kernel is wired in. */

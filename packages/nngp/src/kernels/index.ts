@@ -53,7 +53,7 @@
  * **Precision and where it runs.** By default everything is float64 on the
  * CPU: our plain TypeScript loop (the reference, `reference.ts`) and, for FCN
  * blocks with more than {@link FAST_MIN_ENTRIES} entries, {@link fcnKernel}
- * (`fcn.ts`), for flatten CNN blocks large enough for wasm `cnnKernel`
+ * (`fcn.ts`), for flatten CNN blocks of that size `cnnKernel`
  * (`cnn.ts`) — float64 wasm on all cores, the CNN's memory stated and
  * checked before it starts (`cnnKernelNeeds`) — through the single dispatch
  * point in `fast.ts` (tested to agree with the reference to 1e-12).
@@ -99,9 +99,8 @@ export interface KernelOptions {
   /** `nngp` (default) or `ntk` (NTK parameterisation, see the module docs). */
   kind?: KernelKind;
   /**
-   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) and
-   * flatten CNN blocks go to the fast kernel when one is wired in (a CNN block
-   * too small for wasm still runs the plain loop); `reference`: always the plain loop.
+   * `auto` (default): large FCN and flatten CNN blocks (n1·n2 > {@link FAST_MIN_ENTRIES})
+   * go to the fast kernel when one is wired in; `reference`: always the plain loop.
    */
   impl?: 'auto' | 'reference';
 }
@@ -177,7 +176,8 @@ export function kernelMatrix(
     }
   }
   if (spec.kind === 'cnn' && spec.pooling === 'gap') checkGapCost(spec, n1, X2 === undefined ? undefined : m2);
-  if (impl === 'auto' && spec.kind === 'cnn') {
+  // the same size rule as FCNs, so a block and a sub-block of it take the same path (same bits)
+  if (impl === 'auto' && spec.kind === 'cnn' && n1 * m2 > FAST_MIN_ENTRIES) {
     const fast = fastCnnKernel(spec, X1, n1, X2, m2, kind);
     if (fast) {
       checkKernelFinite(fast, m2, spec);
