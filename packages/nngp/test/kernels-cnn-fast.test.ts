@@ -139,22 +139,25 @@ describe('fast flatten CNN kernel = the reference loop (1e-12)', () => {
   });
 });
 
+/** The threaded cases: large enough for threads (> 160³ multiply-adds), small enough for the reference. */
+const T_SHAPE: [number, number, number] = [10, 10, 1];
+const T_SPEC = cnn(
+  T_SHAPE,
+  [
+    [3, 3, 1, 'SAME'],
+    [3, 2, 1, 'VALID'],
+  ],
+  'flatten',
+  [4],
+  'relu',
+  true,
+);
+
 describe('threads', () => {
   it('bitwise independent of the thread count; async equals sync', async () => {
-    const shape: [number, number, number] = [10, 10, 1];
     const n = 48;
-    const X = images(n, shape, 3);
-    const spec = cnn(
-      shape,
-      [
-        [3, 3, 1, 'SAME'],
-        [3, 2, 1, 'VALID'],
-      ],
-      'flatten',
-      [4],
-      'relu',
-      true,
-    );
+    const X = images(n, T_SHAPE, 3);
+    const spec = T_SPEC;
     const p = convMapParams(spec, 'ntk');
     const runs = [1, 2, 3].map((threads) => {
       configureLinalg({ threads });
@@ -173,20 +176,9 @@ describe('threads', () => {
 
 describe('a cross block of few rows and many columns (column blocks across threads)', () => {
   it('agrees with the reference and is bitwise independent of the thread count', () => {
-    const shape: [number, number, number] = [10, 10, 1];
-    const spec = cnn(
-      shape,
-      [
-        [3, 3, 1, 'SAME'],
-        [3, 2, 1, 'VALID'],
-      ],
-      'flatten',
-      [4],
-      'relu',
-      true,
-    );
-    const X = images(3, shape, 6);
-    const Y = images(151, shape, 7);
+    const spec = T_SPEC;
+    const X = images(3, T_SHAPE, 6);
+    const Y = images(151, T_SHAPE, 7);
     const runs = [1, 2].map((threads) => {
       configureLinalg({ threads });
       return fast(spec, X, 3, 'ntk', Y, 151);
