@@ -56,6 +56,16 @@ describe('memory is estimated before it is allocated', () => {
     const r = cliJson(['kernel', '--arch', 'fcn:100000,100000', ...BOOL]);
     expect(r.kernel).toHaveLength(8);
   });
+
+  it('a CNN kernel with global average pooling beyond its cost budget is refused, naming the size and the way out', () => {
+    const args = ['kernel', '--arch', 'cnn:c8k5same,c8k2same,gap', '--dataset', 'mnist', '--train-size', '200'];
+    refused(
+      [...args, '--test-size', '1', '--json'],
+      1,
+      'global average pooling of 201 × 201 28×28 images',
+      'monteCarloKernel',
+    );
+  });
 });
 
 describe('--threads', () => {
