@@ -239,15 +239,19 @@ describe('priorFunctions: wasm vs js', () => {
     expect(planChunks(5, 3, 4)).toEqual([{ at: 0, n: 3 }]);
   });
 
-  it('returns an empty array for zero nets; rejects CNNs and bad jobs', async () => {
+  it('returns an empty array for zero nets; rejects specs beyond the module and bad jobs', async () => {
     const c = CASES[1];
     expect(
       await w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: 0, count: 0 }),
     ).toHaveLength(0);
-    const inputs = randomInputs(3, 16, 1);
-    await expect(w32.priorFunctions({ spec: cnn, inputs, m: 3, seed: 1, first: 0, count: 2 })).rejects.toThrow(
-      /fully connected/,
+    const deep = fcn(
+      2,
+      Array.from({ length: 65 }, () => 2),
+      'relu',
     );
+    await expect(
+      w32.priorFunctions({ spec: deep, inputs: randomInputs(3, 2, 1), m: 3, seed: 1, first: 0, count: 2 }),
+    ).rejects.toThrow(/fully connected nets of ≤ 64 hidden layers/);
     await expect(
       w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: -1, count: 2 }),
     ).rejects.toThrow(/first/);
@@ -313,20 +317,20 @@ describe('wasm builds (FMA and plain SIMD)', () => {
 });
 
 describe('CNNs and backend selection', () => {
-  it('js runs CNNs (bits = signs of the reference); wasm does not support them', async () => {
+  it('js runs CNNs (bits = signs of the reference); so does wasm (cnn-wasm.test.ts)', async () => {
     const inputs = randomInputs(5, 16, 9);
     const bits = await js.priorFunctions({ spec: cnn, inputs, m: 5, seed: 4, first: 10, count: 7 });
     const pre = forwardReference(cnn, priorParams(cnn, 4, 10, 7), 7, inputs, 5);
     expect(bits).toEqual(signBits(pre, 7, 5));
     expect(js.supports(cnn)).toBe(true);
-    expect(w32.supports(cnn)).toBe(false);
+    expect(w32.supports(cnn)).toBe(true);
     expect(w32.supports(CASES[0].spec)).toBe(true);
     expect(paramLayout(cnn).size).toBeGreaterThan(0);
   });
 
-  it('autoBackendFor: wasm for FCN, js for CNN', () => {
+  it('autoBackendFor: wasm for FCN and CNN, js beyond the module', () => {
     expect(autoBackendFor(CASES[0].spec)).toBe('wasm');
-    expect(autoBackendFor(cnn)).toBe('js');
+    expect(autoBackendFor(cnn)).toBe('wasm');
     const deep: ArchSpec = fcn(
       2,
       Array.from({ length: 65 }, () => 2),

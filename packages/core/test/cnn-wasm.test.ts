@@ -94,7 +94,11 @@ const CASES: { name: string; spec: CnnSpec; m: number }[] = [
     ),
     m: 5,
   },
-  { name: 'one image, kernel = image (1x1 output)', spec: cnn([5, 5, 2], [conv(3, 5, 1, 'VALID')], 'flatten', [], 'relu'), m: 1 },
+  {
+    name: 'one image, kernel = image (1x1 output)',
+    spec: cnn([5, 5, 2], [conv(3, 5, 1, 'VALID')], 'flatten', [], 'relu'),
+    m: 1,
+  },
 ];
 
 let w64: Backend;
@@ -182,9 +186,7 @@ describe('wasm CNN prior functions', () => {
     expect([L.G, L.groups]).toEqual([1, 5]);
     const X = images(5, spec.inputShape, 4);
     const theta = priorParams(spec, 2, 0, 3);
-    expect(relErr(await w64.forward(spec, theta, 3, X, 5), forwardReference(spec, theta, 3, X, 5))).toBeLessThan(
-      1e-12,
-    );
+    expect(relErr(await w64.forward(spec, theta, 3, X, 5), forwardReference(spec, theta, 3, X, 5))).toBeLessThan(1e-12);
   });
 });
 
@@ -193,7 +195,13 @@ describe('CNNs in the wasm backend: selection, memory, bad input', () => {
     const spec = CASES[0].spec;
     expect(autoBackendFor(spec)).toBe('wasm');
     expect(instanceMemoryBytes(spec, 13, 'f64')).toBeGreaterThan(instanceMemoryBytes(spec, 13, 'f32'));
-    const tooDeep = cnn([9, 9, 1], Array.from({ length: 17 }, () => conv(1, 1, 1, 'VALID')), 'gap', [], 'relu');
+    const tooDeep = cnn(
+      [9, 9, 1],
+      Array.from({ length: 17 }, () => conv(1, 1, 1, 'VALID')),
+      'gap',
+      [],
+      'relu',
+    );
     expect(w32.supports(tooDeep)).toBe(false);
     expect(autoBackendFor(tooDeep)).toBe('js');
   });

@@ -93,7 +93,17 @@ function applySmooth<T>(out: usize, O: i32, rb: usize, act: i32): void {
  * their im2col matrix). Each output sums its K products in k order, from
  * the bias (the float64 reference's order).
  */
-export function dense<T>(W: usize, B: usize, bias: bool, K: i32, O: i32, inp: usize, out: usize, mp: i32, act: i32): void {
+export function dense<T>(
+  W: usize,
+  B: usize,
+  bias: bool,
+  K: i32,
+  O: i32,
+  inp: usize,
+  out: usize,
+  mp: i32,
+  act: i32,
+): void {
   const sz = sizeof<T>() as usize;
   const rb = (mp as usize) * sz;
   const kBytes = (K as usize) * sz;

@@ -128,13 +128,7 @@ const K_HIDDEN = K_CONV + MAX_CONV * CONV_SLOTS;
 const SCALES_BYTE = 2048;
 
 /** Write a CNN's configuration block at `cfgPtr` of `buffer` and zero its feature buffer. */
-export function writeCnnConfig(
-  buffer: ArrayBuffer,
-  cfgPtr: number,
-  spec: CnnSpec,
-  m: number,
-  L: CnnLayout,
-): void {
+export function writeCnnConfig(buffer: ArrayBuffer, cfgPtr: number, spec: CnnSpec, m: number, L: CnnLayout): void {
   const cfg = new Int32Array(buffer, cfgPtr, K_HIDDEN + MAX_CNN_HIDDEN);
   cfg.fill(0);
   cfg.set([

@@ -16,7 +16,14 @@ import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } fr
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
 import { MAX_CNN_HIDDEN, MAX_CONV } from './wasm-cnn.js';
-import { blockSegments, instanceMemoryBytes, MAX_HIDDEN, type WasmVariant, wasmModule, wasmRuns } from './wasm-module.js';
+import {
+  blockSegments,
+  instanceMemoryBytes,
+  MAX_HIDDEN,
+  type WasmVariant,
+  wasmModule,
+  wasmRuns,
+} from './wasm-module.js';
 
 /** Options of {@link WasmBackend.create}. */
 export interface WasmBackendOptions {
