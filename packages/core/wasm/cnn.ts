@@ -85,11 +85,10 @@ class K {
   @inline static scale(i: i32): f64 {
     return load<f64>(CFG + SCALES + ((i as usize) << 3));
   }
-}
-
-/** Fan-in of conv layer l (kh·kw·C). */
-@inline function fanIn(l: i32): i32 {
-  return K.conv(l, L_KH) * K.conv(l, L_KW) * K.conv(l, L_C);
+  /** Fan-in of conv layer l (kh·kw·C). */
+  @inline static fanIn(l: i32): i32 {
+    return K.conv(l, L_KH) * K.conv(l, L_KW) * K.conv(l, L_C);
+  }
 }
 
 /**
@@ -215,7 +214,7 @@ function forwardCnn<T>(par: usize): void {
   const bias = K.cfg(K_BIAS) !== 0;
   const groups = K.cfg(K_GROUPS);
   const col0 = K.cfg(K_COL0) as usize;
-  const col0Bytes = ((fanIn(0) * K.conv(0, L_NP)) as usize) * sz;
+  const col0Bytes = ((K.fanIn(0) * K.conv(0, L_NP)) as usize) * sz;
   const colBuf = K.cfg(K_COL) as usize;
   let p = par;
   for (let g = 0; g < groups; g++) {
@@ -224,7 +223,7 @@ function forwardCnn<T>(par: usize): void {
     let dst = K.cfg(K_BUFA) as usize;
     let spare = K.cfg(K_BUFB) as usize;
     for (let l = 0; l < nConv; l++) {
-      const Kl = fanIn(l);
+      const Kl = K.fanIn(l);
       const O = K.conv(l, L_OC);
       if (l > 0) {
         im2col<T>(l, src, colBuf);
@@ -263,7 +262,7 @@ function sampleCnn<T>(par: usize, packed: bool): void {
   const bias = K.cfg(K_BIAS) !== 0;
   let p = par;
   for (let l = 0; l < nConv; l++)
-    p = sampleLayer<T>(p, K.conv(l, L_OC), fanIn(l), K.scale(2 * l), K.scale(2 * l + 1), bias, packed);
+    p = sampleLayer<T>(p, K.conv(l, L_OC), K.fanIn(l), K.scale(2 * l), K.scale(2 * l + 1), bias, packed);
   let Kd = K.cfg(K_F);
   for (let l = 0; l <= H; l++) {
     const O = l < H ? K.cfg(K_HIDDEN + l) : 1;
@@ -288,7 +287,7 @@ function packCnn<T>(src: usize, dst: usize): void {
     let Kl: i32;
     if (l < nConv) {
       O = K.conv(l, L_OC);
-      Kl = fanIn(l);
+      Kl = K.fanIn(l);
     } else {
       O = l < n - 1 ? K.cfg(K_HIDDEN + l - nConv) : 1;
       Kl = Kd;
