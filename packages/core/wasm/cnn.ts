@@ -179,24 +179,32 @@ function features<T>(act: usize, g: i32): void {
   const rbF = (K.cfg(K_MPF) as usize) * sz;
   const feat = K.cfg(K_FEAT) as usize;
   const gap = K.cfg(K_GAP) !== 0;
-  for (let gi = 0; gi < G; gi++) {
-    const colF = feat + ((g * G + gi) as usize) * sz;
-    const img = act + ((gi * HW) as usize) * sz;
-    if (gap) {
-      const n = <T>HW;
+  if (gap) {
+    const n = <T>HW;
+    for (let gi = 0; gi < G; gi++) {
+      const colF = feat + ((g * G + gi) as usize) * sz;
+      const img = act + ((gi * HW) as usize) * sz;
       for (let c = 0; c < C; c++) {
         const r = img + (c as usize) * rb;
         let s = <T>0;
         for (let p = 0; p < HW; p++) s += load<T>(r + (p as usize) * sz);
         store<T>(colF + (c as usize) * rbF, s / n);
       }
-    } else {
-      for (let c = 0; c < C; c++) {
-        const r = img + (c as usize) * rb;
-        let d = colF + (c as usize) * rbF;
-        const step = (C as usize) * rbF;
-        for (let p = 0; p < HW; p++) {
-          store<T>(d, load<T>(r + (p as usize) * sz));
+    }
+    return;
+  }
+  // A transpose (positions of an image → a column of FEAT), in tiles of 16 positions × the group's images, so
+  // that the FEAT lines a tile writes stay in L1 until the group's images have filled them.
+  const step = (C as usize) * rbF;
+  for (let c = 0; c < C; c++) {
+    const r = act + (c as usize) * rb;
+    for (let p0 = 0; p0 < HW; p0 += 16) {
+      const p1 = min(HW, p0 + 16);
+      for (let gi = 0; gi < G; gi++) {
+        const s0 = r + ((gi * HW) as usize) * sz;
+        let d = feat + ((p0 * C + c) as usize) * rbF + ((g * G + gi) as usize) * sz;
+        for (let p = p0; p < p1; p++) {
+          store<T>(d, load<T>(s0 + (p as usize) * sz));
           d += step;
         }
       }
