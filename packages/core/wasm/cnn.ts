@@ -184,10 +184,32 @@ function features<T>(act: usize, g: i32): void {
     for (let gi = 0; gi < G; gi++) {
       const colF = feat + ((g * G + gi) as usize) * sz;
       const img = act + ((gi * HW) as usize) * sz;
-      for (let c = 0; c < C; c++) {
+      // four channels at a time: four independent sums (one chain of adds would wait on its latency), each in
+      // position order like the reference
+      const C4 = C & ~3;
+      const end = (HW as usize) * sz;
+      for (let c = 0; c < C4; c += 4) {
+        const r = img + (c as usize) * rb;
+        let s0 = <T>0;
+        let s1 = <T>0;
+        let s2 = <T>0;
+        let s3 = <T>0;
+        for (let o: usize = 0; o < end; o += sz) {
+          s0 += load<T>(r + o);
+          s1 += load<T>(r + rb + o);
+          s2 += load<T>(r + 2 * rb + o);
+          s3 += load<T>(r + 3 * rb + o);
+        }
+        const d = colF + (c as usize) * rbF;
+        store<T>(d, s0 / n);
+        store<T>(d + rbF, s1 / n);
+        store<T>(d + 2 * rbF, s2 / n);
+        store<T>(d + 3 * rbF, s3 / n);
+      }
+      for (let c = C4; c < C; c++) {
         const r = img + (c as usize) * rb;
         let s = <T>0;
-        for (let p = 0; p < HW; p++) s += load<T>(r + (p as usize) * sz);
+        for (let o: usize = 0; o < end; o += sz) s += load<T>(r + o);
         store<T>(colF + (c as usize) * rbF, s / n);
       }
     }
