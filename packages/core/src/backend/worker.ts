@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { ACTIVATIONS } from '../arch/activations.js';
-import type { ArchSpec, CnnSpec, FcnSpec } from '../arch/spec.js';
+import type { ArchSpec, CnnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
 import { WasmInstance, type WasmModule, type WasmVariant } from './wasm-module.js';
@@ -26,34 +26,44 @@ export type WorkerReply =
  */
 export function warmUp(k: WasmInstance): void {
   const inputs = new Float64Array(16 * 3).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
-  const images = new Float64Array(4 * 6 * 6).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
-  for (const activation of ACTIVATIONS) {
-    const prior = { activation, sigmaW: 1, sigmaB: 1, bias: true };
-    const fcn: FcnSpec = { kind: 'fcn', inputDim: 3, hidden: [5, 6], ...prior };
-    const cnn: CnnSpec = {
-      kind: 'cnn',
-      inputShape: [6, 6, 1],
-      convs: [
-        { channels: 4, kernel: [3, 3], stride: [1, 1], padding: 'VALID' },
-        { channels: 4, kernel: [2, 2], stride: [2, 2], padding: 'SAME' },
-      ],
-      pooling: 'flatten',
-      hidden: [5],
-      ...prior,
-    };
-    for (const [spec, m, x] of [
-      [fcn, 16, inputs],
-      [cnn, 4, images],
-    ] as const) {
-      for (const precision of ['f32', 'f64'] as const) {
-        k.configure(spec, m, precision);
-        k.setInputs(x);
-        for (let r = 0; r < 8; r++) k.priorBits('warmup', 0, 16);
-        const theta = k.priorThetas('warmup', 0, 4);
-        for (let r = 0; r < 8; r++) k.forward(theta, 4);
-      }
+  const run = (spec: ArchSpec, m: number, x: Float64Array) => {
+    for (const precision of ['f32', 'f64'] as const) {
+      k.configure(spec, m, precision);
+      k.setInputs(x);
+      for (let r = 0; r < 8; r++) k.priorBits('warmup', 0, 16);
+      const theta = k.priorThetas('warmup', 0, 4);
+      for (let r = 0; r < 8; r++) k.forward(theta, 4);
     }
+  };
+  for (const activation of ACTIVATIONS) {
+    run({ kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true }, 16, inputs);
   }
+  // The CNN's own functions (im2col, pooling, sampling) do not depend on the activation; the dense kernel and the
+  // activations are warm from the FCNs above.
+  const cnn: CnnSpec = {
+    kind: 'cnn',
+    inputShape: [6, 6, 1],
+    convs: [
+      { channels: 4, kernel: [3, 3], stride: [1, 1], padding: 'VALID' },
+      { channels: 4, kernel: [2, 2], stride: [2, 2], padding: 'SAME' },
+    ],
+    pooling: 'flatten',
+    hidden: [5],
+    activation: 'relu',
+    sigmaW: 1,
+    sigmaB: 1,
+    bias: true,
+  };
+  run(
+    cnn,
+    4,
+    new Float64Array(4 * 36).map((_, i) => ((i * 7919) % 13) / 13 - 0.5),
+  );
+  run(
+    { ...cnn, pooling: 'gap' },
+    4,
+    new Float64Array(4 * 36).map((_, i) => ((i * 7919) % 13) / 13 - 0.5),
+  );
 }
 
 const port = parentPort;
