@@ -9,10 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardReference } from '../src/arch/forward.js';
-import type { Activation, CnnSpec, ConvLayer } from '../src/arch/spec.js';
+import { type Activation, type CnnSpec, type ConvLayer, forwardMacs } from '../src/arch/spec.js';
 import { autoBackendFor, type Backend, getBackend, JsBackend, priorParams } from '../src/backend/index.js';
 import { CNN_GROUP_BYTES, cnnLayout } from '../src/backend/wasm-cnn.js';
 import { instanceMemoryBytes, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
+import { PRIOR_CHUNK, priorChunk } from '../src/prior/sample.js';
 import { Rng } from '../src/rng/rng.js';
 
 function conv(channels: number, k: number | [number, number], s: number | [number, number], padding: 'SAME' | 'VALID') {
@@ -187,6 +188,19 @@ describe('wasm CNN prior functions', () => {
     const X = images(5, spec.inputShape, 4);
     const theta = priorParams(spec, 2, 0, 3);
     expect(relErr(await w64.forward(spec, theta, 3, X, 5), forwardReference(spec, theta, 3, X, 5))).toBeLessThan(1e-12);
+  });
+});
+
+describe('prior chunks are sized by work (progress on big nets)', () => {
+  it('small nets: PRIOR_CHUNK; a CNN on many images: whole 256-net blocks, at least one', () => {
+    const small = CASES[0].spec;
+    expect(priorChunk(small, 13)).toBe(PRIOR_CHUNK);
+    // c16k3,c16k3s2same,gap,d64: ~0.49M multiply-adds per net and image
+    const big = cnn([28, 28, 1], [conv(16, 3, 1, 'VALID'), conv(16, 3, 2, 'SAME')], 'gap', [64], 'relu');
+    expect(forwardMacs(big)).toBe(26 * 26 * 16 * 9 + 13 * 13 * 16 * 144 + 16 * 64 + 64);
+    // 20 images: 2^33 multiply-adds are 880 nets, 3 whole blocks; 200 images: less than a block, so one
+    expect(priorChunk(big, 20)).toBe(768);
+    expect(priorChunk(big, 200)).toBe(256);
   });
 });
 
