@@ -192,7 +192,7 @@ describe('wasm CNN prior functions', () => {
 });
 
 describe('prior chunks are sized by work (progress on big nets)', () => {
-  it('small nets: PRIOR_CHUNK; a CNN on many images: whole 256-net blocks, at least one', () => {
+  it('small nets: PRIOR_CHUNK; a CNN on many images: whole 256-net blocks, at least one per thread', () => {
     const small = CASES[0].spec;
     expect(priorChunk(small, 13)).toBe(PRIOR_CHUNK);
     // c16k3,c16k3s2same,gap,d64: ~0.49M multiply-adds per net and image
@@ -201,6 +201,10 @@ describe('prior chunks are sized by work (progress on big nets)', () => {
     // 20 images: 2^33 multiply-adds are 880 nets, 3 whole blocks; 200 images: less than a block, so one
     expect(priorChunk(big, 20)).toBe(768);
     expect(priorChunk(big, 200)).toBe(256);
+    // a whole number of blocks per thread: 2 threads get 2 blocks (not 3), 4 threads get 4 (not 1)
+    expect(priorChunk(big, 20, 2)).toBe(512);
+    expect(priorChunk(big, 200, 4)).toBe(1024);
+    expect(priorChunk(small, 13, 3)).toBe(PRIOR_CHUNK);
   });
 });
 

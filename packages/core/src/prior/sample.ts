@@ -15,14 +15,19 @@ const CHUNK_MACS = 2 ** 33;
 
 /**
  * Nets per backend call for a spec on m inputs: PRIOR_CHUNK for small nets,
- * fewer (a multiple of the 256-net stream block, at least one block) when
- * that many would take long, so that progress is reported every few
- * seconds (a CNN on a few hundred images, a wide FCN on MNIST).
+ * fewer when that many would take long, so that progress is reported every
+ * few seconds (a CNN on a few hundred images, a wide FCN on MNIST): whole
+ * 256-net stream blocks, a multiple of `threads` of them (at least one per
+ * thread), so that no worker has to skip ahead inside a block's stream
+ * (costly for nets with a million parameters).
  */
-export function priorChunk(spec: ArchSpec, m: number): number {
+export function priorChunk(spec: ArchSpec, m: number, threads = 1): number {
+  const most = PRIOR_CHUNK / 256;
   const perNet = Math.max(1, forwardMacs(spec) * m);
   const blocks = Math.floor(CHUNK_MACS / perNet / 256);
-  return Math.max(256, Math.min(PRIOR_CHUNK, blocks * 256));
+  if (blocks >= most) return PRIOR_CHUNK;
+  const t = Math.max(1, Math.min(most, Math.floor(threads)));
+  return 256 * Math.max(t, blocks - (blocks % t));
 }
 
 /** Options of {@link samplePriorTable}. */
@@ -80,7 +85,7 @@ export async function samplePriorInto<T extends CountingTable>(o: PriorCountOpti
   checkNetRange(first, o.samples, { first: 'first', count: 'samples' });
   const table = o.table;
   if (table.m !== o.m) throw new FsbayesError(`the table is on m = ${table.m} points, the inputs have ${o.m}`);
-  const chunk = priorChunk(o.spec, o.m);
+  const chunk = priorChunk(o.spec, o.m, o.backend.info.threads);
   for (let done = 0; done < o.samples; ) {
     const count = Math.min(chunk, o.samples - done);
     const bits = await o.backend.priorFunctions({
