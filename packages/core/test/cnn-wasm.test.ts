@@ -7,14 +7,15 @@
  * independent of the thread count and of how images are grouped.
  * Needs `pnpm build` (the wasm module and dist/backend/worker.js).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forwardReference } from '../src/arch/forward.js';
 import { type Activation, type CnnSpec, type ConvLayer, forwardMacs } from '../src/arch/spec.js';
-import { autoBackendFor, type Backend, getBackend, JsBackend, priorParams } from '../src/backend/index.js';
+import { autoBackendFor, JsBackend, priorParams } from '../src/backend/index.js';
 import { CNN_GROUP_BYTES, cnnLayout } from '../src/backend/wasm-cnn.js';
 import { instanceMemoryBytes, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { PRIOR_CHUNK, priorChunk } from '../src/prior/sample.js';
 import { Rng } from '../src/rng/rng.js';
+import { countDiffBits, relErr, useWasmBackends } from './backend-helpers.js';
 
 function conv(channels: number, k: number | [number, number], s: number | [number, number], padding: 'SAME' | 'VALID') {
   const kernel: [number, number] = typeof k === 'number' ? [k, k] : k;
@@ -36,28 +37,6 @@ function cnn(
 function images(m: number, shape: [number, number, number], seed: number): Float64Array {
   const r = new Rng(seed, 'cnn-test-inputs');
   return Float64Array.from({ length: m * shape[0] * shape[1] * shape[2] }, () => 2 * r.uniform() - 1);
-}
-
-/** Largest |got − want| in units of (|want| + rms(want)). */
-function relErr(got: Float64Array, want: Float64Array): number {
-  let ss = 0;
-  for (const v of want) ss += v * v;
-  const rms = Math.sqrt(ss / want.length) || 1;
-  let e = 0;
-  for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + rms));
-  return e;
-}
-
-function countDiffBits(a: Uint32Array, b: Uint32Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let x = (a[i] ^ b[i]) >>> 0;
-    while (x) {
-      x &= x - 1;
-      n++;
-    }
-  }
-  return n;
 }
 
 /** Specs covering the module's paths: SAME with stride (odd and even sizes), VALID, non-square kernels and strides, gap and flatten, dense tails, every activation, bias and none, several channels in. */
@@ -102,24 +81,8 @@ const CASES: { name: string; spec: CnnSpec; m: number }[] = [
   },
 ];
 
-let w64: Backend;
-let w32: Backend;
-let w64one: Backend;
-let w32one: Backend;
+const wasm = useWasmBackends();
 const js = new JsBackend();
-
-beforeAll(async () => {
-  [w64, w32, w64one, w32one] = await Promise.all([
-    getBackend('wasm', { precision: 'f64', threads: 2 }),
-    getBackend('wasm', { precision: 'f32', threads: 2 }),
-    getBackend('wasm', { precision: 'f64', threads: 1 }),
-    getBackend('wasm', { precision: 'f32', threads: 1 }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([w64, w32, w64one, w32one].map((b) => b?.close()));
-});
 
 describe('wasm CNN forward vs the float64 reference', () => {
   for (const c of CASES) {
@@ -128,9 +91,9 @@ describe('wasm CNN forward vs the float64 reference', () => {
       const X = images(c.m, c.spec.inputShape, 1);
       const theta = priorParams(c.spec, 21, 300, nets);
       const want = forwardReference(c.spec, theta, nets, X, c.m);
-      expect(w64.supports(c.spec)).toBe(true);
-      expect(relErr(await w64.forward(c.spec, theta, nets, X, c.m), want)).toBeLessThan(1e-12);
-      const f32 = await w32.forward(c.spec, theta, nets, X, c.m);
+      expect(wasm.w64.supports(c.spec)).toBe(true);
+      expect(relErr(await wasm.w64.forward(c.spec, theta, nets, X, c.m), want)).toBeLessThan(1e-12);
+      const f32 = await wasm.w32.forward(c.spec, theta, nets, X, c.m);
       if (c.spec.activation === 'step') {
         // A hidden pre-activation within f32 rounding of 0 flips a step unit: allow rare outliers.
         let bad = 0;
@@ -149,8 +112,8 @@ describe('wasm CNN prior functions', () => {
       const X = images(c.m, c.spec.inputShape, 2);
       const job = { spec: c.spec, inputs: X, m: c.m, seed: 5, first: 250, count: 40 };
       const ref = await js.priorFunctions(job);
-      expect(await w64.priorFunctions(job)).toEqual(ref);
-      const f32 = await w32.priorFunctions(job);
+      expect(await wasm.w64.priorFunctions(job)).toEqual(ref);
+      const f32 = await wasm.w32.priorFunctions(job);
       expect(countDiffBits(f32, ref)).toBeLessThanOrEqual(Math.ceil(0.01 * 40 * c.m));
     });
   }
@@ -174,8 +137,8 @@ describe('wasm CNN prior functions', () => {
       [255, 2],
     ]) {
       const job = { spec: c.spec, inputs: X, m: c.m, seed: 'threads', first, count };
-      expect(await w32.priorFunctions(job)).toEqual(await w32one.priorFunctions(job));
-      expect(await w64.priorFunctions(job)).toEqual(await w64one.priorFunctions(job));
+      expect(await wasm.w32.priorFunctions(job)).toEqual(await wasm.w32one.priorFunctions(job));
+      expect(await wasm.w64.priorFunctions(job)).toEqual(await wasm.w64one.priorFunctions(job));
     }
   });
 
@@ -187,7 +150,9 @@ describe('wasm CNN prior functions', () => {
     expect([L.G, L.groups]).toEqual([1, 5]);
     const X = images(5, spec.inputShape, 4);
     const theta = priorParams(spec, 2, 0, 3);
-    expect(relErr(await w64.forward(spec, theta, 3, X, 5), forwardReference(spec, theta, 3, X, 5))).toBeLessThan(1e-12);
+    expect(relErr(await wasm.w64.forward(spec, theta, 3, X, 5), forwardReference(spec, theta, 3, X, 5))).toBeLessThan(
+      1e-12,
+    );
   });
 });
 
@@ -220,7 +185,7 @@ describe('CNNs in the wasm backend: selection, memory, bad input', () => {
       [],
       'relu',
     );
-    expect(w32.supports(tooDeep)).toBe(false);
+    expect(wasm.w32.supports(tooDeep)).toBe(false);
     expect(autoBackendFor(tooDeep)).toBe('js');
   });
 
@@ -229,7 +194,7 @@ describe('CNNs in the wasm backend: selection, memory, bad input', () => {
     const spec = cnn([64, 64, 3], [conv(64, 3, 1, 'SAME')], 'gap', [], 'relu');
     const m = 20_000;
     const X = new Float64Array(m * 64 * 64 * 3);
-    await expect(w32.priorFunctions({ spec, inputs: X, m, seed: 1, first: 0, count: 1 })).rejects.toThrow(
+    await expect(wasm.w32.priorFunctions({ spec, inputs: X, m, seed: 1, first: 0, count: 1 })).rejects.toThrow(
       /wasm memory per thread/,
     );
   });
@@ -237,7 +202,7 @@ describe('CNNs in the wasm backend: selection, memory, bad input', () => {
   it('rejects inputs of the wrong size', async () => {
     const c = CASES[0];
     await expect(
-      w32.priorFunctions({ spec: c.spec, inputs: new Float64Array(5), m: c.m, seed: 1, first: 0, count: 2 }),
+      wasm.w32.priorFunctions({ spec: c.spec, inputs: new Float64Array(5), m: c.m, seed: 1, first: 0, count: 2 }),
     ).rejects.toThrow(/inputs/);
   });
 });
