@@ -91,6 +91,49 @@ class K {
   }
 }
 
+// Short runs (an im2col line is tens of values): vector stores beat the memory.fill / memory.copy builtins' calls.
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
+class Run {
+  /** n bytes (a multiple of 4) of zeros at d. */
+  @inline static zero(d: usize, n: usize): void {
+    const end = d + n;
+    for (; d + 16 <= end; d += 16) v128.store(d, i64x2.splat(0));
+    for (; d < end; d += 4) store<u32>(d, 0);
+  }
+
+  /** n bytes (a multiple of 4) from s to d. */
+  @inline static copy(d: usize, s: usize, n: usize): void {
+    const end = d + n;
+    for (; d + 16 <= end; d += 16) {
+      v128.store(d, v128.load(s));
+      s += 16;
+    }
+    for (; d < end; d += 4) {
+      store<u32>(d, load<u32>(s));
+      s += 4;
+    }
+  }
+
+  /**
+   * Every second value of T from s into n bytes at d (a stride-2 line): two vectors in, their even lanes out. The
+   * last pair may read one value past the last tap (inside the instance's buffers; never used).
+   */
+  @inline static even<T>(d: usize, s: usize, n: usize): void {
+    const end = d + n;
+    for (; d + 16 <= end; d += 16) {
+      const a = v128.load(s);
+      const b = v128.load(s, 16);
+      if (sizeof<T>() === 4) v128.store(d, i32x4.shuffle(a, b, 0, 2, 4, 6));
+      else v128.store(d, i64x2.shuffle(a, b, 0, 2));
+      s += 32;
+    }
+    for (; d < end; d += sizeof<T>()) {
+      store<T>(d, load<T>(s));
+      s += 2 * sizeof<T>();
+    }
+  }
+}
+
 /**
  * Conv layer l's im2col matrix of the current group: col[k, q] for
  * k = (ky·kw + kx)·C + c and q = gi·OH·OW + oy·OW + ox, from the previous
@@ -133,14 +176,16 @@ function im2col<T>(l: i32, inp: usize, col: usize): void {
           for (let oy = 0; oy < OH; oy++) {
             const y = oy * sh - ph + ky;
             if (y < 0 || y >= H) {
-              memory.fill(q, 0, lineOut);
+              Run.zero(q, lineOut);
             } else {
               const src = img + ((y * W + x0) as usize) * sz;
-              if (head > 0) memory.fill(q, 0, head);
+              if (head > 0) Run.zero(q, head);
               if (ox1 <= ox0) {
                 // no tap inside this line (head covers it)
               } else if (sw === 1) {
-                memory.copy(q + head, src, ((ox1 - ox0) as usize) * sz);
+                Run.copy(q + head, src, ((ox1 - ox0) as usize) * sz);
+              } else if (sw === 2) {
+                Run.even<T>(q + head, src, ((ox1 - ox0) as usize) * sz);
               } else {
                 const step = (sw as usize) * sz;
                 let s = src;
@@ -150,13 +195,13 @@ function im2col<T>(l: i32, inp: usize, col: usize): void {
                   s += step;
                 }
               }
-              if (tail > 0) memory.fill(q + lineOut - tail, 0, tail);
+              if (tail > 0) Run.zero(q + lineOut - tail, tail);
             }
             q += lineOut;
           }
           img += imgBytes;
         }
-        memory.fill(q, 0, row + rb - q);
+        Run.zero(q, row + rb - q);
         row += rb;
       }
     }
