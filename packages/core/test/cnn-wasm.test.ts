@@ -199,6 +199,15 @@ describe('CNNs in the wasm backend: selection, memory, bad input', () => {
     );
   });
 
+  it('refuses a CNN whose f32 forward pass would overflow, before compute (f64 and the js reference run it)', async () => {
+    const c = CASES[1];
+    const spec = { ...c.spec, sigmaW: 1e16 };
+    const X = images(c.m, spec.inputShape, 6);
+    const job = { spec, inputs: X, m: c.m, seed: 1, first: 0, count: 8 };
+    await expect(wasm.w32.priorFunctions(job)).rejects.toThrow(/the f32 forward pass of σ_w = 1\d+.* would overflow/);
+    expect(await wasm.w64.priorFunctions(job)).toEqual(await js.priorFunctions(job));
+  });
+
   it('rejects inputs of the wrong size', async () => {
     const c = CASES[0];
     await expect(
