@@ -84,6 +84,20 @@ describe('fsbayes CLI', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
+  it('functions on a CNN: wasm by default, --threads changes nothing, f64 = the js reference', () => {
+    const base = ['functions', '--arch', 'cnn:c4k3,c4k3s2same,gap,d8', '--dataset', 'mnist', '--test-size', '20'];
+    const run = (...more: string[]) => json([...base, '--samples', '600', '--seed', '4', ...more]);
+    const two = run('--threads', '2');
+    expect(two.backend).toMatchObject({ name: 'wasm', precision: 'f32', threads: 2 });
+    const one = run('--threads', '1');
+    expect(one.backend.threads).toBe(1);
+    for (const k of ['samples', 'distinct', 'entropyBits', 'top']) expect(one[k]).toEqual(two[k]);
+    const f64 = run('--precision', 'f64');
+    const ref = run('--backend', 'js');
+    expect(ref.backend.name).toBe('js');
+    for (const k of ['distinct', 'entropyBits', 'top']) expect(f64[k]).toEqual(ref[k]);
+  });
+
   it('shards of one seed (disjoint net ranges) merge into the whole', () => {
     const whole = join(dir, 'whole.json');
     const s1 = join(dir, 's1.json');

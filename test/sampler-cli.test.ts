@@ -125,7 +125,7 @@ describe('fsbayes sample', () => {
       '300',
     ]);
     expect(cnn).toMatchObject({ mode: 'prior', accepted: 300, total: 300, logPS: 0, m: 16 });
-    expect(cnn.backend.name).toBe('js');
+    expect(cnn.backend.name).toBe('wasm');
     const mn = json([
       'sample',
       '--dataset',

@@ -29,6 +29,7 @@ export {
   convPadBefore,
   describeArch,
   type FcnSpec,
+  forwardMacs,
   inputSize,
   type Padding,
   type Prior,

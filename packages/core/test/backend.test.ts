@@ -6,7 +6,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forwardReference } from '../src/arch/forward.js';
 import { paramLayout } from '../src/arch/params.js';
 import type { Activation, ArchSpec, CnnSpec, FcnSpec } from '../src/arch/spec.js';
@@ -22,6 +22,7 @@ import {
 import { planChunks } from '../src/backend/wasm.js';
 import { fmaSupport, WasmInstance, wasmModule } from '../src/backend/wasm-module.js';
 import { Rng } from '../src/rng/rng.js';
+import { countDiffBits, relErr, useWasmBackends } from './backend-helpers.js';
 
 function fcn(
   inputDim: number,
@@ -44,28 +45,6 @@ function booleanInputs(n: number): Float64Array {
 function randomInputs(m: number, d: number, seed: number): Float64Array {
   const r = new Rng(seed, 'test-inputs');
   return Float64Array.from({ length: m * d }, () => 2 * r.uniform() - 1);
-}
-
-/** Largest |got − want| in units of (|want| + rms(want)). */
-function relErr(got: Float64Array, want: Float64Array): number {
-  let ss = 0;
-  for (const v of want) ss += v * v;
-  const rms = Math.sqrt(ss / want.length) || 1;
-  let e = 0;
-  for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + rms));
-  return e;
-}
-
-function countDiffBits(a: Uint32Array, b: Uint32Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    let x = (a[i] ^ b[i]) >>> 0;
-    while (x) {
-      x &= x - 1;
-      n++;
-    }
-  }
-  return n;
 }
 
 function signBits(pre: Float64Array, nets: number, m: number): Uint32Array {
@@ -119,24 +98,8 @@ const cnn: CnnSpec = {
   bias: true,
 };
 
-let w64: Backend;
-let w32: Backend;
-let w32one: Backend;
-let w64one: Backend;
+const wasm = useWasmBackends();
 const js = new JsBackend();
-
-beforeAll(async () => {
-  [w64, w32, w32one, w64one] = await Promise.all([
-    getBackend('wasm', { precision: 'f64', threads: 2 }),
-    getBackend('wasm', { precision: 'f32', threads: 2 }),
-    getBackend('wasm', { precision: 'f32', threads: 1 }),
-    getBackend('wasm', { precision: 'f64', threads: 1 }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([w64, w32, w32one, w64one].map((b) => b?.close()));
-});
 
 describe('wasm forward vs the float64 reference', () => {
   for (const c of CASES) {
@@ -144,9 +107,9 @@ describe('wasm forward vs the float64 reference', () => {
       const nets = 12;
       const theta = priorParams(c.spec, 11, 250, nets);
       const want = forwardReference(c.spec, theta, nets, c.inputs, c.m);
-      const f64 = await w64.forward(c.spec, theta, nets, c.inputs, c.m);
+      const f64 = await wasm.w64.forward(c.spec, theta, nets, c.inputs, c.m);
       expect(relErr(f64, want)).toBeLessThan(1e-12);
-      const f32 = await w32.forward(c.spec, theta, nets, c.inputs, c.m);
+      const f32 = await wasm.w32.forward(c.spec, theta, nets, c.inputs, c.m);
       if (c.spec.activation === 'step' && c.spec.hidden.length > 0) {
         // A hidden pre-activation within f32 rounding of 0 flips a step unit: allow rare outliers.
         let bad = 0;
@@ -163,15 +126,19 @@ describe('wasm forward vs the float64 reference', () => {
     const spec = fcn(7, [3000], 'erf');
     const X = randomInputs(400, 7, 9);
     const theta = priorParams(spec, 4, 0, 2);
-    const want = await w64.forward(spec, theta, 2, X, 400);
+    const want = await wasm.w64.forward(spec, theta, 2, X, 400);
     expect(relErr(forwardReference(spec, theta, 2, X, 400), want)).toBeLessThan(1e-12);
   });
 
   it('handles zero nets and rejects bad shapes', async () => {
     const spec = fcn(3, [4], 'relu');
-    expect(await w32.forward(spec, new Float64Array(0), 0, randomInputs(5, 3, 1), 5)).toHaveLength(0);
-    await expect(w32.forward(spec, new Float64Array(10), 1, randomInputs(5, 3, 1), 5)).rejects.toThrow(/parameters/);
-    await expect(w32.forward(spec, priorParams(spec, 1, 0, 1), 1, new Float64Array(7), 5)).rejects.toThrow(/inputs/);
+    expect(await wasm.w32.forward(spec, new Float64Array(0), 0, randomInputs(5, 3, 1), 5)).toHaveLength(0);
+    await expect(wasm.w32.forward(spec, new Float64Array(10), 1, randomInputs(5, 3, 1), 5)).rejects.toThrow(
+      /parameters/,
+    );
+    await expect(wasm.w32.forward(spec, priorParams(spec, 1, 0, 1), 1, new Float64Array(7), 5)).rejects.toThrow(
+      /inputs/,
+    );
   });
 });
 
@@ -196,12 +163,12 @@ describe('priorFunctions: wasm vs js', () => {
       // js bits are the signs of the reference forward pass on priorParams
       const pre = forwardReference(c.spec, priorParams(c.spec, 3, 200, 90), 90, c.inputs, c.m);
       expect(ref).toEqual(signBits(pre, 90, c.m));
-      expect(await w64.priorFunctions(job)).toEqual(ref);
-      const f32 = await w32.priorFunctions(job);
+      expect(await wasm.w64.priorFunctions(job)).toEqual(ref);
+      const f32 = await wasm.w32.priorFunctions(job);
       expect(countDiffBits(f32, ref)).toBeLessThanOrEqual(Math.ceil(0.002 * 90 * c.m));
       // f32 sampling + evaluation = f32 evaluation of priorParams (same rounded parameters)
       const viaForward = signBits(
-        await w32.forward(c.spec, priorParams(c.spec, 3, 200, 90), 90, c.inputs, c.m),
+        await wasm.w32.forward(c.spec, priorParams(c.spec, 3, 200, 90), 90, c.inputs, c.m),
         90,
         c.m,
       );
@@ -218,12 +185,12 @@ describe('priorFunctions: wasm vs js', () => {
       [255, 2],
     ]) {
       const job = { spec: c.spec, inputs: c.inputs, m: c.m, seed: 'threads', first, count };
-      expect(await w32.priorFunctions(job)).toEqual(await w32one.priorFunctions(job));
-      expect(await w64.priorFunctions(job)).toEqual(await w64one.priorFunctions(job));
+      expect(await wasm.w32.priorFunctions(job)).toEqual(await wasm.w32one.priorFunctions(job));
+      expect(await wasm.w64.priorFunctions(job)).toEqual(await wasm.w64one.priorFunctions(job));
     }
     // and a big odd-sized job
     const job = { spec: c.spec, inputs: c.inputs, m: c.m, seed: 77, first: 37, count: 1500 };
-    expect(await w32.priorFunctions(job)).toEqual(await w32one.priorFunctions(job));
+    expect(await wasm.w32.priorFunctions(job)).toEqual(await wasm.w32one.priorFunctions(job));
   });
 
   it('plans block-aligned chunks, cut inside blocks only for small jobs', () => {
@@ -239,20 +206,24 @@ describe('priorFunctions: wasm vs js', () => {
     expect(planChunks(5, 3, 4)).toEqual([{ at: 0, n: 3 }]);
   });
 
-  it('returns an empty array for zero nets; rejects CNNs and bad jobs', async () => {
+  it('returns an empty array for zero nets; rejects specs beyond the module and bad jobs', async () => {
     const c = CASES[1];
     expect(
-      await w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: 0, count: 0 }),
+      await wasm.w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: 0, count: 0 }),
     ).toHaveLength(0);
-    const inputs = randomInputs(3, 16, 1);
-    await expect(w32.priorFunctions({ spec: cnn, inputs, m: 3, seed: 1, first: 0, count: 2 })).rejects.toThrow(
-      /fully connected/,
+    const deep = fcn(
+      2,
+      Array.from({ length: 65 }, () => 2),
+      'relu',
     );
     await expect(
-      w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: -1, count: 2 }),
+      wasm.w32.priorFunctions({ spec: deep, inputs: randomInputs(3, 2, 1), m: 3, seed: 1, first: 0, count: 2 }),
+    ).rejects.toThrow(/fully connected nets of ≤ 64 hidden layers/);
+    await expect(
+      wasm.w32.priorFunctions({ spec: c.spec, inputs: c.inputs, m: c.m, seed: 1, first: -1, count: 2 }),
     ).rejects.toThrow(/first/);
     await expect(
-      w32.priorFunctions({ spec: c.spec, inputs: new Float64Array(3), m: c.m, seed: 1, first: 0, count: 2 }),
+      wasm.w32.priorFunctions({ spec: c.spec, inputs: new Float64Array(3), m: c.m, seed: 1, first: 0, count: 2 }),
     ).rejects.toThrow(/inputs/);
   });
 });
@@ -264,7 +235,7 @@ describe('float32 is harmless for prior functions (measured)', () => {
     const nets = 8192;
     const theta = priorParams(spec, 2024, 0, nets);
     const ref = signBits(forwardReference(spec, theta, nets, inputs, 128), nets, 128);
-    const f32 = signBits(await w32.forward(spec, theta, nets, inputs, 128), nets, 128);
+    const f32 = signBits(await wasm.w32.forward(spec, theta, nets, inputs, 128), nets, 128);
     const flips = countDiffBits(f32, ref);
     const fraction = flips / (nets * 128);
     const netsChanged = Array.from({ length: nets }, (_, j) =>
@@ -313,20 +284,20 @@ describe('wasm builds (FMA and plain SIMD)', () => {
 });
 
 describe('CNNs and backend selection', () => {
-  it('js runs CNNs (bits = signs of the reference); wasm does not support them', async () => {
+  it('js runs CNNs (bits = signs of the reference); so does wasm (cnn-wasm.test.ts)', async () => {
     const inputs = randomInputs(5, 16, 9);
     const bits = await js.priorFunctions({ spec: cnn, inputs, m: 5, seed: 4, first: 10, count: 7 });
     const pre = forwardReference(cnn, priorParams(cnn, 4, 10, 7), 7, inputs, 5);
     expect(bits).toEqual(signBits(pre, 7, 5));
     expect(js.supports(cnn)).toBe(true);
-    expect(w32.supports(cnn)).toBe(false);
-    expect(w32.supports(CASES[0].spec)).toBe(true);
+    expect(wasm.w32.supports(cnn)).toBe(true);
+    expect(wasm.w32.supports(CASES[0].spec)).toBe(true);
     expect(paramLayout(cnn).size).toBeGreaterThan(0);
   });
 
-  it('autoBackendFor: wasm for FCN, js for CNN', () => {
+  it('autoBackendFor: wasm for FCN and CNN, js beyond the module', () => {
     expect(autoBackendFor(CASES[0].spec)).toBe('wasm');
-    expect(autoBackendFor(cnn)).toBe('js');
+    expect(autoBackendFor(cnn)).toBe('wasm');
     const deep: ArchSpec = fcn(
       2,
       Array.from({ length: 65 }, () => 2),
@@ -336,9 +307,9 @@ describe('CNNs and backend selection', () => {
   });
 
   it('getBackend: info, auto, js, unknown names', async () => {
-    expect(w32.info).toMatchObject({ name: 'wasm', precision: 'f32', threads: 2 });
-    expect(w64one.info).toMatchObject({ name: 'wasm', precision: 'f64', threads: 1 });
-    expect(w32.info.detail).toMatch(/^wasm simd(\+fma)? f32, 2 threads$/);
+    expect(wasm.w32.info).toMatchObject({ name: 'wasm', precision: 'f32', threads: 2 });
+    expect(wasm.w64one.info).toMatchObject({ name: 'wasm', precision: 'f64', threads: 1 });
+    expect(wasm.w32.info.detail).toMatch(/^wasm simd(\+fma)? f32, 2 threads$/);
     const auto = await getBackend('auto', { threads: 1 });
     expect(auto.info.name).toBe('wasm');
     expect(auto.info.precision).toBe('f32');

@@ -3,6 +3,14 @@
  * `scripts/build-wasm.mjs`: plain SIMD and relaxed SIMD (FMA); the JS glue is
  * `src/backend/wasm-module.ts`.
  */
+export {
+  cnnCfgPtr,
+  cnnForward32,
+  cnnForward64,
+  cnnPriorNets32,
+  cnnPriorNets64,
+  cnnSampleParams64,
+} from './cnn';
 export { normalsFill, normalsSkip } from './gaussian';
 export {
   cfgPtr,

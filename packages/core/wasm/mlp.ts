@@ -49,7 +49,7 @@ export function cfgPtr(): usize {
 }
 
 // biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript's @inline decorator works on methods, not on top-level functions
-class V {
+export class V {
   @inline static cfg(slot: i32): i32 {
     return load<i32>(CFG + ((slot as usize) << 2));
   }
@@ -88,9 +88,22 @@ function applySmooth<T>(out: usize, O: i32, rb: usize, act: i32): void {
 
 /**
  * out[o, :] = φ(b[o] + Σ_k W[o, k] · inp[k, :]) for o < O, k < K, over mp
- * inputs (rows of `inp` and `out` are mp values apart).
+ * inputs (rows of `inp` and `out` are mp values apart; mp a multiple of 8).
+ * Also the GEMM of the conv layers (`cnn.ts`: W [outC × kh·kw·inC], inp
+ * their im2col matrix). Each output sums its K products in k order, from
+ * the bias (the float64 reference's order).
  */
-function dense<T>(W: usize, B: usize, bias: bool, K: i32, O: i32, inp: usize, out: usize, mp: i32, act: i32): void {
+export function dense<T>(
+  W: usize,
+  B: usize,
+  bias: bool,
+  K: i32,
+  O: i32,
+  inp: usize,
+  out: usize,
+  mp: i32,
+  act: i32,
+): void {
   const sz = sizeof<T>() as usize;
   const rb = (mp as usize) * sz;
   const kBytes = (K as usize) * sz;
@@ -281,9 +294,29 @@ function forwardNet<T>(par: usize): void {
   dense<T>(W, W + (K as usize) * sz, bias, K, 1, inp, V.cfg(C_OUT) as usize, mp, ACT_NONE);
 }
 
-/** Draw one net's parameters θ = scale ⊙ z (z from the Gaussian stream, in f64) into the T buffer. */
-function sampleNet<T>(par: usize, packed: bool): void {
+/**
+ * Draw one layer's parameters θ = scale ⊙ z (z from the Gaussian stream, in
+ * f64): W [O × K] (in stream order; `packed`: in `dense`'s packed layout),
+ * then b [O] when `bias`, into the T buffer at p. Returns the next free byte.
+ */
+export function sampleLayer<T>(p: usize, O: i32, K: i32, ws: f64, bs: f64, bias: bool, packed: bool): usize {
   const sz = sizeof<T>() as usize;
+  const O4 = packed ? O & ~3 : 0;
+  const rowBytes = (K as usize) * sz;
+  // Rows in stream order; a row of a full group is strided by 4 in the packed layout.
+  for (let o = 0; o < O4; o++)
+    normalsInto<T>(p + ((o >> 2) as usize) * 4 * rowBytes + ((o & 3) as usize) * sz, K, ws, 4 * sz);
+  if (O4 < O) normalsInto<T>(p + (O4 as usize) * rowBytes, (O - O4) * K, ws, sz);
+  p += ((O * K) as usize) * sz;
+  if (bias) {
+    normalsInto<T>(p, O, bs);
+    p += (O as usize) * sz;
+  }
+  return p;
+}
+
+/** Draw one net's parameters θ = scale ⊙ z into the T buffer. */
+function sampleNet<T>(par: usize, packed: bool): void {
   const H = V.cfg(C_H);
   const bias = V.cfg(C_BIAS) !== 0;
   let K = V.cfg(C_D);
@@ -291,28 +324,16 @@ function sampleNet<T>(par: usize, packed: bool): void {
   for (let l = 0; l <= H; l++) {
     const O = l < H ? V.cfg(C_WIDTHS + l) : 1;
     const ws = load<f64>(CFG + CFG_F64 + ((2 * l) as usize) * 8);
-    const nw = O * K;
-    const O4 = packed ? O & ~3 : 0;
-    const rowBytes = (K as usize) * sz;
-    // Rows in stream order; a row of a full group is strided by 4 in the packed layout.
-    for (let o = 0; o < O4; o++)
-      normalsInto<T>(p + ((o >> 2) as usize) * 4 * rowBytes + ((o & 3) as usize) * sz, K, ws, 4 * sz);
-    if (O4 < O) normalsInto<T>(p + (O4 as usize) * rowBytes, (O - O4) * K, ws, sz);
-    p += (nw as usize) * sz;
-    if (bias) {
-      normalsInto<T>(p, O, load<f64>(CFG + CFG_F64 + ((2 * l + 1) as usize) * 8));
-      p += (O as usize) * sz;
-    }
+    const bs = load<f64>(CFG + CFG_F64 + ((2 * l + 1) as usize) * 8);
+    p = sampleLayer<T>(p, O, K, ws, bs, bias, packed);
     K = O;
   }
 }
 
-/** Sign bits of the readout buffer: bit i of word (i >>> 5) = out[i] > 0, for i < m. */
-function packBits<T>(dst: usize): void {
+/** Sign bits of m values of T at src: bit i of word (i >>> 5) = src[i] > 0 (src padded to a multiple of 4 values). */
+export function packSigns<T>(src: usize, m: i32, dst: usize): void {
   const sz = sizeof<T>() as usize;
   const L = 16 / (sz as i32);
-  const m = V.cfg(C_M);
-  const src = V.cfg(C_OUT) as usize;
   const words = (m + 31) >>> 5;
   for (let wi = 0; wi < words; wi++) {
     const i0 = wi << 5;
@@ -326,6 +347,11 @@ function packBits<T>(dst: usize): void {
     if (n < 32) word &= (1 << n) - 1;
     store<u32>(dst + ((wi as usize) << 2), word);
   }
+}
+
+/** Sign bits of the readout buffer: bit i of word (i >>> 5) = out[i] > 0, for i < m. */
+function packBits<T>(dst: usize): void {
+  packSigns<T>(V.cfg(C_OUT) as usize, V.cfg(C_M), dst);
 }
 
 function priorNets<T>(nets: i32, outBits: usize): void {
@@ -360,6 +386,25 @@ function copyReadout<T>(dst: usize): void {
   for (let i = 0; i < m; i++) store<f64>(dst + ((i as usize) << 3), <f64>load<T>(src + (i as usize) * sizeof<T>()));
 }
 
+/**
+ * Copy one layer's f64 parameters (W [O × K] row-major, then b [O] when
+ * `bias`) from s into `dense`'s packed T layout at d; returns the next
+ * source address (the layer takes (O·K + O) values of T at d).
+ */
+export function packLayer<T>(s: usize, d: usize, O: i32, K: i32, bias: bool): usize {
+  const sz = sizeof<T>() as usize;
+  const O4 = O & ~3;
+  for (let o = 0; o < O4; o++) {
+    const row = d + (((o >> 2) * 4 * K + (o & 3)) as usize) * sz;
+    for (let k = 0; k < K; k++) store<T>(row + ((4 * k) as usize) * sz, <T>load<f64>(s + ((k as usize) << 3)));
+    s += (K as usize) << 3;
+  }
+  const rest = (O - O4) * K + (bias ? O : 0);
+  const at = d + ((O4 * K) as usize) * sz;
+  for (let k = 0; k < rest; k++) store<T>(at + (k as usize) * sz, <T>load<f64>(s + ((k as usize) << 3)));
+  return s + ((rest as usize) << 3);
+}
+
 /** Copy one net's f64 parameters (layout order) into the packed T layout at dst. */
 function packNet<T>(src: usize, dst: usize): void {
   const sz = sizeof<T>() as usize;
@@ -370,16 +415,7 @@ function packNet<T>(src: usize, dst: usize): void {
   let d = dst;
   for (let l = 0; l <= H; l++) {
     const O = l < H ? V.cfg(C_WIDTHS + l) : 1;
-    const O4 = O & ~3;
-    for (let o = 0; o < O4; o++) {
-      const row = d + (((o >> 2) * 4 * K + (o & 3)) as usize) * sz;
-      for (let k = 0; k < K; k++) store<T>(row + ((4 * k) as usize) * sz, <T>load<f64>(s + ((k as usize) << 3)));
-      s += (K as usize) << 3;
-    }
-    const rest = (O - O4) * K + (bias ? O : 0);
-    const at = d + ((O4 * K) as usize) * sz;
-    for (let k = 0; k < rest; k++) store<T>(at + (k as usize) * sz, <T>load<f64>(s + ((k as usize) << 3)));
-    s += (rest as usize) << 3;
+    s = packLayer<T>(s, d, O, K, bias);
     d += ((O * K + (bias ? O : 0)) as usize) * sz;
     K = O;
   }

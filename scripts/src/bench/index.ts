@@ -1,14 +1,15 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (cnn: the CNN-GP
- * kernel, cnn-kernel.ts, with its own --cnn-sizes; table-full: the
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (cnn: the CNN workloads:
+ * prior nets/s (cnn-prior.ts), SGD runs/s, the CNN-GP kernel (cnn-kernel.ts, with its own --cnn-sizes); table-full: the
  * 10⁸-net prior run end to end, not in the default set; ep-parallel: the
  * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { benchCnnKernel } from './cnn-kernel.js';
+import { benchCnnPrior } from './cnn-prior.js';
 import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchOrthant } from './orthant.js';
@@ -69,6 +70,11 @@ if (only.includes('table')) {
   const r = await benchTable({ quick });
   console.log(`## Function tables: Map + JSON vs columnar + Arrow\n\n${r.markdown}\n`);
   out.table = r.rows;
+}
+if (only.includes('cnn')) {
+  const r = await benchCnnPrior({ quick });
+  console.log(`## CNN prior sampling + forward\n\n${r.markdown}\n`);
+  out.cnnPrior = r.rows;
 }
 if (only.includes('table-full')) {
   const r = await benchTableFull({ quick });

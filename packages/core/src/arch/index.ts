@@ -19,6 +19,7 @@ export {
   convPadBefore,
   describeArch,
   type FcnSpec,
+  forwardMacs,
   inputSize,
   type Padding,
   type Prior,

@@ -98,3 +98,29 @@ export function describeArch(spec: ArchSpec): string {
   const convs = spec.convs.map((c) => `conv${c.channels}k${c.kernel.join('x')}s${c.stride.join('x')}${c.padding}`);
   return `${spec.inputShape.join('x')}→${[...convs, spec.pooling, ...spec.hidden.map(String), '1'].join('→')} ${prior}`;
 }
+
+/**
+ * Multiply-adds of one net's forward pass on one input (conv layers as
+ * positions × kh·kw·C per output channel, dense layers, readout): what
+ * sizes batches of nets and what benchmarks count as work.
+ */
+export function forwardMacs(spec: ArchSpec): number {
+  let macs = 0;
+  let width: number;
+  if (spec.kind === 'fcn') {
+    width = spec.inputDim;
+  } else {
+    const shapes = cnnShapes(spec);
+    spec.convs.forEach((c, l) => {
+      const [oh, ow, oc] = shapes[l + 1];
+      macs += oh * ow * oc * c.kernel[0] * c.kernel[1] * shapes[l][2];
+    });
+    const [h, w, ch] = shapes[shapes.length - 1];
+    width = spec.pooling === 'gap' ? ch : h * w * ch;
+  }
+  for (const out of [...spec.hidden, 1]) {
+    macs += width * out;
+    width = out;
+  }
+  return macs;
+}

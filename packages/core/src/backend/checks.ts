@@ -72,7 +72,9 @@ function rmsOf(act: ArchSpec['activation'], sd: number): number {
  * scale σ_w/√fan_in each product's. Overflow (beyond max/2^20) turns sums into
  * ±∞ and NaN; underflow (a non-zero scale below minNormal·2^20) turns them
  * into subnormals or 0: either way the signs, i.e. the functions, are wrong
- * without a trace. CNN specs are not checked here.
+ * without a trace. A CNN's conv layers enter with their fan-in kh·kw·C and
+ * the image's rms over all its values (a window's can be a few times more:
+ * far inside the margin); flattening or averaging keeps the scale.
  */
 export function checkForwardRange(
   spec: ArchSpec,
@@ -81,7 +83,6 @@ export function checkForwardRange(
   precision: 'f32' | 'f64',
   hint = precision === 'f32' ? 'run with --precision f64 (the wasm backend) or --backend js' : 'rescale σ_w and σ_b',
 ): void {
-  if (spec.kind !== 'fcn') return;
   const { max, minNormal } = RANGE[precision];
   const hi = max / MARGIN;
   const lo = minNormal * MARGIN;
@@ -98,11 +99,14 @@ export function checkForwardRange(
     if (!(v <= hi)) refuse(what, v, true);
     if (v > 0 && v < lo) refuse(what, v, false);
   };
-  const widths = [spec.inputDim, ...spec.hidden];
+  // fan-in of every layer with weights (conv, dense, readout): [d, ...hidden] for an FCN
+  const widths = paramLayout(spec)
+    .tensors.filter((t) => t.role === 'weight')
+    .map((t) => t.fanIn);
   if (sb > 0) check('the biases’ scale σ_b', sb);
   for (let l = 0; l < widths.length; l++) check(`layer ${l + 1}'s weight scale σ_w/√fan_in`, sw / Math.sqrt(widths[l]));
-  const d = spec.inputDim;
-  const L = spec.hidden.length;
+  const d = inputSize(spec);
+  const L = widths.length - 1;
   for (let i = 0; i < m; i++) {
     // scales (standard deviations), not variances, so that nothing here overflows first
     let rms = 0;
@@ -116,7 +120,7 @@ export function checkForwardRange(
       for (let k = 0; k < d; k++) s += (inputs[i * d + k] / amax) ** 2;
       rms = amax * Math.sqrt(s / d);
       // the first layer's products w·x
-      check(`layer 1's products w·x (input ${i})`, (sw / Math.sqrt(d)) * amax);
+      check(`layer 1's products w·x (input ${i})`, (sw / Math.sqrt(widths[0])) * amax);
     }
     let sd = Math.hypot(sb, sw * rms);
     for (let l = 0; l <= L; l++) {

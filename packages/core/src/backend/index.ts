@@ -20,7 +20,7 @@ import { JsBackend } from './js.js';
 import { workerFile } from './pool.js';
 import type { Backend, BackendName } from './types.js';
 import { WasmBackend } from './wasm.js';
-import { MAX_HIDDEN, wasmModule } from './wasm-module.js';
+import { wasmModule, wasmRuns } from './wasm-module.js';
 
 export type { GpuBackend, GpuBackendOptions, GpuGridPrograms, GpuStats } from './gpu.js';
 export { JsBackend } from './js.js';
@@ -88,9 +88,9 @@ function wasmUsable(): { ok: boolean; detail: string } {
   return wasmStatus;
 }
 
-/** The backend `auto` picks for a spec: wasm for fully connected nets if usable, else js. */
+/** The backend `auto` picks for a spec: wasm for the nets it runs (FCNs and CNNs) if usable, else js. */
 export function autoBackendFor(spec: ArchSpec): BackendName {
-  return spec.kind === 'fcn' && spec.hidden.length <= MAX_HIDDEN && wasmUsable().ok ? 'wasm' : 'js';
+  return wasmRuns(spec) && wasmUsable().ok ? 'wasm' : 'js';
 }
 
 /**

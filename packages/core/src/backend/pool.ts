@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import type { FcnSpec } from '../arch/spec.js';
+import type { ArchSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
 import type { WasmModule, WasmVariant } from './wasm-module.js';
@@ -19,7 +19,7 @@ export function workerFile(): string {
 }
 
 export interface PoolContext {
-  spec: FcnSpec;
+  spec: ArchSpec;
   m: number;
   precision: 'f32' | 'f64';
   inputs: Float64Array;

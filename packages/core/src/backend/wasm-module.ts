@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { activationCode } from '../arch/activations.js';
 import { paramLayout } from '../arch/params.js';
-import type { FcnSpec } from '../arch/spec.js';
+import { type ArchSpec, type FcnSpec, inputSize } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import { formatBytes, WASM32_MAX_BYTES } from '../resources/memory.js';
 import { Rng, type Seed } from '../rng/rng.js';
+import { cnnLayout, MAX_CNN_HIDDEN, MAX_CONV, writeCnnConfig, writeFirstIm2col } from './wasm-cnn.js';
 
 /** Net i of a seed belongs to block floor(i / NET_BLOCK), whose normals come from `new Rng(seed, 'nets', block)`. */
 export const NET_BLOCK = 256;
@@ -54,6 +55,12 @@ interface WasmExports {
   forward64(params: number, nets: number, out: number): void;
   setInputs32(src: number): void;
   setInputs64(src: number): void;
+  cnnCfgPtr(): number;
+  cnnPriorNets32(nets: number, out: number): void;
+  cnnPriorNets64(nets: number, out: number): void;
+  cnnSampleParams64(nets: number, out: number): void;
+  cnnForward32(params: number, nets: number, out: number): void;
+  cnnForward64(params: number, nets: number, out: number): void;
   vmathApply(fn: number, src: number, out: number, n: number): void;
 }
 
@@ -110,9 +117,9 @@ export function wasmModule(variant: WasmVariant | 'auto' = 'auto'): {
   return { variant: v, module };
 }
 
-/** The FCN shape an instance is configured for. */
+/** The net shape (FCN or CNN) an instance is configured for. */
 export interface WasmNet {
-  spec: FcnSpec;
+  spec: ArchSpec;
   m: number;
   precision: 'f32' | 'f64';
 }
@@ -169,19 +176,33 @@ const FORWARD_SCRATCH_BYTES = 8 << 20;
 
 /**
  * The wasm memory one instance grows to for a net shape and m inputs:
- * its buffers (`instanceLayout`) plus the largest scratch a job takes (the
- * inputs in f64, a stream block of packed functions, a forward chunk).
- * Used to refuse a job that cannot fit in a wasm32 memory before any
- * worker tries to grow one.
+ * its buffers (`instanceLayout`, `cnnLayout`) plus the largest scratch a
+ * job takes (the inputs in f64, a stream block of packed functions, a
+ * forward chunk). Used to refuse a job that cannot fit in a wasm32 memory
+ * before any worker tries to grow one.
  */
-export function instanceMemoryBytes(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): number {
-  const { layout, end } = instanceLayout(spec, m, precision, INSTANCE_STATIC_BYTES);
-  const scratch = Math.max(
-    m * spec.inputDim * 8,
-    NET_BLOCK * Math.ceil(m / 32) * 4,
-    Math.max(FORWARD_SCRATCH_BYTES, 8 * (layout.size + m)),
-  );
+export function instanceMemoryBytes(spec: ArchSpec, m: number, precision: 'f32' | 'f64'): number {
+  let P: number;
+  let end: number;
+  // an FCN's inputs are staged in f64 before the transpose; a CNN's im2col matrix is written directly
+  let staged = 0;
+  if (spec.kind === 'fcn') {
+    const l = instanceLayout(spec, m, precision, INSTANCE_STATIC_BYTES);
+    P = l.layout.size;
+    end = l.end;
+    staged = m * spec.inputDim * 8;
+  } else {
+    ({ P, end } = cnnLayout(spec, m, precision, INSTANCE_STATIC_BYTES));
+  }
+  const scratch = Math.max(staged, NET_BLOCK * Math.ceil(m / 32) * 4, Math.max(FORWARD_SCRATCH_BYTES, 8 * (P + m)));
   return end + scratch;
+}
+
+/** Whether the wasm module runs this spec: an FCN of ≤ MAX_HIDDEN hidden layers, a CNN of ≤ MAX_CONV convs and ≤ MAX_CNN_HIDDEN dense layers. */
+export function wasmRuns(spec: ArchSpec): boolean {
+  return spec.kind === 'fcn'
+    ? spec.hidden.length <= MAX_HIDDEN
+    : spec.convs.length <= MAX_CONV && spec.hidden.length <= MAX_CNN_HIDDEN;
 }
 
 /** One wasm instance with its own memory. */
@@ -191,6 +212,8 @@ export class WasmInstance {
   private readonly heap: number;
   /** Current net configuration and the first free byte after its buffers. */
   private net: (WasmNet & { P: number; mp: number; scratch: number }) | undefined;
+  /** The current CNN's layout (undefined for an FCN). */
+  private cnn: ReturnType<typeof cnnLayout> | undefined;
 
   constructor(module: WasmModule, variant: WasmVariant) {
     const instance = new WA.Instance(module, {
@@ -277,9 +300,20 @@ export class WasmInstance {
   }
 
   /** Lay out buffers for a net shape and m inputs; then `setInputs`. */
-  configure(spec: FcnSpec, m: number, precision: 'f32' | 'f64'): void {
-    if (spec.hidden.length > MAX_HIDDEN)
-      throw new FsbayesError(`the wasm module takes at most ${MAX_HIDDEN} hidden layers`);
+  configure(spec: ArchSpec, m: number, precision: 'f32' | 'f64'): void {
+    if (!wasmRuns(spec))
+      throw new FsbayesError(
+        `the wasm module takes at most ${MAX_HIDDEN} hidden layers (FCN), ${MAX_CONV} conv and ${MAX_CNN_HIDDEN} dense layers (CNN)`,
+      );
+    if (spec.kind === 'cnn') {
+      const L = cnnLayout(spec, m, precision, this.heap);
+      this.ensure(L.end);
+      writeCnnConfig(this.ex.memory.buffer, this.ex.cnnCfgPtr(), spec, m, L);
+      this.net = { spec, m, precision, P: L.P, mp: L.mpF, scratch: L.end };
+      this.cnn = L;
+      return;
+    }
+    this.cnn = undefined;
     const { layout, mp, xT, bufA, bufB, par, outBuf, end: p } = instanceLayout(spec, m, precision, this.heap);
     const d = spec.inputDim;
     this.ensure(p);
@@ -312,11 +346,15 @@ export class WasmInstance {
     return this.net;
   }
 
-  /** Inputs [m × d] row-major (f64), transposed into the instance's layout. */
+  /** Inputs [m × d] row-major (f64), transposed into the instance's layout (a CNN: its first im2col matrix). */
   setInputs(inputs: Float64Array): void {
     const net = this.need();
-    const n = net.m * net.spec.inputDim;
+    const n = net.m * inputSize(net.spec);
     if (inputs.length !== n) throw new FsbayesError(`wasm instance: expected ${n} input values, got ${inputs.length}`);
+    if (this.cnn) {
+      writeFirstIm2col(this.ex.memory.buffer, inputs, net.m, this.cnn, net.precision);
+      return;
+    }
     this.ensure(net.scratch + n * 8);
     this.f64(net.scratch, n).set(inputs);
     if (net.precision === 'f32') this.ex.setInputs32(net.scratch);
@@ -335,7 +373,10 @@ export class WasmInstance {
     for (const s of blockSegments(first, count)) {
       this.ensure(ptr + s.n * words * 4);
       this.seedBlock(seed, s.block, s.offset, net.P);
-      if (net.precision === 'f32') this.ex.priorNets32(s.n, ptr);
+      if (this.cnn) {
+        if (net.precision === 'f32') this.ex.cnnPriorNets32(s.n, ptr);
+        else this.ex.cnnPriorNets64(s.n, ptr);
+      } else if (net.precision === 'f32') this.ex.priorNets32(s.n, ptr);
       else this.ex.priorNets64(s.n, ptr);
       out.set(new Uint32Array(this.ex.memory.buffer, ptr, s.n * words), s.at * words);
     }
@@ -350,7 +391,8 @@ export class WasmInstance {
     for (const s of blockSegments(first, count)) {
       this.ensure(ptr + s.n * net.P * 8);
       this.seedBlock(seed, s.block, s.offset, net.P);
-      this.ex.sampleParams64(s.n, ptr);
+      if (this.cnn) this.ex.cnnSampleParams64(s.n, ptr);
+      else this.ex.sampleParams64(s.n, ptr);
       out.set(this.f64(ptr, s.n * net.P), s.at * net.P);
     }
     return out;
@@ -369,7 +411,10 @@ export class WasmInstance {
       const op = align(pp + n * P * 8);
       this.ensure(op + n * m * 8);
       this.f64(pp, n * P).set(params.subarray(j * P, (j + n) * P));
-      if (net.precision === 'f32') this.ex.forward32(pp, n, op);
+      if (this.cnn) {
+        if (net.precision === 'f32') this.ex.cnnForward32(pp, n, op);
+        else this.ex.cnnForward64(pp, n, op);
+      } else if (net.precision === 'f32') this.ex.forward32(pp, n, op);
       else this.ex.forward64(pp, n, op);
       out.set(this.f64(op, n * m), j * m);
     }

@@ -1,13 +1,13 @@
 /**
- * The fast backend for fully connected nets: the wasm SIMD module (f32 by
- * default, or f64) on a worker pool. Each job draws its nets' parameters
- * inside the wasm module from the canonical Gaussian stream (so they equal
- * `priorParams` exactly), evaluates them and returns packed sign bits.
- * Work is split along NET_BLOCK boundaries (and, for small jobs, inside a
- * block by skipping ahead in its stream), so results do not depend on the
- * number of threads. CNNs are not supported (`supports` is false).
+ * The fast backend for fully connected and convolutional nets: the wasm SIMD
+ * module (f32 by default, or f64) on a worker pool. Each job draws its nets'
+ * parameters inside the wasm module from the canonical Gaussian stream (so
+ * they equal `priorParams` exactly), evaluates them and returns packed sign
+ * bits. Work is split along NET_BLOCK boundaries (and, for small jobs, inside
+ * a block by skipping ahead in its stream), so results do not depend on the
+ * number of threads.
  */
-import { type ArchSpec, describeArch, type FcnSpec } from '../arch/spec.js';
+import { type ArchSpec, describeArch } from '../arch/spec.js';
 import { wordsFor } from '../bits.js';
 import { FsbayesError } from '../errors/index.js';
 import { checkMemory, type MemoryNeed } from '../resources/memory.js';
@@ -15,7 +15,15 @@ import { chooseThreads } from '../resources/threads.js';
 import { checkForward, checkForwardFinite, checkForwardRange, checkPriorJob } from './checks.js';
 import { type PoolContext, WasmPool } from './pool.js';
 import type { Backend, BackendInfo, PriorFunctionsJob } from './types.js';
-import { blockSegments, instanceMemoryBytes, MAX_HIDDEN, type WasmVariant, wasmModule } from './wasm-module.js';
+import { MAX_CNN_HIDDEN, MAX_CONV } from './wasm-cnn.js';
+import {
+  blockSegments,
+  instanceMemoryBytes,
+  MAX_HIDDEN,
+  type WasmVariant,
+  wasmModule,
+  wasmRuns,
+} from './wasm-module.js';
 
 /** Options of {@link WasmBackend.create}. */
 export interface WasmBackendOptions {
@@ -31,8 +39,8 @@ export interface WasmBackendOptions {
 const MIN_PIECE = 8;
 
 /**
- * The wasm SIMD backend for fully connected nets: f32 (default) or f64 forward passes on a worker pool, nets drawn
- * inside the wasm module from the canonical stream. Create with {@link WasmBackend.create}; `close()` when done.
+ * The wasm SIMD backend for fully connected and convolutional nets: f32 (default) or f64 forward passes on a worker
+ * pool, nets drawn inside the wasm module from the canonical stream. Create with {@link WasmBackend.create}; `close()` when done.
  */
 export class WasmBackend implements Backend {
   readonly info: BackendInfo;
@@ -62,7 +70,7 @@ export class WasmBackend implements Backend {
   }
 
   /** Refuse a job whose wasm memory (per thread) or results cannot fit; see `instanceMemoryBytes`. */
-  private checkMemory(spec: FcnSpec, m: number, job: MemoryNeed[]): void {
+  private checkMemory(spec: ArchSpec, m: number, job: MemoryNeed[]): void {
     checkMemory(`the wasm backend on ${describeArch(spec)} with ${m} inputs`, [
       {
         what: `wasm memory per thread (${this.info.precision})`,
@@ -75,13 +83,13 @@ export class WasmBackend implements Backend {
   }
 
   supports(spec: ArchSpec): boolean {
-    return spec.kind === 'fcn' && spec.hidden.length <= MAX_HIDDEN;
+    return wasmRuns(spec);
   }
 
-  private fcn(spec: ArchSpec): FcnSpec {
-    if (spec.kind !== 'fcn' || !this.supports(spec)) {
+  private runnable(spec: ArchSpec): ArchSpec {
+    if (!this.supports(spec)) {
       throw new FsbayesError(
-        `wasm backend runs fully connected nets (≤ ${MAX_HIDDEN} hidden layers) only; use the js backend`,
+        `wasm backend runs fully connected nets of ≤ ${MAX_HIDDEN} hidden layers and CNNs of ≤ ${MAX_CONV} conv and ≤ ${MAX_CNN_HIDDEN} dense layers; use the js backend`,
       );
     }
     return spec;
@@ -89,7 +97,7 @@ export class WasmBackend implements Backend {
 
   async priorFunctions(job: PriorFunctionsJob): Promise<Uint32Array> {
     checkPriorJob(job);
-    const spec = this.fcn(job.spec);
+    const spec = this.runnable(job.spec);
     checkForwardRange(spec, job.inputs, job.m, this.info.precision);
     const { m, seed, first, count } = job;
     const words = wordsFor(m);
@@ -114,14 +122,14 @@ export class WasmBackend implements Backend {
     m: number,
   ): Promise<Float64Array> {
     const P = checkForward(spec, params, nets, inputs, m);
-    const fcn = this.fcn(spec);
-    this.checkMemory(fcn, m, [
+    this.runnable(spec);
+    this.checkMemory(spec, m, [
       { what: 'parameters (f64)', bytes: nets * P * 8, pool: 'native' },
       { what: 'outputs (f64)', bytes: nets * m * 8, pool: 'native' },
     ]);
     const out = new Float64Array(nets * m);
     if (nets === 0) return out;
-    const ctx: PoolContext = { spec: fcn, m, precision: this.info.precision, inputs };
+    const ctx: PoolContext = { spec, m, precision: this.info.precision, inputs };
     const per = Math.ceil(nets / (4 * this.pool.threads));
     const jobs: Promise<void>[] = [];
     for (let j = 0; j < nets; j += per) {

@@ -4,14 +4,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { ACTIVATIONS } from '../arch/activations.js';
-import type { FcnSpec } from '../arch/spec.js';
+import type { ArchSpec, CnnSpec } from '../arch/spec.js';
 import { FsbayesError } from '../errors/index.js';
 import type { Seed } from '../rng/rng.js';
 import { WasmInstance, type WasmModule, type WasmVariant } from './wasm-module.js';
 
 export type WorkerRequest =
   | { type: 'init'; module: WasmModule; variant: WasmVariant }
-  | { type: 'ctx'; spec: FcnSpec; m: number; precision: 'f32' | 'f64'; inputs: Float64Array }
+  | { type: 'ctx'; spec: ArchSpec; m: number; precision: 'f32' | 'f64'; inputs: Float64Array }
   | { type: 'prior'; id: number; seed: Seed; first: number; count: number }
   | { type: 'forward'; id: number; params: Float64Array; nets: number };
 
@@ -26,16 +26,44 @@ export type WorkerReply =
  */
 export function warmUp(k: WasmInstance): void {
   const inputs = new Float64Array(16 * 3).map((_, i) => ((i * 7919) % 13) / 13 - 0.5);
-  for (const activation of ACTIVATIONS) {
-    const spec: FcnSpec = { kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true };
+  const run = (spec: ArchSpec, m: number, x: Float64Array) => {
     for (const precision of ['f32', 'f64'] as const) {
-      k.configure(spec, 16, precision);
-      k.setInputs(inputs);
+      k.configure(spec, m, precision);
+      k.setInputs(x);
       for (let r = 0; r < 8; r++) k.priorBits('warmup', 0, 16);
       const theta = k.priorThetas('warmup', 0, 4);
       for (let r = 0; r < 8; r++) k.forward(theta, 4);
     }
+  };
+  for (const activation of ACTIVATIONS) {
+    run({ kind: 'fcn', inputDim: 3, hidden: [5, 6], activation, sigmaW: 1, sigmaB: 1, bias: true }, 16, inputs);
   }
+  // The CNN's own functions (im2col, pooling, sampling) do not depend on the activation; the dense kernel and the
+  // activations are warm from the FCNs above.
+  const cnn: CnnSpec = {
+    kind: 'cnn',
+    inputShape: [6, 6, 1],
+    convs: [
+      { channels: 4, kernel: [3, 3], stride: [1, 1], padding: 'VALID' },
+      { channels: 4, kernel: [2, 2], stride: [2, 2], padding: 'SAME' },
+    ],
+    pooling: 'flatten',
+    hidden: [5],
+    activation: 'relu',
+    sigmaW: 1,
+    sigmaB: 1,
+    bias: true,
+  };
+  run(
+    cnn,
+    4,
+    new Float64Array(4 * 36).map((_, i) => ((i * 7919) % 13) / 13 - 0.5),
+  );
+  run(
+    { ...cnn, pooling: 'gap' },
+    4,
+    new Float64Array(4 * 36).map((_, i) => ((i * 7919) % 13) / 13 - 0.5),
+  );
 }
 
 const port = parentPort;

@@ -3,6 +3,7 @@ export {
   PRIOR_CHUNK,
   type PriorCountOptions,
   type PriorTableOptions,
+  priorChunk,
   samplePriorInto,
   samplePriorTable,
 } from './sample.js';

@@ -1,4 +1,4 @@
-import type { ArchSpec } from '../arch/spec.js';
+import { type ArchSpec, forwardMacs } from '../arch/spec.js';
 import { checkNetRange } from '../backend/prior.js';
 import type { Backend } from '../backend/types.js';
 import { FsbayesError } from '../errors/index.js';
@@ -7,8 +7,28 @@ import type { Provenance } from '../functions/provenance.js';
 import { FunctionTable } from '../functions/table.js';
 import type { Seed } from '../rng/rng.js';
 
-/** Nets per backend call: a multiple of the 256-net stream block, big enough to keep all threads busy. */
+/** Most nets per backend call: a multiple of the 256-net stream block, big enough to keep all threads busy. */
 export const PRIOR_CHUNK = 16_384;
+
+/** Multiply-adds per backend call (~1 s on two cores) that smaller chunks are cut to, so progress shows on big nets. */
+const CHUNK_MACS = 2 ** 33;
+
+/**
+ * Nets per backend call for a spec on m inputs: PRIOR_CHUNK for small nets,
+ * fewer when that many would take long, so that progress is reported every
+ * few seconds (a CNN on a few hundred images, a wide FCN on MNIST): whole
+ * 256-net stream blocks, a multiple of `threads` of them (at least one per
+ * thread), so that no worker has to skip ahead inside a block's stream
+ * (costly for nets with a million parameters).
+ */
+export function priorChunk(spec: ArchSpec, m: number, threads = 1): number {
+  const most = PRIOR_CHUNK / 256;
+  const perNet = Math.max(1, forwardMacs(spec) * m);
+  const blocks = Math.floor(CHUNK_MACS / perNet / 256);
+  if (blocks >= most) return PRIOR_CHUNK;
+  const t = Math.max(1, Math.min(most, Math.floor(threads)));
+  return 256 * Math.max(t, blocks - (blocks % t));
+}
 
 /** Options of {@link samplePriorTable}. */
 export interface PriorTableOptions {
@@ -65,8 +85,9 @@ export async function samplePriorInto<T extends CountingTable>(o: PriorCountOpti
   checkNetRange(first, o.samples, { first: 'first', count: 'samples' });
   const table = o.table;
   if (table.m !== o.m) throw new FsbayesError(`the table is on m = ${table.m} points, the inputs have ${o.m}`);
+  const chunk = priorChunk(o.spec, o.m, o.backend.info.threads);
   for (let done = 0; done < o.samples; ) {
-    const count = Math.min(PRIOR_CHUNK, o.samples - done);
+    const count = Math.min(chunk, o.samples - done);
     const bits = await o.backend.priorFunctions({
       spec: o.spec,
       inputs: o.inputs,
