@@ -4,14 +4,7 @@
  * the estimate and the limit (core's `checkMemory`) instead of failing in a
  * worker with "Unable to grow instance memory".
  */
-import {
-  type ArchSpec,
-  cnnShapes,
-  inputSize,
-  type MemoryNeed,
-  NET_BLOCK,
-  paramLayout,
-} from '@fsbayes/core';
+import { type ArchSpec, cnnShapes, inputSize, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
 import type { Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
 import { placeBuffers, wasmBuffers, wasmCapacity, wasmNet } from './wasm-layout.js';

@@ -81,15 +81,17 @@ function im2col(l: i32, n: i32): void {
             dst += <usize>KW * seg;
             continue;
           }
-          for (let kx = 0; kx < KW; kx++) {
-            const x = ox * SW - PW + kx;
-            if (x < 0 || x >= W) memory.fill(dst, 0, seg);
-            else {
-              const p = base + <usize>(y * W + x) * seg;
-              for (let o: usize = 0; o < seg; o += 16) v128.store(dst + o, v128.load(p + o));
-            }
-            dst += seg;
-          }
+          // the window's row y: kernel columns [lo, hi) fall inside the image, a contiguous run of (hi − lo)·C values
+          const x0 = ox * SW - PW;
+          const lo = min(KW, max(0, -x0));
+          const hi = max(lo, min(KW, W - x0));
+          if (lo > 0) memory.fill(dst, 0, <usize>lo * seg);
+          const p = base + <usize>(y * W + x0 + lo) * seg;
+          const run = <usize>(hi - lo) * seg;
+          const d = dst + <usize>lo * seg;
+          for (let o: usize = 0; o < run; o += 16) v128.store(d + o, v128.load(p + o));
+          if (hi < KW) memory.fill(dst + <usize>hi * seg, 0, <usize>(KW - hi) * seg);
+          dst += <usize>KW * seg;
         }
       }
     }
@@ -123,15 +125,14 @@ function col2im(l: i32, n: i32, dIn: usize): void {
             src += <usize>KW * seg;
             continue;
           }
-          for (let kx = 0; kx < KW; kx++) {
-            const x = ox * SW - PW + kx;
-            if (x >= 0 && x < W) {
-              const p = base + <usize>(y * W + x) * seg;
-              for (let o: usize = 0; o < seg; o += 16)
-                v128.store(p + o, f32x4.add(v128.load(p + o), v128.load(src + o)));
-            }
-            src += seg;
-          }
+          const x0 = ox * SW - PW;
+          const lo = min(KW, max(0, -x0));
+          const hi = max(lo, min(KW, W - x0));
+          const p = base + <usize>(y * W + x0 + lo) * seg;
+          const run = <usize>(hi - lo) * seg;
+          const q = src + <usize>lo * seg;
+          for (let o: usize = 0; o < run; o += 16) v128.store(p + o, f32x4.add(v128.load(p + o), v128.load(q + o)));
+          src += <usize>KW * seg;
         }
       }
     }
