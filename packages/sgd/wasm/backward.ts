@@ -149,7 +149,7 @@ export function backward(theta: usize, grad: usize, n: i32): void {
       weightGradSparse0(gW, n);
       o = outW & ~1;
     }
-    denseWeightGrad(a, d, gW, n, inW, outW, o);
+    denseWeightGrad(a, d, gW, n, inW, outW, o, false);
     if (bias) denseBiasGrad(d, grad + ((<usize>K.i(C_BOFF + l)) << 4), n, outW);
     if (l > 0) denseInputDelta(d, W, K.p(C_D + l - 1), K.p(C_Z + l - 1), n, inW, outW);
     // a CNN: ∂/∂(the features) for the conv stack (cnn.ts), masked by relu′ of the conv output when flattened
@@ -157,8 +157,11 @@ export function backward(theta: usize, grad: usize, n: i32): void {
   }
 }
 
-/** gW [outW × inW] = Σ_s d[s]ᵀ a[s] over n rows, for output units o0.. (two at a time: 6 loads feed 8 multiply-adds). */
-export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32, outW: i32, o0: i32): void {
+/**
+ * gW [outW × inW] = Σ_s d[s]ᵀ a[s] over n rows, for output units o0.. (two at a time: 6 loads feed
+ * 8 multiply-adds); with `acc`, added to what gW holds (the conv layers' row tiles, cnn.ts).
+ */
+export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32, outW: i32, o0: i32, acc: bool): void {
   const zero = f32x4.splat(0);
   const aRow = (<usize>inW) << 4;
   const dRow = (<usize>outW) << 4;
@@ -169,14 +172,16 @@ export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32,
     const dcol = d + ((<usize>o) << 4);
     let k = 0;
     for (; k + 4 <= inW; k += 4) {
-      let c0 = zero;
-      let c1 = zero;
-      let c2 = zero;
-      let c3 = zero;
-      let e0 = zero;
-      let e1 = zero;
-      let e2 = zero;
-      let e3 = zero;
+      const gk = g + ((<usize>k) << 4);
+      const hk = gk + aRow;
+      let c0 = acc ? v128.load(gk) : zero;
+      let c1 = acc ? v128.load(gk, 16) : zero;
+      let c2 = acc ? v128.load(gk, 32) : zero;
+      let c3 = acc ? v128.load(gk, 48) : zero;
+      let e0 = acc ? v128.load(hk) : zero;
+      let e1 = acc ? v128.load(hk, 16) : zero;
+      let e2 = acc ? v128.load(hk, 32) : zero;
+      let e3 = acc ? v128.load(hk, 48) : zero;
       const ak = a + ((<usize>k) << 4);
       for (let s = 0; s < n; s++) {
         const dp = dcol + <usize>s * dRow;
@@ -196,20 +201,19 @@ export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32,
         e2 = V.madd(dw, x2, e2);
         e3 = V.madd(dw, x3, e3);
       }
-      const gk = g + ((<usize>k) << 4);
       v128.store(gk, c0);
       v128.store(gk, c1, 16);
       v128.store(gk, c2, 32);
       v128.store(gk, c3, 48);
-      const hk = gk + aRow;
       v128.store(hk, e0);
       v128.store(hk, e1, 16);
       v128.store(hk, e2, 32);
       v128.store(hk, e3, 48);
     }
     for (; k < inW; k++) {
-      let c = zero;
-      let e = zero;
+      const gk = g + ((<usize>k) << 4);
+      let c = acc ? v128.load(gk) : zero;
+      let e = acc ? v128.load(gk + aRow) : zero;
       for (let s = 0; s < n; s++) {
         const x = v128.load(a + <usize>s * aRow + ((<usize>k) << 4));
         const dp = dcol + <usize>s * dRow;
@@ -224,7 +228,7 @@ export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32,
     const g = gW + <usize>o * aRow;
     const dcol = d + ((<usize>o) << 4);
     for (let k = 0; k < inW; k++) {
-      let c = zero;
+      let c = acc ? v128.load(g + ((<usize>k) << 4)) : zero;
       for (let s = 0; s < n; s++)
         c = V.madd(v128.load(dcol + <usize>s * dRow), v128.load(a + <usize>s * aRow + ((<usize>k) << 4)), c);
       v128.store(g + ((<usize>k) << 4), c);

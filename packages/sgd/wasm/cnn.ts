@@ -53,8 +53,8 @@ class Cv {
   }
 }
 
-/** im2col of conv l for n points: col[(s·OH + oy)·OW + ox] = the kernel's window of the input (0 outside). */
-function im2col(l: i32, n: i32): void {
+/** im2col of conv l for points [s0, s1): col[(s·OH + oy)·OW + ox] = the kernel's window of the input (0 outside). */
+function im2col(l: i32, s0: i32, s1: i32): void {
   const H = Cv.i(l, CV_H);
   const W = Cv.i(l, CV_W);
   const C = Cv.i(l, CV_C);
@@ -67,10 +67,10 @@ function im2col(l: i32, n: i32): void {
   const PH = Cv.i(l, CV_PH);
   const PW = Cv.i(l, CV_PW);
   const src = Cv.p(l, CV_IN);
-  let dst = Cv.p(l, CV_COL);
   const seg = (<usize>C) << 4;
   const img = <usize>(H * W) * seg;
-  for (let s = 0; s < n; s++) {
+  let dst = Cv.p(l, CV_COL) + <usize>(s0 * OH * OW * KH * KW) * seg;
+  for (let s = s0; s < s1; s++) {
     const base = src + <usize>s * img;
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
@@ -139,17 +139,32 @@ function col2im(l: i32, n: i32, dIn: usize): void {
   }
 }
 
+/** Points whose im2col rows fill about 32 KiB (at least one). */
+function pointsPerTile(pos: i32, kd: i32): i32 {
+  return max(1, 32768 / (pos * kd * 16));
+}
+
 /** The conv stack on the n points in conv 0's input: each layer's z and relu(z); then GAP into A[0] (flatten: A[0] is the last output). */
 export function convForward(theta: usize, n: i32): void {
   const nc = K.i(C_NCONV);
   const bias = K.i(C_BIAS);
   for (let l = 0; l < nc; l++) {
-    im2col(l, n);
-    const rows = n * Cv.i(l, CV_OH) * Cv.i(l, CV_OW);
+    const pos = Cv.i(l, CV_OH) * Cv.i(l, CV_OW);
     const kd = Cv.i(l, CV_KH) * Cv.i(l, CV_KW) * Cv.i(l, CV_C);
+    const OC = Cv.i(l, CV_OC);
     const W = theta + ((<usize>Cv.i(l, CV_WOFF)) << 4);
     const b = theta + ((<usize>Cv.i(l, CV_BOFF)) << 4);
-    denseForward(Cv.p(l, CV_COL), Cv.p(l, CV_Z), Cv.p(l, CV_OUT), W, b, bias, rows, kd, Cv.i(l, CV_OC), 0);
+    const tile = pointsPerTile(pos, kd);
+    // a tile of points at a time: its im2col rows are multiplied while they are still in cache
+    for (let s0 = 0; s0 < n; s0 += tile) {
+      const s1 = min(n, s0 + tile);
+      im2col(l, s0, s1);
+      const r0 = <usize>(s0 * pos);
+      const col = Cv.p(l, CV_COL) + r0 * ((<usize>kd) << 4);
+      const z = Cv.p(l, CV_Z) + r0 * ((<usize>OC) << 4);
+      const out = Cv.p(l, CV_OUT) + r0 * ((<usize>OC) << 4);
+      denseForward(col, z, out, W, b, bias, (s1 - s0) * pos, kd, OC, 0);
+    }
   }
   if (K.i(C_POOL) === 0) return;
   const last = nc - 1;
@@ -203,7 +218,15 @@ export function convBackward(theta: usize, grad: usize, n: i32): void {
     const OC = Cv.i(l, CV_OC);
     const d = Cv.p(l, CV_D);
     const col = Cv.p(l, CV_COL);
-    denseWeightGrad(col, d, grad + ((<usize>Cv.i(l, CV_WOFF)) << 4), rows, kd, OC, 0);
+    const pos = Cv.i(l, CV_OH) * Cv.i(l, CV_OW);
+    const tile = pointsPerTile(pos, kd);
+    const gW = grad + ((<usize>Cv.i(l, CV_WOFF)) << 4);
+    // by tiles of points (their rows in cache across the output units), adding up in the dense order
+    for (let s0 = 0; s0 < n; s0 += tile) {
+      const r0 = <usize>(s0 * pos);
+      const dt = d + r0 * ((<usize>OC) << 4);
+      denseWeightGrad(col + r0 * ((<usize>kd) << 4), dt, gW, (min(n, s0 + tile) - s0) * pos, kd, OC, 0, s0 > 0);
+    }
     if (bias) denseBiasGrad(d, grad + ((<usize>Cv.i(l, CV_BOFF)) << 4), rows, OC);
     if (l === 0) break;
     // the rows' delta into the (now free) im2col buffer, then back onto the input positions
