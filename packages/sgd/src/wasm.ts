@@ -161,7 +161,7 @@ export class WasmLaneTrainer {
        * Skip blocks of 4 input coordinates that are zero in every lane of a row pair
        * (layer 0's forward pass) or of a row (its weight gradient). The result is
        * the dense one bit for bit; binarised MNIST (~80% zeros) trains ~1.4× faster.
-       * Default: on for inputs of 64 coordinates or more (on a few, like the
+       * Default: on for FCN inputs of 64 coordinates or more, never for CNNs (on a few, like the
        * Boolean system's 7, the masks cost what they save).
        */
       sparseInputs?: boolean;

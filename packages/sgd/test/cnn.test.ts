@@ -19,23 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { CnnNet } from '../src/cnn-net.js';
 import { type LossName, resolveConfig, trainSgdTable } from '../src/index.js';
 import { createSgdNet } from '../src/nets.js';
-
-function lossOf(spec: CnnSpec, theta: Float64Array, X: Float64Array, y: Uint8Array, loss: LossName, t: '01' | 'pm1') {
-  const n = y.length;
-  const z = forwardReference(spec, theta, 1, X, n);
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    if (loss === 'ce') {
-      // −log σ(z) for y = 1, −log(1 − σ(z)) for y = 0, as softplus of ∓z (stable at large logits)
-      const u = y[i] === 1 ? -z[i] : z[i];
-      s += Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u)));
-    } else {
-      const target = t === '01' ? y[i] : 2 * y[i] - 1;
-      s += (z[i] - target) ** 2;
-    }
-  }
-  return s / n;
-}
+import { referenceLoss as lossOf, worstFiniteDifferenceGap } from './finite-diff.js';
 
 const conv = (channels: number, k: [number, number], s: [number, number], padding: 'SAME' | 'VALID'): ConvLayer => ({
   channels,
@@ -132,16 +116,7 @@ describe('CNN backward pass', () => {
       expect(L).toBeCloseTo(lossOf(spec, theta, X, y, c.loss, c.t), 12);
       const g = new Float64Array(P);
       net.backward(theta, g);
-      const h = 1e-6;
-      let worst = 0;
-      for (let k = 0; k < P; k++) {
-        const tp = theta.slice();
-        tp[k] += h;
-        const tm = theta.slice();
-        tm[k] -= h;
-        const fd = (lossOf(spec, tp, X, y, c.loss, c.t) - lossOf(spec, tm, X, y, c.loss, c.t)) / (2 * h);
-        worst = Math.max(worst, Math.abs(fd - g[k]) / Math.max(1e-3, Math.abs(fd)));
-      }
+      const worst = worstFiniteDifferenceGap((th) => lossOf(spec, th, X, y, c.loss, c.t), theta, g);
       expect(worst).toBeLessThan(1e-5);
       // every tensor gets a non-trivial gradient somewhere
       for (const t of paramLayout(spec).tensors)
