@@ -199,4 +199,15 @@ describe('a CNN whose conv covers the whole image trains exactly as the FCN it e
       expect(a.state).toEqual(b.state);
       expect(a.table.entries()).toEqual(b.table.entries());
     });
+
+  it('agd (bias-free): the conv kernel is orthogonalised and normalised as the [C_out × kh·kw·C_in] matrix the FCN has', async () => {
+    const free = { ...prior, sigmaB: 0, bias: false };
+    const config = resolveConfig({ optimizer: 'agd', batch: 6 });
+    const run = (spec: CnnSpec | FcnSpec) =>
+      trainSgdTable({ spec, config, train, test, seed: 4, runs: 4, threads: 1, engine: { kind: 'js' } });
+    const [a, b] = [await run({ ...cnn, ...free }), await run({ ...fcn, ...free })];
+    expect(a.state.fitted).toBeGreaterThan(1);
+    expect(a.state).toEqual(b.state);
+    expect(a.table.entries()).toEqual(b.table.entries());
+  });
 });
