@@ -1,5 +1,5 @@
 /**
- * @fsbayes/sgd — train many nets of one spec at once, each from its own
+ * @fsbayes/sgd — train many nets of one spec (fully connected or convolutional) at once, each from its own
  * prior draw (the same net streams the sampler uses), to 100% training
  * accuracy, and count their functions on E: P_SGD(f|S).
  *

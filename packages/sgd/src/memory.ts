@@ -4,13 +4,14 @@
  * the estimate and the limit (core's `checkMemory`) instead of failing in a
  * worker with "Unable to grow instance memory".
  */
-import { type FcnSpec, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
+import { type ArchSpec, cnnShapes, inputSize, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
 import type { Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
+import { placeBuffers, wasmBuffers, wasmCapacity, wasmNet } from './wasm-layout.js';
 
 /** What the estimate depends on. */
 export interface SgdMemoryInput {
-  spec: FcnSpec;
+  spec: ArchSpec;
   config: SgdConfig;
   /** |S| and |E|. */
   trainM: number;
@@ -22,55 +23,38 @@ export interface SgdMemoryInput {
   jobSize: number;
 }
 
-const align = (x: number) => Math.ceil(x / 64) * 64;
-
 /** Static data below a wasm trainer's heap, rounded up. */
 const WASM_STATIC_BYTES = 64 * 1024;
 
-/**
- * The wasm memory one `WasmLaneTrainer` grows to: the layout of its
- * constructor (keep the two in step; a test compares this with a real
- * trainer's memory).
- */
+/** The wasm memory one `WasmLaneTrainer` grows to: its buffer plan (`wasm-layout.ts`) laid out above the static data. */
 export function wasmTrainerBytes(
-  spec: FcnSpec,
+  spec: ArchSpec,
   config: SgdConfig,
   trainM: number,
   testM: number,
   groups: number,
 ): number {
-  const dims = [spec.inputDim, ...spec.hidden, 1];
-  const d = dims[0];
-  const P = paramLayout(spec).size;
-  const cap = Math.max(Math.min(config.batch, trainM), 32);
-  const blocks = d >> 2;
-  const sizes = [
-    2048,
-    trainM * d * 4,
-    trainM * 4,
-    testM * d * 4,
-    cap * 16,
-    ...dims.slice(0, -1).map((w) => cap * w * 16),
-    ...dims.slice(1).map((w) => cap * w * 16),
-    ...dims.slice(1).map((w) => cap * w * 16),
-    Math.ceil(cap / 2) * Math.ceil(blocks / 32) * 4,
-    blocks * Math.ceil(cap / 32) * 4,
-    groups * 4 * trainM * 4,
-    groups * 16,
-    testM * 16,
-    groups * align(4 * P * 16),
-  ];
-  return sizes.reduce((p, b) => align(p + b), align(WASM_STATIC_BYTES));
+  const buffers = wasmBuffers(wasmNet(spec), wasmCapacity(config, trainM), trainM, testM, groups);
+  return placeBuffers(buffers, WASM_STATIC_BYTES).end;
 }
 
 /** Bytes of one float64 `RunTrainer` (its net's buffers, θ, gradient, optimiser state, data copies). */
-export function jsTrainerBytes(spec: FcnSpec, config: SgdConfig, trainM: number, testM: number): number {
-  const dims = [spec.inputDim, ...spec.hidden, 1];
+export function jsTrainerBytes(spec: ArchSpec, config: SgdConfig, trainM: number, testM: number): number {
   const P = paramLayout(spec).size;
   const cap = Math.max(Math.min(config.batch, trainM), 64);
-  const acts = dims.slice(0, -1).reduce((s, w) => s + w, 0) + 2 * dims.slice(1).reduce((s, w) => s + w, 0);
+  const sum = (ws: number[]) => ws.reduce((s, w) => s + w, 0);
+  let acts: number;
+  if (spec.kind === 'fcn') {
+    const dims = [spec.inputDim, ...spec.hidden, 1];
+    acts = sum(dims.slice(0, -1)) + 2 * sum(dims.slice(1));
+  } else {
+    // CnnNet: every conv input/output, pre-activation and delta, the pooled features and their delta, the dense tail
+    const sizes = cnnShapes(spec).map(([h, w, c]) => h * w * c);
+    const feats = spec.pooling === 'gap' ? spec.convs[spec.convs.length - 1].channels : sizes[sizes.length - 1];
+    acts = sum(sizes) + 2 * sum(sizes.slice(1)) + 2 * feats + 3 * sum([...spec.hidden, 1]);
+  }
   // θ, gradient and up to two optimiser accumulators, each P float64
-  return 8 * (cap * acts + 4 * P + (trainM + testM) * (spec.inputDim + 1));
+  return 8 * (cap * acts + 4 * P + (trainM + testM) * (inputSize(spec) + 1));
 }
 
 /** The buffers of a training run: per-thread trainers and the initial parameters drawn on the main thread. */

@@ -1,28 +1,13 @@
 /**
  * The hand-written backward pass against central finite differences of the
  * loss, where the loss is computed independently (core's float64
- * `forwardReference` plus the loss formula written out here).
+ * `forwardReference` plus the loss formula written out in finite-diff.ts).
  */
-import { type Activation, type FcnSpec, forwardReference, paramLayout, Rng } from '@fsbayes/core';
+import { type Activation, type FcnSpec, paramLayout, Rng } from '@fsbayes/core';
 import { describe, expect, it } from 'vitest';
 import type { LossName } from '../src/index.js';
 import { FcnNet } from '../src/net.js';
-
-function lossOf(spec: FcnSpec, theta: Float64Array, X: Float64Array, y: Uint8Array, loss: LossName, t: '01' | 'pm1') {
-  const n = y.length;
-  const z = forwardReference(spec, theta, 1, X, n);
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    if (loss === 'ce') {
-      const p = 1 / (1 + Math.exp(-z[i]));
-      s += -(y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p));
-    } else {
-      const target = t === '01' ? y[i] : 2 * y[i] - 1;
-      s += (z[i] - target) ** 2;
-    }
-  }
-  return s / n;
-}
+import { referenceLoss as lossOf, worstFiniteDifferenceGap } from './finite-diff.js';
 
 const cases: { act: Activation; bias: boolean; hidden: number[]; loss: LossName; t: '01' | 'pm1' }[] = [
   { act: 'relu', bias: true, hidden: [5, 4], loss: 'ce', t: '01' },
@@ -57,16 +42,7 @@ describe('backward pass', () => {
       expect(L).toBeCloseTo(lossOf(spec, theta, X, y, c.loss, c.t), 12);
       const g = new Float64Array(P);
       net.backward(theta, g);
-      const h = 1e-6;
-      let worst = 0;
-      for (let k = 0; k < P; k++) {
-        const tp = theta.slice();
-        tp[k] += h;
-        const tm = theta.slice();
-        tm[k] -= h;
-        const fd = (lossOf(spec, tp, X, y, c.loss, c.t) - lossOf(spec, tm, X, y, c.loss, c.t)) / (2 * h);
-        worst = Math.max(worst, Math.abs(fd - g[k]) / Math.max(1e-3, Math.abs(fd)));
-      }
+      const worst = worstFiniteDifferenceGap((th) => lossOf(spec, th, X, y, c.loss, c.t), theta, g);
       expect(worst).toBeLessThan(1e-5);
       // every layer's weights (and biases) get a non-trivial gradient somewhere
       expect(g.some((v) => v !== 0)).toBe(true);

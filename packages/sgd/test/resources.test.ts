@@ -25,6 +25,24 @@ describe('sgd resources', () => {
     expect(estimate - actual).toBeLessThan(2 * 65536); // only the static area is rounded up
   });
 
+  it("wasmTrainerBytes is a real CNN trainer's wasm memory (conv buffers, im2col rows), flatten and GAP", () => {
+    const points = (m: number) => ({
+      inputs: new Float64Array(m * 288).map((_, i) => (i % 7) / 7),
+      labels: new Uint8Array(m),
+      m,
+    });
+    const [train, test] = [points(40), points(30)];
+    for (const arch of ['cnn:c16k3s1same,c8k5s2same,d40', 'cnn:c12k3,gap,d8']) {
+      const spec = parseArch(arch, { inputShape: [12, 12, 2], sigmaB: 1 });
+      const w = new WasmLaneTrainer(spec, config, train, test, { groups: 8, variant: 'simd' });
+      const actual = (w as unknown as { ex: { memory: { buffer: ArrayBuffer } } }).ex.memory.buffer.byteLength;
+      const estimate = wasmTrainerBytes(spec, config, train.m, test.m, 8);
+      expect(estimate).toBeGreaterThan(2 ** 20); // conv buffers and im2col rows of 32 points
+      expect(actual).toBeLessThanOrEqual(estimate + 65536);
+      expect(estimate - actual).toBeLessThan(2 * 65536);
+    }
+  });
+
   it('fcn:100000,100000 is refused with the estimate and the limit before any trainer starts', async () => {
     const spec = parseArch('fcn:100000,100000', { inputShape: ds.shape, sigmaB: 1 }) as FcnSpec;
     const engine = { kind: 'wasm' as const, variant: 'simd' as const, groups: 8 };

@@ -1,8 +1,9 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (cnn: the CNN workloads:
- * prior nets/s (cnn-prior.ts), SGD runs/s, the CNN-GP kernel (cnn-kernel.ts, with its own --cnn-sizes); table-full: the
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (cnn: the CNN workloads,
+ * not in the default set (tens of minutes with their numpy baselines): SGD runs/s (cnn-sgd.ts), prior nets/s
+ * (cnn-prior.ts), the CNN-GP kernel (cnn-kernel.ts, with its own --cnn-sizes); table-full: the
  * 10⁸-net prior run end to end, not in the default set; ep-parallel: the
  * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
@@ -10,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { benchCnnKernel } from './cnn-kernel.js';
 import { benchCnnPrior } from './cnn-prior.js';
+import { benchCnnSgd } from './cnn-sgd.js';
 import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchOrthant } from './orthant.js';
@@ -21,7 +23,9 @@ import { benchTable, benchTableFull } from './table.js';
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only =
-  onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
+  onlyAt > 0
+    ? process.argv[onlyAt + 1].split(',')
+    : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
 const sizesAt = process.argv.indexOf('--ep-sizes');
 const epSizes = sizesAt > 0 ? process.argv[sizesAt + 1].split(',').map(Number) : undefined;
 const out: Record<string, unknown> = {};
@@ -75,6 +79,10 @@ if (only.includes('cnn')) {
   const r = await benchCnnPrior({ quick });
   console.log(`## CNN prior sampling + forward\n\n${r.markdown}\n`);
   out.cnnPrior = r.rows;
+  const md = await benchCnnSgd({ quick });
+  console.log(`## CNN SGD ensemble training\n\n${md}\n`);
+  out.cnnSgd = md;
+  out.cnnKernel = await benchCnnKernel({ quick });
 }
 if (only.includes('table-full')) {
   const r = await benchTableFull({ quick });
@@ -83,6 +91,5 @@ if (only.includes('table-full')) {
   );
   out.tableFull = r.rows;
 }
-if (only.includes('cnn')) out.cnnKernel = await benchCnnKernel({ quick });
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(out, null, 2));

@@ -4,7 +4,7 @@
  * `sgdEnsemble`, which runs it through core's `ResumableRun` (checkpoint,
  * resume, lock, signals; `--shard i/N` (or `slurm`) runs one of N disjoint run ranges).
  */
-import { type FcnSpec, FsbayesError, shardRange, shardText, tableText } from '@fsbayes/core';
+import { FsbayesError, shardRange, shardText, tableText } from '@fsbayes/core';
 import { Progress, sgdEnsemble } from '@fsbayes/experiments';
 import { chooseEngine, LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
@@ -70,7 +70,7 @@ const SGD_OPTIONS = {
     choices: ['auto', 'js', 'wasm'],
     default: 'auto',
     describe:
-      'wasm: float32 SIMD lockstep trainer, 4 nets per vector (relu; sgd/adam/adagrad/rmsprop/adadelta; epoch-end checks); js: the float64 reference; auto: wasm where it applies',
+      'wasm: float32 SIMD lockstep trainer, 4 nets per vector (relu FCNs and CNNs of up to 4 conv layers; sgd/adam/adagrad/rmsprop/adadelta; epoch-end checks); js: the float64 reference (any net); auto: wasm where it applies',
   },
   threads: { type: 'number', describe: 'worker threads (default: all cores)' },
   checkpoint: {
@@ -137,8 +137,12 @@ export const sgdCommand = {
         '$0 sgd --dataset mnist --train-size 1000 --test-size 100 --arch fcn:128,128 --sigma-w 1.41 --sigma-b 0.1 --batch 32 --runs 1000',
         'an MNIST subset',
       )
+      .example(
+        '$0 sgd --dataset mnist --train-size 100 --test-size 50 --arch cnn:c8k5s2,d32 --sigma-w 1.41 --sigma-b 0.1 --batch 32 --runs 1000',
+        'a CNN on MNIST digits (28×28×1 → 12×12×8 → 32 → 1)',
+      )
       .epilogue(
-        'Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), in float32 SIMD (wasm) or float64 (js), until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
+        'Fully connected (fcn:…) and convolutional (cnn:…) nets alike. Run r trains net r of the seed’s stream (the sampler’s prior draw: W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)) with its own minibatch order (stream seed/sgd-order/r), in float32 SIMD (wasm) or float64 (js), until it classifies all of S correctly (checked each epoch, or every --check-every steps), then reads off its function on E. ' +
           'agd orthogonalises the same draw (scaled by √(d_out/d_in)) and needs a bias-free net (--sigma-b 0), so its P_SGD is relative to that init. ' +
           'Runs that never fit within --max-epochs are counted (notFitted), never recorded as functions. ' +
           'With the defaults, 7→40→40→1 on |S| = 32 (batch 8, ce) fits every run, in about 84 epochs (sgd), 31 (adam), 13 (adagrad), 29 (rmsprop), 8 (adadelta), 18 (agd, bias-free). ' +
@@ -181,8 +185,6 @@ export const sgdCommand = {
     if (split.test.m === 0)
       throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
     const spec = specFromArgs(a, split.train.shape, { nets: true });
-    if (spec.kind !== 'fcn')
-      throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
     if (config.optimizer === 'agd' && spec.bias)
       throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
     const shard = shardOf(a.shard);
@@ -190,10 +192,10 @@ export const sgdCommand = {
     const mE = split.test.m;
     const want = a.backend as 'auto' | 'js' | 'wasm';
     // why auto took the js reference, before the (slower) run starts; sgdEnsemble makes the same choice
-    const reason = chooseEngine(spec as FcnSpec, config, want).backend.reason;
+    const reason = chooseEngine(spec, config, want).backend.reason;
     if (reason) log(a, `sgd: training on the float64 js reference: ${reason}`);
     const r = await sgdEnsemble({
-      spec: spec as FcnSpec,
+      spec,
       config,
       split,
       seed: a.seed,
