@@ -23,9 +23,7 @@ import { benchTable, benchTableFull } from './table.js';
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only =
-  onlyAt > 0
-    ? process.argv[onlyAt + 1].split(',')
-    : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
+  onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
 const sizesAt = process.argv.indexOf('--ep-sizes');
 const epSizes = sizesAt > 0 ? process.argv[sizesAt + 1].split(',').map(Number) : undefined;
 const out: Record<string, unknown> = {};
