@@ -3,14 +3,14 @@
  *
  * - `js`: the float64 plain-TypeScript reference, one thread, every spec (CNNs too).
  * - `wasm`: the AssemblyScript SIMD module (FMA when available) on a worker pool,
- *   f32 by default or f64; fully connected nets only.
+ *   f32 by default or f64; FCNs and CNNs (im2col + the dense SIMD kernel, `wasm-cnn.ts`).
  * - `gpu`: gpu.js, in `./gpu.js` (loaded on demand).
  *
  * Every backend draws net i of a seed from the same canonical Gaussian stream
  * (`netNormals` / `priorParams`), so they agree on which nets they evaluate.
  *
- * `autoBackendFor(spec)`: wasm for fully connected nets (when the wasm module is
- * built and loads), js otherwise (CNNs, or no wasm). `getBackend('auto')`
+ * `autoBackendFor(spec)`: wasm for every net it runs (when the wasm module is
+ * built and loads), js otherwise (nets past its layer limits, or no wasm). `getBackend('auto')`
  * likewise prefers wasm and falls back to js.
  */
 import { existsSync } from 'node:fs';
@@ -95,8 +95,8 @@ export function autoBackendFor(spec: ArchSpec): BackendName {
 
 /**
  * A backend by name. `auto` gives wasm when usable, else js (check
- * `supports(spec)` before use: wasm runs fully connected nets only; or pick
- * by spec with `autoBackendFor`). Call `close()` when done.
+ * `supports(spec)` before use: wasm runs FCNs and CNNs up to its layer
+ * limits; or pick by spec with `autoBackendFor`). Call `close()` when done.
  */
 export async function getBackend(name: 'auto' | BackendName, opts: BackendOptions = {}): Promise<Backend> {
   switch (name) {

@@ -29,9 +29,9 @@ export interface MonteCarloOptions {
   /** Replace every hidden width and channel count of the spec by this ({@link widenSpec}). */
   width?: number;
   /**
-   * Forward pass for the `readout` estimator: `wasm` (float64, FCN only, the
-   * default for FCNs), `js` (float64 reference, every spec, the default for
-   * CNNs), or an open float64 {@link Backend} to reuse (not closed here).
+   * Forward pass for the `readout` estimator: `wasm` (float64, the default
+   * wherever it runs the spec: FCNs and CNNs), `js` (float64 reference, every
+   * spec), or an open float64 {@link Backend} to reuse (not closed here).
    */
   backend?: 'js' | 'wasm' | Backend;
   /**
@@ -187,11 +187,8 @@ async function openBackend(
     }
     return { backend: choice, close: async () => {} };
   }
-  const name = choice ?? (spec.kind === 'fcn' && autoBackendFor(spec) === 'wasm' ? 'wasm' : 'js');
+  const name = choice ?? autoBackendFor(spec);
   if (name !== 'js' && name !== 'wasm') throw new FsbayesError(`backend must be js or wasm, got ${String(name)}`);
-  if (name === 'wasm' && spec.kind !== 'fcn') {
-    throw new FsbayesError('the wasm backend runs fully connected nets only; use backend "js" for a CNN');
-  }
   const backend = await getBackend(name, { precision: 'f64' });
   return { backend, close: () => backend.close() };
 }
