@@ -9,7 +9,7 @@
  * experiment, parameterised by the dataset and the net (`ImageExperiment`).
  */
 import { pbSource, tableSource } from '@fsbayes/compare';
-import { type ArchSpec, FunctionTable, imageDataset, imageSource, packBits } from '@fsbayes/core';
+import { type ArchSpec, describeArch, FunctionTable, imageDataset, imageSource, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, type SettingValue, say, settingsFor, writePbFile, writeTableFile } from './context.js';
@@ -185,6 +185,7 @@ export async function reproImages<T extends ImageSettings>(
     title: `Is SGD a Bayesian sampler? Binarised ${name}${sys.spec.kind === 'cnn' ? ', CNN' : ''} (Mingard et al. 2021)`,
     summary: {
       settings: st,
+      arch: describeArch(sys.spec),
       logPS: pb.logPS,
       sgd: { ...sgdSummary(sgd), top10Mass: top(sgd.table, 10) },
       gpEp: { samples: gp.total, distinct: gp.distinct, meanTestError: gp.meanTestError(), top10Mass: top(gp, 10) },
