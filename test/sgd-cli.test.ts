@@ -95,6 +95,45 @@ describe('fsbayes sgd', () => {
     expect(mergedExtra).toEqual(wholeExtra);
   });
 
+  it('a CNN on MNIST digits: trained on the float64 js reference (saying why), same seed same table over 1 or 2 threads', () => {
+    const args = [
+      'sgd',
+      '--dataset',
+      'mnist',
+      '--train-size',
+      '12',
+      '--test-size',
+      '10',
+      '--arch',
+      'cnn:c4k5s3same,d8',
+    ];
+    const tail = [
+      '--sigma-w',
+      '1.41',
+      '--sigma-b',
+      '0.1',
+      '--batch',
+      '4',
+      '--lr',
+      '0.05',
+      '--runs',
+      '6',
+      '--seed',
+      '2',
+    ];
+    const a = join(dir, 'cnn-1.json');
+    const b = join(dir, 'cnn-2.json');
+    const r1 = json([...args, ...tail, '--threads', '1', '--out', a]);
+    json([...args, ...tail, '--threads', '2', '--out', b]);
+    expect(r1).toMatchObject({ runs: 6, backend: 'js', precision: 'f64' });
+    expect(r1.backendReason).toMatch(/CNN/);
+    expect(r1.fitted + r1.notFitted).toBe(6);
+    expect(r1.fitted).toBeGreaterThan(0);
+    const read = (f: string) => FunctionTable.fromJSON(JSON.parse(readFileSync(f, 'utf8')));
+    expect(read(a).entries()).toEqual(read(b).entries());
+    expect(read(a).provenance?.spec).toMatchObject({ kind: 'cnn', pooling: 'flatten', hidden: [8] });
+  });
+
   it('bad values exit 1 with a line naming them', () => {
     let r = cli([...small, '--batch', '0']);
     expect(r.code).toBe(1);

@@ -17,7 +17,7 @@ export {
   activationDerivative,
   activationFn,
 } from './arch/activations.js';
-export { featureWidth, forwardReference, hiddenFeatures, NetFeatures } from './arch/forward.js';
+export { convLayer, featureWidth, forwardReference, hiddenFeatures, NetFeatures } from './arch/forward.js';
 export { type ParamLayout, type ParamTensor, paramLayout, paramScales } from './arch/params.js';
 export { type ArchOptions, archString, parseArch, validateSpec } from './arch/parse.js';
 export {

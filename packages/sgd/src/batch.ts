@@ -2,7 +2,7 @@
  * A batch of runs on one thread, and the messages between the pool and its
  * workers (kept apart from `worker.ts`, whose import has side effects).
  */
-import type { FcnSpec, Seed } from '@fsbayes/core';
+import type { ArchSpec, FcnSpec, Seed } from '@fsbayes/core';
 import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { optimizerEntry } from './optimizers.js';
@@ -35,7 +35,7 @@ export type Engine =
 
 /** What a trainer trains on: the spec, the settings, S and E as labelled points, and the engine. */
 export interface TrainContext {
-  spec: FcnSpec;
+  spec: ArchSpec;
   config: SgdConfig;
   train: LabelledPoints;
   test: LabelledPoints;
@@ -52,7 +52,7 @@ export interface BatchTrainer {
 export function batchTrainer(ctx: TrainContext): BatchTrainer {
   const e = ctx.engine ?? { kind: 'js' };
   if (e.kind === 'wasm')
-    return new WasmLaneTrainer(ctx.spec, ctx.config, ctx.train, ctx.test, {
+    return new WasmLaneTrainer(ctx.spec as FcnSpec, ctx.config, ctx.train, ctx.test, {
       variant: e.variant,
       groups: e.groups,
       sparseInputs: e.sparseInputs,
@@ -111,7 +111,7 @@ export interface EngineBackend {
  * how provenance records it. An unknown optimiser is refused here, by name.
  */
 export function chooseEngine(
-  spec: FcnSpec,
+  spec: ArchSpec,
   config: SgdConfig,
   want: 'auto' | 'js' | 'wasm' = 'auto',
 ): { engine: Engine; backend: EngineBackend } {

@@ -4,13 +4,21 @@
  * the estimate and the limit (core's `checkMemory`) instead of failing in a
  * worker with "Unable to grow instance memory".
  */
-import { type FcnSpec, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
+import {
+  type ArchSpec,
+  cnnShapes,
+  type FcnSpec,
+  inputSize,
+  type MemoryNeed,
+  NET_BLOCK,
+  paramLayout,
+} from '@fsbayes/core';
 import type { Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
 
 /** What the estimate depends on. */
 export interface SgdMemoryInput {
-  spec: FcnSpec;
+  spec: ArchSpec;
   config: SgdConfig;
   /** |S| and |E|. */
   trainM: number;
@@ -64,13 +72,22 @@ export function wasmTrainerBytes(
 }
 
 /** Bytes of one float64 `RunTrainer` (its net's buffers, θ, gradient, optimiser state, data copies). */
-export function jsTrainerBytes(spec: FcnSpec, config: SgdConfig, trainM: number, testM: number): number {
-  const dims = [spec.inputDim, ...spec.hidden, 1];
+export function jsTrainerBytes(spec: ArchSpec, config: SgdConfig, trainM: number, testM: number): number {
   const P = paramLayout(spec).size;
   const cap = Math.max(Math.min(config.batch, trainM), 64);
-  const acts = dims.slice(0, -1).reduce((s, w) => s + w, 0) + 2 * dims.slice(1).reduce((s, w) => s + w, 0);
+  const sum = (ws: number[]) => ws.reduce((s, w) => s + w, 0);
+  let acts: number;
+  if (spec.kind === 'fcn') {
+    const dims = [spec.inputDim, ...spec.hidden, 1];
+    acts = sum(dims.slice(0, -1)) + 2 * sum(dims.slice(1));
+  } else {
+    // CnnNet: every conv input/output, pre-activation and delta, the pooled features and their delta, the dense tail
+    const sizes = cnnShapes(spec).map(([h, w, c]) => h * w * c);
+    const feats = spec.pooling === 'gap' ? spec.convs[spec.convs.length - 1].channels : sizes[sizes.length - 1];
+    acts = sum(sizes) + 2 * sum(sizes.slice(1)) + 2 * feats + 3 * sum([...spec.hidden, 1]);
+  }
   // θ, gradient and up to two optimiser accumulators, each P float64
-  return 8 * (cap * acts + 4 * P + (trainM + testM) * (spec.inputDim + 1));
+  return 8 * (cap * acts + 4 * P + (trainM + testM) * (inputSize(spec) + 1));
 }
 
 /** The buffers of a training run: per-thread trainers and the initial parameters drawn on the main thread. */
@@ -93,7 +110,7 @@ export function sgdMemoryNeeds(o: SgdMemoryInput): MemoryNeed[] {
   if (o.engine?.kind === 'wasm')
     needs.push({
       what: `wasm trainer memory per thread (${o.engine.groups} groups of 4 lanes)`,
-      bytes: wasmTrainerBytes(o.spec, o.config, o.trainM, o.testM, o.engine.groups),
+      bytes: wasmTrainerBytes(o.spec as FcnSpec, o.config, o.trainM, o.testM, o.engine.groups),
       pool: 'wasm32',
       copies: o.threads,
     });

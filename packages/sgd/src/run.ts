@@ -11,11 +11,11 @@
  * redoes only the runs that were in flight.
  */
 import {
+  type ArchSpec,
   checkMemory,
   checkNetRange,
   chooseThreads,
   describeArch,
-  type FcnSpec,
   FsbayesError,
   FunctionTable,
   NET_BLOCK,
@@ -68,7 +68,7 @@ export function stateMeans(s: SgdState, mE: number): { meanEpochs: number; meanT
 
 /** What {@link trainSgdTable} trains: spec, settings, S and E, the seed and range of runs, threads, checkpoints and engine. */
 export interface SgdTableOptions {
-  spec: FcnSpec;
+  spec: ArchSpec;
   config: SgdConfig;
   train: LabelledPoints;
   test: LabelledPoints;
@@ -116,7 +116,7 @@ class ParamSource {
   private blockStart = -1;
   private block: Float64Array = new Float64Array(0);
   constructor(
-    private readonly spec: FcnSpec,
+    private readonly spec: ArchSpec,
     private readonly seed: Seed,
     private readonly P: number,
   ) {}

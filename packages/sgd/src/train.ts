@@ -5,9 +5,10 @@
  * TypeScript: the reference every faster path is checked against, and the
  * path the worker threads run.
  */
-import { type FcnSpec, FsbayesError, Rng, type Seed } from '@fsbayes/core';
+import { type ArchSpec, FsbayesError, Rng, type Seed } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
-import { FcnNet, lossThreshold } from './net.js';
+import { lossThreshold, type SgdNet } from './net.js';
+import { createSgdNet } from './nets.js';
 import { createOptimizer, optimizerEntry } from './optimizers.js';
 import type { Optimizer, WeightBlock } from './updates.js';
 
@@ -37,7 +38,7 @@ export function orderRng(seed: Seed, run: number): Rng {
 
 /** Trains runs one after another on one thread, reusing its buffers. */
 export class RunTrainer {
-  readonly net: FcnNet;
+  readonly net: SgdNet;
   readonly opt: Optimizer;
   private readonly theta: Float64Array;
   private readonly grad: Float64Array;
@@ -50,7 +51,7 @@ export class RunTrainer {
   private readonly init: ((theta: Float64Array, blocks: readonly WeightBlock[]) => void) | null;
 
   constructor(
-    readonly spec: FcnSpec,
+    readonly spec: ArchSpec,
     readonly config: SgdConfig,
     readonly train: LabelledPoints,
     readonly test: LabelledPoints,
@@ -58,7 +59,7 @@ export class RunTrainer {
     if (train.m < 1) throw new FsbayesError('sgd needs a non-empty training set S (give --train-size or --train-mask)');
     if (test.m < 1) throw new FsbayesError('sgd needs a non-empty test set E');
     const batch = Math.min(config.batch, train.m);
-    this.net = new FcnNet(spec, Math.max(batch, 64));
+    this.net = createSgdNet(spec, Math.max(batch, 64));
     this.opt = createOptimizer(config.optimizer, config.params, this.net.P, this.net.weightBlocks());
     this.init = optimizerEntry(config.optimizer).init;
     this.theta = new Float64Array(this.net.P);

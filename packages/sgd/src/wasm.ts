@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import type { FcnSpec, Seed } from '@fsbayes/core';
+import type { ArchSpec, FcnSpec, Seed } from '@fsbayes/core';
 import { FsbayesError } from '@fsbayes/core';
 import type { BatchResult } from './batch.js';
 import type { SgdConfig } from './config.js';
@@ -64,7 +64,8 @@ function wasmOptimizer(config: SgdConfig): OptimizerEntry['wasm'] {
 }
 
 /** Why the wasm trainer cannot train this job (null when it can); the js reference trains what it cannot. */
-export function wasmUnsupported(spec: FcnSpec, config: SgdConfig): string | null {
+export function wasmUnsupported(spec: ArchSpec, config: SgdConfig): string | null {
+  if (spec.kind !== 'fcn') return 'the wasm trainer has fully connected nets only, not CNNs';
   if (spec.activation !== 'relu') return `the wasm trainer has relu only, not ${spec.activation}`;
   if (wasmOptimizer(config) === null)
     return `the wasm trainer has optimizers ${FAST_OPTIMIZERS.join(', ')}, not ${config.optimizer}`;

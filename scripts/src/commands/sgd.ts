@@ -4,7 +4,7 @@
  * `sgdEnsemble`, which runs it through core's `ResumableRun` (checkpoint,
  * resume, lock, signals; `--shard i/N` (or `slurm`) runs one of N disjoint run ranges).
  */
-import { type FcnSpec, FsbayesError, shardRange, shardText, tableText } from '@fsbayes/core';
+import { FsbayesError, shardRange, shardText, tableText } from '@fsbayes/core';
 import { Progress, sgdEnsemble } from '@fsbayes/experiments';
 import { chooseEngine, LOSSES, type LossName, OPTIMIZERS, type OptimizerName, resolveConfig } from '@fsbayes/sgd';
 import type { Argv } from 'yargs';
@@ -181,8 +181,6 @@ export const sgdCommand = {
     if (split.test.m === 0)
       throw new FsbayesError('E is empty: every point is in S (check --train-mask / --train-size)');
     const spec = specFromArgs(a, split.train.shape, { nets: true });
-    if (spec.kind !== 'fcn')
-      throw new FsbayesError(`sgd trains fully connected nets only; got '${a.arch}' (CNNs: not yet)`);
     if (config.optimizer === 'agd' && spec.bias)
       throw new FsbayesError('--optimizer agd trains bias-free nets: add --sigma-b 0');
     const shard = shardOf(a.shard);
@@ -190,10 +188,10 @@ export const sgdCommand = {
     const mE = split.test.m;
     const want = a.backend as 'auto' | 'js' | 'wasm';
     // why auto took the js reference, before the (slower) run starts; sgdEnsemble makes the same choice
-    const reason = chooseEngine(spec as FcnSpec, config, want).backend.reason;
+    const reason = chooseEngine(spec, config, want).backend.reason;
     if (reason) log(a, `sgd: training on the float64 js reference: ${reason}`);
     const r = await sgdEnsemble({
-      spec: spec as FcnSpec,
+      spec,
       config,
       split,
       seed: a.seed,

@@ -7,9 +7,9 @@
  * the end), and a resumed run gives the same table.
  */
 import {
+  type ArchSpec,
   createProvenance,
   describeSplit,
-  type FcnSpec,
   FsbayesError,
   type FunctionTable,
   type Provenance,
@@ -24,7 +24,8 @@ export type SgdBackend = ReturnType<typeof chooseEngine>['backend'];
 
 /** What an SGD ensemble trains: the spec, settings and split, its seed and range of runs, its shard, trainer and threads. */
 export interface SgdEnsembleOptions extends EnsembleHooks {
-  spec: FcnSpec;
+  /** A fully connected or convolutional net (`chooseEngine` says which trainer takes it). */
+  spec: ArchSpec;
   config: SgdConfig;
   split: Split;
   seed: number;

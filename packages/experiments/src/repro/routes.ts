@@ -5,14 +5,7 @@
  * ensembles are the ones `fsbayes sgd` and `fsbayes sample` run; one
  * experiment step each (see `stage`).
  */
-import {
-  createProvenance,
-  describeSplit,
-  type FcnSpec,
-  type FunctionTable,
-  type ResumableRun,
-  Rng,
-} from '@fsbayes/core';
+import { createProvenance, describeSplit, type FunctionTable, type ResumableRun, Rng } from '@fsbayes/core';
 import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
 import { frozenEnsemble } from '../ensembles/frozen.js';
 import { rejectionEnsemble } from '../ensembles/rejection.js';
@@ -91,7 +84,7 @@ export function sgdRun(
   const cfg = resolveConfig(config);
   // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
   return sgdEnsemble({
-    spec: sys.spec as FcnSpec,
+    spec: sys.spec,
     config: cfg,
     split: sys.split,
     seed: ctx.seed,
