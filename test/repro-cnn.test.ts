@@ -16,9 +16,10 @@ const dir = tempDir('fsbayes-repro-cnn-');
 const SETS = [
   'dataset=fashion',
   'channels=2',
-  'trainSize=24',
+  'trainSize=16',
   'testSize=8',
-  'sgdRuns=10',
+  'sgdRuns=6',
+  'lr=0.1',
   'pbLimit=4',
   'epSamples=2000',
   'bootstrap=0',
@@ -48,6 +49,7 @@ describe('repro cnn', () => {
       ...(mnist.settings({ ...ctx('small'), name: 'mnist' }) as object),
       dataset: 'mnist',
       channels: 8,
+      lr: 0.01,
     });
     expect(cnn.settings(ctx('full'))).toMatchObject({ dataset: 'mnist', trainSize: 9900, testSize: 100, channels: 32 });
     expect(cnn.settings(ctx('full', { dataset: 'fashion' }))).toMatchObject({ dataset: 'fashion', trainSize: 10000 });
@@ -69,7 +71,7 @@ describe('repro cnn', () => {
     expect(schemaErrors('summary', summary)).toEqual([]);
     expect(summary).toMatchObject({ experiment: 'cnn', settings: { dataset: 'fashion', channels: 2 } });
     expect(summary.arch).toMatch(/^28x28x1→conv2k5x5s1x1VALID→conv2k2x2s1x1SAME→conv2k5x5s1x1VALID→conv2k2x2s1x1SAME→/);
-    expect(summary.sgd.fitted + summary.sgd.notFitted).toBe(10);
+    expect(summary.sgd.fitted + summary.sgd.notFitted).toBe(6);
     expect(Number.isFinite(summary.logPS)).toBe(true);
     expect(summary.gpEp.samples).toBe(2000);
     const md = readFileSync(join(plain, 'report.md'), 'utf8');

@@ -25,8 +25,8 @@ import type { ExperimentResult } from './result.js';
 import { COUNT, oneOf } from './settings.js';
 import type { ShardedStep } from './step.js';
 
-/** The CNN experiment's settings: the image settings, the dataset and the channels of every conv layer. */
-export type CnnSettings = ImageSettings & { dataset: ImageDatasetName; channels: number };
+/** The CNN experiment's settings: the image settings, the dataset, the channels of every conv layer and SGD's η. */
+export type CnnSettings = ImageSettings & { dataset: ImageDatasetName; channels: number; lr: number };
 
 /** The paper's 4 conv layers with `c` channels each: 5×5 VALID, 2×2 SAME, 5×5 VALID, 2×2 SAME, then flatten. */
 export const cnnArch = (c: number): string => `cnn:c${c}k5valid,c${c}k2same,c${c}k5valid,c${c}k2same`;
@@ -35,15 +35,17 @@ const CNN: ImageExperiment<CnnSettings> = {
   dataset: 'mnist',
   presets: (dataset) => ({
     // 8 channels: the small run takes a few minutes on 2 cores.
-    small: { ...IMAGE_SMALL, dataset, channels: 8 },
-    full: { ...IMAGE_EXPERIMENT_DATASETS[dataset].full, ...IMAGE_FULL, dataset, channels: 32 },
+    small: { ...IMAGE_SMALL, dataset, channels: 8, lr: 0.01 },
+    full: { ...IMAGE_EXPERIMENT_DATASETS[dataset].full, ...IMAGE_FULL, dataset, channels: 32, lr: 0.01 },
   }),
   ranges: {
     dataset: oneOf(IMAGE_DATASET_NAMES, 'the image datasets'),
     channels: { ...COUNT, max: 4096 },
+    lr: { min: 1e-6, max: 10 },
   },
   datasetOf: (s) => s.dataset,
   net: (s) => ({ arch: cnnArch(s.channels), sigmaW: 1.41, sigmaB: 0.1 }),
+  lr: (s) => s.lr,
 };
 
 export const cnnSettings = (ctx: ExperimentContext): CnnSettings => imageSettings(ctx, CNN);

@@ -11,6 +11,7 @@
 import { pbSource, tableSource } from '@fsbayes/compare';
 import { type ArchSpec, describeArch, FunctionTable, imageDataset, imageSource, packBits } from '@fsbayes/core';
 import { sampleEpPosterior } from '@fsbayes/nngp';
+import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, type SettingValue, say, settingsFor, writePbFile, writeTableFile } from './context.js';
 import { type ExperimentResult, num } from './result.js';
@@ -65,6 +66,8 @@ export interface ImageExperiment<T extends ImageSettings> {
   datasetOf?(s: T): ImageDatasetName;
   /** The net the settings give. */
   net(s: T): ImageNet;
+  /** SGD's learning rate the settings give (default: the optimiser's, η = 0.01). */
+  lr?(s: T): number;
 }
 
 /** Small scale of every image experiment: a minute or a few on 2 cores. */
@@ -110,9 +113,10 @@ function imageSteps<T extends ImageSettings>(ctx: ExperimentContext, ex: ImageEx
   const split = imageDataset(dataset, { trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
   const net = ex.net(st);
   const sys = systemOf(`${name} |S| = ${st.trainSize}`, split, net.arch, net.sigmaW, net.sigmaB);
-  const sgd = sgdStep(ctx, 'sgd', sys, st.sgdRuns, { optimizer: 'sgd', batch: 32, loss: 'ce' });
+  const config: SgdConfigInput = { optimizer: 'sgd', batch: 32, loss: 'ce', params: { lr: ex.lr?.(st) } };
+  const sgd = sgdStep(ctx, 'sgd', sys, st.sgdRuns, config);
   const pb = pbStep(ctx, 'pb', sys, [sgd], st.pbLimit);
-  return { dataset, name, sys, sgd, pb };
+  return { dataset, name, sys, lr: resolveConfig(config).params.lr, sgd, pb };
 }
 
 /** The shardable steps of an image experiment (what a plan splits into array tasks). */
@@ -202,7 +206,7 @@ export async function reproImages<T extends ImageSettings>(
     sections: [
       {
         title: 'Setting',
-        text: `${netText(sys.spec)}; binarised ${name} (${IMAGE_EXPERIMENT_DATASETS[steps.dataset].rule}), |S| = ${st.trainSize}, |E| = ${st.testSize}. SGD: batch 32, cross-entropy, η = 0.01, stopped at 100% training accuracy; ${sgd.fitted} of ${sgd.runs} runs fitted (mean ${sgd.meanEpochs.toFixed(1)} epochs), ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}. EP on the ${kernel} kernel of the same spec: log P(S) = ${pb.logPS.toFixed(3)}; P_B for the ${pb.functions.length} most frequent SGD functions (Σ P_B = ${pb.massCovered.toFixed(3)}; per-function method ${pb.pbMethod}: ${pb.methodError}). SGD's most frequent function is #${rankOfSgdTop} under P_B. GP-EP: ${gp.total.toLocaleString('en')} draws from the EP posterior on E.`,
+        text: `${netText(sys.spec)}; binarised ${name} (${IMAGE_EXPERIMENT_DATASETS[steps.dataset].rule}), |S| = ${st.trainSize}, |E| = ${st.testSize}. SGD: batch 32, cross-entropy, η = ${steps.lr}, stopped at 100% training accuracy; ${sgd.fitted} of ${sgd.runs} runs fitted (mean ${sgd.meanEpochs.toFixed(1)} epochs), ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}. EP on the ${kernel} kernel of the same spec: log P(S) = ${pb.logPS.toFixed(3)}; P_B for the ${pb.functions.length} most frequent SGD functions (Σ P_B = ${pb.massCovered.toFixed(3)}; per-function method ${pb.pbMethod}: ${pb.methodError}). SGD's most frequent function is #${rankOfSgdTop} under P_B. GP-EP: ${gp.total.toLocaleString('en')} draws from the EP posterior on E.`,
         warnings: [
           ...pb.warnings.map((w) => `log P(S) and P_B by EP: ${w}`),
           ...ep.warnings.map((w) => `GP-EP samples: ${w}`),
