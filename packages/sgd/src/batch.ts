@@ -2,7 +2,7 @@
  * A batch of runs on one thread, and the messages between the pool and its
  * workers (kept apart from `worker.ts`, whose import has side effects).
  */
-import type { ArchSpec, FcnSpec, Seed } from '@fsbayes/core';
+import type { ArchSpec, Seed } from '@fsbayes/core';
 import { FsbayesError } from '@fsbayes/core';
 import type { SgdConfig } from './config.js';
 import { optimizerEntry } from './optimizers.js';
@@ -52,7 +52,7 @@ export interface BatchTrainer {
 export function batchTrainer(ctx: TrainContext): BatchTrainer {
   const e = ctx.engine ?? { kind: 'js' };
   if (e.kind === 'wasm')
-    return new WasmLaneTrainer(ctx.spec as FcnSpec, ctx.config, ctx.train, ctx.test, {
+    return new WasmLaneTrainer(ctx.spec, ctx.config, ctx.train, ctx.test, {
       variant: e.variant,
       groups: e.groups,
       sparseInputs: e.sparseInputs,

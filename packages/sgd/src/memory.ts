@@ -4,17 +4,10 @@
  * the estimate and the limit (core's `checkMemory`) instead of failing in a
  * worker with "Unable to grow instance memory".
  */
-import {
-  type ArchSpec,
-  cnnShapes,
-  type FcnSpec,
-  inputSize,
-  type MemoryNeed,
-  NET_BLOCK,
-  paramLayout,
-} from '@fsbayes/core';
+import { type ArchSpec, cnnShapes, inputSize, type MemoryNeed, NET_BLOCK, paramLayout } from '@fsbayes/core';
 import type { Engine } from './batch.js';
 import type { SgdConfig } from './config.js';
+import { placeBuffers, wasmBuffers, wasmCapacity, wasmNet } from './wasm-layout.js';
 
 /** What the estimate depends on. */
 export interface SgdMemoryInput {
@@ -30,45 +23,19 @@ export interface SgdMemoryInput {
   jobSize: number;
 }
 
-const align = (x: number) => Math.ceil(x / 64) * 64;
-
 /** Static data below a wasm trainer's heap, rounded up. */
 const WASM_STATIC_BYTES = 64 * 1024;
 
-/**
- * The wasm memory one `WasmLaneTrainer` grows to: the layout of its
- * constructor (keep the two in step; a test compares this with a real
- * trainer's memory).
- */
+/** The wasm memory one `WasmLaneTrainer` grows to: its buffer plan (`wasm-layout.ts`) laid out above the static data. */
 export function wasmTrainerBytes(
-  spec: FcnSpec,
+  spec: ArchSpec,
   config: SgdConfig,
   trainM: number,
   testM: number,
   groups: number,
 ): number {
-  const dims = [spec.inputDim, ...spec.hidden, 1];
-  const d = dims[0];
-  const P = paramLayout(spec).size;
-  const cap = Math.max(Math.min(config.batch, trainM), 32);
-  const blocks = d >> 2;
-  const sizes = [
-    2048,
-    trainM * d * 4,
-    trainM * 4,
-    testM * d * 4,
-    cap * 16,
-    ...dims.slice(0, -1).map((w) => cap * w * 16),
-    ...dims.slice(1).map((w) => cap * w * 16),
-    ...dims.slice(1).map((w) => cap * w * 16),
-    Math.ceil(cap / 2) * Math.ceil(blocks / 32) * 4,
-    blocks * Math.ceil(cap / 32) * 4,
-    groups * 4 * trainM * 4,
-    groups * 16,
-    testM * 16,
-    groups * align(4 * P * 16),
-  ];
-  return sizes.reduce((p, b) => align(p + b), align(WASM_STATIC_BYTES));
+  const buffers = wasmBuffers(wasmNet(spec), wasmCapacity(config, trainM), trainM, testM, groups);
+  return placeBuffers(buffers, WASM_STATIC_BYTES).end;
 }
 
 /** Bytes of one float64 `RunTrainer` (its net's buffers, θ, gradient, optimiser state, data copies). */
@@ -110,7 +77,7 @@ export function sgdMemoryNeeds(o: SgdMemoryInput): MemoryNeed[] {
   if (o.engine?.kind === 'wasm')
     needs.push({
       what: `wasm trainer memory per thread (${o.engine.groups} groups of 4 lanes)`,
-      bytes: wasmTrainerBytes(o.spec as FcnSpec, o.config, o.trainM, o.testM, o.engine.groups),
+      bytes: wasmTrainerBytes(o.spec, o.config, o.trainM, o.testM, o.engine.groups),
       pool: 'wasm32',
       copies: o.threads,
     });

@@ -18,14 +18,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import type { ArchSpec, FcnSpec, Seed } from '@fsbayes/core';
+import type { ArchSpec, Seed } from '@fsbayes/core';
 import { FsbayesError } from '@fsbayes/core';
 import type { BatchResult } from './batch.js';
 import type { SgdConfig } from './config.js';
-import { FcnNet, lossThreshold } from './net.js';
+import { lossThreshold } from './net.js';
 import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerEntry } from './optimizers.js';
 import { type LabelledPoints, orderRng } from './train.js';
 import { WASM_CODES } from './wasm-codes.js';
+import { groupStride, placeBuffers, wasmBuffers, wasmCapacity, wasmNet } from './wasm-layout.js';
 
 /** The wasm trainer's builds (both float32): 'simd', and 'fma' with fused multiply-adds where V8 validates them. */
 export type SgdWasmVariant = 'simd' | 'fma';
@@ -52,6 +53,9 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const MAX_LAYERS = 19;
+/** Conv layers the configuration block has room for (i32 slots 160 + 20·l …, wasm/config.ts). */
+const MAX_CONVS = 4;
+const CONV_SLOTS = 20;
 
 /** The optimisers the wasm trainer has a code for, in the table's order. */
 const FAST_OPTIMIZERS = OPTIMIZERS.filter((o) => OPTIMIZER_TABLE[o].wasm !== null);
@@ -65,13 +69,14 @@ function wasmOptimizer(config: SgdConfig): OptimizerEntry['wasm'] {
 
 /** Why the wasm trainer cannot train this job (null when it can); the js reference trains what it cannot. */
 export function wasmUnsupported(spec: ArchSpec, config: SgdConfig): string | null {
-  if (spec.kind !== 'fcn') return 'the wasm trainer has fully connected nets only, not CNNs';
   if (spec.activation !== 'relu') return `the wasm trainer has relu only, not ${spec.activation}`;
   if (wasmOptimizer(config) === null)
     return `the wasm trainer has optimizers ${FAST_OPTIMIZERS.join(', ')}, not ${config.optimizer}`;
   if (!Object.hasOwn(WASM_CODES.LOSS, config.loss))
     return `the wasm trainer has losses ${Object.keys(WASM_CODES.LOSS).join(', ')}, not ${config.loss}`;
   if (config.stop.checkEvery !== 0) return 'the wasm trainer checks the fit at epoch ends only (--check-every)';
+  if (spec.kind === 'cnn' && spec.convs.length > MAX_CONVS)
+    return `the wasm trainer has at most ${MAX_CONVS} conv layers, not ${spec.convs.length}`;
   if (spec.hidden.length + 1 > MAX_LAYERS) return `the wasm trainer has at most ${MAX_LAYERS - 1} hidden layers`;
   if (!existsSync(wasmPath('simd')) || !existsSync(wasmPath('fma')))
     return `the wasm trainer is not built (${wasmPath('simd')}; \`pnpm build\` makes it)`;
@@ -123,14 +128,11 @@ interface Slot {
   afterLeft: number;
 }
 
-const align = (x: number) => Math.ceil(x / 64) * 64;
-
 export class WasmLaneTrainer {
   readonly variant: SgdWasmVariant;
   readonly P: number;
   readonly groups: number;
   private readonly ex: Exports;
-  private readonly net: FcnNet; // layout only (offsets, dims)
   private readonly mS: number;
   private readonly mE: number;
   private readonly words: number;
@@ -148,7 +150,7 @@ export class WasmLaneTrainer {
   private readonly cfg: number;
 
   constructor(
-    readonly spec: FcnSpec,
+    readonly spec: ArchSpec,
     readonly config: SgdConfig,
     readonly train: LabelledPoints,
     readonly test: LabelledPoints,
@@ -181,47 +183,29 @@ export class WasmLaneTrainer {
     this.ex = inst.exports as Exports;
     this.groups = opts.groups ?? 8;
     const batch = Math.min(config.batch, train.m);
-    const cap = Math.max(batch, 32);
-    this.net = new FcnNet(spec, 1);
-    const { dims, layers: L } = this.net;
-    this.P = this.net.P;
+    const cap = wasmCapacity(config, train.m);
+    const net = wasmNet(spec);
+    const { dims } = net;
+    const L = dims.length - 1;
+    this.P = net.P;
     this.mS = train.m;
     this.mE = test.m;
     this.words = Math.ceil(test.m / 32);
     this.order = new Int32Array(train.m);
     this.thr = lossThreshold(config.loss, config.mseTargets);
-    const d = dims[0];
-    // Memory layout above the module's static data.
-    let p = align(this.ex.heapBase());
-    const take = (bytes: number) => {
-      const at = p;
-      p = align(p + bytes);
-      return at;
-    };
-    const cfg = take(2048);
+    const d = net.inputDim;
+    // Memory layout above the module's static data (wasm-layout.ts).
+    const { at, end } = placeBuffers(wasmBuffers(net, cap, train.m, test.m, this.groups), this.ex.heapBase());
+    const ptr = (name: string) => at.get(name) as number;
+    const cfg = ptr('cfg');
     this.cfg = cfg;
-    const xs = take(train.m * d * 4);
-    const ys = take(train.m * 4);
-    const xe = take(test.m * d * 4);
-    const yb = take(cap * 16);
-    const A = dims.slice(0, -1).map((w) => take(cap * w * 16));
-    const Z = dims.slice(1).map((w) => take(cap * w * 16));
-    const D = dims.slice(1).map((w) => take(cap * w * 16));
-    // input-sparsity masks (train.ts, buildMasks)
-    const blocks = d >> 2;
-    const kPair = take(Math.ceil(cap / 2) * Math.ceil(blocks / 32) * 4);
-    const kBatch = take(blocks * Math.ceil(cap / 32) * 4);
-    const perm = take(this.groups * 4 * train.m * 4);
-    const t = take(this.groups * 16);
-    const outE = take(test.m * 16);
-    const stride = align(4 * this.P * 16);
-    const base = take(this.groups * stride);
-    this.ensure(p);
-    this.ptr = { perm, t, base, stride, outE };
+    this.ensure(end);
+    const perm = ptr('perm');
+    this.ptr = { perm, t: ptr('t'), base: ptr('base'), stride: groupStride(this.P), outE: ptr('outE') };
     const mem = () => this.ex.memory.buffer;
-    new Float32Array(mem(), xs, train.m * d).set(train.inputs);
-    new Float32Array(mem(), ys, train.m).set(train.labels);
-    new Float32Array(mem(), xe, test.m * d).set(test.inputs);
+    new Float32Array(mem(), ptr('xs'), train.m * d).set(train.inputs);
+    new Float32Array(mem(), ptr('ys'), train.m).set(train.labels);
+    new Float32Array(mem(), ptr('xe'), test.m * d).set(test.inputs);
     const ci = new Int32Array(mem(), cfg, 256);
     ci[0] = L;
     ci[1] = spec.bias ? 1 : 0;
@@ -233,27 +217,47 @@ export class WasmLaneTrainer {
     ci[7] = WASM_CODES.LOSS[config.loss];
     ci[8] = opt.code;
     ci[9] = config.params.nesterov ? 1 : 0;
-    ci[10] = xs;
-    ci[11] = ys;
-    ci[12] = xe;
+    ci[10] = ptr('xs');
+    ci[11] = ptr('ys');
+    ci[12] = ptr('xe');
     ci[13] = perm;
-    ci[14] = base;
-    ci[15] = stride;
-    ci[16] = t;
-    ci[17] = yb;
-    ci[18] = kPair;
-    ci[19] = kBatch;
-    ci[140] = (opts.sparseInputs ?? d >= 64) ? 1 : 0;
+    ci[14] = this.ptr.base;
+    ci[15] = this.ptr.stride;
+    ci[16] = this.ptr.t;
+    ci[17] = ptr('yb');
+    ci[18] = ptr('kPair');
+    ci[19] = ptr('kBatch');
+    const nc = net.convs.length;
+    ci[140] = nc === 0 && (opts.sparseInputs ?? d >= 64) ? 1 : 0;
     dims.forEach((w, l) => {
       ci[20 + l] = w;
     });
     for (let l = 0; l < L; l++) {
-      ci[40 + l] = this.net.wOff[l];
-      ci[60 + l] = spec.bias ? this.net.bOff[l] : 0;
-      ci[80 + l] = A[l];
-      ci[100 + l] = Z[l];
-      ci[120 + l] = D[l];
+      ci[40 + l] = net.wOff[l];
+      ci[60 + l] = net.bOff[l];
+      ci[80 + l] = ptr(`A${l}`);
+      ci[100 + l] = ptr(`Z${l}`);
+      ci[120 + l] = ptr(`D${l}`);
     }
+    // the rows gathered from S and E: layer 0's input (wasm/config.ts C_XDIM …)
+    ci[141] = d;
+    ci[142] = nc > 0 ? ptr('conv0.in') : ptr('A0');
+    ci[143] = nc;
+    ci[144] = net.pooling === 'gap' ? 1 : 0;
+    if (nc > 0) {
+      const flat = net.pooling === 'flatten';
+      ci[145] = flat ? ptr(`conv${nc - 1}.d`) : ptr('dF');
+      ci[146] = flat ? ptr(`conv${nc - 1}.z`) : 0;
+    }
+    net.convs.forEach((c, l) => {
+      const q = 160 + CONV_SLOTS * l;
+      ci.set([c.H, c.W, c.C, c.OH, c.OW, c.OC, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.wOff, c.bOff], q);
+      ci[q + 14] = ptr(`conv${l}.col`);
+      ci[q + 15] = ptr(`conv${l}.z`);
+      ci[q + 16] = ptr(`conv${l}.in`);
+      ci[q + 17] = l + 1 < nc ? ptr(`conv${l + 1}.in`) : ptr('convOut');
+      ci[q + 18] = ptr(`conv${l}.d`);
+    });
     const cf = new Float32Array(mem(), cfg + 1024, 64);
     const q = config.params;
     cf.set([

@@ -6,10 +6,13 @@ import {
   C_BOFF,
   C_CAP,
   C_D,
+  C_DF,
+  C_DFZ,
   C_DIMS,
   C_KBATCH,
   C_L,
   C_LOSS,
+  C_NCONV,
   C_SPARSE,
   C_WOFF,
   C_YB,
@@ -130,11 +133,10 @@ function weightGradSparse0(gW: usize, n: i32): void {
   }
 }
 
-/** Backward pass of the last forward batch (n rows): grad ← ∂(mean loss)/∂θ. */
+/** Backward pass of the last forward batch (n rows) through the dense layers: grad ← ∂(mean loss)/∂θ. */
 export function backward(theta: usize, grad: usize, n: i32): void {
   const L = K.i(C_L);
   const bias = K.i(C_BIAS);
-  const zero = f32x4.splat(0);
   for (let l = L - 1; l >= 0; l--) {
     const inW = K.i(C_DIMS + l);
     const outW = K.i(C_DIMS + l + 1);
@@ -142,153 +144,175 @@ export function backward(theta: usize, grad: usize, n: i32): void {
     const d = K.p(C_D + l);
     const gW = grad + ((<usize>K.i(C_WOFF + l)) << 4);
     const W = theta + ((<usize>K.i(C_WOFF + l)) << 4);
-    const aRow = (<usize>inW) << 4;
-    const dRow = (<usize>outW) << 4;
     let o = 0;
     if (l === 0 && K.i(C_SPARSE) !== 0) {
       weightGradSparse0(gW, n);
       o = outW & ~1;
     }
-    // two units at a time: 6 loads feed 8 multiply-adds
-    for (; o + 2 <= outW; o += 2) {
-      const g = gW + <usize>o * aRow;
-      const dcol = d + ((<usize>o) << 4);
-      let k = 0;
-      for (; k + 4 <= inW; k += 4) {
-        let c0 = zero;
-        let c1 = zero;
-        let c2 = zero;
-        let c3 = zero;
-        let e0 = zero;
-        let e1 = zero;
-        let e2 = zero;
-        let e3 = zero;
-        const ak = a + ((<usize>k) << 4);
-        for (let s = 0; s < n; s++) {
-          const dp = dcol + <usize>s * dRow;
-          const dv = v128.load(dp);
-          const dw = v128.load(dp, 16);
-          const as = ak + <usize>s * aRow;
-          const x0 = v128.load(as);
-          const x1 = v128.load(as, 16);
-          const x2 = v128.load(as, 32);
-          const x3 = v128.load(as, 48);
-          c0 = V.madd(dv, x0, c0);
-          c1 = V.madd(dv, x1, c1);
-          c2 = V.madd(dv, x2, c2);
-          c3 = V.madd(dv, x3, c3);
-          e0 = V.madd(dw, x0, e0);
-          e1 = V.madd(dw, x1, e1);
-          e2 = V.madd(dw, x2, e2);
-          e3 = V.madd(dw, x3, e3);
-        }
-        const gk = g + ((<usize>k) << 4);
-        v128.store(gk, c0);
-        v128.store(gk, c1, 16);
-        v128.store(gk, c2, 32);
-        v128.store(gk, c3, 48);
-        const hk = gk + aRow;
-        v128.store(hk, e0);
-        v128.store(hk, e1, 16);
-        v128.store(hk, e2, 32);
-        v128.store(hk, e3, 48);
+    denseWeightGrad(a, d, gW, n, inW, outW, o);
+    if (bias) denseBiasGrad(d, grad + ((<usize>K.i(C_BOFF + l)) << 4), n, outW);
+    if (l > 0) denseInputDelta(d, W, K.p(C_D + l - 1), K.p(C_Z + l - 1), n, inW, outW);
+    // a CNN: ∂/∂(the features) for the conv stack (cnn.ts), masked by relu′ of the conv output when flattened
+    else if (K.i(C_NCONV) > 0) denseInputDelta(d, W, K.p(C_DF), K.p(C_DFZ), n, inW, outW);
+  }
+}
+
+/** gW [outW × inW] = Σ_s d[s]ᵀ a[s] over n rows, for output units o0.. (two at a time: 6 loads feed 8 multiply-adds). */
+export function denseWeightGrad(a: usize, d: usize, gW: usize, n: i32, inW: i32, outW: i32, o0: i32): void {
+  const zero = f32x4.splat(0);
+  const aRow = (<usize>inW) << 4;
+  const dRow = (<usize>outW) << 4;
+  let o = o0;
+  // two units at a time: 6 loads feed 8 multiply-adds
+  for (; o + 2 <= outW; o += 2) {
+    const g = gW + <usize>o * aRow;
+    const dcol = d + ((<usize>o) << 4);
+    let k = 0;
+    for (; k + 4 <= inW; k += 4) {
+      let c0 = zero;
+      let c1 = zero;
+      let c2 = zero;
+      let c3 = zero;
+      let e0 = zero;
+      let e1 = zero;
+      let e2 = zero;
+      let e3 = zero;
+      const ak = a + ((<usize>k) << 4);
+      for (let s = 0; s < n; s++) {
+        const dp = dcol + <usize>s * dRow;
+        const dv = v128.load(dp);
+        const dw = v128.load(dp, 16);
+        const as = ak + <usize>s * aRow;
+        const x0 = v128.load(as);
+        const x1 = v128.load(as, 16);
+        const x2 = v128.load(as, 32);
+        const x3 = v128.load(as, 48);
+        c0 = V.madd(dv, x0, c0);
+        c1 = V.madd(dv, x1, c1);
+        c2 = V.madd(dv, x2, c2);
+        c3 = V.madd(dv, x3, c3);
+        e0 = V.madd(dw, x0, e0);
+        e1 = V.madd(dw, x1, e1);
+        e2 = V.madd(dw, x2, e2);
+        e3 = V.madd(dw, x3, e3);
       }
-      for (; k < inW; k++) {
-        let c = zero;
-        let e = zero;
-        for (let s = 0; s < n; s++) {
-          const x = v128.load(a + <usize>s * aRow + ((<usize>k) << 4));
-          const dp = dcol + <usize>s * dRow;
-          c = V.madd(v128.load(dp), x, c);
-          e = V.madd(v128.load(dp, 16), x, e);
-        }
-        v128.store(g + ((<usize>k) << 4), c);
-        v128.store(g + aRow + ((<usize>k) << 4), e);
-      }
+      const gk = g + ((<usize>k) << 4);
+      v128.store(gk, c0);
+      v128.store(gk, c1, 16);
+      v128.store(gk, c2, 32);
+      v128.store(gk, c3, 48);
+      const hk = gk + aRow;
+      v128.store(hk, e0);
+      v128.store(hk, e1, 16);
+      v128.store(hk, e2, 32);
+      v128.store(hk, e3, 48);
     }
-    for (; o < outW; o++) {
-      const g = gW + <usize>o * aRow;
-      const dcol = d + ((<usize>o) << 4);
-      for (let k = 0; k < inW; k++) {
-        let c = zero;
-        for (let s = 0; s < n; s++)
-          c = V.madd(v128.load(dcol + <usize>s * dRow), v128.load(a + <usize>s * aRow + ((<usize>k) << 4)), c);
-        v128.store(g + ((<usize>k) << 4), c);
+    for (; k < inW; k++) {
+      let c = zero;
+      let e = zero;
+      for (let s = 0; s < n; s++) {
+        const x = v128.load(a + <usize>s * aRow + ((<usize>k) << 4));
+        const dp = dcol + <usize>s * dRow;
+        c = V.madd(v128.load(dp), x, c);
+        e = V.madd(v128.load(dp, 16), x, e);
       }
+      v128.store(g + ((<usize>k) << 4), c);
+      v128.store(g + aRow + ((<usize>k) << 4), e);
     }
-    if (bias) {
-      const gb = grad + ((<usize>K.i(C_BOFF + l)) << 4);
-      for (let u = 0; u < outW; u++) {
-        let c = zero;
-        const dcol = d + ((<usize>u) << 4);
-        for (let s = 0; s < n; s++) c = f32x4.add(c, v128.load(dcol + <usize>s * dRow));
-        v128.store(gb + ((<usize>u) << 4), c);
-      }
+  }
+  for (; o < outW; o++) {
+    const g = gW + <usize>o * aRow;
+    const dcol = d + ((<usize>o) << 4);
+    for (let k = 0; k < inW; k++) {
+      let c = zero;
+      for (let s = 0; s < n; s++)
+        c = V.madd(v128.load(dcol + <usize>s * dRow), v128.load(a + <usize>s * aRow + ((<usize>k) << 4)), c);
+      v128.store(g + ((<usize>k) << 4), c);
     }
-    if (l === 0) break;
-    const dp = K.p(C_D + l - 1);
-    const zp = K.p(C_Z + l - 1);
-    let s = 0;
-    // two rows at a time: 6 loads feed 8 multiply-adds
-    for (; s + 2 <= n; s += 2) {
-      const ds = d + <usize>s * dRow;
-      const dps = dp + <usize>s * aRow;
-      const zps = zp + <usize>s * aRow;
-      let k = 0;
-      for (; k + 4 <= inW; k += 4) {
-        let c0 = zero;
-        let c1 = zero;
-        let c2 = zero;
-        let c3 = zero;
-        let e0 = zero;
-        let e1 = zero;
-        let e2 = zero;
-        let e3 = zero;
-        const wk = W + ((<usize>k) << 4);
-        for (let o = 0; o < outW; o++) {
-          const dv = v128.load(ds + ((<usize>o) << 4));
-          const dw = v128.load(ds + dRow + ((<usize>o) << 4));
-          const w = wk + <usize>o * aRow;
-          const x0 = v128.load(w);
-          const x1 = v128.load(w, 16);
-          const x2 = v128.load(w, 32);
-          const x3 = v128.load(w, 48);
-          c0 = V.madd(dv, x0, c0);
-          c1 = V.madd(dv, x1, c1);
-          c2 = V.madd(dv, x2, c2);
-          c3 = V.madd(dv, x3, c3);
-          e0 = V.madd(dw, x0, e0);
-          e1 = V.madd(dw, x1, e1);
-          e2 = V.madd(dw, x2, e2);
-          e3 = V.madd(dw, x3, e3);
-        }
-        V.relu4(dps + ((<usize>k) << 4), zps + ((<usize>k) << 4), c0, c1, c2, c3);
-        V.relu4(dps + aRow + ((<usize>k) << 4), zps + aRow + ((<usize>k) << 4), e0, e1, e2, e3);
+  }
+}
+
+/** gb [outW] = Σ_s d[s] over n rows. */
+export function denseBiasGrad(d: usize, gb: usize, n: i32, outW: i32): void {
+  const zero = f32x4.splat(0);
+  const dRow = (<usize>outW) << 4;
+  for (let u = 0; u < outW; u++) {
+    let c = zero;
+    const dcol = d + ((<usize>u) << 4);
+    for (let s = 0; s < n; s++) c = f32x4.add(c, v128.load(dcol + <usize>s * dRow));
+    v128.store(gb + ((<usize>u) << 4), c);
+  }
+}
+
+/**
+ * The input delta of a dense layer: dp [n × inW] = d W, times relu′(zp) (zp > 0) unless zp is 0
+ * (then plain ∂loss/∂input: GAP features, a conv's im2col rows).
+ */
+export function denseInputDelta(d: usize, W: usize, dp: usize, zp: usize, n: i32, inW: i32, outW: i32): void {
+  const zero = f32x4.splat(0);
+  const aRow = (<usize>inW) << 4;
+  const dRow = (<usize>outW) << 4;
+  const masked = zp !== 0;
+  let s = 0;
+  // two rows at a time: 6 loads feed 8 multiply-adds
+  for (; s + 2 <= n; s += 2) {
+    const ds = d + <usize>s * dRow;
+    const dps = dp + <usize>s * aRow;
+    const zps = zp + <usize>s * aRow;
+    let k = 0;
+    for (; k + 4 <= inW; k += 4) {
+      let c0 = zero;
+      let c1 = zero;
+      let c2 = zero;
+      let c3 = zero;
+      let e0 = zero;
+      let e1 = zero;
+      let e2 = zero;
+      let e3 = zero;
+      const wk = W + ((<usize>k) << 4);
+      for (let o = 0; o < outW; o++) {
+        const dv = v128.load(ds + ((<usize>o) << 4));
+        const dw = v128.load(ds + dRow + ((<usize>o) << 4));
+        const w = wk + <usize>o * aRow;
+        const x0 = v128.load(w);
+        const x1 = v128.load(w, 16);
+        const x2 = v128.load(w, 32);
+        const x3 = v128.load(w, 48);
+        c0 = V.madd(dv, x0, c0);
+        c1 = V.madd(dv, x1, c1);
+        c2 = V.madd(dv, x2, c2);
+        c3 = V.madd(dv, x3, c3);
+        e0 = V.madd(dw, x0, e0);
+        e1 = V.madd(dw, x1, e1);
+        e2 = V.madd(dw, x2, e2);
+        e3 = V.madd(dw, x3, e3);
       }
-      for (; k < inW; k++) {
-        let c = zero;
-        let e = zero;
-        for (let o = 0; o < outW; o++) {
-          const x = v128.load(W + <usize>o * aRow + ((<usize>k) << 4));
-          c = V.madd(v128.load(ds + ((<usize>o) << 4)), x, c);
-          e = V.madd(v128.load(ds + dRow + ((<usize>o) << 4)), x, e);
-        }
-        const kk = (<usize>k) << 4;
-        v128.store(dps + kk, v128.and(c, f32x4.gt(v128.load(zps + kk), zero)));
-        v128.store(dps + aRow + kk, v128.and(e, f32x4.gt(v128.load(zps + aRow + kk), zero)));
-      }
+      V.relu4(dps + ((<usize>k) << 4), zps + ((<usize>k) << 4), masked, c0, c1, c2, c3);
+      V.relu4(dps + aRow + ((<usize>k) << 4), zps + aRow + ((<usize>k) << 4), masked, e0, e1, e2, e3);
     }
-    for (; s < n; s++) {
-      const ds = d + <usize>s * dRow;
-      const dps = dp + <usize>s * aRow;
-      const zps = zp + <usize>s * aRow;
-      for (let k = 0; k < inW; k++) {
-        let c = zero;
-        for (let o = 0; o < outW; o++)
-          c = V.madd(v128.load(ds + ((<usize>o) << 4)), v128.load(W + <usize>o * aRow + ((<usize>k) << 4)), c);
-        const kk = (<usize>k) << 4;
-        v128.store(dps + kk, v128.and(c, f32x4.gt(v128.load(zps + kk), zero)));
+    for (; k < inW; k++) {
+      let c = zero;
+      let e = zero;
+      for (let o = 0; o < outW; o++) {
+        const x = v128.load(W + <usize>o * aRow + ((<usize>k) << 4));
+        c = V.madd(v128.load(ds + ((<usize>o) << 4)), x, c);
+        e = V.madd(v128.load(ds + dRow + ((<usize>o) << 4)), x, e);
       }
+      const kk = (<usize>k) << 4;
+      v128.store(dps + kk, V.keep(c, zps + kk, masked));
+      v128.store(dps + aRow + kk, V.keep(e, zps + aRow + kk, masked));
+    }
+  }
+  for (; s < n; s++) {
+    const ds = d + <usize>s * dRow;
+    const dps = dp + <usize>s * aRow;
+    const zps = zp + <usize>s * aRow;
+    for (let k = 0; k < inW; k++) {
+      let c = zero;
+      for (let o = 0; o < outW; o++)
+        c = V.madd(v128.load(ds + ((<usize>o) << 4)), v128.load(W + <usize>o * aRow + ((<usize>k) << 4)), c);
+      const kk = (<usize>k) << 4;
+      v128.store(dps + kk, V.keep(c, zps + kk, masked));
     }
   }
 }

@@ -34,6 +34,40 @@ export const C_BOFF = 60;
 export const C_A = 80;
 export const C_Z = 100;
 export const C_D = 120;
+/** Values per input point, and where gatherBatch/broadcastRows put the rows (A[0], or the first conv's input). */
+export const C_XDIM = 141;
+export const C_XBUF = 142;
+/** Conv layers in front of the dense layers (0: an FCN), and their pooling (0 flatten, 1 global average). */
+export const C_NCONV = 143;
+export const C_POOL = 144;
+/** Where the dense layers' backward pass leaves ∂loss/∂features for the conv stack, and the pre-activations masking it (0: none). */
+export const C_DF = 145;
+export const C_DFZ = 146;
+/** Conv layer l's slots start at C_CONV + CONV_SLOTS·l; CV_* are the offsets within them. */
+export const C_CONV = 160;
+export const CONV_SLOTS = 20;
+export const CV_H = 0;
+export const CV_W = 1;
+export const CV_C = 2;
+export const CV_OH = 3;
+export const CV_OW = 4;
+export const CV_OC = 5;
+export const CV_KH = 6;
+export const CV_KW = 7;
+export const CV_SH = 8;
+export const CV_SW = 9;
+export const CV_PH = 10;
+export const CV_PW = 11;
+export const CV_WOFF = 12;
+export const CV_BOFF = 13;
+/** im2col rows [n·OH·OW × KH·KW·C] (reused for their delta in the backward pass). */
+export const CV_COL = 14;
+export const CV_Z = 15;
+/** The layer's input [n × H·W·C] and output relu(z) (the next layer's input, or the stack's output). */
+export const CV_IN = 16;
+export const CV_OUT = 17;
+/** ∂loss/∂z [n × OH·OW·OC]. */
+export const CV_D = 18;
 // Float config slots (f32 from byte 1024).
 export const F_LR = 0;
 export const F_MOM = 1;

@@ -1,14 +1,29 @@
 /** Minibatch rows into layer 0's input (per lane, or the same rows in every lane), and their input-sparsity masks. */
 
-import { C_A, C_CAP, C_DIMS, C_KBATCH, C_KPAIR, C_MS, C_PERM, C_SPARSE, C_XS, C_YB, C_YS, K } from './config';
+import {
+  C_A,
+  C_CAP,
+  C_DIMS,
+  C_KBATCH,
+  C_KPAIR,
+  C_MS,
+  C_PERM,
+  C_SPARSE,
+  C_XBUF,
+  C_XDIM,
+  C_XS,
+  C_YB,
+  C_YS,
+  K,
+} from './config';
 
-/** Gather minibatch rows from[..from+n) of each lane's order into A[0] and the labels into YB. */
+/** Gather minibatch rows from[..from+n) of each lane's order into the input buffer (XBUF) and the labels into YB. */
 export function gatherBatch(g: i32, from: i32, n: i32): void {
-  const d = K.i(C_DIMS);
+  const d = K.i(C_XDIM);
   const mS = K.i(C_MS);
   const xs = K.p(C_XS);
   const ys = K.p(C_YS);
-  const a0 = K.p(C_A);
+  const a0 = K.p(C_XBUF);
   const yb = K.p(C_YB);
   const perm = K.p(C_PERM) + ((<usize>g * 4 * <usize>mS) << 2);
   for (let l = 0; l < 4; l++) {
@@ -26,8 +41,8 @@ export function gatherBatch(g: i32, from: i32, n: i32): void {
 
 /** Every lane sees the same rows from..from+n of X (for the fit check and E). */
 export function broadcastRows(x: usize, from: i32, n: i32): void {
-  const d = K.i(C_DIMS);
-  const a0 = K.p(C_A);
+  const d = K.i(C_XDIM);
+  const a0 = K.p(C_XBUF);
   for (let s = 0; s < n; s++) {
     const src = x + ((<usize>(from + s) * <usize>d) << 2);
     const dst = a0 + ((<usize>s * <usize>d) << 4);

@@ -27,13 +27,16 @@ export class V {
       v128.store(next + off, f32x4.max(c3, zero), 48);
     }
   }
-  /** Store 4 deltas masked by relu'(z) = 1 where z > 0. */
-  @inline static relu4(dst: usize, z: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
-    const zero = f32x4.splat(0);
-    v128.store(dst, v128.and(c0, f32x4.gt(v128.load(z), zero)));
-    v128.store(dst, v128.and(c1, f32x4.gt(v128.load(z, 16), zero)), 16);
-    v128.store(dst, v128.and(c2, f32x4.gt(v128.load(z, 32), zero)), 32);
-    v128.store(dst, v128.and(c3, f32x4.gt(v128.load(z, 48), zero)), 48);
+  /** Store 4 deltas masked by relu'(z) = 1 where z > 0 (unmasked when `masked` is false). */
+  @inline static relu4(dst: usize, z: usize, masked: bool, c0: v128, c1: v128, c2: v128, c3: v128): void {
+    v128.store(dst, V.keep(c0, z, masked));
+    v128.store(dst, V.keep(c1, z + 16, masked), 16);
+    v128.store(dst, V.keep(c2, z + 32, masked), 32);
+    v128.store(dst, V.keep(c3, z + 48, masked), 48);
+  }
+  /** c masked by relu'(z) (z > 0), or c itself when not `masked`. */
+  @inline static keep(c: v128, z: usize, masked: bool): v128 {
+    return masked ? v128.and(c, f32x4.gt(v128.load(z), f32x4.splat(0))) : c;
   }
   /** a·b + c (fused in the relaxed-SIMD build). */
   @inline static madd(a: v128, b: v128, c: v128): v128 {

@@ -18,13 +18,42 @@
  */
 
 import { backward, lossGrad } from './backward';
-import { C_BATCH, C_CAP, C_GBASE, C_GSTRIDE, C_L, C_ME, C_MS, C_P, C_XE, C_XS, C_YS, C_Z, F_THR, K } from './config';
+import { convBackward, convForward } from './cnn';
+import {
+  C_BATCH,
+  C_CAP,
+  C_GBASE,
+  C_GSTRIDE,
+  C_L,
+  C_ME,
+  C_MS,
+  C_NCONV,
+  C_P,
+  C_XE,
+  C_XS,
+  C_YS,
+  C_Z,
+  F_THR,
+  K,
+} from './config';
 import { forward } from './forward';
 import { optStep } from './optimizers';
 import { broadcastRows, gatherBatch } from './rows';
 
 // The configuration block's entry points, exported by the module.
 export { heapBase, setConfig } from './config';
+
+/** The whole net's forward pass on the n rows gathered: the conv stack (a CNN), then the dense layers. */
+function netForward(theta: usize, n: i32): void {
+  if (K.i(C_NCONV) > 0) convForward(theta, n);
+  forward(theta, n);
+}
+
+/** The whole net's backward pass of the last forward batch: grad ← ∂(mean loss)/∂θ. */
+function netBackward(theta: usize, grad: usize, n: i32): void {
+  backward(theta, grad, n);
+  if (K.i(C_NCONV) > 0) convBackward(theta, grad, n);
+}
 
 function groupTheta(g: i32): usize {
   return K.p(C_GBASE) + <usize>g * K.p(C_GSTRIDE);
@@ -45,7 +74,7 @@ export function fitMask(g: i32): i32 {
   for (let from = 0; from < mS; from += chunk) {
     const n = min(chunk, mS - from);
     broadcastRows(K.p(C_XS), from, n);
-    forward(theta, n);
+    netForward(theta, n);
     for (let s = 0; s < n; s++) {
       const y = load<f32>(ys + ((<usize>(from + s)) << 2)) > 0.5;
       for (let l = 0; l < 4; l++) {
@@ -67,9 +96,9 @@ export function trainEpoch(g: i32): i32 {
   for (let from = 0; from < mS; from += batch) {
     const n = min(batch, mS - from);
     gatherBatch(g, from, n);
-    forward(theta, n);
+    netForward(theta, n);
     lossGrad(n);
-    backward(theta, grad, n);
+    netBackward(theta, grad, n);
     optStep(g, theta, grad);
   }
   return fitMask(g);
@@ -79,9 +108,9 @@ export function trainEpoch(g: i32): i32 {
 export function gradientOnly(g: i32, n: i32): void {
   const theta = groupTheta(g);
   gatherBatch(g, 0, n);
-  forward(theta, n);
+  netForward(theta, n);
   lossGrad(n);
-  backward(theta, theta + ((<usize>K.i(C_P)) << 4), n);
+  netBackward(theta, theta + ((<usize>K.i(C_P)) << 4), n);
 }
 
 /** For tests: one optimiser step of group g from the gradient already in grad. */
@@ -100,7 +129,7 @@ export function outputsE(g: i32, out: usize): void {
   for (let from = 0; from < mE; from += cap) {
     const n = min(cap, mE - from);
     broadcastRows(K.p(C_XE), from, n);
-    forward(theta, n);
+    netForward(theta, n);
     memory.copy(out + ((<usize>from) << 4), z, (<usize>n) << 4);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,table (table-full: the
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,cnn,table (table-full: the
  * 10⁸-net prior run end to end, not in the default set; ep-parallel: the
  * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
+import { benchCnnSgd } from './cnn-sgd.js';
 import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
 import { benchOrthant } from './orthant.js';
@@ -18,7 +19,9 @@ import { benchTable, benchTableFull } from './table.js';
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only =
-  onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'table'];
+  onlyAt > 0
+    ? process.argv[onlyAt + 1].split(',')
+    : ['prior', 'linalg', 'ep', 'orthant', 'sampler', 'sgd', 'cnn', 'table'];
 const sizesAt = process.argv.indexOf('--ep-sizes');
 const epSizes = sizesAt > 0 ? process.argv[sizesAt + 1].split(',').map(Number) : undefined;
 const out: Record<string, unknown> = {};
@@ -62,6 +65,11 @@ if (only.includes('sgd')) {
   const md = await benchSgd({ quick });
   console.log(`## SGD ensemble training\n\n${md}\n`);
   out.sgd = md;
+}
+if (only.includes('cnn')) {
+  const md = await benchCnnSgd({ quick });
+  console.log(`## CNN SGD ensemble training\n\n${md}\n`);
+  out.cnnSgd = md;
 }
 if (only.includes('table')) {
   const r = await benchTable({ quick });

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { booleanDataset, type FcnSpec, mnistDataset, splitBySize } from '@fsbayes/core';
+import { type ArchSpec, booleanDataset, cnnShapes, type FcnSpec, mnistDataset, splitBySize } from '@fsbayes/core';
 import {
   type Engine,
   type LabelledPoints,
@@ -25,9 +25,9 @@ import {
   trainSgdTable,
 } from '@fsbayes/sgd';
 
-interface Workload {
+export interface Workload {
   name: string;
-  spec: FcnSpec;
+  spec: ArchSpec;
   train: LabelledPoints;
   test: LabelledPoints;
   batch: number;
@@ -36,7 +36,9 @@ interface Workload {
   maxEpochs: number;
 }
 
-interface Row {
+type FcnWorkload = Workload & { spec: FcnSpec };
+
+export interface Row {
   config: string;
   precision: string;
   runs: number;
@@ -53,19 +55,39 @@ interface Row {
  * check (a forward pass). Dense-equivalent: the multiply-adds that skipping zero inputs avoids
  * are counted too, so on MNIST the rate can exceed what the hardware does.
  */
-function flopsPerEpoch(spec: FcnSpec, mS: number): number {
-  const dims = [spec.inputDim, ...spec.hidden, 1];
+function flopsPerEpoch(spec: ArchSpec, mS: number): number {
+  // multiply-adds per point of each layer, input layer first
+  const macs: number[] = [];
+  let width = spec.kind === 'fcn' ? spec.inputDim : 0;
+  if (spec.kind === 'cnn') {
+    const shapes = cnnShapes(spec);
+    spec.convs.forEach((c, l) => {
+      const [oh, ow, oc] = shapes[l + 1];
+      macs.push(oh * ow * oc * c.kernel[0] * c.kernel[1] * shapes[l][2]);
+    });
+    const [h, w, ch] = shapes[shapes.length - 1];
+    width = spec.pooling === 'gap' ? ch : h * w * ch;
+  }
+  for (const out of [...spec.hidden, 1]) {
+    macs.push(width * out);
+    width = out;
+  }
   let fwd = 0;
   let back = 0;
-  for (let l = 0; l + 1 < dims.length; l++) {
-    const mac = dims[l] * dims[l + 1];
+  macs.forEach((mac, l) => {
     fwd += 2 * mac;
     back += 2 * mac * (l > 0 ? 2 : 1); // ∇W, and the delta of the layer below (not for the input layer)
-  }
+  });
   return mS * (2 * fwd + back);
 }
 
-async function timeOne(w: Workload, engine: Engine, threads: number, runs: number): Promise<Omit<Row, 'config'>> {
+/** Runs/s of one engine and thread count on a workload, from a warmed-up pool. */
+export async function timeOne(
+  w: Workload,
+  engine: Engine,
+  threads: number,
+  runs: number,
+): Promise<Omit<Row, 'config'>> {
   const config = resolveConfig({ optimizer: 'sgd', batch: w.batch, stop: { maxEpochs: w.maxEpochs } });
   // Few, long runs (MNIST): one job per thread; many short ones: the default job size.
   const jobSize = runs < 64 ? Math.ceil(runs / threads) : undefined;
@@ -102,41 +124,87 @@ async function timeOne(w: Workload, engine: Engine, threads: number, runs: numbe
   };
 }
 
-function numpyRows(w: Workload, dir: string, quick: boolean): Row[] {
-  const file = join(dir, `${w.spec.inputDim}-${w.train.m}.bin`);
-  const buf = new Float64Array(w.train.m * (w.spec.inputDim + 1));
-  buf.set(w.train.inputs);
-  buf.set(w.train.labels, w.train.inputs.length);
+/** What a numpy baseline script prints (one JSON line). */
+export interface NumpyResult {
+  runs: number;
+  fitted: number;
+  epochs: number;
+  seconds: number;
+  cpuSeconds: number;
+  numpy: string;
+}
+
+/**
+ * Run a numpy baseline (`scripts/bench/<file>`) with one BLAS thread: these products are too
+ * small for BLAS threads to help, and on a busy machine OpenBLAS's spinning threads slow numpy
+ * down several-fold. Null (with a message) when python3 or numpy is missing or it fails.
+ */
+export function runNumpy(file: string, args: string[]): NumpyResult | null {
+  const script = fileURLToPath(new URL(`../../bench/${file}`, import.meta.url));
+  const r = spawnSync('python3', [script, ...args], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) {
+    console.error(`numpy baseline skipped: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no python3'}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+}
+
+/** S as the numpy scripts read it: m·d float64 inputs, then m float64 labels. */
+export function writePoints(file: string, p: LabelledPoints): void {
+  const buf = new Float64Array(p.inputs.length + p.m);
+  buf.set(p.inputs);
+  buf.set(p.labels, p.inputs.length);
   writeFileSync(file, new Uint8Array(buf.buffer));
-  const script = fileURLToPath(new URL('../../bench/numpy_sgd.py', import.meta.url));
+}
+
+function numpyRows(w: FcnWorkload, dir: string, quick: boolean): Row[] {
+  const file = join(dir, `${w.spec.inputDim}-${w.train.m}.bin`);
+  writePoints(file, w.train);
   const rows: Row[] = [];
   for (const dtype of quick ? ['f32'] : ['f32', 'f64']) {
-    const args = [script, file, `${w.spec.inputDim}`, `${w.train.m}`, w.spec.hidden.join(','), '0.01', `${w.batch}`];
-    // One BLAS thread: these products are too small for BLAS threads to help, and on a busy machine
-    // OpenBLAS's spinning threads slow numpy down several-fold.
+    const args = [file, `${w.spec.inputDim}`, `${w.train.m}`, w.spec.hidden.join(','), '0.01', `${w.batch}`];
     const tail = [`${w.runs.numpy}`, `${w.maxEpochs}`, dtype, `${w.spec.sigmaW}`, `${w.spec.sigmaB}`];
-    const r = spawnSync('python3', [...args, ...tail], {
-      encoding: 'utf8',
-      timeout: 900_000,
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
-    });
-    if (r.status !== 0) {
-      console.error(`numpy baseline skipped: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no python3'}`);
-      return rows;
-    }
-    const o = JSON.parse(r.stdout.trim().split('\n').pop() as string);
-    rows.push({
-      config: `numpy ${o.numpy} (1 BLAS thread), ${o.runs} nets in lockstep`,
-      precision: dtype,
-      runs: o.runs,
-      fitted: o.fitted,
-      meanEpochs: o.epochs / Math.max(1, o.fitted),
-      runsPerSecond: o.runs / o.seconds,
-      runsPerCpuSecond: o.runs / o.cpuSeconds,
-      gflops: (o.epochs * flopsPerEpoch(w.spec, w.train.m)) / o.seconds / 1e9,
-    });
+    const o = runNumpy('numpy_sgd.py', [...args, ...tail]);
+    if (!o) return rows;
+    rows.push(numpyRow(w, o, dtype));
   }
   return rows;
+}
+
+/** A numpy script's JSON line as a row (its nets, precision, and the workload's flops). */
+export function numpyRow(w: Workload, o: NumpyResult, dtype: string): Row {
+  return {
+    config: `numpy ${o.numpy} (1 BLAS thread), ${o.runs} nets in lockstep`,
+    precision: dtype,
+    runs: o.runs,
+    fitted: o.fitted,
+    meanEpochs: o.epochs / Math.max(1, o.fitted),
+    runsPerSecond: o.runs / o.seconds,
+    runsPerCpuSecond: o.runs / o.cpuSeconds,
+    gflops: (o.epochs * flopsPerEpoch(w.spec, w.train.m)) / o.seconds / 1e9,
+  };
+}
+
+/** Rows as a markdown table, each beside numpy at the same precision (f32 when numpy ran only f32). */
+export function markdownRows(name: string, rows: Row[], np: Row[]): string[] {
+  const npRow = (p: string) => np.find((r) => r.precision === p) ?? np.find((r) => r.precision === 'f32');
+  const md = [
+    `| ${name} | precision | runs | fitted | mean epochs | runs/s | GFLOP/s | vs numpy | runs per CPU·s | vs numpy |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const n = npRow(r.precision);
+    const isNp = r.config.startsWith('numpy');
+    const vs = (a: number, b: number | undefined) => (isNp ? '1' : b ? `${(a / b).toFixed(2)}×` : '–');
+    md.push(
+      `| ${r.config} | ${r.precision} | ${r.runs} | ${r.fitted} | ${r.meanEpochs.toFixed(1)} | ${fmt(r.runsPerSecond, 2)} | ${fmt(r.gflops)} | ${vs(r.runsPerSecond, n?.runsPerSecond)} | ${fmt(r.runsPerCpuSecond, 2)} | ${vs(r.runsPerCpuSecond, n?.runsPerCpuSecond)} |`,
+    );
+  }
+  return md;
 }
 
 const fmt = (x: number, digits = 1) =>
@@ -147,7 +215,7 @@ export async function benchSgd(o: { quick: boolean }): Promise<string> {
   const relu = { kind: 'fcn', activation: 'relu', bias: true } as const;
   const bool = splitBySize(booleanDataset({ n: 7 }), 32, 1);
   const mn = mnistDataset({ trainSize: 1000, testSize: 100, seed: 1 });
-  const workloads: Workload[] = [
+  const workloads: FcnWorkload[] = [
     {
       name: '7→40→40→1 on the Boolean system (|S| = 32, batch 8)',
       spec: { ...relu, inputDim: 7, hidden: [40, 40], sigmaW: 1, sigmaB: 1 },
@@ -196,20 +264,7 @@ export async function benchSgd(o: { quick: boolean }): Promise<string> {
         });
       const np = w.runs.numpy > 0 ? numpyRows(w, dir, o.quick) : [];
       rows.push(...np);
-      // Compared with numpy at the same precision (f32 when numpy ran only f32).
-      const npRow = (p: string) => np.find((r) => r.precision === p) ?? np.find((r) => r.precision === 'f32');
-      md.push(
-        `| ${w.name} | precision | runs | fitted | mean epochs | runs/s | GFLOP/s | vs numpy | runs per CPU·s | vs numpy |`,
-      );
-      md.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-      for (const r of rows) {
-        const n = npRow(r.precision);
-        const isNp = r.config.startsWith('numpy');
-        const vs = (a: number, b: number | undefined) => (isNp ? '1' : b ? `${(a / b).toFixed(2)}×` : '–');
-        md.push(
-          `| ${r.config} | ${r.precision} | ${r.runs} | ${r.fitted} | ${r.meanEpochs.toFixed(1)} | ${fmt(r.runsPerSecond, 2)} | ${fmt(r.gflops)} | ${vs(r.runsPerSecond, n?.runsPerSecond)} | ${fmt(r.runsPerCpuSecond, 2)} | ${vs(r.runsPerCpuSecond, n?.runsPerCpuSecond)} |`,
-        );
-      }
+      md.push(...markdownRows(w.name, rows, np));
       md.push('');
     }
   } finally {
