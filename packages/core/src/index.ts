@@ -201,7 +201,13 @@ export {
   TableSummarizer,
   type TableSummary,
 } from './functions/table-source.js';
-
+export {
+  type ConvMapLayer,
+  type ConvMapParams,
+  convMapKernel,
+  convMapKernelAsync,
+  convMapNeeds,
+} from './linalg/convmap.js';
 // --- dense float64 linear algebra and the generic layer-map engine
 export {
   type CholeskyOptions,

@@ -26,7 +26,7 @@ export {
   type GaussianPredictive,
   logMarginalLikelihood,
 } from './ep/index.js';
-
+export { cnnKernel, cnnKernelAsync, cnnKernelNeeds, gapKernelCost } from './kernels/cnn.js';
 // --- kernels: NNGP and NTK of a spec, on the CPU (float64) or a device (float32)
 export { fcnKernelF32Model, type KernelDevice, kernelDeviceOf } from './kernels/device.js';
 export {
@@ -36,7 +36,7 @@ export {
   fcnKernel,
   fcnKernelAsync,
 } from './kernels/fcn.js';
-export { type KernelOptions, kernelMatrix, kernelMatrixAsync } from './kernels/index.js';
+export { GAP_MAX_OPS, type KernelOptions, kernelMatrix, kernelMatrixAsync } from './kernels/index.js';
 export { type MonteCarloKernel, type MonteCarloOptions, monteCarloKernel } from './kernels/montecarlo.js';
 export type { KernelKind } from './kernels/types.js';
 

@@ -1,12 +1,14 @@
 /**
  * `pnpm bench`: every speed goal of the project, measured side by side with a
  * numpy baseline in the same run (skipped when python3 with numpy is absent).
- * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,cnn,table (table-full: the
+ * Options: --quick (fewer repetitions), --only prior,linalg,ep,orthant,sampler,sgd,cnn,table (cnn: CNN SGD,
+ * cnn-sgd.ts, and the CNN-GP kernel, cnn-kernel.ts, with its own --cnn-sizes; table-full: the
  * 10⁸-net prior run end to end, not in the default set; ep-parallel: the
  * parallel EP table alone), --ep-sizes 2000,4000 (its N; up to 9999, the MNIST digits), --json FILE
  * (the table bench's own options are in table.ts).
  */
 import { writeFileSync } from 'node:fs';
+import { benchCnnKernel } from './cnn-kernel.js';
 import { benchCnnSgd } from './cnn-sgd.js';
 import { benchEp, benchEpParallel, benchKernelPrecision } from './ep.js';
 import { benchLinalg } from './linalg.js';
@@ -83,5 +85,6 @@ if (only.includes('table-full')) {
   );
   out.tableFull = r.rows;
 }
+if (only.includes('cnn')) out.cnnKernel = await benchCnnKernel({ quick });
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt > 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(out, null, 2));

@@ -30,7 +30,7 @@ import { abortJob, CTL, GO_EXIT, type LinalgWorkerData, MAX_WORKERS, syncImports
 
 export type LinalgVariant = 'simd' | 'fma';
 
-export const OP = { matmul: 1, kernel: 2, chol: 3, trsm: 4 } as const;
+export const OP = { matmul: 1, kernel: 2, chol: 3, trsm: 4, cnn: 5 } as const;
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;

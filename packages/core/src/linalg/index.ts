@@ -1,7 +1,8 @@
 /**
  * Dense float64 linear algebra for GP work: Cholesky with jitter, triangular
- * solves, Gram matrices, matrix products, and the generic layer-map kernel
- * that runs nngp's FCN NNGP/NTK recursion (`layermap.ts`).
+ * solves, Gram matrices, matrix products, the generic layer-map kernel
+ * that runs nngp's FCN NNGP/NTK recursion (`layermap.ts`), and the conv-map
+ * kernel that runs its CNN-GP recursion with a flatten readout (`convmap.ts`).
  * All matrices are row-major Float64Arrays; inputs are never modified and
  * results are fresh (ordinary, non-shared) arrays.
  *
@@ -33,6 +34,14 @@
  * Without a built wasm module (or worker script) everything still works, in
  * plain TypeScript, single-threaded.
  */
+
+export {
+  type ConvMapLayer,
+  type ConvMapParams,
+  convMapKernel,
+  convMapKernelAsync,
+  convMapNeeds,
+} from './convmap.js';
 export {
   type CholeskyOptions,
   type CholeskyResult,

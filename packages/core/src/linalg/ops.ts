@@ -31,7 +31,7 @@ function panelBytes(rows: number, k: number): number {
 }
 
 /** Allocations of one plan, freed together. */
-class Allocs {
+export class Allocs {
   private list: [number, number][] = [];
   constructor(private readonly e: LinalgEngine) {}
   alloc(bytes: number): number {
@@ -47,6 +47,16 @@ class Allocs {
   free(): void {
     for (const [at, bytes] of this.list.reverse()) this.e.release(at, bytes);
     this.list = [];
+  }
+}
+
+/** A kernel job's result: K (and Θ when the job had one, t ≠ 0), `len` entries each, copied out; then free. */
+export function kernelOut(e: LinalgEngine, m: Allocs, k: number, t: number, len: number): LayerMapResult {
+  try {
+    const nngp = e.f64(k, len).slice();
+    return t ? { nngp, ntk: e.f64(t, len).slice() } : { nngp };
+  } finally {
+    m.free();
   }
 }
 
@@ -239,12 +249,7 @@ export function layerMapPlan(
       };
     },
     finish() {
-      try {
-        const nngp = e.f64(k, n * cols).slice();
-        return t ? { nngp, ntk: e.f64(t, n * cols).slice() } : { nngp };
-      } finally {
-        m.free();
-      }
+      return kernelOut(e, m, k, t, n * cols);
     },
     dispose() {
       m.free();

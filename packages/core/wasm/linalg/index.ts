@@ -12,6 +12,7 @@
  * final barrier, i.e. when the whole job is done.
  */
 import { cholJob } from './chol';
+import { cnnJob } from './cnnmap';
 import { CHUNK, packPanels, panelGemm, scratch, setThread } from './gemm';
 import { kernelJob } from './layermap';
 
@@ -26,6 +27,7 @@ const OP_MATMUL = 1;
 const OP_KERNEL = 2;
 const OP_CHOL = 3;
 const OP_TRSM = 4;
+const OP_CNN = 5;
 
 /** Per-thread scratch bytes the jobs need (GEMM packing buffers and edge tile). */
 export { GEMM_SCRATCH } from './gemm';
@@ -57,5 +59,6 @@ export function work(ctl: usize, tid: i32): void {
   else if (op === OP_KERNEL) kernelJob(ctl, tid, nt);
   else if (op === OP_CHOL) cholJob(ctl, tid, nt, scratch);
   else if (op === OP_TRSM) trsmJob(ctl, tid, nt);
+  else if (op === OP_CNN) cnnJob(ctl, tid, nt);
   barrier(ctl, nt);
 }

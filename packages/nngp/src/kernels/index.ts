@@ -18,11 +18,13 @@
  *   with TensorFlow padding, any strides: channel-mean covariances through
  *   each conv (mean over the kh·kw window, padding counting as zeros, from
  *   fan_in = kh·kw·C_in); with `flatten` only same-position covariances
- *   (cost O(Σ_l P_l·kh·kw) per pair of inputs), with `gap` the full
+ *   (cost O(Σ_l P_l·(kh + kw)) additions and Σ_l P_l dual maps per pair of
+ *   inputs; `cnnKernel`, `cnn.ts`), with `gap` the full
  *   position×position covariance (O(Σ_l P_l²·kh·kw) time and O(P²) memory
  *   per pair: fine for small images, e.g. 8×8; a 28×28 image with gap is
- *   ~15M operations per pair and layer — use flatten or the Monte-Carlo
- *   kernel there); dense layers after flatten/gap by the FCN recursion.
+ *   ~15M operations per pair and layer, so blocks above {@link GAP_MAX_OPS}
+ *   are refused with the cost — use flatten or the Monte-Carlo kernel
+ *   there); dense layers after flatten/gap by the FCN recursion.
  * - tanh has no closed form: `kernelMatrix` throws and points to
  *   {@link monteCarloKernel} (as neural-tangents answers for Tanh and MaxPool).
  *
@@ -51,7 +53,9 @@
  * **Precision and where it runs.** By default everything is float64 on the
  * CPU: our plain TypeScript loop (the reference, `reference.ts`) and, for FCN
  * blocks with more than {@link FAST_MIN_ENTRIES} entries, {@link fcnKernel}
- * (`fcn.ts`) — float64 wasm on all cores — through the single dispatch
+ * (`fcn.ts`), for flatten CNN blocks large enough for wasm `cnnKernel`
+ * (`cnn.ts`) — float64 wasm on all cores, the CNN's memory stated and
+ * checked before it starts (`cnnKernelNeeds`) — through the single dispatch
  * point in `fast.ts` (tested to agree with the reference to 1e-12).
  * {@link kernelMatrixAsync} with a `device` (the core gpu backend, `device.ts`) runs the
  * Gram matrix and the whole layer recursion of FCN kernels on the GPU in
@@ -63,11 +67,12 @@
  * ill-conditioned kernel (near-repeated inputs) can lose its positive
  * definiteness in float32 and then needs jitter that float64 does not.
  */
-import { type ArchSpec, FsbayesError, inputSize, validateSpec } from '@fsbayes/core';
+import { type ArchSpec, type CnnSpec, FsbayesError, inputSize, validateSpec } from '@fsbayes/core';
 import { checkBlock, checkFcnKernelRange, checkKernelFinite } from './check.js';
+import { gapKernelCost } from './cnn.js';
 import type { KernelDevice } from './device.js';
 import { closedForm, hasClosedForm } from './dual.js';
-import { FAST_MIN_ENTRIES, fastFcnKernel } from './fast.js';
+import { FAST_MIN_ENTRIES, fastCnnKernel, fastFcnKernel } from './fast.js';
 import type { FcnKernelParams } from './fcn.js';
 import { cnnReference, fcnReference } from './reference.js';
 import type { KernelKind } from './types.js';
@@ -94,10 +99,33 @@ export interface KernelOptions {
   /** `nngp` (default) or `ntk` (NTK parameterisation, see the module docs). */
   kind?: KernelKind;
   /**
-   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) go to
-   * the fast kernel when one is wired in; `reference`: always the plain loop.
+   * `auto` (default): large FCN blocks (n1·n2 > {@link FAST_MIN_ENTRIES}) and
+   * flatten CNN blocks go to the fast kernel when one is wired in (a CNN block
+   * too small for wasm still runs the plain loop); `reference`: always the plain loop.
    */
   impl?: 'auto' | 'reference';
+}
+
+/**
+ * Largest global-average-pooling CNN kernel computed (multiply-adds, see
+ * {@link gapKernelCost}): at ~10⁹ such operations a second (an estimate, not
+ * measured), about 15 minutes of the reference loop on one core.
+ */
+export const GAP_MAX_OPS = 1e12;
+
+/** Refuse a global-average-pooling CNN kernel above {@link GAP_MAX_OPS}, naming its size and what to use instead. */
+function checkGapCost(spec: CnnSpec, n1: number, n2: number | undefined): void {
+  const pairs = n2 === undefined ? (n1 * (n1 + 1)) / 2 : n1 * n2;
+  const ops = gapKernelCost(spec, pairs);
+  if (ops > GAP_MAX_OPS) {
+    const [h, w] = spec.inputShape;
+    throw new FsbayesError(
+      `the CNN kernel with global average pooling of ${n1} × ${n2 ?? n1} ${h}×${w} images needs ~${ops.toExponential(1)} operations ` +
+        `(${gapKernelCost(spec, 1).toExponential(1)} per pair: the full position×position covariance), more than the ${GAP_MAX_OPS.toExponential(0)} budget; ` +
+        `use pooling 'flatten', fewer or smaller images, or estimate it with monteCarloKernel(spec, X1, n1, X2, n2, { draws, seed, width, estimator: 'features' })`,
+      { kind: 'resource' },
+    );
+  }
 }
 
 /** Largest block returned (entries), 2^28 = 2 GiB of float64. */
@@ -143,6 +171,14 @@ export function kernelMatrix(
   }
   if (impl === 'auto' && spec.kind === 'fcn' && n1 * m2 > FAST_MIN_ENTRIES) {
     const fast = fastFcnKernel(spec, X1, n1, X2, m2, kind);
+    if (fast) {
+      checkKernelFinite(fast, m2, spec);
+      return fast;
+    }
+  }
+  if (spec.kind === 'cnn' && spec.pooling === 'gap') checkGapCost(spec, n1, X2 === undefined ? undefined : m2);
+  if (impl === 'auto' && spec.kind === 'cnn') {
+    const fast = fastCnnKernel(spec, X1, n1, X2, m2, kind);
     if (fast) {
       checkKernelFinite(fast, m2, spec);
       return fast;

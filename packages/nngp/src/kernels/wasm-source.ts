@@ -1,8 +1,9 @@
 /**
- * The AssemblyScript dual maps of the threaded wasm FCN kernel, generated
+ * The AssemblyScript dual maps of the threaded wasm FCN and CNN kernels, generated
  * from {@link DUALS} at build time (`scripts/build-wasm.mjs` writes it to
  * core's `wasm/generated/duals.ts`, which core's generic layer-map engine
- * `wasm/linalg/layermap.ts` imports). Codes are core's activation codes; a
+ * `wasm/linalg/layermap.ts` and the conv-map engine `wasm/linalg/cnnmap.ts`
+ * import). Codes are core's activation codes; a
  * code without a dual (tanh, or one the table does not know) traps.
  */
 import { ACTIVATIONS, activationCode } from '@fsbayes/core';
@@ -51,6 +52,21 @@ export class Dual {
 ${branches((r) => `    ${r.code === rows[0].code ? 'if' : '} else if'} (act === ${r.code}) {\n      // ${r.a}\n${indent(r.wasm.pair, '      ')}`)}
     } else unreachable();
     return Layer.next(ntk, e, kd, th, vsw2, vsb2, tp, pair);
+  }
+
+  /**
+   * The bare maps of one conv layer (the CNN kernel, \`wasm/linalg/cnnmap.ts\`):
+   * returns E at entries c given the variances a and b, and writes Ė to
+   * \`kdp\` when \`ntk\` (the window mean and σ_w², σ_b² are the caller's).
+   */
+  @inline static ek(act: i32, ntk: bool, a: v128, b: v128, c: v128, kdp: usize): v128 {
+    const zero = M.s(0.0);
+    let e = zero;
+    let kd = zero;
+${branches((r) => `    ${r.code === rows[0].code ? 'if' : '} else if'} (act === ${r.code}) {\n      // ${r.a}\n${indent(r.wasm.pair, '      ')}`)}
+    } else unreachable();
+    if (ntk) v128.store(kdp, kd);
+    return e;
   }
 
   /** E on the diagonal (variance a). */
