@@ -48,10 +48,16 @@ describe('repro cnn', () => {
     expect(small).toEqual({
       ...(mnist.settings({ ...ctx('small'), name: 'mnist' }) as object),
       dataset: 'mnist',
-      channels: 8,
+      channels: 4,
+      lr: 0.05,
+    });
+    expect(cnn.settings(ctx('full'))).toMatchObject({
+      dataset: 'mnist',
+      trainSize: 9900,
+      testSize: 100,
+      channels: 32,
       lr: 0.01,
     });
-    expect(cnn.settings(ctx('full'))).toMatchObject({ dataset: 'mnist', trainSize: 9900, testSize: 100, channels: 32 });
     expect(cnn.settings(ctx('full', { dataset: 'fashion' }))).toMatchObject({ dataset: 'fashion', trainSize: 10000 });
     expect(() => cnn.settings(ctx('small', { dataset: 'cifar' }))).toThrow(
       /--set dataset=cifar: dataset of cnn must be one of mnist, fashion/,

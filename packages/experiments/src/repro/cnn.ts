@@ -34,8 +34,9 @@ export const cnnArch = (c: number): string => `cnn:c${c}k5valid,c${c}k2same,c${c
 const CNN: ImageExperiment<CnnSettings> = {
   dataset: 'mnist',
   presets: (dataset) => ({
-    // 8 channels: the small run takes a few minutes on 2 cores.
-    small: { ...IMAGE_SMALL, dataset, channels: 8, lr: 0.01 },
+    // 4 channels and η = 0.05 so that the small run takes a few minutes on 2 cores: at η = 0.01 (the FCN's) SGD
+    // needs ~110 epochs to fit |S| = 200 (5 CPU-s a run), at 0.05 ~30 (1.7 CPU-s), with the same test error.
+    small: { ...IMAGE_SMALL, dataset, channels: 4, lr: 0.05 },
     full: { ...IMAGE_EXPERIMENT_DATASETS[dataset].full, ...IMAGE_FULL, dataset, channels: 32, lr: 0.01 },
   }),
   ranges: {
