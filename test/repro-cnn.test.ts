@@ -50,6 +50,7 @@ describe('repro cnn', () => {
       dataset: 'mnist',
       channels: 4,
       lr: 0.05,
+      maxEpochs: 300,
     });
     expect(cnn.settings(ctx('full'))).toMatchObject({
       dataset: 'mnist',

@@ -68,6 +68,8 @@ export interface ImageExperiment<T extends ImageSettings> {
   net(s: T): ImageNet;
   /** SGD's learning rate the settings give (default: the optimiser's, η = 0.01). */
   lr?(s: T): number;
+  /** SGD's epoch cap the settings give (default: sgd's, 10,000): a run not fitted by then counts as not fitted. */
+  maxEpochs?(s: T): number;
 }
 
 /** Small scale of every image experiment: a minute or a few on 2 cores. */
@@ -113,7 +115,13 @@ function imageSteps<T extends ImageSettings>(ctx: ExperimentContext, ex: ImageEx
   const split = imageDataset(dataset, { trainSize: st.trainSize, testSize: st.testSize, seed: ctx.seed });
   const net = ex.net(st);
   const sys = systemOf(`${name} |S| = ${st.trainSize}`, split, net.arch, net.sigmaW, net.sigmaB);
-  const config: SgdConfigInput = { optimizer: 'sgd', batch: 32, loss: 'ce', params: { lr: ex.lr?.(st) } };
+  const config: SgdConfigInput = {
+    optimizer: 'sgd',
+    batch: 32,
+    loss: 'ce',
+    params: { lr: ex.lr?.(st) },
+    ...(ex.maxEpochs ? { stop: { maxEpochs: ex.maxEpochs(st) } } : {}),
+  };
   const sgd = sgdStep(ctx, 'sgd', sys, st.sgdRuns, config);
   const pb = pbStep(ctx, 'pb', sys, [sgd], st.pbLimit);
   return { dataset, name, sys, lr: resolveConfig(config).params.lr, sgd, pb };
