@@ -64,7 +64,7 @@ export const planCommand = {
       .options({
         scale: { type: 'string', choices: ['small', 'full'], default: 'small', describe: 'as for repro' },
         seed: { type: 'number', default: 1, describe: 'as for repro' },
-        set: { type: 'string', array: true, describe: 'as for repro: key=value or key=v1,v2' },
+        set: { type: 'string', array: true, describe: 'as for repro: key=value, key=v1,v2 or key=name' },
         out: {
           type: 'string',
           describe: 'the plan folder (default out/plan-<name>-<scale>): a new folder; the result goes to DIR/result',

@@ -57,7 +57,7 @@ export const reproCommand = {
           type: 'string',
           array: true,
           describe:
-            'override a setting of the scale: key=value or key=v1,v2 (e.g. --set sgdRuns=5000 --set flips=0,4); summary.json lists every setting',
+            'override a setting of the scale: key=value or key=v1,v2 (numbers), or key=name for a named setting (e.g. --set sgdRuns=5000 --set flips=0,4; cnn: --set dataset=fashion); summary.json lists every setting',
         },
         out: {
           type: 'string',
@@ -79,6 +79,7 @@ export const reproCommand = {
         '$0 repro boolean --set sgdRuns=10000 --set flips=0,4,16',
         'the small preset with more runs and three targets',
       )
+      .example('$0 repro cnn --set dataset=fashion', "the paper's 4-layer CNN on binarised Fashion-MNIST (small scale)")
       .epilogue(
         `Also as npm scripts: pnpm repro:${first.name} [--scale full] (and ${others}). The folder gets summary.json, report.md, a self-contained report.html, every plot as SVG and PNG, and the tables (JSON, CSV) behind them.`,
       ),

@@ -18,7 +18,7 @@ import {
   writeTextFile,
 } from '@fsbayes/core';
 import { Progress } from '../progress.js';
-import { checkSettings, type SettingRanges } from './settings.js';
+import { checkSettings, describeRange, type SettingRanges } from './settings.js';
 
 /** An experiment's size: 'small' (minutes on 2 cores: the tests and the README) or 'full' (the paper's). */
 export type Scale = 'small' | 'full';
@@ -34,7 +34,7 @@ export interface ExperimentContext {
   /** Worker threads for the packages (default: all cores). */
   threads?: number;
   /** Settings that replace the scale's (`--set key=value`). */
-  overrides?: Record<string, number | number[]>;
+  overrides?: Record<string, SettingValue>;
   /**
    * Where finished steps are kept, and read back when the run is resumed
    * (see {@link stage}); without it every step is computed.
@@ -135,8 +135,8 @@ export function byScale<T>(ctx: ExperimentContext, small: T, full: T): T {
   return ctx.scale === 'full' ? full : small;
 }
 
-/** A setting's value: a number or a list of numbers. */
-export type SettingValue = number | number[];
+/** A setting's value: a number, a list of numbers, or a name (one of the setting's `choices`, e.g. a dataset). */
+export type SettingValue = number | number[] | string;
 
 /**
  * The experiment's settings at the context's scale, with `--set` overrides
@@ -157,8 +157,15 @@ export function settingsFor<T extends Record<string, SettingValue>>(
   for (const [k, v] of Object.entries(ctx.overrides ?? {})) {
     if (!(k in out))
       throw new FsbayesError(`unknown setting '${k}' for ${ctx.name}; settings: ${Object.keys(out).join(', ')}`);
+    const named = typeof out[k] === 'string';
+    if (named !== (typeof v === 'string'))
+      throw new FsbayesError(
+        named
+          ? `setting '${k}' takes ${describeRange(ranges[k as keyof T])}, got ${Array.isArray(v) ? v.join(',') : v}`
+          : `setting '${k}' takes ${Array.isArray(out[k]) ? 'numbers' : 'a number'}, got '${v}'`,
+      );
     const want = Array.isArray(out[k]);
-    const value = want && !Array.isArray(v) ? [v] : v;
+    const value = want && typeof v === 'number' ? [v] : v;
     if (!want && Array.isArray(value))
       throw new FsbayesError(`setting '${k}' takes one number, got ${value.join(',')}`);
     out[k] = value;
@@ -167,12 +174,17 @@ export function settingsFor<T extends Record<string, SettingValue>>(
   return out as T;
 }
 
-/** Parse `key=v` or `key=v1,v2,…` (numbers) into overrides. */
+/** Parse `key=v` or `key=v1,v2,…` (numbers), or `key=name` (a named setting, e.g. `dataset=fashion`), into overrides. */
 export function parseOverrides(items: string[]): Record<string, SettingValue> {
   const out: Record<string, SettingValue> = {};
   for (const item of items) {
     const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(item.trim());
     if (!m) throw new FsbayesError(`--set must look like key=value or key=v1,v2 (numbers), got '${item}'`);
+    // A name starts with a letter; the setting's own range says whether it takes one (and which).
+    if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(m[2].trim())) {
+      out[m[1]] = m[2].trim();
+      continue;
+    }
     const parts = m[2].split(',').map((x) => x.trim());
     const nums = parts.map(Number);
     if (parts.some((x) => x === '') || nums.some((x) => !Number.isFinite(x)))

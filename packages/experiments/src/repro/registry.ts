@@ -7,6 +7,7 @@
 
 import { booleanSettings, booleanSteps, reproBoolean } from './boolean.js';
 import { boundSettings, reproBound } from './bound.js';
+import { cnnPlanSteps, cnnSettings, reproCnn } from './cnn.js';
 import type { ExperimentContext } from './context.js';
 import { entropySettings, reproEntropy } from './entropy.js';
 import { lastLayerPlanSteps, lastLayerSettings, reproLastLayer } from './lastlayer.js';
@@ -66,6 +67,14 @@ export const EXPERIMENTS: Experiment[] = [
     settings: fashionSettings,
     run: reproFashion,
     steps: fashionPlanSteps,
+  },
+  {
+    name: 'cnn',
+    describe:
+      "the same comparison for the paper's 4-layer CNN (5×5, 2×2, 5×5, 2×2 filters) against its CNN-GP, binarised MNIST (--set dataset=fashion: Fashion-MNIST)",
+    settings: cnnSettings,
+    run: reproCnn,
+    steps: cnnPlanSteps,
   },
   {
     name: 'optimizers',

@@ -18,6 +18,8 @@ export interface SettingRange {
   integer?: boolean;
   /** Why the bounds, shown with them (e.g. `the 128 points of the Boolean system`). */
   why?: string;
+  /** The names a named setting may take (e.g. a dataset: `mnist`, `fashion`); a named setting must declare them. */
+  choices?: readonly string[];
 }
 
 /** One range per setting of `T`. */
@@ -30,8 +32,12 @@ export const COUNT0: SettingRange = { min: 0, integer: true };
 /** A standard deviation of a prior: a number ≥ 0 (0: that part is off). */
 export const SIGMA: SettingRange = { min: 0 };
 
-/** `an integer in 0 … 128 (why)`, `a number ≥ 0`, … */
+/** A named setting: one of `names`. */
+export const oneOf = (names: readonly string[], why?: string): SettingRange => ({ choices: names, why });
+
+/** `an integer in 0 … 128 (why)`, `a number ≥ 0`, `one of mnist, fashion`, … */
 export function describeRange(r: SettingRange): string {
+  if (r.choices) return `one of ${r.choices.join(', ')}${r.why ? ` (${r.why})` : ''}`;
   const kind = r.integer ? 'an integer' : 'a number';
   const lo = r.min !== undefined;
   const hi = r.max !== undefined;
@@ -48,7 +54,8 @@ export function describeRange(r: SettingRange): string {
   return `${kind}${bounds}${r.why ? ` (${r.why})` : ''}`;
 }
 
-function inRange(v: number, r: SettingRange): boolean {
+function inRange(v: number | string, r: SettingRange): boolean {
+  if (typeof v === 'string' || r.choices) return typeof v === 'string' && (r.choices ?? []).includes(v);
   if (!Number.isFinite(v)) return false;
   if (r.integer && !Number.isSafeInteger(v)) return false;
   if (r.min !== undefined && v < r.min) return false;
@@ -75,6 +82,8 @@ export function checkSettings<T extends Record<string, SettingValue>>(
   for (const [k, v] of Object.entries(settings)) {
     const r = ranges[k as keyof T];
     if (!r) throw new FsbayesError(`setting '${k}' of ${experiment} declares no range`, { kind: 'internal' });
+    if (typeof v === 'string' && !r.choices)
+      throw new FsbayesError(`setting '${k}' of ${experiment} is a name but declares no choices`, { kind: 'internal' });
     const bad = (Array.isArray(v) ? v : [v]).find((x) => !inRange(x, r));
     if (bad !== undefined)
       throw new FsbayesError(
