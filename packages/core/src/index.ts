@@ -246,6 +246,7 @@ export {
   type CountingTable,
   type PriorCountOptions,
   type PriorTableOptions,
+  priorChunk,
   samplePriorInto,
   samplePriorTable,
 } from './prior/sample.js';

@@ -12,6 +12,7 @@ import { TABLE_OPTIONS, type TableArgs, tableMemory } from '../cli/table.js';
 type Args = OutputArgs &
   TableArgs & {
     resume: boolean;
+    'checkpoint-every'?: number;
     name?: string;
     scale: string;
     seed: number;
@@ -51,7 +52,12 @@ export const reproCommand = {
           type: 'boolean',
           default: false,
           describe:
-            'continue an interrupted run from the finished steps kept in <out>.partial (same experiment, scale, seed and --set)',
+            'continue an interrupted run from <out>.partial: finished steps are read back, the step it was in continues from its last checkpoint (same experiment, scale, seed and --set)',
+        },
+        'checkpoint-every': {
+          type: 'number',
+          describe:
+            'seconds between the checkpoints inside a long step (SGD ensembles, rejection and prior runs), kept in <out>.partial (default 60; prior tables 600, as each writes up to --table-memory)',
         },
         set: {
           type: 'string',
@@ -91,6 +97,9 @@ export const reproCommand = {
     // A bad --set is refused here, before anything is written, locked or computed.
     exp.settings({ name: exp.name, scale: a.scale as Scale, out: '', seed: a.seed, quiet: true, overrides });
     const memory = a['table-memory'] === undefined ? undefined : tableMemory(a);
+    const every = a['checkpoint-every'];
+    if (every !== undefined && !(Number.isFinite(every) && every > 0))
+      throw new FsbayesError(`--checkpoint-every must be a positive number of seconds, got ${every}`);
     // Checked and locked before any compute: a new folder, or one fsbayes made (with --force).
     const target = prepareOutputs(a, [{ path: a.out ?? `out/repro-${exp.name}-${a.scale}`, kind: 'folder' }]);
     const out = target.targets[0].path;
@@ -105,6 +114,7 @@ export const reproCommand = {
       quiet: a.quiet,
       threads: a.threads,
       tableMemory: memory,
+      checkpointEvery: every,
     });
     emit(
       { ...a, out: undefined },

@@ -2,7 +2,9 @@
  * The work folder of a run made of steps (an experiment: SGD ensembles,
  * rejection runs, P_B files, …): each finished step is kept as
  * `stages/<key>.json`, written atomically as soon as it is done, so a killed
- * run continues with `--resume` and loses at most the step it was in. Like
+ * run continues with `--resume`. A long step also checkpoints inside itself
+ * ({@link StepFolder.stepRun}: `stages/<key>.ckpt`), so a kill loses at
+ * most the minutes since its last checkpoint. Like
  * a checkpoint ({@link ResumableRun}), the folder records the identity of
  * its run (`run.json`: canonical JSON of every setting that changes the
  * result), is never reused by a run of other settings nor without
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { FsbayesError } from '../errors/index.js';
 import { writeFileAtomicSync } from '../functions/io.js';
 import { canonicalJson } from '../functions/provenance.js';
+import { ResumableRun } from './driver.js';
 import { acquireLock, type FileLock } from './locks.js';
 
 /** Where {@link StepFolder} keeps its steps. */
@@ -32,7 +35,7 @@ export interface StepFolderOptions {
   what: string;
 }
 
-/** Whether any step has finished in `dir` (then it is worth keeping for --resume). */
+/** Whether any step has finished or checkpointed in `dir` (then it is worth keeping for --resume). */
 export function hasSteps(dir: string): boolean {
   try {
     return readdirSync(join(dir, STEPS)).length > 0;
@@ -110,6 +113,22 @@ export class StepFolder {
         { kind: 'io', cause: e },
       );
     }
+  }
+
+  /**
+   * The resumable run inside step `key`: its checkpoint is
+   * `stages/<key>.ckpt` (rewritten atomically as the step goes), continued
+   * when this folder's run is resumed, removed when the step finishes.
+   * Signals stay with the caller: an experiment exits at once on SIGINT and
+   * the last checkpoint is what `--resume` continues from. `log` gets the
+   * line saying where it resumed. Close it in a finally.
+   */
+  stepRun(key: string, log?: (msg: string) => void): ResumableRun {
+    mkdirSync(join(this.dir, STEPS), { recursive: true });
+    const checkpoint = this.file(key, 'ckpt');
+    // A step not reached before the interruption just starts: nothing to say.
+    const resume = this.resuming && existsSync(checkpoint);
+    return ResumableRun.open({ checkpoint, resume, signals: false, log });
   }
 
   /** Keep the result of step `key` (plain JSON), atomically. */

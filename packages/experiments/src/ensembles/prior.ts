@@ -17,13 +17,17 @@ import {
   type BackendInfo,
   ColumnarTable,
   type ColumnarTableOptions,
+  columnarRunDir,
+  columnarStore,
   createProvenance,
+  prepareColumnarRunDir,
+  priorChunk,
   samplePriorInto,
 } from '@fsbayes/core';
 import { type EnsembleHooks, hooksOf } from './hooks.js';
 
 /** What a prior ensemble draws: the backend and spec, the points and how provenance names them, the seed and net range. */
-export interface PriorEnsembleOptions extends Omit<EnsembleHooks, 'driver'> {
+export interface PriorEnsembleOptions extends EnsembleHooks {
   /** An open backend (the caller closes it). */
   backend: Backend;
   spec: ArchSpec;
@@ -37,6 +41,14 @@ export interface PriorEnsembleOptions extends Omit<EnsembleHooks, 'driver'> {
   first?: number;
   /** The table's memory budget, spill folder and batch size. */
   table?: ColumnarTableOptions;
+  /** Milliseconds between checkpoints, for a driver with a checkpoint (default 60 s). */
+  checkpointEveryMs?: number;
+  /**
+   * Write the finished table. With a checkpoint its spilled runs live
+   * beside the checkpoint and go with it once the run is finished, so the
+   * table is written here, before that.
+   */
+  write?: (table: ColumnarTable) => void | Promise<void>;
 }
 
 /** What {@link priorEnsemble} returns: the table (the caller closes it), the backend that drew it, and the wall time. */
@@ -44,15 +56,27 @@ export interface PriorEnsembleResult {
   table: ColumnarTable;
   backend: BackendInfo;
   seconds: number;
+  /** Whether every net was counted (else a signal stopped it and its checkpoint is kept). */
+  finished: boolean;
 }
 
-/** Draw the prior table; see the module comment. */
+/** How far a prior run is: nets [first, first + done) are counted. */
+interface PriorState {
+  done: number;
+}
+
+/**
+ * Draw the prior table; see the module comment. With a checkpointing
+ * driver the nets are counted a backend chunk at a time and the table
+ * (its spilled runs and a snapshot of its in-memory part) is checkpointed
+ * every `checkpointEveryMs` between chunks: the table depends only on
+ * which nets were counted, so a resumed run writes the same bytes.
+ */
 export async function priorEnsemble(o: PriorEnsembleOptions): Promise<PriorEnsembleResult> {
-  const { progress } = hooksOf(o);
+  const { driver, progress } = hooksOf(o);
   const t0 = performance.now();
   const first = o.first ?? 0;
   const info = { ...o.backend.info };
-  const bar = progress(o.samples, 'nets');
   const provenance = createProvenance({
     command: o.command,
     spec: o.spec,
@@ -62,26 +86,70 @@ export async function priorEnsemble(o: PriorEnsembleOptions): Promise<PriorEnsem
     backend: info,
     extra: { samples: o.samples, first },
   });
-  const table = new ColumnarTable(o.points.m, o.points.labels, provenance, o.table);
-  try {
-    await samplePriorInto({
-      backend: o.backend,
+  const checkpoint = driver.checkpointPath;
+  if (checkpoint && !driver.resuming) prepareColumnarRunDir(checkpoint);
+  const options = checkpoint ? { ...o.table, runDir: columnarRunDir(checkpoint) } : o.table;
+  const r = await driver.drive<PriorState, { state: PriorState; table: ColumnarTable }, ColumnarTable>({
+    store: columnarStore(o.table),
+    // Everything that fixes which nets are counted and how: a checkpoint of other settings is refused.
+    identity: {
+      command: 'functions',
       spec: o.spec,
-      inputs: o.points.inputs,
-      m: o.points.m,
-      labels: o.points.labels,
+      dataset: o.dataset,
       seed: o.seed,
-      samples: o.samples,
       first,
-      table,
-      onProgress: (done, t) => bar.update(done, held(t)),
-    });
-  } catch (e) {
-    table.close();
-    throw e;
-  }
-  bar.done(held(table));
-  return { table, backend: info, seconds: (performance.now() - t0) / 1000 };
+      samples: o.samples,
+      backend: { name: info.name, precision: info.precision },
+    },
+    resumed: (s) => `resuming at net ${first + s.done}: ${s.done} of ${o.samples} nets counted`,
+    compute: async ({ resume, onCheckpoint, shouldStop }) => {
+      const table = resume?.table ?? new ColumnarTable(o.points.m, o.points.labels, provenance, options);
+      const state: PriorState = { done: resume?.state.done ?? 0 };
+      const bar = progress(o.samples, 'nets');
+      // Without a checkpoint one call counts every net; with one, a backend chunk per call.
+      const step = onCheckpoint ? priorChunk(o.spec, o.points.m, info.threads) : o.samples;
+      const every = o.checkpointEveryMs ?? 60_000;
+      let last = performance.now();
+      try {
+        while (state.done < o.samples && !shouldStop()) {
+          const base = state.done;
+          const count = Math.min(step, o.samples - base);
+          await samplePriorInto({
+            backend: o.backend,
+            spec: o.spec,
+            inputs: o.points.inputs,
+            m: o.points.m,
+            labels: o.points.labels,
+            seed: o.seed,
+            samples: count,
+            first: first + base,
+            table,
+            onProgress: (done, t) => bar.update(base + done, held(t)),
+          });
+          state.done += count;
+          if (onCheckpoint && state.done < o.samples && performance.now() - last >= every) {
+            onCheckpoint({ ...state }, table);
+            last = performance.now();
+          }
+        }
+      } catch (e) {
+        table.close();
+        throw e;
+      }
+      if (state.done === o.samples) bar.done(held(table));
+      return { state, table };
+    },
+    finished: (run) => run.state.done === o.samples,
+    write: (run) => o.write?.(run.table),
+    stopped: (run, ckpt) =>
+      `stopped after ${run.state.done} of ${o.samples} nets${ckpt ? `; checkpoint at ${ckpt}: continue with --resume` : ''}`,
+  });
+  return {
+    table: r.table,
+    backend: info,
+    seconds: (performance.now() - t0) / 1000,
+    finished: r.state.done === o.samples,
+  };
 }
 
 /** The progress note of a table being counted. */

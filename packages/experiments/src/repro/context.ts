@@ -10,6 +10,7 @@ import {
   FunctionTable,
   type PbFile,
   pbFileText,
+  type ResumableRun,
   type StepFolder,
   type TextFileSink,
   writeFileAtomicSync,
@@ -47,7 +48,18 @@ export interface ExperimentContext {
   timings?: Record<string, number>;
   /** Memory budget of each prior table in bytes (`--table-memory`; default: ColumnarTable's, 2 GiB). */
   tableMemory?: number;
+  /**
+   * Seconds between the checkpoints inside a long step (`--checkpoint-every`;
+   * default: 60 for ensembles, {@link PRIOR_CHECKPOINT_SECONDS} for prior tables).
+   */
+  checkpointEvery?: number;
 }
+
+/**
+ * Default seconds between checkpoints of a prior table: each writes the
+ * table's in-memory part (up to `--table-memory`, 2 GiB by default).
+ */
+export const PRIOR_CHECKPOINT_SECONDS = 600;
 
 /** The command that reproduces this run exactly (every `--set` included). */
 export function reproCommand(ctx: ExperimentContext): string {
@@ -215,6 +227,24 @@ export async function stage<T extends object>(
   const value = await compute();
   ctx.steps?.write(key, stepToPlain(value, tables));
   return value;
+}
+
+/**
+ * Run `body` with the resumable run inside step `key` (core's
+ * `StepFolder.stepRun`: `stages/<key>.ckpt`, continued by `--resume`, gone
+ * once the step is kept); without a step folder, `body` runs in memory.
+ */
+export async function withStepRun<T>(
+  ctx: ExperimentContext,
+  key: string,
+  body: (driver: ResumableRun | undefined) => Promise<T>,
+): Promise<T> {
+  const driver = ctx.steps?.stepRun(key, (msg) => say(ctx, `${key}: ${msg}`));
+  try {
+    return await body(driver);
+  } finally {
+    driver?.close();
+  }
 }
 
 /** A step's result as it is kept (plain JSON): its FunctionTable fields `tables` as their JSON. */

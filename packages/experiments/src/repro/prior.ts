@@ -21,7 +21,14 @@ import {
   summarizeTable,
 } from '@fsbayes/core';
 import { priorEnsemble } from '../ensembles/prior.js';
-import { type ExperimentContext, progress, reproCommand, say } from './context.js';
+import {
+  type ExperimentContext,
+  PRIOR_CHECKPOINT_SECONDS,
+  progress,
+  reproCommand,
+  say,
+  withStepRun,
+} from './context.js';
 
 /** The spec of `arch` on n-bit Boolean inputs. */
 export function booleanSpec(arch: string, n: number, sigmaW: number, sigmaB: number): ArchSpec {
@@ -76,27 +83,34 @@ export async function booleanPriorStage(
   }
   if (steps) removeStaleSpills(steps.dir);
   const m = 2 ** n;
-  const { table } = await priorEnsemble({
-    backend: await backendFor(ctx, spec),
-    spec,
-    points: { inputs: booleanInputs(n), m, labels: null },
-    dataset: { name: `boolean-n${n}`, m, encoding: '01' },
-    seed,
-    samples,
-    command: reproCommand(ctx),
-    progress: (total, unit) => progress(ctx, label, total, unit),
-    table: {
-      ...(ctx.tableMemory === undefined ? {} : { memoryBytes: ctx.tableMemory }),
-      ...(steps ? { tmpDir: steps.dir, tmpPrefix: `${SPILL}${process.pid}-` } : {}),
-    },
-  });
-  if (!steps) return table;
-  const file = steps.artifact(key, 'arrow');
-  try {
-    await table.write(file);
-  } finally {
-    table.close();
-  }
+  // Written inside the run: with a checkpoint the table's spilled runs go with it once the run is done.
+  const file = steps?.artifact(key, 'arrow');
+  const { table } = await withStepRun(ctx, key, async (driver) =>
+    priorEnsemble({
+      backend: await backendFor(ctx, spec),
+      spec,
+      points: { inputs: booleanInputs(n), m, labels: null },
+      dataset: { name: `boolean-n${n}`, m, encoding: '01' },
+      seed,
+      samples,
+      command: reproCommand(ctx),
+      progress: (total, unit) => progress(ctx, label, total, unit),
+      driver,
+      checkpointEveryMs: (ctx.checkpointEvery ?? PRIOR_CHECKPOINT_SECONDS) * 1000,
+      write:
+        file === undefined
+          ? undefined
+          : async (t) => {
+              await t.write(file);
+            },
+      table: {
+        ...(ctx.tableMemory === undefined ? {} : { memoryBytes: ctx.tableMemory }),
+        ...(steps ? { tmpDir: steps.dir, tmpPrefix: `${SPILL}${process.pid}-` } : {}),
+      },
+    }),
+  );
+  if (!steps || file === undefined) return table;
+  table.close();
   steps.write(key, { table: basename(file) });
   return arrowTableSource(file);
 }

@@ -42,6 +42,22 @@ export interface RouteRange {
   driver: ResumableRun;
 }
 
+/**
+ * How a route runs: a part of a plan (a {@link RouteRange}), or all its
+ * items through a driver (a whole step checkpointing inside itself, see
+ * `runStep`), or all its items in memory (undefined).
+ */
+export type RouteRun = RouteRange | { driver: ResumableRun };
+
+function rangeOf(run: RouteRun | undefined): RouteRange | undefined {
+  return run && 'first' in run ? run : undefined;
+}
+
+/** Seconds between a route's checkpoints: `--checkpoint-every`, else the ensembles' own (60 s). */
+function everyMs(ctx: ExperimentContext): number | undefined {
+  return ctx.checkpointEvery === undefined ? undefined : ctx.checkpointEvery * 1000;
+}
+
 export interface SgdOutcome {
   table: FunctionTable;
   runs: number;
@@ -59,8 +75,9 @@ export async function sgdRoute(
   runs: number,
   config: SgdConfigInput,
   label = 'SGD',
+  driver?: ResumableRun,
 ): Promise<SgdOutcome> {
-  const r = await sgdRun(ctx, sys, runs, config, label);
+  const r = await sgdRun(ctx, sys, runs, config, label, driver && { driver });
   return {
     table: r.table,
     runs,
@@ -79,8 +96,9 @@ export function sgdRun(
   runs: number,
   config: SgdConfigInput,
   label: string,
-  range?: RouteRange,
+  run?: RouteRun,
 ) {
+  const range = rangeOf(run);
   const cfg = resolveConfig(config);
   // The fast float32 wasm trainer wherever it can train the spec, else the float64 reference.
   return sgdEnsemble({
@@ -92,7 +110,8 @@ export function sgdRun(
     runs: range?.count ?? runs,
     total: runs,
     shard: range ? `runs [${range.first}, ${range.first + range.count})` : undefined,
-    driver: range?.driver,
+    driver: run?.driver,
+    checkpointSeconds: ctx.checkpointEvery,
     threads: ctx.threads,
     provenance: (_state, backend) => provenanceOf(ctx, sys, { kind: 'sgd', ...cfg }, ctx.seed, backend),
     progress: (total, unit) => progress(ctx, `${label}, ${sys.label}`, total, unit),
@@ -114,8 +133,9 @@ export async function rejectionRoute(
   sys: System,
   maxNets: number,
   accept: number,
+  driver?: ResumableRun,
 ): Promise<RejectionOutcome> {
-  const r = await rejectionRun(ctx, sys, maxNets, accept);
+  const r = await rejectionRun(ctx, sys, maxNets, accept, driver && { driver });
   const est = r.estimate as NonNullable<typeof r.estimate>;
   return {
     table: r.table,
@@ -136,8 +156,9 @@ export async function rejectionRun(
   sys: System,
   maxNets: number,
   accept: number,
-  range?: RouteRange,
+  run?: RouteRun,
 ) {
+  const range = rangeOf(run);
   const backend = await backendFor(ctx, sys.spec);
   const provenance = provenanceOf(ctx, sys, { kind: 'rejection', maxNets, accept }, ctx.seed, backend.info.detail);
   return rejectionEnsemble({
@@ -149,7 +170,8 @@ export async function rejectionRun(
     first: range?.first ?? 0,
     count: range?.count ?? maxNets,
     accept,
-    driver: range?.driver,
+    driver: run?.driver,
+    checkpointEveryMs: everyMs(ctx),
     provenance: () => provenance,
     progress: (total, unit) => progress(ctx, `rejection sampling, ${sys.label}`, total, unit),
   });
@@ -169,8 +191,9 @@ export async function frozenRoute(
   sys: System,
   features: number,
   samples: number,
+  driver?: ResumableRun,
 ): Promise<FrozenOutcome> {
-  const r = await frozenRun(ctx, sys, features, samples);
+  const r = await frozenRun(ctx, sys, features, samples, driver && { driver });
   return {
     table: r.table,
     features,
@@ -181,7 +204,8 @@ export async function frozenRoute(
 }
 
 /** The frozen-feature run of {@link frozenRoute}: all K hidden-layer draws, or the range of a part. */
-export function frozenRun(ctx: ExperimentContext, sys: System, features: number, samples: number, range?: RouteRange) {
+export function frozenRun(ctx: ExperimentContext, sys: System, features: number, samples: number, run?: RouteRun) {
+  const range = rangeOf(run);
   const provenance = provenanceOf(ctx, sys, { kind: 'frozen', features, samples }, ctx.seed, 'js f64');
   return frozenEnsemble({
     spec: sys.spec,
@@ -191,7 +215,8 @@ export function frozenRun(ctx: ExperimentContext, sys: System, features: number,
     samples,
     firstDraw: range?.first,
     drawCount: range?.count,
-    driver: range?.driver,
+    driver: run?.driver,
+    checkpointEveryMs: everyMs(ctx),
     provenance: () => provenance,
     progress: (total, unit) => progress(ctx, `frozen features, ${sys.label}`, total, unit),
   });

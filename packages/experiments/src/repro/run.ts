@@ -4,7 +4,7 @@
  * steps, lock), renders the report there, and swaps the folder in as `out`
  * only when it is complete — a failed or killed run never leaves a
  * half-written `out`, and `resume` continues an interrupted one from its
- * finished steps.
+ * finished steps and the last checkpoint of the step it was in.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export interface ReproOptions {
   threads?: number;
   /** Memory budget of each prior table in bytes (default: the table's own). */
   tableMemory?: number;
+  /** Seconds between the checkpoints inside a long step (default: each step's own). */
+  checkpointEvery?: number;
 }
 
 /** What {@link runRepro} returns: the result, its main files and the wall time. */
@@ -60,6 +62,7 @@ export async function runRepro(o: ReproOptions): Promise<ReproRun> {
     steps,
     timings: {},
     tableMemory: o.tableMemory,
+    checkpointEvery: o.checkpointEvery,
   };
   // Set once the report is complete in the work folder: from then on it is never removed.
   let rendered = false;

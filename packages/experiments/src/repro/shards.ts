@@ -105,7 +105,7 @@ export function sgdStep(
     unit: 'runs',
     items: runs,
     label: `${label}, ${sys.label}`,
-    whole: () => sgdRoute(ctx, sys, runs, config, label),
+    whole: (driver) => sgdRoute(ctx, sys, runs, config, label, driver),
     part: async (first, count, driver) => {
       const r = await sgdRun(ctx, sys, runs, config, label, { first, count, driver });
       return r.finished ? ({ table: r.table.toJSON(), state: r.state, seconds: r.seconds } satisfies SgdPart) : null;
@@ -180,7 +180,7 @@ export function rejectionStep(
     items: maxNets,
     label: `rejection sampling, ${sys.label}`,
     stopAt: accept,
-    whole: () => rejectionRoute(ctx, sys, maxNets, accept),
+    whole: (driver) => rejectionRoute(ctx, sys, maxNets, accept, driver),
     part: async (first, count, driver) => {
       const r = await rejectionRun(ctx, sys, maxNets, accept, { first, count, driver });
       if (!r.finished) return null;
@@ -274,7 +274,7 @@ export function frozenStep(
     unit: 'draws',
     items: features,
     label: `frozen features, ${sys.label}`,
-    whole: () => frozenRoute(ctx, sys, features, samples),
+    whole: (driver) => frozenRoute(ctx, sys, features, samples, driver),
     part: async (first, count, driver) => {
       const r = await frozenRun(ctx, sys, features, samples, { first, count, driver });
       if (!r.finished) return null;

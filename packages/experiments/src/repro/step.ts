@@ -9,7 +9,7 @@
  * cannot disagree about keys, sizes or inputs.
  */
 import { FsbayesError, type ResumableRun } from '@fsbayes/core';
-import { type ExperimentContext, stage } from './context.js';
+import { type ExperimentContext, stage, withStepRun } from './context.js';
 
 /** What a step's items are. */
 export type StepUnit = 'runs' | 'nets' | 'draws' | 'functions';
@@ -49,8 +49,11 @@ export interface ShardedStep<T extends object = object> {
   result: T | undefined;
   /** The result as kept by `stage` → the result (default: as read). */
   revive?(kept: T): T;
-  /** The whole step, as a plain run computes it. */
-  whole(): Promise<T>;
+  /**
+   * The whole step, as a plain run computes it; a resumable step
+   * checkpoints through `driver` when given one (the same result).
+   */
+  whole(driver?: ResumableRun): Promise<T>;
   /**
    * Items [first, first + count) as a part (plain JSON), checkpointed and
    * resumed through `driver`; null when it stopped early (a signal: its
@@ -73,9 +76,14 @@ export interface ShardedStep<T extends object = object> {
   calibrate?(count: number): Promise<Calibration | null>;
 }
 
-/** Run a step whole (resumable, as a `stage`) and keep its result on the step for the steps that need it. */
+/**
+ * Run a step whole (resumable, as a `stage`: a resumable step also
+ * checkpoints inside itself, see {@link withStepRun}) and keep its result
+ * on the step for the steps that need it.
+ */
 export async function runStep<T extends object>(ctx: ExperimentContext, step: ShardedStep<T>): Promise<T> {
-  const kept = await stage(ctx, step.key, () => step.whole(), step.tables as (keyof T & string)[]);
+  const compute = () => (step.resumable ? withStepRun(ctx, step.key, (d) => step.whole(d)) : step.whole());
+  const kept = await stage(ctx, step.key, compute, step.tables as (keyof T & string)[]);
   const value = step.revive ? step.revive(kept) : kept;
   step.result = value;
   return value;
