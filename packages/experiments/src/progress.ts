@@ -8,6 +8,8 @@ export class Progress {
   private last = 0;
   private shown = -1;
   private readonly tty = Boolean(process.stderr.isTTY);
+  /** Units already done when this bar started (a resumed run): not counted in the rate. */
+  private base = 0;
 
   constructor(
     private readonly label: string,
@@ -15,6 +17,11 @@ export class Progress {
     private readonly unit = 'nets',
     private readonly quiet = false,
   ) {}
+
+  /** The run resumed with `done` units already done: the rate and ETA count only what this bar sees done. */
+  resumedAt(done: number): void {
+    this.base = done;
+  }
 
   /** Report `done` of `total`; `extra` is appended (e.g. distinct functions). */
   update(done: number, extra = ''): void {
@@ -25,7 +32,7 @@ export class Progress {
     this.last = now;
     this.shown = done;
     const secs = (now - this.start) / 1000;
-    const rate = done / Math.max(secs, 1e-9);
+    const rate = (done - this.base) / Math.max(secs, 1e-9);
     const frac = this.total > 0 ? Math.min(done / this.total, 1) : 1;
     const eta = rate > 0 ? (this.total - done) / rate : Number.POSITIVE_INFINITY;
     const width = 24;

@@ -9,6 +9,8 @@ import { type FunctionTable, ResumableRun, type RunShard } from '@fsbayes/core';
 export interface ProgressBar {
   update(done: number, extra?: string): void;
   done(extra?: string): void;
+  /** The run resumed with this much already done (the rate counts only the rest). */
+  resumedAt?(done: number): void;
 }
 
 /** Makes the bar of a run of `total` units. */

@@ -106,6 +106,7 @@ export async function priorEnsemble(o: PriorEnsembleOptions): Promise<PriorEnsem
       const table = resume?.table ?? new ColumnarTable(o.points.m, o.points.labels, provenance, options);
       const state: PriorState = { done: resume?.state.done ?? 0 };
       const bar = progress(o.samples, 'nets');
+      bar.resumedAt?.(state.done);
       // Without a checkpoint one call counts every net; with one, a backend chunk per call.
       const step = onCheckpoint ? priorChunk(o.spec, o.points.m, info.threads) : o.samples;
       const every = o.checkpointEveryMs ?? 60_000;

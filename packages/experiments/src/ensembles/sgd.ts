@@ -111,6 +111,7 @@ export async function sgdEnsemble(o: SgdEnsembleOptions): Promise<SgdEnsembleRes
     resumed: (s: SgdState) => `resuming from ${driver.checkpointPath}: ${s.done} of ${o.runs} runs done`,
     compute: async ({ resume, onCheckpoint, shouldStop }) => {
       const bar = progress(o.runs, 'runs');
+      if (resume) bar.resumedAt?.(resume.state.done);
       const run = await trainSgdTable({
         spec,
         config,
