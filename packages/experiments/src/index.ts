@@ -48,6 +48,7 @@ export {
   type ShardCounts,
   slurmTime,
 } from './plan/build.js';
+export { type PlanCost, planCost, planCostText, planWallSeconds } from './plan/estimate.js';
 export { writePlanFolder } from './plan/folder.js';
 export { type Plan, type PlanStage, planIdentity, readPlan, resultDir, type StageKind } from './plan/format.js';
 export { type LocalOptions, planStatus, runPlanLocal, type StageStatus } from './plan/local.js';

@@ -12,6 +12,8 @@ import {
   parseOverrides,
   parseShardCounts,
   parseSlurmTime,
+  planCost,
+  planCostText,
   type Scale,
   shellQuote,
   writePlanFolder,
@@ -162,10 +164,11 @@ export const planCommand = {
     });
     await writePlanFolder(target, target.targets[0].path, plan, out);
     const tasks = plan.stages.reduce((n, s) => n + s.tasks, 0);
+    const cost = planCost(plan);
     emit(
       { ...a, out: undefined },
-      { out, ...plan },
-      `${out}: ${plan.stages.length} stage${plan.stages.length === 1 ? '' : 's'}, ${tasks} task${tasks === 1 ? '' : 's'} (${plan.stages.map((s) => `${s.id}${s.tasks > 1 ? ` ×${s.tasks}` : ''}`).join(', ')})\nsubmit: cd ${shellQuote(out)} && ./submit.sh   (see ${out}/README.md)\nor here: fsbayes run-plan ${shellQuote(out)} --local`,
+      { out, ...plan, cost },
+      `${out}: ${plan.stages.length} stage${plan.stages.length === 1 ? '' : 's'}, ${tasks} task${tasks === 1 ? '' : 's'} (${plan.stages.map((s) => `${s.id}${s.tasks > 1 ? ` ×${s.tasks}` : ''}`).join(', ')})\n${planCostText(plan, cost)}\nsubmit: cd ${shellQuote(out)} && ./submit.sh   (see ${out}/README.md)\nor here: fsbayes run-plan ${shellQuote(out)} --local`,
     );
   }),
 };

@@ -6,6 +6,7 @@
  * `sbatch --parsable` gave the stages it needs; an array gets only its
  * missing tasks), and the README of the folder.
  */
+import { planCostText } from './estimate.js';
 import type { Plan, PlanStage } from './format.js';
 import { mergedFile, PLAN_PATHS, partFile, resultDir } from './format.js';
 
@@ -197,6 +198,8 @@ ${rows.join('\n')}
 Estimates come from the speed of each step measured on a few items when the plan was made${plan.calibration ? `, with ${plan.calibration.threads} thread${plan.calibration.threads === 1 ? '' : 's'} (one task's ${plan.threads} CPUs${plan.calibration.threads < plan.threads ? `, capped at the ${plan.calibration.cores} cores of that machine` : ''})` : ''}; scale them to your nodes:
 
 ${measured.length ? measured.join('\n') : '- (no shardable steps: the report stage runs the whole experiment)'}
+
+${planCostText(plan)}
 
 Rejection sampling stops at its \`accept\`-th acceptance: each task stops at that many acceptances of its own range, and the merge cuts at the first \`accept\` in net order (recounting only the one part the cut falls in), so the result is the plain run's; tasks whose range lies after the cut are wasted work.
 
