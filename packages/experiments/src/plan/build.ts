@@ -50,7 +50,7 @@ export interface PlanOptions {
 export const MAX_TASKS = 1000;
 /** Tasks per step when nothing was measured and none were asked for. */
 const DEFAULT_TASKS = 16;
-/** Items timed per step kind when calibrating. */
+/** Items timed first per step kind when calibrating (SGD: per thread, so every thread's lanes have runs). */
 const CALIBRATION: Record<StepKind, number> = { sgd: 4, rejection: 65_536, frozen: 1, pb: 1 };
 
 interface Speed {
@@ -78,7 +78,7 @@ export async function buildPlan(o: PlanOptions): Promise<Plan> {
   if (o.calibrate) {
     try {
       for (const s of steps) {
-        const sp = await measure(s);
+        const sp = await measure(s, Math.min(o.cpusPerTask, availableParallelism()));
         if (sp) {
           speeds.set(s.key, sp);
           o.log(`measured ${s.key}: ${sp.note}`);
@@ -201,9 +201,9 @@ const CALIBRATION_SECONDS = 1;
  * where a run of thousands goes at ~250. Null where it cannot be measured
  * yet (P_B before its functions exist, at large |S ∪ E|).
  */
-async function measure(s: ShardedStep): Promise<Speed | null> {
+async function measure(s: ShardedStep, threads: number): Promise<Speed | null> {
   if (!s.calibrate) return null;
-  let want = Math.min(s.items, CALIBRATION[s.kind]);
+  let want = Math.min(s.items, CALIBRATION[s.kind] * (s.kind === 'sgd' ? threads : 1));
   let r = await s.calibrate(want);
   if (!r || r.count === 0) return null;
   let prev: Calibration | null = null;
