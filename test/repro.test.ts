@@ -178,6 +178,11 @@ describe('repro --resume inside a step', () => {
     expect(Number(at?.[1])).toBeGreaterThan(0);
     expect(strip(r.stdout)).toEqual(strip(r0.stdout));
     expect(readFileSync(join(out, 'functions.csv'))).toEqual(readFileSync(join(whole, 'functions.csv')));
+    // the whole table is kept among the results (functions.csv omits the rarest), the same bytes
+    expect(readFileSync(join(out, 'prior-sigma-b-1.arrow'))).toEqual(
+      readFileSync(join(whole, 'prior-sigma-b-1.arrow')),
+    );
+    expect(JSON.parse(r.stdout).results[0].table).toBe('prior-sigma-b-1.arrow');
   }, 300_000);
 
   it('an SGD ensemble killed mid-run continues from its checkpoint: every result file has the same bytes', async () => {

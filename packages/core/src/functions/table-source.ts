@@ -22,6 +22,8 @@ import type { FunctionEntry, FunctionTable } from './table.js';
 /** A table read as a stream of batches in key order (each function once). */
 export interface SortedTableSource {
   readonly header: ArrowTableHeader;
+  /** The Arrow file it reads, when it reads one (a result can then link to it rather than copy it). */
+  readonly path?: string;
   /** Every distinct function once, in key order, with its count; may be read many times. */
   sorted(): SortedStream;
 }
@@ -29,7 +31,7 @@ export interface SortedTableSource {
 /** An Arrow table file as a source (its header read and checked now; rows checked on every read). */
 export async function arrowTableSource(path: string): Promise<SortedTableSource> {
   const header = await readArrowTableHeader(path);
-  return { header, sorted: () => readArrowTable(path) };
+  return { header, path, sorted: () => readArrowTable(path) };
 }
 
 /** A FunctionTable as a source (its functions packed and sorted by key once). */

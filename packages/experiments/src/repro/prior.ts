@@ -4,7 +4,7 @@
  * kept as Arrow files in the run's work folder and read as streams, so a
  * table of any size (10⁸ nets, ~20M functions) never sits in a Map.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   type ArchSpec,
@@ -19,10 +19,12 @@ import {
   parseArch,
   type SortedTableSource,
   summarizeTable,
+  writeArrowTable,
 } from '@fsbayes/core';
 import { priorEnsemble } from '../ensembles/prior.js';
 import {
   type ExperimentContext,
+  outPath,
   PRIOR_CHECKPOINT_SECONDS,
   progress,
   reproCommand,
@@ -113,6 +115,27 @@ export async function booleanPriorStage(
   table.close();
   steps.write(key, { table: basename(file) });
   return arrowTableSource(file);
+}
+
+/**
+ * Keep a prior table among the run's results as `<name>.arrow` (pyarrow,
+ * pandas, polars and `fsbayes compare` read it): a hard link to the step's
+ * file where there is one (the step folder goes when the run completes; a
+ * copy across file systems), else the table streamed to the file.
+ */
+export async function keepPriorTable(ctx: ExperimentContext, name: string, src: SortedTableSource): Promise<string> {
+  const file = outPath(ctx, `${name}.arrow`);
+  // One left by an interrupted render of this run (the work folder is ours): never copied onto itself.
+  rmSync(file, { force: true });
+  if (src.path === undefined) await writeArrowTable(file, src.header, src.sorted());
+  else {
+    try {
+      linkSync(src.path, file);
+    } catch {
+      copyFileSync(src.path, file);
+    }
+  }
+  return file;
 }
 
 /** Remove spill folders that runs killed outright left in the (locked) work folder. */

@@ -5,6 +5,7 @@
  * f, and the rank plot of P(f) with its power-law tail.
  */
 
+import { basename } from 'node:path';
 import { fitLine, lzPlot, rankPlot, spearman } from '@fsbayes/compare';
 import {
   bitString,
@@ -19,7 +20,7 @@ import {
   wordsFor,
 } from '@fsbayes/core';
 import { type ExperimentContext, say, settingsFor, writeTextStream } from './context.js';
-import { booleanPriorStage, booleanSpec } from './prior.js';
+import { booleanPriorStage, booleanSpec, keepPriorTable } from './prior.js';
 import { type ExperimentResult, num } from './result.js';
 import { COUNT, SIGMA } from './settings.js';
 
@@ -148,13 +149,18 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
       );
     }
   });
+  // The whole tables, beside the CSV that lists only the functions seen twice or more (and the 50,000 most probable).
+  const tableFiles: string[] = [];
+  for (const [k, sb] of sigmaBs.entries())
+    tableFiles.push(basename(await keepPriorTable(ctx, `prior-sigma-b-${sb}`, tables[k])));
   const lzFig = {
     name: 'p-vs-lz',
     figure: lzPlot({
       title: 'P(f) against Lempel–Ziv complexity',
       series: results.map((r) => ({ name: r.label, lz: r.lz, p: r.p })),
     }),
-    caption: 'The 2,000 most probable functions and an even thinning of the rest (all of them are in functions.csv).',
+    caption:
+      'The 2,000 most probable functions and an even thinning of the rest (functions.csv lists every function seen twice or more and the 50,000 most probable; the whole tables are the .arrow files).',
   };
   const rankFig = {
     name: 'rank',
@@ -166,7 +172,7 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
       settings: st,
       samples,
       minCount,
-      results: results.map(({ lz: _l, p: _p, pRuns: _a, ...rest }) => rest),
+      results: results.map(({ lz: _l, p: _p, pRuns: _a, ...rest }, k) => ({ ...rest, table: tableFiles[k] })),
     },
     sections: [
       {
@@ -174,8 +180,15 @@ export async function reproSimplicity(ctx: ExperimentContext): Promise<Experimen
         text: `${samples.toLocaleString('en')} random nets per setting; functions on all 128 inputs. Simple (low-LZ) functions are exponentially more probable: the upper envelope of P(f) falls with K_LZ, and the constant functions are the most probable. Spearman correlation of count and LZ over functions seen ≥ ${minCount} times, and the Zipf slope of the rank plot past the top 10:`,
         tables: [
           {
-            columns: ['setting', 'distinct', 'P(constant)', 'Spearman(count, LZ)', 'Zipf slope'],
-            rows: results.map((r) => [r.label, r.distinct, r.constantMass, num(r.spearmanCountLz), num(r.zipfSlope)]),
+            columns: ['setting', 'distinct', 'P(constant)', 'Spearman(count, LZ)', 'Zipf slope', 'table'],
+            rows: results.map((r, k) => [
+              r.label,
+              r.distinct,
+              r.constantMass,
+              num(r.spearmanCountLz),
+              num(r.zipfSlope),
+              tableFiles[k],
+            ]),
           },
         ],
         figures: [lzFig, rankFig],
