@@ -38,7 +38,7 @@ export class Progress {
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-    const line = `${this.label} ${bar} ${(100 * frac).toFixed(1)}% ${fmtCount(done)}/${fmtCount(this.total)} ${this.unit} · ${fmtCount(rate)} ${this.unit}/s · ETA ${fmtTime(eta)}${extra ? ` · ${extra}` : ''}`;
+    const line = `${this.label} ${bar} ${(100 * frac).toFixed(1)}% ${fmtCount(done)}/${fmtCount(this.total)} ${this.unit} · ${fmtRate(rate)} ${this.unit}/s · ETA ${fmtTime(eta)}${extra ? ` · ${extra}` : ''}`;
     if (this.tty) process.stderr.write(`\r${line}\x1b[K`);
     else process.stderr.write(`${line}\n`);
   }
@@ -62,6 +62,12 @@ export function fmtCount(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
   if (x >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
   return `${Math.round(x)}`;
+}
+
+/** A rate: as fmtCount, but under 10 with two significant digits, so a slow SGD ensemble reads 0.29 runs/s, not 0. */
+export function fmtRate(x: number): string {
+  if (Number.isFinite(x) && x > 0 && x < 10) return x.toPrecision(2);
+  return fmtCount(x);
 }
 
 export function fmtTime(s: number): string {
