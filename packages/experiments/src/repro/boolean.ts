@@ -206,7 +206,7 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
       Number(sys.lz.toFixed(1)),
       `${formatNumber(Number(pb.logPS.toFixed(3)))} ± ${(pb.logPSStderr ?? 0).toFixed(3)}`,
       Number(both.ep.logPS.toFixed(3)),
-      `${formatNumber(Number(rs.logPS.toFixed(3)))} [${rs.logPSInterval.map((x) => x.toFixed(2)).join(', ')}] (${rs.accepted} of ${rs.drawn.toLocaleString('en')})`,
+      `${rejectionLogPS(rs, 2)} (${rs.accepted} of ${rs.drawn.toLocaleString('en')})`,
       `${sgd.fitted}/${sgd.runs}`,
       sgd.table.distinct,
       withInterval(sgdErr?.meanTestError ?? null, sgdErr?.meanTestErrorCi),
@@ -220,17 +220,21 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
     overview.warnings?.push([
       ...pb.warnings.map((w) => `Botev: ${w}`),
       ...both.ep.warnings.map((w) => `EP: ${w}`),
-      ...(rs.accepted < 30 ? [`rejection kept only ${rs.accepted} nets: its log P(S) and table are rough`] : []),
+      ...(rs.accepted === 0
+        ? [`no net of ${rs.drawn.toLocaleString('en')} fit S: rejection gives only an upper bound on P(S) and no table`]
+        : rs.accepted < 30
+          ? [`rejection kept only ${rs.accepted} nets: its log P(S) and table are rough`]
+          : []),
     ]);
     say(
       ctx,
-      `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) Botev ${pb.logPS.toFixed(2)}, EP ${both.ep.logPS.toFixed(2)}, rejection ${rs.logPS.toFixed(2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog?.toFixed(3)} (Botev), ${sgdVsEstimators.ep?.pearsonLog?.toFixed(3)} (EP); EP − Botev mean ${diff.meanDiff?.toFixed(3)}; SGD's top function is #${rankOfSgdTop} under P_B`,
+      `flips ${flips}: SGD ${sgd.fitted}/${sgd.runs} fitted, ${sgd.table.distinct} distinct; rejection ${rs.accepted}/${rs.drawn}; log P(S) Botev ${pb.logPS.toFixed(2)}, EP ${both.ep.logPS.toFixed(2)}, rejection ${rejectionLogPS(rs, 2)}; SGD vs P_B: Pearson(log) ${sgdVsPb?.pearsonLog?.toFixed(3)} (Botev), ${sgdVsEstimators.ep?.pearsonLog?.toFixed(3)} (EP); EP − Botev mean ${diff.meanDiff?.toFixed(3)}; SGD's top function is #${rankOfSgdTop} under P_B`,
     );
     sections.push({
       title: `Target ${sys.targetHex} (${flips} bits flipped from 0011…, LZ ${sys.lz.toFixed(1)})`,
       text: [
         `SGD: ${sgd.fitted} of ${sgd.runs} runs fitted S (${sgd.notFitted} never did) in ${sgd.meanEpochs.toFixed(1)} epochs on average, ${sgd.table.distinct} distinct functions on E, mean test error ${sgd.meanTestError.toFixed(3)}.`,
-        `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) = ${rs.logPS.toFixed(3)} [${rs.logPSInterval.map((x) => x.toFixed(3)).join(', ')}] (finite width 40), against ${pb.logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev and ${both.ep.logPS.toFixed(3)} by EP for the NNGP.`,
+        `Rejection sampling: ${rs.accepted} of ${rs.drawn.toLocaleString('en')} random nets fit S: log P(S) ${rs.accepted > 0 ? '= ' : ''}${rejectionLogPS(rs, 3)} (finite width 40), against ${pb.logPS.toFixed(3)} ± ${(pb.logPSStderr ?? 0).toFixed(3)} by Botev and ${both.ep.logPS.toFixed(3)} by EP for the NNGP.`,
         `P_B by Botev for the ${pb.functions.length} most frequent functions, ${pb.samples} importance samples each (together Σ P_B = ${pb.massCovered.toFixed(3)}; ${pb.methodError}), and by EP for the same functions (Σ = ${both.ep.massCovered.toFixed(3)}; per-function method ${both.ep.pbMethod}: ${both.ep.methodError}). SGD's most frequent function (P_SGD = ${summary.sgdTopP.toFixed(3)}) is #${rankOfSgdTop} under P_B.`,
       ].join(' '),
       warnings: [
@@ -256,4 +260,17 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
     summary: { settings: st, targets: perTarget },
     sections,
   };
+}
+
+/**
+ * Rejection's log P(S) with its 95% interval; with no acceptance only the
+ * interval's upper end means anything, so it is shown as a bound, not as −∞.
+ */
+function rejectionLogPS(
+  rs: { accepted: number; logPS: number; logPSInterval: readonly number[] },
+  digits: number,
+): string {
+  const [lo, hi] = rs.logPSInterval;
+  if (rs.accepted === 0) return `< ${hi.toFixed(digits)} (95% upper bound)`;
+  return `${rs.logPS.toFixed(digits)} [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]`;
 }
