@@ -54,6 +54,17 @@ describe("P_B 'lowrank'", () => {
     expect(r.methodError).toMatch(/lowrank vs joint/);
   });
 
+  it('onSweepS sees the sweeps of EP on S only: as many as EP on S alone takes, not the per-function sweeps', () => {
+    const K = booleanKernel([...S, 1, 2, 3]);
+    const fns = [Uint8Array.of(0, 1, 1), Uint8Array.of(1, 0, 0)];
+    for (const mode of ['joint', 'lowrank'] as const) {
+      const seen: number[] = [];
+      logPosteriorProbabilities(K, 32, yS, fns, { mode, ep: tight, onSweepS: (s) => seen.push(s.iteration) });
+      const alone = epClassify(booleanKernel(S), 32, yS, tight);
+      expect(seen, mode).toEqual(Array.from({ length: alone.iterations }, (_, i) => i + 1));
+    }
+  });
+
   it("'auto' is 'joint' (the same bits) when |S| ≤ max(256, 4|E|), 'lowrank' above", () => {
     const K = booleanKernel([...S, 1, 2, 3]);
     const fns = [Uint8Array.of(0, 1, 1), Uint8Array.of(1, 0, 0)];

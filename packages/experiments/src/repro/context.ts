@@ -91,6 +91,27 @@ export function say(ctx: ExperimentContext, msg: string): void {
   if (!ctx.quiet) process.stderr.write(`[${ctx.name}] ${msg}\n`);
 }
 
+/**
+ * Lines on EP's sweeps, for `epClassify`'s `onSweep`: EP on S at |S| in the thousands takes minutes
+ * before anything else shows. Sweeps under a second stay silent; slower ones give a line at most
+ * every 10 s.
+ */
+export function epSweepLines(
+  ctx: ExperimentContext,
+  what: string,
+): (s: { iteration: number; change: number; seconds: number }) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (s) => {
+    const now = Date.now();
+    if (s.seconds < 1 || now - last < 10_000) return;
+    last = now;
+    say(
+      ctx,
+      `${what}: sweep ${s.iteration}, largest site change ${s.change.toExponential(1)}, ${s.seconds.toFixed(1)} s`,
+    );
+  };
+}
+
 /** A progress bar labelled with the experiment's name. */
 export function progress(ctx: ExperimentContext, label: string, total: number, unit: string): Progress {
   return new Progress(`[${ctx.name}] ${label}`, total, unit, ctx.quiet);

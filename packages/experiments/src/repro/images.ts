@@ -13,7 +13,15 @@ import { type ArchSpec, describeArch, FunctionTable, imageDataset, imageSource, 
 import { sampleEpPosterior } from '@fsbayes/nngp';
 import { resolveConfig, type SgdConfigInput } from '@fsbayes/sgd';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
-import { type ExperimentContext, type SettingValue, say, settingsFor, writePbFile, writeTableFile } from './context.js';
+import {
+  type ExperimentContext,
+  epSweepLines,
+  type SettingValue,
+  say,
+  settingsFor,
+  writePbFile,
+  writeTableFile,
+} from './context.js';
 import { type ExperimentResult, num } from './result.js';
 import { COUNT, COUNT0, imageSizes, type SettingRanges } from './settings.js';
 import { pbStep, sgdStep } from './shards.js';
@@ -159,7 +167,10 @@ export async function reproImages<T extends ImageSettings>(
   const sgd = await runStep(ctx, steps.sgd);
   writeTableFile(ctx, 'sgd.json', sgd.table);
   // The GP-EP sampler: functions drawn from the EP posterior predictive on E.
-  const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, { seed: ctx.seed });
+  const ep = sampleEpPosterior(sys.K, sys.nS, sys.y.subarray(0, sys.nS), st.epSamples, {
+    seed: ctx.seed,
+    ep: { onSweep: epSweepLines(ctx, `GP-EP samples, ${sys.label}: EP on S`) },
+  });
   for (const w of ep.warnings) say(ctx, `warning: GP-EP samples: ${w}`);
   const gp = new FunctionTable(sys.nE, sys.test.labels);
   for (const f of ep.functions) gp.add(packBits(f));

@@ -15,7 +15,7 @@ import {
 } from '@fsbayes/core';
 import { kernelMatrix, type PbOfTableOptions, type PbSystem, pbOfTableAsync, stackSplit } from '@fsbayes/nngp';
 import type { PointSet } from '@fsbayes/sampler';
-import { type ExperimentContext, progress } from './context.js';
+import { type ExperimentContext, epSweepLines, progress } from './context.js';
 
 /** A split, its spec and NNGP kernel on S ∪ E (S first; nngp's PbSystem), and the point sets the routes train and sample on. */
 export interface System extends PbSystem {
@@ -97,6 +97,7 @@ export async function pbWithProgress(
   const pb = await pbOfTableAsync(sys, table, {
     limit,
     onProgress: (d) => bar.update(d),
+    onSweepS: epSweepLines(ctx, `P_B by EP, ${sys.label}: EP on S`),
     seed: ctx.seed,
     ...o,
     threads: ctx.threads,

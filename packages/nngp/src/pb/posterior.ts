@@ -95,6 +95,8 @@ export interface PbOptions {
   ep?: EpOptions;
   /** Called after each function. */
   onProgress?: (done: number, total: number) => void;
+  /** Called after each sweep of EP on S: at |S| = 10⁴ that EP takes minutes before the first function. */
+  onSweepS?: EpOptions['onSweep'];
   /** Tolerances of the kernel check and exact reduction (see `analyseCovariance`). */
   check?: CovarianceCheckOptions;
 }
@@ -191,7 +193,7 @@ export function logPosteriorProbabilities(
   const nr = kept.length;
   const { Kss, Kse, Kee, nE } = splitBlocks(Kr, nr, mS);
   const ySr = redS.y;
-  const epS = epClassify(Kss, mS, ySr, { ...epOpts, returnFactor: true });
+  const epS = epClassify(Kss, mS, ySr, { ...epOpts, returnFactor: true, onSweep: opts.onSweepS ?? epOpts.onSweep });
   w.addAll(epWarnings(epS, meanDiag(Kss, mS), 'EP on S'));
   const pred = mS > 0 ? epPredict(epS, Kss, mS, Kse, Kee, nE) : { mean: new Float64Array(nE), cov: Kee.slice(), nE };
   const base =

@@ -20,7 +20,7 @@ import {
 import type { CovarianceCheckOptions } from '../orthant/index.js';
 import { type BotevPbResult, botevMethodError, botevPosteriorProbabilities, pbEstimatorFor } from './botev.js';
 import { botevPosteriorProbabilitiesParallel } from './botev-pool.js';
-import { logPosteriorProbabilities, type PbMode } from './posterior.js';
+import { logPosteriorProbabilities, type PbMode, type PbOptions } from './posterior.js';
 
 /** The points of a split stacked S then E (row-major, d per row), with their labels as ±1. */
 export interface StackedSplit {
@@ -62,6 +62,8 @@ export interface PbOfTableOptions {
   command?: string;
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+  /** EP only: called after each sweep of EP on S (see {@link PbOptions}). */
+  onSweepS?: PbOptions['onSweepS'];
   /** Tolerances of the kernel check (wider for float32 kernels). */
   check?: CovarianceCheckOptions;
   /**
@@ -196,6 +198,7 @@ function botevOptions(o: PbOfTableOptions) {
 function epFile(sys: PbSystem, entries: Entry[], functions: Uint8Array[], o: PbOfTableOptions): PbFile {
   const r = logPosteriorProbabilities(sys.K, sys.nS, sys.y.subarray(0, sys.nS), functions, {
     onProgress: o.onProgress,
+    onSweepS: o.onSweepS,
     mode: o.mode ?? 'auto',
     ...(o.check ? { check: o.check } : {}),
   });
