@@ -18,7 +18,7 @@ export {
   frozenSample,
   samplesOfDraw,
 } from './frozen.js';
-export { type RateEstimate, rateEstimate } from './interval.js';
+export { logRateText, type RateEstimate, rateEstimate } from './interval.js';
 export type { PointSet } from './points.js';
 export { samplerPooling } from './pool.js';
 export {

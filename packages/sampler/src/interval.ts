@@ -40,3 +40,19 @@ export function rateEstimate(k: number, n: number, confidence = 0.95): RateEstim
     confidence,
   };
 }
+
+/**
+ * log k/n with its interval as text: `x [lo, hi]`; with no acceptance (log and lower end −∞) only
+ * the upper end means anything, so `< hi (95% upper bound)`.
+ */
+export function logRateText(
+  k: number,
+  log: number,
+  logInterval: readonly [number, number],
+  digits: number,
+  confidence = 0.95,
+): string {
+  const [lo, hi] = logInterval;
+  if (k === 0) return `< ${hi.toFixed(digits)} (${Math.round(100 * confidence)}% upper bound)`;
+  return `${log.toFixed(digits)} [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateEstimate, wilsonInterval } from '../src/interval.js';
+import { logRateText, rateEstimate, wilsonInterval } from '../src/interval.js';
 
 describe('Wilson interval', () => {
   it('matches published values (Newcombe 1998, Table I; statsmodels proportion_confint method=wilson)', () => {
@@ -21,5 +21,16 @@ describe('Wilson interval', () => {
     expect(e.logInterval[1]).toBeGreaterThan(e.log);
     expect(rateEstimate(0, 100).logInterval[0]).toBe(Number.NEGATIVE_INFINITY);
     expect(() => wilsonInterval(5, 3)).toThrow(/0 ≤ k ≤ n/);
+  });
+
+  it('logRateText: the estimate with its interval, or with no acceptance the upper bound alone', () => {
+    // k = 0: Wilson's upper end is z²/(n + z²), z = 1.95996…, so log(3.8415/1e8) = −17.0748.
+    const none = rateEstimate(0, 1e8);
+    expect(logRateText(none.k, none.log, none.logInterval, 2)).toBe('< -17.07 (95% upper bound)');
+    const some = rateEstimate(34, 1_000_000);
+    const [lo, hi] = some.logInterval;
+    expect(logRateText(some.k, some.log, some.logInterval, 3)).toBe(
+      `${Math.log(34e-6).toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`,
+    );
   });
 });

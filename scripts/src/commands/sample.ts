@@ -29,6 +29,7 @@ import {
   rejectionEnsemble,
   rejectionEnsembleColumnar,
 } from '@fsbayes/experiments';
+import { logRateText } from '@fsbayes/sampler';
 import type { Argv } from 'yargs';
 import { type DataArgs, loadSplit } from '../cli/dataset.js';
 import { ARCH_OPTIONS, COMPUTE_OPTIONS, DATA_OPTIONS, OUTPUT_OPTIONS, SEED_OPTIONS } from '../cli/options.js';
@@ -217,7 +218,7 @@ async function sampleRejection(a: Args, driver: ResumableRun): Promise<void> {
     const { state: st, estimate: est } = r;
     const result = { ...r.summary, ...where(a, r.stopped, r.finished, driver) };
     const interval = est
-      ? ` · log P(S) = ${est.log.toFixed(3)} [${est.logInterval[0].toFixed(3)}, ${est.logInterval[1].toFixed(3)}] (${Math.round(100 * a.confidence)}% Wilson)`
+      ? ` · log P(S) ${est.k > 0 ? '= ' : ''}${logRateText(est.k, est.log, est.logInterval, 3, est.confidence)} (${est.k > 0 ? `${Math.round(100 * est.confidence)}% ` : ''}Wilson)`
       : '';
     emit(
       a,

@@ -13,6 +13,7 @@
 
 import type { ReportSection, ReportTable } from '@fsbayes/compare';
 import { formatNumber, pbSource, tableSource, withInterval } from '@fsbayes/compare';
+import { logRateText } from '@fsbayes/sampler';
 import { compareStep, pairSummaries, rankUnderPb, sgdSummary } from './compare.js';
 import { type ExperimentContext, say, settingsFor, writeTableFile } from './context.js';
 import {
@@ -262,15 +263,10 @@ export async function reproBoolean(ctx: ExperimentContext): Promise<ExperimentRe
   };
 }
 
-/**
- * Rejection's log P(S) with its 95% interval; with no acceptance only the
- * interval's upper end means anything, so it is shown as a bound, not as −∞.
- */
+/** Rejection's log P(S) with its 95% interval (a bound when no net fit S). */
 function rejectionLogPS(
-  rs: { accepted: number; logPS: number; logPSInterval: readonly number[] },
+  rs: { accepted: number; logPS: number; logPSInterval: [number, number] },
   digits: number,
 ): string {
-  const [lo, hi] = rs.logPSInterval;
-  if (rs.accepted === 0) return `< ${hi.toFixed(digits)} (95% upper bound)`;
-  return `${rs.logPS.toFixed(digits)} [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]`;
+  return logRateText(rs.accepted, rs.logPS, rs.logPSInterval, digits);
 }
